@@ -1,0 +1,196 @@
+//! BackendDB: PostgreSQL as the source of truth.
+//!
+//! * **Queueing**: `workers` queries execute at once (the DB's effective
+//!   parallelism: 24 workers at 12 ms give the seed's ~2K RPS); the rest wait
+//!   first-come first-served. Service times are drawn on arrival, so an
+//!   arriving query simply takes the earliest-free worker: start =
+//!   max(arrival, earliest free), an exact FCFS M/G/c without a queue
+//!   structure.
+//! * **Connections**: at most `max_connections` are open at once; opening one
+//!   more fails with `too many connections`. Connections belong to the app
+//!   pods' pools (see `app_service`).
+//! * **Versions**: each key's row has a version, bumped by every write or
+//!   delete, so the model can tell when the cache serves a stale value. It is
+//!   16 bits per key (a value read 65,536 writes ago would look fresh again:
+//!   far beyond any TTL here).
+
+use crate::rng::Stream;
+use crate::scenario::{DbConfig, ServiceDist};
+use crate::time::{from_ms, Nanos};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// What a query does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueryKind {
+    /// Primary-key SELECT after a cache miss.
+    Select,
+    /// Primary-key UPDATE or DELETE.
+    Write,
+    /// The query of a non-cache request.
+    Direct,
+}
+
+#[derive(Clone, Debug)]
+pub struct BackendDb {
+    worker_free: BinaryHeap<Reverse<Nanos>>,
+    versions: Vec<u16>,
+    pub open_connections: u32,
+    pub max_connections: u32,
+    pub slowdown: f64,
+    read_ms: f64,
+    write_ms: f64,
+    direct_ms: f64,
+    dist: ServiceDist,
+    /// log-normal parameters (sigma) for the configured cv
+    sigma: f64,
+    pub busy_ns: u64,
+    workers: u32,
+}
+
+impl BackendDb {
+    pub fn new(cfg: &DbConfig, keys: u64) -> Self {
+        let sigma = match cfg.service {
+            ServiceDist::LogNormal { cv } => libm::sqrt(libm::log(1.0 + cv * cv)),
+            _ => 0.0,
+        };
+        BackendDb {
+            worker_free: (0..cfg.workers).map(|_| Reverse(0)).collect(),
+            versions: vec![0; keys as usize],
+            open_connections: 0,
+            max_connections: cfg.max_connections,
+            slowdown: 1.0,
+            read_ms: cfg.read_service_ms,
+            write_ms: cfg.write_service_ms,
+            direct_ms: cfg.direct_service_ms,
+            dist: cfg.service,
+            sigma,
+            busy_ns: 0,
+            workers: cfg.workers,
+        }
+    }
+
+    pub fn workers(&self) -> u32 {
+        self.workers
+    }
+
+    /// Grows the table when the keyspace grows (new rows start at version 0).
+    pub fn ensure_keys(&mut self, keys: u64) {
+        if (self.versions.len() as u64) < keys {
+            self.versions.resize(keys as usize, 0);
+        }
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.versions.capacity() * 2
+    }
+
+    #[inline]
+    pub fn version(&self, key: u32) -> u16 {
+        self.versions.get(key as usize).copied().unwrap_or(0)
+    }
+
+    /// A write commits: the row's version moves on.
+    #[inline]
+    pub fn bump(&mut self, key: u32) {
+        if let Some(v) = self.versions.get_mut(key as usize) {
+            *v = v.wrapping_add(1);
+        }
+    }
+
+    /// Draws a service time for a query of this kind.
+    pub fn sample_service(&self, kind: QueryKind, rng: &mut Stream) -> Nanos {
+        let mean = match kind {
+            QueryKind::Select => self.read_ms,
+            QueryKind::Write => self.write_ms,
+            QueryKind::Direct => self.direct_ms,
+        } * self.slowdown;
+        let ms = match self.dist {
+            ServiceDist::Exponential => rng.exponential(mean),
+            ServiceDist::Deterministic => mean,
+            ServiceDist::LogNormal { .. } => {
+                let mu = libm::log(mean) - 0.5 * self.sigma * self.sigma;
+                libm::exp(mu + self.sigma * rng.normal())
+            }
+        };
+        from_ms(ms).max(1)
+    }
+
+    /// A query arrives at `arrive` needing `service`: returns (start, end).
+    /// Arrivals must come in time order (they do: every pod is the same distance away).
+    pub fn execute(&mut self, arrive: Nanos, service: Nanos) -> (Nanos, Nanos) {
+        let Reverse(free) = self.worker_free.pop().expect("at least one worker");
+        let start = free.max(arrive);
+        let end = start + service;
+        self.worker_free.push(Reverse(end));
+        self.busy_ns += service;
+        (start, end)
+    }
+
+    /// Queries queued or executing at `now` is not tracked exactly; this is the
+    /// number of busy workers at `now`.
+    pub fn busy_workers(&self, now: Nanos) -> u32 {
+        self.worker_free.iter().filter(|Reverse(t)| *t > now).count() as u32
+    }
+
+    /// Tries to open a connection.
+    pub fn connect(&mut self) -> bool {
+        if self.open_connections >= self.max_connections {
+            return false;
+        }
+        self.open_connections += 1;
+        true
+    }
+
+    pub fn disconnect(&mut self, n: u32) {
+        self.open_connections = self.open_connections.saturating_sub(n);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fcfs_over_workers() {
+        let cfg = DbConfig { workers: 2, ..DbConfig::default() };
+        let mut db = BackendDb::new(&cfg, 10);
+        assert_eq!(db.execute(0, 10), (0, 10));
+        assert_eq!(db.execute(0, 10), (0, 10));
+        assert_eq!(db.execute(1, 10), (10, 20), "third query waits for a worker");
+        assert_eq!(db.execute(30, 5), (30, 35));
+    }
+
+    #[test]
+    fn lognormal_service_has_the_configured_mean_and_cv() {
+        let cfg = DbConfig { service: ServiceDist::LogNormal { cv: 0.3 }, ..DbConfig::default() };
+        let db = BackendDb::new(&cfg, 1);
+        let mut rng = Stream::new(1, 4);
+        let xs: Vec<f64> = (0..200_000).map(|_| db.sample_service(QueryKind::Select, &mut rng) as f64 / 1e6).collect();
+        let m = xs.iter().sum::<f64>() / xs.len() as f64;
+        let sd = (xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / xs.len() as f64).sqrt();
+        assert!((m - 12.0).abs() < 0.05, "{m}");
+        assert!((sd / m - 0.3).abs() < 0.01, "{}", sd / m);
+    }
+
+    #[test]
+    fn connections_are_capped() {
+        let cfg = DbConfig { max_connections: 2, ..DbConfig::default() };
+        let mut db = BackendDb::new(&cfg, 1);
+        assert!(db.connect() && db.connect());
+        assert!(!db.connect(), "too many connections");
+        db.disconnect(1);
+        assert!(db.connect());
+    }
+
+    #[test]
+    fn versions_bump_and_grow() {
+        let mut db = BackendDb::new(&DbConfig::default(), 3);
+        db.bump(2);
+        assert_eq!(db.version(2), 1);
+        assert_eq!(db.version(1_000), 0, "keys outside the table are never written");
+        db.ensure_keys(2_000);
+        db.bump(1_000);
+        assert_eq!(db.version(1_000), 1);
+    }
+}

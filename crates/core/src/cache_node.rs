@@ -1,0 +1,350 @@
+//! CacheNode: one single-threaded Redis.
+//!
+//! Commands are served first-come first-served by one thread, each taking
+//! `1 / ops_per_sec` of CPU (M/D/1). Because service is FIFO and the cost is
+//! known on arrival, the time a command finishes is computed when it arrives
+//! (`busy_until` advances), so the queue needs no data structure. A command
+//! that would wait longer than the app's command timeout is never executed:
+//! the app's client times out and drops it.
+//!
+//! The keyspace behaves like Redis: `SET key value EX ttl` fixes the expiry at
+//! fill time (a GET does not extend it); expired keys are removed lazily on
+//! access and by an active-expiry sweep, and count towards used memory until
+//! then; with `noeviction` a write over `maxmemory` fails with OOM while GET
+//! and DEL still work; with `allkeys-lru` Redis evicts the least recently used
+//! of `maxmemory-samples` randomly sampled keys until the write fits. A crash
+//! loses every key.
+
+use crate::cache_store::{CacheStore, Entry, NO_EXPIRY};
+use crate::command::EvictionPolicy;
+use crate::rng::Stream;
+use crate::scenario::CacheConfig;
+use crate::time::{Nanos, NANOS_PER_MS, NANOS_PER_SEC};
+
+/// Keys at or above this id are filler written by `fill_memory` (no TTL, large values).
+pub const FILLER_BASE: u32 = 0xF000_0000;
+/// Bytes per filler entry.
+pub const FILLER_ENTRY_BYTES: u64 = 1 << 20;
+
+/// Result of a GET.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GetResult {
+    Hit { version: u16 },
+    Miss,
+}
+
+/// Result of a SET.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetResult {
+    Stored,
+    /// `OOM command not allowed when used memory > 'maxmemory'`.
+    Oom,
+}
+
+#[derive(Clone, Debug)]
+pub struct CacheNode {
+    pub store: CacheStore,
+    pub up: bool,
+    /// Incremented at every crash: commands sent before it fail.
+    pub epoch: u32,
+    busy_until: Nanos,
+    service_ns: Nanos,
+    pub max_bytes: u64,
+    entry_bytes: u64,
+    pub policy: EvictionPolicy,
+    lru_samples: u32,
+    filler_entries: u64,
+    next_filler: u32,
+    sweep_cursor: usize,
+    // counters, read and reset by the metrics
+    pub evictions: u64,
+    pub expirations: u64,
+    pub busy_ns: u64,
+}
+
+impl CacheNode {
+    pub fn new(cfg: &CacheConfig, expected_keys: usize) -> Self {
+        CacheNode {
+            store: CacheStore::with_capacity(expected_keys.max(1024)),
+            up: true,
+            epoch: 0,
+            busy_until: 0,
+            service_ns: ((NANOS_PER_SEC as f64 / cfg.ops_per_sec) + 0.5) as Nanos,
+            max_bytes: gb_to_bytes(cfg.memory_gb),
+            entry_bytes: cfg.entry_bytes as u64,
+            policy: cfg.eviction,
+            lru_samples: cfg.lru_samples,
+            filler_entries: 0,
+            next_filler: FILLER_BASE,
+            sweep_cursor: 0,
+            evictions: 0,
+            expirations: 0,
+            busy_ns: 0,
+        }
+    }
+
+    pub fn service_ns(&self) -> Nanos {
+        self.service_ns
+    }
+
+    /// A command arrives at `arrive`. Returns when it finishes executing, or
+    /// `None` if it would wait longer than `timeout` in the queue.
+    pub fn enqueue(&mut self, arrive: Nanos, timeout: Nanos) -> Option<Nanos> {
+        let start = self.busy_until.max(arrive);
+        if start - arrive > timeout {
+            return None;
+        }
+        self.busy_until = start + self.service_ns;
+        self.busy_ns += self.service_ns;
+        Some(self.busy_until)
+    }
+
+    /// Commands waiting or executing at `now`.
+    pub fn queue_len(&self, now: Nanos) -> u64 {
+        self.busy_until.saturating_sub(now).div_ceil(self.service_ns.max(1))
+    }
+
+    pub fn used_bytes(&self) -> u64 {
+        let normal = self.store.len() as u64 - self.filler_entries;
+        normal * self.entry_bytes + self.filler_entries * FILLER_ENTRY_BYTES
+    }
+
+    pub fn keys(&self) -> u64 {
+        self.store.len() as u64
+    }
+
+    fn entry_size(&self, key: u32) -> u64 {
+        if key >= FILLER_BASE {
+            FILLER_ENTRY_BYTES
+        } else {
+            self.entry_bytes
+        }
+    }
+
+    /// GET at `now`.
+    pub fn get(&mut self, key: u32, now: Nanos) -> GetResult {
+        let Some(i) = self.store.find(key) else { return GetResult::Miss };
+        let now_ms = (now / NANOS_PER_MS) as u32;
+        let e = self.store.entry_mut(i);
+        if e.expires_ms <= now_ms {
+            self.store.remove_at(i);
+            self.expirations += 1;
+            return GetResult::Miss;
+        }
+        e.lru_s = (now / NANOS_PER_SEC) as u16;
+        GetResult::Hit { version: e.version }
+    }
+
+    /// Whether `key` holds an unexpired value (for tests and diagnostics; not a command).
+    pub fn contains_live(&self, key: u32, now: Nanos) -> bool {
+        self.store
+            .find(key)
+            .is_some_and(|i| self.store.entry(i).expires_ms > (now / NANOS_PER_MS) as u32)
+    }
+
+    /// `SET key value EX ttl` (or without TTL when `ttl` is `None`).
+    pub fn set(&mut self, key: u32, version: u16, ttl: Option<Nanos>, now: Nanos, rng: &mut Stream) -> SetResult {
+        if !self.make_room(self.entry_size(key), now, rng) {
+            return SetResult::Oom;
+        }
+        let expires_ms = match ttl {
+            Some(t) => (((now + t) / NANOS_PER_MS) as u32).min(NO_EXPIRY - 1),
+            None => NO_EXPIRY,
+        };
+        let lru_s = (now / NANOS_PER_SEC) as u16;
+        if self.store.upsert(Entry { key, expires_ms, lru_s, version }) && key >= FILLER_BASE {
+            self.filler_entries += 1;
+        }
+        SetResult::Stored
+    }
+
+    /// DEL.
+    pub fn del(&mut self, key: u32) {
+        if let Some(i) = self.store.find(key) {
+            self.remove_at(i);
+        }
+    }
+
+    fn remove_at(&mut self, i: usize) {
+        if self.store.entry(i).key >= FILLER_BASE {
+            self.filler_entries -= 1;
+        }
+        self.store.remove_at(i);
+    }
+
+    /// Redis' `performEvictions`: true if a write of `bytes` may proceed.
+    fn make_room(&mut self, bytes: u64, now: Nanos, rng: &mut Stream) -> bool {
+        if self.used_bytes() + bytes <= self.max_bytes {
+            return true;
+        }
+        if self.policy == EvictionPolicy::Noeviction {
+            return false;
+        }
+        let now_s = (now / NANOS_PER_SEC) as u16;
+        while self.used_bytes() + bytes > self.max_bytes {
+            let mut victim: Option<(usize, u16)> = None;
+            for _ in 0..self.lru_samples {
+                let Some(i) = self.store.random_occupied(rng) else { break };
+                let age = now_s.wrapping_sub(self.store.entry(i).lru_s);
+                if victim.is_none_or(|(_, best)| age > best) {
+                    victim = Some((i, age));
+                }
+            }
+            let Some((i, _)) = victim else { return false };
+            self.remove_at(i);
+            self.evictions += 1;
+        }
+        true
+    }
+
+    /// Writes filler keys without TTL until used memory reaches `fraction` of maxmemory.
+    pub fn fill(&mut self, fraction: f64, now: Nanos, rng: &mut Stream) {
+        let goal = (self.max_bytes as f64 * fraction) as u64;
+        while self.used_bytes() + FILLER_ENTRY_BYTES <= goal && self.next_filler < u32::MAX - 1 {
+            let key = self.next_filler;
+            self.next_filler += 1;
+            if self.set(key, 0, None, now, rng) == SetResult::Oom {
+                break;
+            }
+        }
+    }
+
+    /// Deletes every filler key.
+    pub fn clear_fill(&mut self) {
+        for key in FILLER_BASE..self.next_filler {
+            self.del(key);
+        }
+        self.next_filler = FILLER_BASE;
+    }
+
+    /// Active expiry: visits `fraction` of the table's slots.
+    pub fn sweep(&mut self, now: Nanos, fraction: f64) {
+        let count = ((self.store.slot_count() as f64 * fraction) as usize).max(1);
+        let now_ms = (now / NANOS_PER_MS) as u32;
+        let mut expired = 0u64;
+        let mut filler = 0u64;
+        self.sweep_cursor = self.store.sweep(self.sweep_cursor, count, now_ms, |k| {
+            expired += 1;
+            if k >= FILLER_BASE {
+                filler += 1;
+            }
+        });
+        self.expirations += expired;
+        self.filler_entries -= filler;
+    }
+
+    /// The process dies: every key is lost.
+    pub fn crash(&mut self) {
+        self.up = false;
+        self.epoch += 1;
+        self.store.clear();
+        self.filler_entries = 0;
+        self.next_filler = FILLER_BASE;
+    }
+
+    /// Cold restart: empty and accepting commands.
+    pub fn restart(&mut self, now: Nanos) {
+        if self.up {
+            self.crash();
+        }
+        self.up = true;
+        self.busy_until = now;
+    }
+
+    pub fn set_memory_gb(&mut self, gb: f64) {
+        self.max_bytes = gb_to_bytes(gb);
+    }
+}
+
+pub fn gb_to_bytes(gb: f64) -> u64 {
+    (gb * 1024.0 * 1024.0 * 1024.0) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(memory_entries: u64, policy: EvictionPolicy) -> CacheNode {
+        let cfg = CacheConfig {
+            memory_gb: (memory_entries * 1024) as f64 / (1024.0 * 1024.0 * 1024.0),
+            eviction: policy,
+            ..CacheConfig::default()
+        };
+        CacheNode::new(&cfg, 16)
+    }
+
+    #[test]
+    fn ttl_is_set_at_fill_and_not_extended_by_get() {
+        let mut n = node(100, EvictionPolicy::Noeviction);
+        let mut rng = Stream::new(1, 1);
+        let s = NANOS_PER_SEC;
+        assert_eq!(n.set(7, 3, Some(300 * s), 0, &mut rng), SetResult::Stored);
+        assert_eq!(n.get(7, 299 * s), GetResult::Hit { version: 3 });
+        assert_eq!(n.get(7, 300 * s), GetResult::Miss, "GET at 299 s must not extend the TTL");
+        assert_eq!(n.expirations, 1);
+    }
+
+    #[test]
+    fn noeviction_refuses_writes_but_serves_reads_and_dels() {
+        let mut n = node(10, EvictionPolicy::Noeviction);
+        let mut rng = Stream::new(1, 1);
+        for k in 0..10 {
+            assert_eq!(n.set(k, 0, Some(NANOS_PER_SEC), 0, &mut rng), SetResult::Stored);
+        }
+        assert_eq!(n.set(99, 0, Some(NANOS_PER_SEC), 0, &mut rng), SetResult::Oom);
+        assert!(matches!(n.get(3, 1), GetResult::Hit { .. }));
+        n.del(3);
+        assert_eq!(n.set(99, 0, Some(NANOS_PER_SEC), 0, &mut rng), SetResult::Stored);
+    }
+
+    #[test]
+    fn sampled_lru_prefers_old_keys() {
+        let mut n = node(1000, EvictionPolicy::AllkeysLru);
+        let mut rng = Stream::new(1, 1);
+        let s = NANOS_PER_SEC;
+        // 1000 keys; the first 500 touched at t=0, the rest at t=100 s
+        for k in 0..1000u32 {
+            let t = if k < 500 { 0 } else { 100 * s };
+            n.set(k, 0, None, t, &mut rng);
+        }
+        // 200 new keys force 200 evictions
+        for k in 1000..1200u32 {
+            assert_eq!(n.set(k, 0, None, 200 * s, &mut rng), SetResult::Stored);
+        }
+        assert_eq!(n.evictions, 200);
+        let old_left = (0..500).filter(|&k| n.store.find(k).is_some()).count();
+        let new_left = (500..1000).filter(|&k| n.store.find(k).is_some()).count();
+        // a recent key is evicted only when all 5 samples are recent (<= 1/32 while
+        // half the keys are old, rising as old keys go): about 25 of 200
+        assert!(new_left >= 460, "old {old_left} new {new_left}");
+        assert!(old_left <= 340, "old {old_left} new {new_left}");
+    }
+
+    #[test]
+    fn fifo_single_thread_timing() {
+        let mut n = node(10, EvictionPolicy::Noeviction);
+        let svc = n.service_ns();
+        assert_eq!(svc, 20_000, "50K ops/s is 20 us per command");
+        assert_eq!(n.enqueue(0, 1_000_000), Some(svc));
+        assert_eq!(n.enqueue(0, 1_000_000), Some(2 * svc));
+        assert_eq!(n.enqueue(10 * svc, 1_000_000), Some(11 * svc));
+        // a command that would wait past the timeout is dropped
+        for _ in 0..100 {
+            n.enqueue(10 * svc, u64::MAX);
+        }
+        assert_eq!(n.enqueue(10 * svc, svc), None);
+    }
+
+    #[test]
+    fn crash_loses_everything_and_fill_uses_memory() {
+        let mut n = node(10_000, EvictionPolicy::Noeviction);
+        let mut rng = Stream::new(1, 1);
+        n.set(1, 0, Some(NANOS_PER_SEC), 0, &mut rng);
+        n.fill(0.5, 0, &mut rng);
+        assert!(n.used_bytes() as f64 >= 0.5 * n.max_bytes as f64 - FILLER_ENTRY_BYTES as f64);
+        n.crash();
+        assert_eq!(n.keys(), 0);
+        assert_eq!(n.used_bytes(), 0);
+        assert!(!n.up);
+    }
+}

@@ -1,0 +1,95 @@
+//! Commands: faults and live changes, applied at once (from the UI or CLI) or
+//! at a scheduled time in a scenario.
+
+use serde::{Deserialize, Serialize};
+
+/// Redis `maxmemory-policy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EvictionPolicy {
+    /// Writes fail with OOM when memory is full; reads and DEL still work.
+    Noeviction,
+    /// Evict the least recently used of `lru_samples` sampled keys.
+    AllkeysLru,
+}
+
+impl EvictionPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvictionPolicy::Noeviction => "noeviction",
+            EvictionPolicy::AllkeysLru => "allkeys-lru",
+        }
+    }
+}
+
+/// Something that changes the running system.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Command {
+    /// The Redis process dies: every key is lost and commands fail until a restart.
+    CrashCache,
+    /// Start Redis again, empty (no persistence).
+    RestartCache,
+    /// One key (the most popular one) receives `rate` extra reads per second; 0 turns it off.
+    HotKey { rate: f64 },
+    /// Probability that the cache update after a DB write (SET or DEL) is lost.
+    InvalidationFailure { probability: f64 },
+    /// Change Redis `maxmemory`.
+    SetMemory { gb: f64 },
+    /// Change Redis `maxmemory-policy`.
+    SetEviction { policy: EvictionPolicy },
+    /// Write keys without a TTL (a batch job) until used memory reaches `fraction` of maxmemory.
+    FillMemory { fraction: f64 },
+    /// Delete the filler written by `fill_memory`.
+    ClearFill,
+    /// Multiply every DB query's service time by `factor` (1 = normal).
+    DbSlowdown { factor: f64 },
+    /// Mark `count` AppService pods unhealthy (their health checks fail; the LB stops routing to them).
+    PodsUnhealthy { count: u32 },
+    /// Scale the AppService deployment to `count` pods.
+    SetPods { count: u32 },
+    /// Requests for never-seen keys at `rate` per second; 0 stops the attack.
+    KeyBusting { rate: f64 },
+    /// Change the client's request rate.
+    SetRps { rps: f64 },
+    /// Re-derive the keyspace so that the steady-state hit rate becomes `hit_rate` at the current rate.
+    SetTargetHitRate { hit_rate: f64 },
+    /// Change the TTL used by new SETs.
+    SetTtl { seconds: f64 },
+}
+
+/// A command at a point in a scenario's timeline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduledCommand {
+    /// Simulated seconds from the start of the run.
+    pub at_s: f64,
+    pub command: Command,
+}
+
+impl Command {
+    /// Short human label (used by the UI's timeline and the CLI).
+    pub fn label(&self) -> String {
+        match self {
+            Command::CrashCache => "crash cache".into(),
+            Command::RestartCache => "restart cache (cold)".into(),
+            Command::HotKey { rate } if *rate > 0.0 => format!("hot key +{rate:.0}/s"),
+            Command::HotKey { .. } => "hot key off".into(),
+            Command::InvalidationFailure { probability } => {
+                format!("drop {:.0}% of invalidations", probability * 100.0)
+            }
+            Command::SetMemory { gb } => format!("maxmemory {gb} GB"),
+            Command::SetEviction { policy } => format!("eviction {}", policy.as_str()),
+            Command::FillMemory { fraction } => format!("fill memory to {:.0}%", fraction * 100.0),
+            Command::ClearFill => "clear filler".into(),
+            Command::DbSlowdown { factor } => format!("DB slowdown x{factor}"),
+            Command::PodsUnhealthy { count } => format!("{count} pods unhealthy"),
+            Command::SetPods { count } => format!("{count} pods"),
+            Command::KeyBusting { rate } if *rate > 0.0 => format!("key-busting {rate:.0}/s"),
+            Command::KeyBusting { .. } => "key-busting off".into(),
+            Command::SetRps { rps } => format!("{rps:.0} RPS"),
+            Command::SetTargetHitRate { hit_rate } => format!("target hit rate {:.1}%", hit_rate * 100.0),
+            Command::SetTtl { seconds } => format!("TTL {seconds} s"),
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! Metrics: per simulated second (in a bounded ring, so memory stays flat on
+//! long runs) and run totals, with latency histograms (HdrHistogram, 2
+//! significant digits, 1 us to 1 h).
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+use std::collections::VecDeque;
+
+macro_rules! second_stats {
+    ($($(#[doc = $doc:literal])* $name:ident : $ty:ty),* $(,)?) => {
+        /// What happened during one simulated second.
+        #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+        pub struct SecondStats { $($(#[doc = $doc])* pub $name: $ty,)* }
+        impl SecondStats {
+            /// Field names, in CSV column order.
+            pub const FIELDS: &'static [&'static str] = &[$(stringify!($name)),*];
+            /// Field values as numbers, in `FIELDS` order.
+            pub fn values(&self) -> Vec<f64> { vec![$(self.$name as f64),*] }
+        }
+    };
+}
+
+second_stats! {
+    /// Start of the second (simulated seconds since the start).
+    t_s: u32,
+    /// Requests that arrived at the LB.
+    arrived: u64,
+    /// Requests answered successfully (before the client's timeout).
+    completed: u64,
+    /// Requests that failed, any kind.
+    failed: u64,
+    /// 503 from the LB (over capacity) or a pod at its concurrency limit.
+    err_503: u64,
+    /// 502 from the LB: no healthy pod.
+    err_502: u64,
+    /// The client gave up after its timeout.
+    err_timeout: u64,
+    /// PostgreSQL refused a connection: too many connections.
+    err_db_connections: u64,
+    /// Waited longer than the pool timeout for a pooled DB connection.
+    err_pool_timeout: u64,
+    /// A write's SET was refused with OOM.
+    err_cache_oom: u64,
+    /// GETs answered by the cache (reads).
+    reads: u64,
+    hits: u64,
+    /// hits / reads (0 when there were no reads).
+    hit_rate: f64,
+    /// DB queries served, by cause.
+    db_queries: u64,
+    db_miss: u64,
+    db_write: u64,
+    db_delete: u64,
+    db_direct: u64,
+    /// Queries the app tried to run (rejected and timed-out ones included).
+    db_offered: u64,
+    /// Busy fraction of the DB's workers.
+    db_utilization: f64,
+    /// Open DB connections at the end of the second.
+    db_connections: u32,
+    /// Requests waiting for a pooled connection at the end of the second.
+    pool_waiters: u32,
+    /// Redis commands executed.
+    cache_ops: u64,
+    /// Redis CPU busy fraction (single thread).
+    cache_cpu: f64,
+    cache_memory_bytes: u64,
+    cache_memory_fraction: f64,
+    cache_keys: u64,
+    /// Commands the app gave up on (queue past the command timeout) or that failed because Redis was down.
+    cache_errors: u64,
+    evictions: u64,
+    expirations: u64,
+    /// SETs refused with OOM (backfills and writes).
+    set_oom: u64,
+    /// Reads served a value older than the DB's.
+    stale_reads: u64,
+    /// Lost SET/DEL after a DB write.
+    invalidation_failures: u64,
+    /// Latency of successful requests, milliseconds.
+    p50_ms: f64,
+    p95_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+    hit_p50_ms: f64,
+    hit_p99_ms: f64,
+    miss_p50_ms: f64,
+    miss_p99_ms: f64,
+    /// Requests queued in the LB at the end of the second.
+    lb_queue: u64,
+    /// Requests whose client is waiting, at the end of the second.
+    in_flight: u64,
+    /// Requests of any kind the pods are working on (clients may have given up).
+    server_in_flight: u64,
+}
+
+/// Latency histograms for one class of requests.
+#[derive(Clone, Debug)]
+pub struct Latency {
+    pub all: Histogram<u64>,
+    pub hit: Histogram<u64>,
+    pub miss: Histogram<u64>,
+}
+
+/// Largest latency recorded (us): one hour.
+const MAX_US: u64 = 3_600_000_000;
+
+fn hist() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, MAX_US, 2).expect("valid bounds")
+}
+
+impl Default for Latency {
+    fn default() -> Self {
+        Latency { all: hist(), hit: hist(), miss: hist() }
+    }
+}
+
+/// Class of a successful request for latency purposes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LatencyClass {
+    Hit,
+    Miss,
+    Other,
+}
+
+impl Latency {
+    pub fn record(&mut self, class: LatencyClass, ns: u64) {
+        let us = (ns / 1_000).clamp(1, MAX_US);
+        self.all.record(us).ok();
+        match class {
+            LatencyClass::Hit => self.hit.record(us).ok(),
+            LatencyClass::Miss => self.miss.record(us).ok(),
+            LatencyClass::Other => None,
+        };
+    }
+
+    pub fn reset(&mut self) {
+        self.all.reset();
+        self.hit.reset();
+        self.miss.reset();
+    }
+}
+
+/// Percentile of a histogram in milliseconds (0 when empty).
+pub fn percentile_ms(h: &Histogram<u64>, q: f64) -> f64 {
+    if h.is_empty() {
+        0.0
+    } else {
+        h.value_at_quantile(q) as f64 / 1_000.0
+    }
+}
+
+pub fn max_ms(h: &Histogram<u64>) -> f64 {
+    if h.is_empty() {
+        0.0
+    } else {
+        h.max() as f64 / 1_000.0
+    }
+}
+
+/// A bounded history of seconds.
+#[derive(Clone, Debug)]
+pub struct History {
+    seconds: VecDeque<SecondStats>,
+    capacity: usize,
+}
+
+impl History {
+    pub fn new(capacity: usize) -> Self {
+        History { seconds: VecDeque::with_capacity(capacity.min(4096)), capacity: capacity.max(1) }
+    }
+
+    pub fn push(&mut self, s: SecondStats) {
+        if self.seconds.len() == self.capacity {
+            self.seconds.pop_front();
+        }
+        self.seconds.push_back(s);
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &SecondStats> {
+        self.seconds.iter()
+    }
+
+    pub fn last(&self) -> Option<&SecondStats> {
+        self.seconds.back()
+    }
+
+    pub fn len(&self) -> usize {
+        self.seconds.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seconds.is_empty()
+    }
+
+    /// The last `n` seconds, oldest first.
+    pub fn tail(&self, n: usize) -> impl Iterator<Item = &SecondStats> {
+        self.seconds.iter().skip(self.seconds.len().saturating_sub(n))
+    }
+}
+
+/// Counters over the whole run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Totals {
+    pub arrived: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub err_503: u64,
+    pub err_502: u64,
+    pub err_timeout: u64,
+    pub err_db_connections: u64,
+    pub err_pool_timeout: u64,
+    pub err_cache_oom: u64,
+    pub reads: u64,
+    pub hits: u64,
+    pub db_queries: u64,
+    pub db_miss: u64,
+    pub db_write: u64,
+    pub db_delete: u64,
+    pub db_direct: u64,
+    pub db_offered: u64,
+    pub db_busy_ns: u64,
+    pub cache_ops: u64,
+    pub cache_busy_ns: u64,
+    pub cache_errors: u64,
+    pub evictions: u64,
+    pub expirations: u64,
+    pub set_oom: u64,
+    pub stale_reads: u64,
+    pub invalidation_failures: u64,
+    /// Sum over DB queries of their time in the DB (queue + service), ns: Little's law checks.
+    pub db_sojourn_ns: u64,
+    /// Sum over DB queries of their wait for a worker, ns.
+    pub db_wait_ns: u64,
+    /// Requests that completed server-side after their client had given up.
+    pub orphaned: u64,
+}

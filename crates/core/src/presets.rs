@@ -1,0 +1,101 @@
+//! Named scenarios shared by the CLI, the tests and the web app. Each starts
+//! from a warm cache in its steady state at the seed's 10K RPS and 85%.
+
+use crate::command::{Command, EvictionPolicy, ScheduledCommand};
+use crate::scenario::Scenario;
+
+/// A preset's name and one-line description.
+#[derive(Clone, Copy, Debug)]
+pub struct PresetInfo {
+    pub name: &'static str,
+    pub description: &'static str,
+}
+
+pub const PRESETS: &[PresetInfo] = &[
+    PresetInfo { name: "steady", description: "10K RPS at an 85% hit rate: the seed's normal day, DB below capacity" },
+    PresetInfo {
+        name: "cache-crash",
+        description: "Redis crashes at 60 s and restarts cold at 90 s: thundering herd on the DB",
+    },
+    PresetInfo {
+        name: "hot-key",
+        description: "from 30 s one key takes 35K extra reads/s: the single Redis thread nears saturation",
+    },
+    PresetInfo {
+        name: "memory-full-noeviction",
+        description: "at 30 s a batch job fills memory with no-TTL keys: every SET fails with OOM, hit rate decays",
+    },
+    PresetInfo {
+        name: "memory-full-lru",
+        description: "at 30 s maxmemory drops below the working set with allkeys-lru: evictions lower the hit rate",
+    },
+    PresetInfo {
+        name: "stale-invalidation",
+        description: "from 30 s to 90 s half the invalidations are lost: stale reads until the TTL runs out",
+    },
+    PresetInfo {
+        name: "key-busting",
+        description: "from 30 s an attacker reads 5K never-seen keys/s: misses, DB load and memory growth",
+    },
+    PresetInfo { name: "db-slowdown", description: "at 30 s every query takes 3x longer: pools saturate, latency climbs" },
+];
+
+fn at(at_s: f64, command: Command) -> ScheduledCommand {
+    ScheduledCommand { at_s, command }
+}
+
+/// The named preset, or `None`.
+pub fn preset(name: &str) -> Option<Scenario> {
+    let info = PRESETS.iter().find(|p| p.name == name)?;
+    let mut s = Scenario { name: info.name.to_string(), description: info.description.to_string(), ..Scenario::default() };
+    match name {
+        "steady" => {}
+        "cache-crash" => {
+            s.duration_s = 300.0;
+            s.faults = vec![at(60.0, Command::CrashCache), at(90.0, Command::RestartCache)];
+        }
+        "hot-key" => {
+            s.faults = vec![at(30.0, Command::HotKey { rate: 35_000.0 })];
+        }
+        "memory-full-noeviction" => {
+            s.duration_s = 400.0;
+            s.faults = vec![at(30.0, Command::FillMemory { fraction: 1.0 })];
+        }
+        "memory-full-lru" => {
+            s.duration_s = 240.0;
+            s.cache.eviction = EvictionPolicy::AllkeysLru;
+            s.faults = vec![at(30.0, Command::SetMemory { gb: 0.15 })];
+        }
+        "stale-invalidation" => {
+            s.duration_s = 420.0;
+            s.faults = vec![
+                at(30.0, Command::InvalidationFailure { probability: 0.5 }),
+                at(90.0, Command::InvalidationFailure { probability: 0.0 }),
+            ];
+        }
+        "key-busting" => {
+            s.faults = vec![at(30.0, Command::KeyBusting { rate: 5_000.0 })];
+        }
+        "db-slowdown" => {
+            s.faults = vec![at(30.0, Command::DbSlowdown { factor: 3.0 })];
+        }
+        _ => return None,
+    }
+    Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_builds_and_validates() {
+        for p in PRESETS {
+            let s = preset(p.name).unwrap_or_else(|| panic!("{} missing", p.name));
+            s.validate().unwrap();
+            assert_eq!(s.name, p.name);
+            assert!(!p.description.is_empty());
+        }
+        assert!(preset("nope").is_none());
+    }
+}

@@ -1,0 +1,114 @@
+//! Requests in flight, in a slab with generation counters so that stale
+//! timers (a client timeout firing after the request finished) are ignored.
+
+use crate::time::Nanos;
+
+/// What the client asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// Cache-aside read: GET, on miss SELECT and backfill SET EX ttl.
+    Read,
+    /// DB write, then SET with TTL.
+    Write,
+    /// DB write, then DEL.
+    Delete,
+    /// Not a cache operation: straight to the DB.
+    Direct,
+}
+
+/// Where the request is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    ToPod,
+    CacheGet,
+    Processing,
+    WaitingConnection,
+    Connecting,
+    Querying,
+    CacheUpdate,
+    Responding,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Request {
+    pub gen: u32,
+    pub arrival: Nanos,
+    pub key: u32,
+    pub op: Op,
+    pub phase: Phase,
+    pub pod: u16,
+    /// The client gave up (timeout) or was answered with an error; the server may still be working.
+    pub client_done: bool,
+    /// The read missed (for latency classes).
+    pub missed: bool,
+    /// Sampled for the animation.
+    pub traced: bool,
+    /// DB version read by the SELECT (for the backfill SET).
+    pub version: u16,
+    /// Cache epoch when the pending command was sent.
+    pub epoch: u32,
+    /// Waiting for a pooled connection since.
+    pub wait_since: Nanos,
+}
+
+/// Handle to a request: slot and generation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReqId {
+    pub slot: u32,
+    pub gen: u32,
+}
+
+#[derive(Default, Debug)]
+pub struct Requests {
+    slots: Vec<Request>,
+    free: Vec<u32>,
+    live: usize,
+}
+
+impl Requests {
+    pub fn alloc(&mut self, mut r: Request) -> ReqId {
+        self.live += 1;
+        if let Some(slot) = self.free.pop() {
+            // free() already moved the generation on, so old handles no longer match
+            let gen = self.slots[slot as usize].gen;
+            r.gen = gen;
+            self.slots[slot as usize] = r;
+            ReqId { slot, gen }
+        } else {
+            r.gen = 0;
+            self.slots.push(r);
+            ReqId { slot: (self.slots.len() - 1) as u32, gen: 0 }
+        }
+    }
+
+    pub fn free(&mut self, id: ReqId) {
+        debug_assert!(self.is_live(id));
+        self.slots[id.slot as usize].gen = self.slots[id.slot as usize].gen.wrapping_add(1);
+        self.free.push(id.slot);
+        self.live -= 1;
+    }
+
+    #[inline]
+    pub fn is_live(&self, id: ReqId) -> bool {
+        self.slots.get(id.slot as usize).is_some_and(|r| r.gen == id.gen)
+    }
+
+    #[inline]
+    pub fn get(&self, id: ReqId) -> &Request {
+        &self.slots[id.slot as usize]
+    }
+
+    #[inline]
+    pub fn get_mut(&mut self, id: ReqId) -> &mut Request {
+        &mut self.slots[id.slot as usize]
+    }
+
+    /// Requests the server is still working on.
+    pub fn live(&self) -> usize {
+        self.live
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.slots.capacity() * std::mem::size_of::<Request>() + self.free.capacity() * 4
+    }
+}

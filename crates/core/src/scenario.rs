@@ -1,0 +1,420 @@
+//! Scenarios: every parameter of a run, as a JSON-serialisable value.
+//!
+//! A scenario plus its seed determines a run completely. Files are parsed
+//! strictly: unknown fields, wrong types and out-of-range values are errors
+//! that name the field (`cache.memory_gb`) and what is allowed.
+
+use crate::command::{Command, EvictionPolicy, ScheduledCommand};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A complete description of a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// Seed of every random stream in the run.
+    pub seed: u64,
+    /// Default length of a headless run, in simulated seconds.
+    pub duration_s: f64,
+    /// Start with the cache in its steady state (true) or empty (false).
+    pub warm_start: bool,
+    pub client: ClientConfig,
+    pub lb: LbConfig,
+    pub app: AppConfig,
+    pub cache: CacheConfig,
+    pub db: DbConfig,
+    /// Commands applied at given simulated times.
+    pub faults: Vec<ScheduledCommand>,
+}
+
+/// The traffic.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientConfig {
+    /// Open-loop Poisson arrival rate, requests per second.
+    pub rps: f64,
+    /// Operation mix (fractions of all requests; they must add up to 1).
+    pub read_fraction: f64,
+    pub write_fraction: f64,
+    pub delete_fraction: f64,
+    /// Requests that are not cache operations and go straight to the DB.
+    pub direct_fraction: f64,
+    /// Target steady-state read hit rate; the keyspace is derived from it.
+    pub target_hit_rate: f64,
+    /// Share of key traffic that goes to the top 1% of keys (sets the Zipf skew).
+    pub top1_share: f64,
+    /// The client gives up (and counts an error) after this long.
+    pub timeout_ms: f64,
+}
+
+/// The application load balancer (AWS ALB).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LbConfig {
+    pub latency_ms: f64,
+    pub capacity_rps: f64,
+    /// Requests queue at the LB up to this long; beyond it the LB answers 503.
+    pub max_queue_ms: f64,
+}
+
+/// The AppService deployment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AppConfig {
+    pub pods: u32,
+    /// Concurrent requests a pod accepts; beyond it the request is refused (503).
+    pub max_inflight_per_pod: u32,
+    /// CPU time of a request that takes the DB path.
+    pub processing_ms: f64,
+    /// Round trip AppService <-> Redis.
+    pub cache_rtt_ms: f64,
+    /// Round trip AppService <-> PostgreSQL.
+    pub db_rtt_ms: f64,
+    /// Connections in each pod's DB pool.
+    pub pool_size: u32,
+    /// A request waits this long for a pooled connection before failing.
+    pub pool_timeout_ms: f64,
+    /// Opening a new DB connection (PostgreSQL forks a backend).
+    pub connect_ms: f64,
+    /// Redis command timeout in the app's client; a timed-out GET falls through to the DB.
+    pub cache_timeout_ms: f64,
+}
+
+/// The single Redis node.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheConfig {
+    /// Single-threaded command ceiling; each command costs 1/ops_per_sec of CPU.
+    pub ops_per_sec: f64,
+    pub memory_gb: f64,
+    /// Bytes per cached entry, Redis overhead included.
+    pub entry_bytes: u32,
+    pub ttl_s: f64,
+    pub eviction: EvictionPolicy,
+    /// `maxmemory-samples`.
+    pub lru_samples: u32,
+}
+
+/// Service-time distribution of DB queries.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ServiceDist {
+    Exponential,
+    Deterministic,
+    /// Log-normal with the given coefficient of variation.
+    LogNormal { cv: f64 },
+}
+
+/// PostgreSQL.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DbConfig {
+    /// Queries executing at once (the DB's effective parallelism).
+    pub workers: u32,
+    /// Mean time of a primary-key SELECT after a cache miss (the cold tail of the keyspace).
+    pub read_service_ms: f64,
+    /// Mean time of a primary-key UPDATE/DELETE (write and delete requests).
+    pub write_service_ms: f64,
+    /// Mean time of a direct (non-cache) request's query.
+    pub direct_service_ms: f64,
+    pub service: ServiceDist,
+    pub max_connections: u32,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            name: "custom".into(),
+            description: String::new(),
+            seed: 1,
+            duration_s: 120.0,
+            warm_start: true,
+            client: ClientConfig::default(),
+            lb: LbConfig::default(),
+            app: AppConfig::default(),
+            cache: CacheConfig::default(),
+            db: DbConfig::default(),
+            faults: Vec::new(),
+        }
+    }
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            rps: 10_000.0,
+            read_fraction: 0.75,
+            write_fraction: 0.15,
+            delete_fraction: 0.05,
+            direct_fraction: 0.05,
+            target_hit_rate: 0.85,
+            top1_share: 0.5,
+            timeout_ms: 1_000.0,
+        }
+    }
+}
+
+impl Default for LbConfig {
+    fn default() -> Self {
+        LbConfig { latency_ms: 1.5, capacity_rps: 20_000.0, max_queue_ms: 100.0 }
+    }
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            pods: 2,
+            max_inflight_per_pod: 2_000,
+            processing_ms: 3.0,
+            cache_rtt_ms: 0.2,
+            db_rtt_ms: 5.0,
+            pool_size: 100,
+            pool_timeout_ms: 500.0,
+            connect_ms: 3.0,
+            cache_timeout_ms: 250.0,
+        }
+    }
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            ops_per_sec: 50_000.0,
+            memory_gb: 26.0,
+            entry_bytes: 1024,
+            ttl_s: 300.0,
+            eviction: EvictionPolicy::Noeviction,
+            lru_samples: 5,
+        }
+    }
+}
+
+impl Default for DbConfig {
+    fn default() -> Self {
+        DbConfig {
+            workers: 24,
+            read_service_ms: 12.0,
+            write_service_ms: 0.5,
+            direct_service_ms: 3.0,
+            service: ServiceDist::LogNormal { cv: 0.15 },
+            max_connections: 200,
+        }
+    }
+}
+
+/// A problem with a scenario or a command, naming the field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// Dotted path of the offending field, e.g. `cache.memory_gb` (empty for syntax errors).
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.field, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn err(field: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError { field: field.to_string(), message: message.into() }
+}
+
+/// Checks that `value` is a finite number in [lo, hi].
+pub fn check_range(field: &str, value: f64, lo: f64, hi: f64) -> Result<(), ConfigError> {
+    if !value.is_finite() || value < lo || value > hi {
+        return Err(err(field, format!("must be between {lo} and {hi}, got {value}")));
+    }
+    Ok(())
+}
+
+fn check_int(field: &str, value: u64, lo: u64, hi: u64) -> Result<(), ConfigError> {
+    if value < lo || value > hi {
+        return Err(err(field, format!("must be between {lo} and {hi}, got {value}")));
+    }
+    Ok(())
+}
+
+/// Limits shared by the scenario check, live commands and the UI's sliders.
+pub mod limits {
+    pub const RPS: (f64, f64) = (1.0, 2_000_000.0);
+    pub const HIT_RATE: (f64, f64) = (0.01, 0.995);
+    pub const MEMORY_GB: (f64, f64) = (0.001, 1024.0);
+    pub const TTL_S: (f64, f64) = (1.0, 86_400.0);
+    pub const PODS: (u64, u64) = (1, 64);
+    pub const HOT_KEY_RATE: (f64, f64) = (0.0, 1_000_000.0);
+    pub const ATTACK_RATE: (f64, f64) = (0.0, 1_000_000.0);
+    pub const SLOWDOWN: (f64, f64) = (0.1, 100.0);
+    pub const DURATION_S: (f64, f64) = (1.0, 86_400.0);
+}
+
+impl Scenario {
+    /// Parses a JSON scenario strictly and validates it.
+    pub fn from_json(text: &str) -> Result<Scenario, ConfigError> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let scenario: Scenario = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." { String::new() } else { path };
+            ConfigError { field, message: e.into_inner().to_string() }
+        })?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a scenario always serialises")
+    }
+
+    /// Sets one field by dotted path (`client.rps=20000`, `cache.eviction=allkeys-lru`)
+    /// and re-validates. Values are parsed as JSON, falling back to a string.
+    pub fn set_path(&mut self, path: &str, value: &str) -> Result<(), ConfigError> {
+        let mut root = serde_json::to_value(&*self).expect("a scenario always serialises");
+        let parsed: serde_json::Value =
+            serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
+        let mut node = &mut root;
+        let parts: Vec<&str> = path.split('.').collect();
+        for (i, part) in parts.iter().enumerate() {
+            let here = parts[..=i].join(".");
+            let obj = node
+                .as_object_mut()
+                .ok_or_else(|| err(&here, "is not a field that can be set (its parent is not an object)"))?;
+            if !obj.contains_key(*part) {
+                let known: Vec<&String> = obj.keys().collect();
+                return Err(err(&here, format!("unknown field; expected one of {known:?}")));
+            }
+            if i + 1 == parts.len() {
+                obj.insert(part.to_string(), parsed.clone());
+                break;
+            }
+            node = obj.get_mut(*part).expect("checked above");
+        }
+        let text = serde_json::to_string(&root).expect("a JSON value always serialises");
+        *self = Scenario::from_json(&text)?;
+        Ok(())
+    }
+
+    /// Checks every value's range and the mix's sum.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check_range("duration_s", self.duration_s, limits::DURATION_S.0, limits::DURATION_S.1)?;
+        let c = &self.client;
+        check_range("client.rps", c.rps, limits::RPS.0, limits::RPS.1)?;
+        check_range("client.read_fraction", c.read_fraction, 0.0, 1.0)?;
+        check_range("client.write_fraction", c.write_fraction, 0.0, 1.0)?;
+        check_range("client.delete_fraction", c.delete_fraction, 0.0, 1.0)?;
+        check_range("client.direct_fraction", c.direct_fraction, 0.0, 1.0)?;
+        let sum = c.read_fraction + c.write_fraction + c.delete_fraction + c.direct_fraction;
+        if (sum - 1.0).abs() > 1e-6 {
+            return Err(err(
+                "client.read_fraction",
+                format!("read, write, delete and direct fractions must add up to 1, they add up to {sum}"),
+            ));
+        }
+        check_range("client.target_hit_rate", c.target_hit_rate, limits::HIT_RATE.0, limits::HIT_RATE.1)?;
+        check_range("client.top1_share", c.top1_share, 0.011, 0.99)?;
+        check_range("client.timeout_ms", c.timeout_ms, 1.0, 600_000.0)?;
+        let lb = &self.lb;
+        check_range("lb.latency_ms", lb.latency_ms, 0.0, 10_000.0)?;
+        check_range("lb.capacity_rps", lb.capacity_rps, 1.0, 100_000_000.0)?;
+        check_range("lb.max_queue_ms", lb.max_queue_ms, 0.0, 600_000.0)?;
+        let a = &self.app;
+        check_int("app.pods", a.pods as u64, limits::PODS.0, limits::PODS.1)?;
+        check_int("app.max_inflight_per_pod", a.max_inflight_per_pod as u64, 1, 1_000_000)?;
+        check_range("app.processing_ms", a.processing_ms, 0.0, 10_000.0)?;
+        check_range("app.cache_rtt_ms", a.cache_rtt_ms, 0.0, 10_000.0)?;
+        check_range("app.db_rtt_ms", a.db_rtt_ms, 0.0, 10_000.0)?;
+        check_int("app.pool_size", a.pool_size as u64, 1, 100_000)?;
+        check_range("app.pool_timeout_ms", a.pool_timeout_ms, 0.0, 600_000.0)?;
+        check_range("app.connect_ms", a.connect_ms, 0.0, 10_000.0)?;
+        check_range("app.cache_timeout_ms", a.cache_timeout_ms, 0.01, 600_000.0)?;
+        let k = &self.cache;
+        check_range("cache.ops_per_sec", k.ops_per_sec, 1.0, 100_000_000.0)?;
+        check_range("cache.memory_gb", k.memory_gb, limits::MEMORY_GB.0, limits::MEMORY_GB.1)?;
+        check_int("cache.entry_bytes", k.entry_bytes as u64, 16, 512 * 1024 * 1024)?;
+        check_range("cache.ttl_s", k.ttl_s, limits::TTL_S.0, limits::TTL_S.1)?;
+        check_int("cache.lru_samples", k.lru_samples as u64, 1, 64)?;
+        let d = &self.db;
+        check_int("db.workers", d.workers as u64, 1, 10_000)?;
+        check_range("db.read_service_ms", d.read_service_ms, 0.001, 60_000.0)?;
+        check_range("db.write_service_ms", d.write_service_ms, 0.001, 60_000.0)?;
+        check_range("db.direct_service_ms", d.direct_service_ms, 0.001, 60_000.0)?;
+        if let ServiceDist::LogNormal { cv } = d.service {
+            check_range("db.service.cv", cv, 0.0, 10.0)?;
+        }
+        check_int("db.max_connections", d.max_connections as u64, 1, 1_000_000)?;
+        for (i, f) in self.faults.iter().enumerate() {
+            check_range(&format!("faults[{i}].at_s"), f.at_s, 0.0, limits::DURATION_S.1)?;
+            validate_command(&f.command).map_err(|e| ConfigError {
+                field: format!("faults[{i}].command.{}", e.field),
+                message: e.message,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks a command's values; the error's field is relative to the command.
+pub fn validate_command(cmd: &Command) -> Result<(), ConfigError> {
+    match cmd {
+        Command::HotKey { rate } => check_range("rate", *rate, limits::HOT_KEY_RATE.0, limits::HOT_KEY_RATE.1),
+        Command::KeyBusting { rate } => check_range("rate", *rate, limits::ATTACK_RATE.0, limits::ATTACK_RATE.1),
+        Command::InvalidationFailure { probability } => check_range("probability", *probability, 0.0, 1.0),
+        Command::SetMemory { gb } => check_range("gb", *gb, limits::MEMORY_GB.0, limits::MEMORY_GB.1),
+        Command::FillMemory { fraction } => check_range("fraction", *fraction, 0.0, 1.0),
+        Command::DbSlowdown { factor } => check_range("factor", *factor, limits::SLOWDOWN.0, limits::SLOWDOWN.1),
+        Command::PodsUnhealthy { count } => check_int("count", *count as u64, 0, limits::PODS.1),
+        Command::SetPods { count } => check_int("count", *count as u64, limits::PODS.0, limits::PODS.1),
+        Command::SetRps { rps } => check_range("rps", *rps, limits::RPS.0, limits::RPS.1),
+        Command::SetTargetHitRate { hit_rate } => {
+            check_range("hit_rate", *hit_rate, limits::HIT_RATE.0, limits::HIT_RATE.1)
+        }
+        Command::SetTtl { seconds } => check_range("seconds", *seconds, limits::TTL_S.0, limits::TTL_S.1),
+        Command::CrashCache | Command::RestartCache | Command::SetEviction { .. } | Command::ClearFill => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_seed() {
+        let s = Scenario::default();
+        assert!(s.validate().is_ok());
+        assert_eq!(s.client.rps, 10_000.0);
+        assert_eq!(s.cache.ttl_s, 300.0);
+        assert_eq!(s.db.max_connections, 200);
+        assert_eq!(s.cache.eviction, EvictionPolicy::Noeviction);
+    }
+
+    #[test]
+    fn json_round_trip() {
+        let mut s = Scenario::default();
+        s.faults.push(ScheduledCommand { at_s: 60.0, command: Command::CrashCache });
+        s.faults.push(ScheduledCommand { at_s: 70.0, command: Command::HotKey { rate: 5000.0 } });
+        let back = Scenario::from_json(&s.to_json_pretty()).unwrap();
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn set_path_changes_one_field_and_validates() {
+        let mut s = Scenario::default();
+        s.set_path("client.rps", "20000").unwrap();
+        assert_eq!(s.client.rps, 20_000.0);
+        s.set_path("cache.eviction", "allkeys-lru").unwrap();
+        assert_eq!(s.cache.eviction, EvictionPolicy::AllkeysLru);
+        let e = s.set_path("client.rsp", "1").unwrap_err();
+        assert_eq!(e.field, "client.rsp");
+        let e = s.set_path("client.rps", "-4").unwrap_err();
+        assert_eq!(e.field, "client.rps");
+        assert!(e.message.contains("between"));
+        assert_eq!(s.client.rps, 20_000.0, "a failed set leaves the scenario unchanged");
+    }
+}

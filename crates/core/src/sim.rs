@@ -1,0 +1,1114 @@
+//! The simulation: wires the components together and runs each request's
+//! life, event by event, exactly as the seed's cache-aside pseudocode does.
+//!
+//! * read: `GET key`; hit -> respond. Miss (or Redis down / timed out) ->
+//!   3 ms processing, a pooled DB connection, `SELECT`, then backfill
+//!   `SET key value EX ttl` (awaited), then respond. No single-flight: N
+//!   concurrent misses on a key make N queries.
+//! * write: processing, DB `UPDATE`, then `SET` with TTL.
+//! * delete: processing, DB write, then `DEL`.
+//! * direct (not a cache operation): processing, DB query, respond.
+//!
+//! Lost cache updates after a DB write (injected invalidation failures, or
+//! Redis timing out or down) leave the old value in the cache until its TTL:
+//! reads that return a value whose version differs from the DB's are counted
+//! as stale.
+
+use crate::app_lb::{AppLb, LbReject};
+use crate::app_service::Pod;
+use crate::backend_db::{BackendDb, QueryKind};
+use crate::cache_node::{CacheNode, GetResult, SetResult, FILLER_BASE};
+use crate::calibrate::{self, KeyRates, Keyspace};
+use crate::command::{Command, ScheduledCommand};
+use crate::engine::EventQueue;
+use crate::frame::{node, Edge, EdgeCounts, Frame, FrameBuffer, HopKind};
+use crate::metrics::{self, History, Latency, LatencyClass, SecondStats, Totals};
+use crate::request::{Op, Phase, ReqId, Request, Requests};
+use crate::rng::{streams, Stream};
+use crate::scenario::{validate_command, ConfigError, Scenario};
+use crate::time::{from_ms, from_secs, to_secs, Nanos, NANOS_PER_SEC};
+use crate::zipf::Zipf;
+use serde::Serialize;
+use std::collections::VecDeque;
+
+/// Keys of the key-busting attack: never seen before, below the filler range.
+pub const ATTACK_BASE: u32 = 0x8000_0000;
+
+/// Sources of arrivals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    Main = 0,
+    HotKey = 1,
+    Attack = 2,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CacheCmd {
+    Get,
+    Set,
+    Del,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Ev {
+    /// Next arrival of a source (ignored if the source's generation moved on).
+    Arrival(Source, u32),
+    AtPod(ReqId),
+    /// A Redis command finished executing.
+    CacheDone(ReqId, CacheCmd),
+    /// The app gave up on a Redis command (timeout or connection refused).
+    CacheFailed(ReqId, CacheCmd),
+    /// Processing done: the request wants a DB connection.
+    Processed(ReqId),
+    /// A new DB connection is open.
+    Connected(ReqId),
+    /// A DB result is back at the app.
+    DbDone(ReqId),
+    PoolTimeout(ReqId),
+    /// The response reaches the client.
+    Respond(ReqId),
+    /// Second boundary: metrics and active expiry.
+    Tick,
+    /// A scenario fault.
+    Scheduled(u32),
+}
+
+/// Why a request failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    Lb503,
+    Lb502,
+    Timeout,
+    DbConnections,
+    PoolTimeout,
+    CacheOom,
+}
+
+/// Live state of one pod (for the UI).
+#[derive(Clone, Debug, Serialize)]
+pub struct PodStatus {
+    pub healthy: bool,
+    pub active: bool,
+    pub inflight: u32,
+    pub pool_open: u32,
+    pub pool_busy: u32,
+    pub waiting: u32,
+}
+
+/// Live state of the whole system (for the UI).
+#[derive(Clone, Debug, Serialize)]
+pub struct Status {
+    pub now_s: f64,
+    pub cache_up: bool,
+    pub cache_keys: u64,
+    pub cache_memory_bytes: u64,
+    pub cache_max_bytes: u64,
+    pub cache_queue: u64,
+    pub eviction: &'static str,
+    pub ttl_s: f64,
+    pub db_connections: u32,
+    pub db_max_connections: u32,
+    pub db_workers: u32,
+    pub db_busy_workers: u32,
+    pub db_slowdown: f64,
+    pub lb_queue: u64,
+    pub pods: Vec<PodStatus>,
+    pub rps: f64,
+    pub hot_key_rate: f64,
+    pub attack_rate: f64,
+    pub invalidation_failure: f64,
+    pub keyspace_keys: u64,
+    pub zipf_s: f64,
+    pub predicted_hit_rate: f64,
+    pub in_flight: u64,
+}
+
+/// Per-second accumulators.
+#[derive(Default)]
+struct Accum {
+    s: SecondStats,
+    lat: Latency,
+    db_busy_mark: u64,
+    cache_busy_mark: u64,
+    evictions_mark: u64,
+    expirations_mark: u64,
+}
+
+/// A running simulation.
+pub struct Simulation {
+    scenario: Scenario,
+    now: Nanos,
+    queue: EventQueue<Ev>,
+    deadlines: VecDeque<(Nanos, ReqId)>,
+    requests: Requests,
+    lb: AppLb,
+    pods: Vec<Pod>,
+    cache: CacheNode,
+    db: BackendDb,
+    keyspace: Keyspace,
+    zipf: Zipf,
+    // streams
+    rng_arrivals: Stream,
+    rng_hot: Stream,
+    rng_attack: Stream,
+    rng_db: Stream,
+    rng_faults: Stream,
+    rng_evict: Stream,
+    // live parameters
+    rates: [f64; 3],
+    source_gen: [u32; 3],
+    invalidation_failure: f64,
+    ttl: Nanos,
+    attack_next: u32,
+    // durations
+    half_cache_rtt: Nanos,
+    half_db_rtt: Nanos,
+    processing: Nanos,
+    connect: Nanos,
+    pool_timeout: Nanos,
+    cache_timeout: Nanos,
+    client_timeout: Nanos,
+    lb_latency: Nanos,
+    // metrics
+    totals: Totals,
+    total_lat: Latency,
+    acc: Accum,
+    history: History,
+    client_in_flight: u64,
+    peak_db_offered: u64,
+    // animation
+    frame: FrameBuffer,
+    frame_start: Nanos,
+    trace_rate: f64,
+    trace_every: u64,
+    arrivals_seen: u64,
+    applied: Vec<ScheduledCommand>,
+}
+
+/// The miss penalty the calibration assumes: GET, processing, DB round trip and read, backfill SET.
+fn miss_delay_s(s: &Scenario) -> f64 {
+    (2.0 * s.app.cache_rtt_ms + s.app.processing_ms + s.app.db_rtt_ms + s.db.read_service_ms) / 1000.0
+}
+
+fn key_rates(s: &Scenario, rps: f64) -> KeyRates {
+    KeyRates {
+        reads: rps * s.client.read_fraction,
+        writes: rps * s.client.write_fraction,
+        deletes: rps * s.client.delete_fraction,
+    }
+}
+
+impl Simulation {
+    /// Builds a run from a scenario (validated here too).
+    pub fn new(scenario: Scenario) -> Result<Self, ConfigError> {
+        scenario.validate()?;
+        let s = &scenario;
+        let keyspace = calibrate::derive_keyspace(
+            s.client.target_hit_rate,
+            s.client.top1_share,
+            key_rates(s, s.client.rps),
+            s.cache.ttl_s,
+            miss_delay_s(s),
+        );
+        let expected_live = if s.warm_start {
+            calibrate::expected_live_keys(
+                keyspace.keys,
+                keyspace.zipf_s,
+                key_rates(s, s.client.rps),
+                s.cache.ttl_s,
+                miss_delay_s(s),
+            )
+        } else {
+            keyspace.keys as f64 * 0.05
+        };
+        let cache_cap = (expected_live * 1.1) as u64;
+        let mem_cap = s.cache.memory_gb * 1024.0 * 1024.0 * 1024.0 / s.cache.entry_bytes as f64;
+        let cache = CacheNode::new(&s.cache, cache_cap.min(mem_cap as u64).min(1 << 26) as usize);
+        let seed = s.seed;
+        let mut sim = Simulation {
+            now: 0,
+            queue: EventQueue::default(),
+            deadlines: VecDeque::new(),
+            requests: Requests::default(),
+            lb: AppLb::new(&s.lb),
+            pods: (0..s.app.pods).map(|_| Pod::new()).collect(),
+            cache,
+            db: BackendDb::new(&s.db, keyspace.keys),
+            zipf: Zipf::new(keyspace.keys, keyspace.zipf_s),
+            keyspace,
+            rng_arrivals: Stream::new(seed, streams::ARRIVALS),
+            rng_hot: Stream::new(seed, streams::HOT_KEY),
+            rng_attack: Stream::new(seed, streams::ATTACK),
+            rng_db: Stream::new(seed, streams::DB_SERVICE),
+            rng_faults: Stream::new(seed, streams::FAULTS),
+            rng_evict: Stream::new(seed, streams::EVICTION),
+            rates: [s.client.rps, 0.0, 0.0],
+            source_gen: [0; 3],
+            invalidation_failure: 0.0,
+            ttl: from_secs(s.cache.ttl_s),
+            attack_next: ATTACK_BASE,
+            half_cache_rtt: from_ms(s.app.cache_rtt_ms) / 2,
+            half_db_rtt: from_ms(s.app.db_rtt_ms) / 2,
+            processing: from_ms(s.app.processing_ms),
+            connect: from_ms(s.app.connect_ms),
+            pool_timeout: from_ms(s.app.pool_timeout_ms),
+            cache_timeout: from_ms(s.app.cache_timeout_ms),
+            client_timeout: from_ms(s.client.timeout_ms),
+            lb_latency: from_ms(s.lb.latency_ms),
+            totals: Totals::default(),
+            total_lat: Latency::default(),
+            acc: Accum::default(),
+            history: History::new(3_600),
+            client_in_flight: 0,
+            peak_db_offered: 0,
+            frame: FrameBuffer { per_pod: vec![0; s.app.pods as usize], max_hops: 5_000, ..FrameBuffer::default() },
+            frame_start: 0,
+            trace_rate: 0.0,
+            trace_every: u64::MAX,
+            arrivals_seen: 0,
+            applied: Vec::new(),
+            scenario,
+        };
+        if sim.scenario.warm_start {
+            sim.warm_cache();
+        }
+        sim.update_trace_every();
+        sim.schedule_arrival(Source::Main);
+        sim.queue.push(NANOS_PER_SEC, Ev::Tick);
+        for (i, f) in sim.scenario.faults.iter().enumerate() {
+            sim.queue.push(from_secs(f.at_s), Ev::Scheduled(i as u32));
+        }
+        Ok(sim)
+    }
+
+    /// Fills the cache with its steady state: each key is cached with the
+    /// probability the calibration formula gives it, with a residual TTL
+    /// uniform over the TTL (exact for keys filled by reads alone).
+    fn warm_cache(&mut self) {
+        let s = &self.scenario;
+        let rates = key_rates(s, self.rates[0]);
+        let d = miss_delay_s(s);
+        let ttl_s = s.cache.ttl_s;
+        let n = self.keyspace.keys;
+        let zs = self.keyspace.zipf_s;
+        let h = calibrate::harmonic(n, zs);
+        let mut rng = Stream::new(s.seed, streams::WARMUP);
+        let mut k: u64 = 1;
+        while k <= n {
+            // ranks with (nearly) the same rate share one probability
+            let end = if k < 1_000 { k } else { ((k as f64 * 1.001) as u64).min(n) };
+            let p = libm::pow(k as f64, -zs) / h;
+            let fill = calibrate::fill_probability(rates.reads * p, rates.writes * p, rates.deletes * p, ttl_s, d);
+            for rank in k..=end {
+                if rng.chance(fill) {
+                    let ttl = (rng.uniform() * self.ttl as f64) as Nanos + 1;
+                    if self.cache.set((rank - 1) as u32, 0, Some(ttl), 0, &mut rng) == SetResult::Oom {
+                        return;
+                    }
+                }
+            }
+            k = end + 1;
+        }
+        self.cache.evictions = 0;
+    }
+
+    // ----- public API -------------------------------------------------------
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Simulated time, seconds.
+    pub fn now_s(&self) -> f64 {
+        to_secs(self.now)
+    }
+
+    pub fn now(&self) -> Nanos {
+        self.now
+    }
+
+    pub fn keyspace(&self) -> Keyspace {
+        self.keyspace
+    }
+
+    /// Runs every event up to and including simulated time `t` (seconds).
+    pub fn advance_to(&mut self, t_s: f64) {
+        let t = from_secs(t_s);
+        self.run_until(t);
+    }
+
+    /// Runs for `dt` more simulated seconds.
+    pub fn advance_by(&mut self, dt_s: f64) {
+        let t = self.now + from_secs(dt_s);
+        self.run_until(t);
+    }
+
+    fn run_until(&mut self, t: Nanos) {
+        loop {
+            let next_event = self.queue.peek_time().unwrap_or(Nanos::MAX);
+            let next_deadline = self.deadlines.front().map_or(Nanos::MAX, |d| d.0);
+            if next_deadline < next_event && next_deadline <= t {
+                let (time, id) = self.deadlines.pop_front().expect("peeked");
+                self.now = time;
+                self.client_timeout_fires(id);
+                continue;
+            }
+            if next_event > t {
+                break;
+            }
+            let (time, ev) = self.queue.pop().expect("peeked");
+            self.now = time;
+            self.dispatch(ev);
+        }
+        if t > self.now {
+            self.now = t;
+        }
+    }
+
+    /// Applies a command now. Invalid values are refused with a message and
+    /// change nothing; the run goes on either way.
+    pub fn apply(&mut self, cmd: Command) -> Result<(), ConfigError> {
+        validate_command(&cmd)?;
+        self.applied.push(ScheduledCommand { at_s: self.now_s(), command: cmd.clone() });
+        self.execute(cmd);
+        Ok(())
+    }
+
+    /// Commands applied live so far, with their times (for share links).
+    pub fn applied_log(&self) -> &[ScheduledCommand] {
+        &self.applied
+    }
+
+    /// The per-second history (bounded: the last hour).
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    pub fn totals(&self) -> &Totals {
+        &self.totals
+    }
+
+    pub fn latency(&self) -> &Latency {
+        &self.total_lat
+    }
+
+    /// Requests whose client is still waiting.
+    pub fn in_flight(&self) -> u64 {
+        self.client_in_flight
+    }
+
+    /// Requests the servers are still working on (clients may have given up).
+    pub fn server_in_flight(&self) -> u64 {
+        self.requests.live() as u64
+    }
+
+    pub fn peak_db_offered(&self) -> u64 {
+        self.peak_db_offered
+    }
+
+    /// How many requests per simulated second to trace for the animation (0 = none).
+    pub fn set_trace_rate(&mut self, per_sec: f64) {
+        self.trace_rate = per_sec.max(0.0);
+        self.update_trace_every();
+    }
+
+    /// Upper bound on hops kept between two frames.
+    pub fn set_max_hops(&mut self, n: usize) {
+        self.frame.max_hops = n;
+    }
+
+    fn update_trace_every(&mut self) {
+        let total: f64 = self.rates.iter().sum();
+        self.trace_every = if self.trace_rate <= 0.0 {
+            u64::MAX
+        } else {
+            ((total / self.trace_rate).ceil() as u64).max(1)
+        };
+    }
+
+    /// Edge counts and traced hops since the previous call.
+    pub fn take_frame(&mut self) -> Frame {
+        let c = self.frame.counts;
+        let frame = Frame {
+            now_s: self.now_s(),
+            span_s: to_secs(self.now - self.frame_start),
+            edges: EdgeCounts {
+                client_lb: c[Edge::ClientLb as usize],
+                lb_pod: std::mem::replace(&mut self.frame.per_pod, vec![0; self.pods.len()]),
+                pod_cache: c[Edge::PodCache as usize],
+                pod_db: c[Edge::PodDb as usize],
+                responses: c[Edge::Response as usize],
+                errors: c[Edge::Error as usize],
+            },
+            hops: std::mem::take(&mut self.frame.hops),
+            trace_every: self.trace_every,
+            dropped_hops: std::mem::take(&mut self.frame.dropped_hops),
+        };
+        self.frame.counts = Default::default();
+        self.frame_start = self.now;
+        frame
+    }
+
+    /// Live state.
+    pub fn status(&self) -> Status {
+        Status {
+            now_s: self.now_s(),
+            cache_up: self.cache.up,
+            cache_keys: self.cache.keys(),
+            cache_memory_bytes: self.cache.used_bytes(),
+            cache_max_bytes: self.cache.max_bytes,
+            cache_queue: self.cache.queue_len(self.now),
+            eviction: self.cache.policy.as_str(),
+            ttl_s: to_secs(self.ttl),
+            db_connections: self.db.open_connections,
+            db_max_connections: self.db.max_connections,
+            db_workers: self.db.workers(),
+            db_busy_workers: self.db.busy_workers(self.now),
+            db_slowdown: self.db.slowdown,
+            lb_queue: self.lb.queue_len(self.now),
+            pods: self
+                .pods
+                .iter()
+                .map(|p| PodStatus {
+                    healthy: p.healthy,
+                    active: p.active,
+                    inflight: p.inflight,
+                    pool_open: p.pool_open,
+                    pool_busy: p.busy_connections(),
+                    waiting: p.waiting,
+                })
+                .collect(),
+            rps: self.rates[Source::Main as usize],
+            hot_key_rate: self.rates[Source::HotKey as usize],
+            attack_rate: self.rates[Source::Attack as usize],
+            invalidation_failure: self.invalidation_failure,
+            keyspace_keys: self.keyspace.keys,
+            zipf_s: self.keyspace.zipf_s,
+            predicted_hit_rate: self.keyspace.predicted_hit_rate,
+            in_flight: self.client_in_flight,
+        }
+    }
+
+    /// Bytes of the simulator's own large structures (cache table, DB versions, queues).
+    pub fn model_heap_bytes(&self) -> usize {
+        self.cache.store.heap_bytes() + self.db.heap_bytes() + self.queue.heap_bytes() + self.requests.heap_bytes()
+    }
+
+    /// Whether `key` (a rank - 1) is cached and unexpired right now (diagnostics).
+    pub fn is_cached(&self, key: u32) -> bool {
+        self.cache.up && self.cache.contains_live(key, self.now)
+    }
+
+    // ----- events -----------------------------------------------------------
+
+    fn dispatch(&mut self, ev: Ev) {
+        match ev {
+            Ev::Arrival(src, gen) => self.arrival(src, gen),
+            Ev::AtPod(id) => self.at_pod(id),
+            Ev::CacheDone(id, cmd) => self.cache_done(id, cmd),
+            Ev::CacheFailed(id, cmd) => self.cache_failed(id, cmd),
+            Ev::Processed(id) => self.acquire_connection(id),
+            Ev::Connected(id) => self.send_query(id),
+            Ev::DbDone(id) => self.db_done(id),
+            Ev::PoolTimeout(id) => self.pool_timeout_fires(id),
+            Ev::Respond(id) => self.respond(id),
+            Ev::Tick => self.tick(),
+            Ev::Scheduled(i) => {
+                let cmd = self.scenario.faults[i as usize].command.clone();
+                self.execute(cmd);
+            }
+        }
+    }
+
+    fn schedule_arrival(&mut self, src: Source) {
+        let rate = self.rates[src as usize];
+        if rate <= 0.0 {
+            return;
+        }
+        let rng = match src {
+            Source::Main => &mut self.rng_arrivals,
+            Source::HotKey => &mut self.rng_hot,
+            Source::Attack => &mut self.rng_attack,
+        };
+        let gap = from_secs(rng.exponential(1.0 / rate)).max(1);
+        self.queue.push(self.now + gap, Ev::Arrival(src, self.source_gen[src as usize]));
+    }
+
+    fn arrival(&mut self, src: Source, gen: u32) {
+        if gen != self.source_gen[src as usize] {
+            return;
+        }
+        self.schedule_arrival(src);
+        let (op, key) = match src {
+            Source::Main => {
+                let c = &self.scenario.client;
+                let u = self.rng_arrivals.uniform();
+                let op = if u < c.read_fraction {
+                    Op::Read
+                } else if u < c.read_fraction + c.write_fraction {
+                    Op::Write
+                } else if u < c.read_fraction + c.write_fraction + c.delete_fraction {
+                    Op::Delete
+                } else {
+                    Op::Direct
+                };
+                let key = if op == Op::Direct { 0 } else { (self.zipf.sample(&mut self.rng_arrivals) - 1) as u32 };
+                (op, key)
+            }
+            Source::HotKey => (Op::Read, 0),
+            Source::Attack => {
+                let k = self.attack_next;
+                self.attack_next = if k + 1 >= FILLER_BASE { ATTACK_BASE } else { k + 1 };
+                (Op::Read, k)
+            }
+        };
+        self.totals.arrived += 1;
+        self.acc.s.arrived += 1;
+        self.frame.count(Edge::ClientLb);
+        self.arrivals_seen += 1;
+        let traced = self.arrivals_seen % self.trace_every == 0;
+        let now = self.now;
+        let pods = &self.pods;
+        match self.lb.route(now, pods.len(), |i| pods[i].routable()) {
+            Err(reject) => {
+                let kind = match reject {
+                    LbReject::NoHealthyPod => ErrorKind::Lb502,
+                    LbReject::OverCapacity => ErrorKind::Lb503,
+                };
+                self.count_failure(kind);
+                if traced {
+                    let t = to_secs(now);
+                    self.frame.hop(node::CLIENT, node::LB, HopKind::Request, t, t + to_secs(self.lb_latency) / 2.0);
+                    self.frame.hop(node::LB, node::CLIENT, HopKind::Error, t + to_secs(self.lb_latency) / 2.0, t + to_secs(self.lb_latency));
+                }
+            }
+            Ok((pod, at_pod)) => {
+                let id = self.requests.alloc(Request {
+                    gen: 0,
+                    arrival: now,
+                    key,
+                    op,
+                    phase: Phase::ToPod,
+                    pod: pod as u16,
+                    client_done: false,
+                    missed: false,
+                    traced,
+                    version: 0,
+                    epoch: 0,
+                    wait_since: 0,
+                });
+                self.client_in_flight += 1;
+                self.deadlines.push_back((now + self.client_timeout, id));
+                self.frame.count(Edge::LbPod);
+                if let Some(c) = self.frame.per_pod.get_mut(pod) {
+                    *c += 1;
+                }
+                if traced {
+                    let t = to_secs(now);
+                    let mid = t + to_secs(self.lb_latency) / 2.0;
+                    self.frame.hop(node::CLIENT, node::LB, HopKind::Request, t, mid.min(to_secs(at_pod)));
+                    self.frame.hop(node::LB, node::POD0 + pod as u16, HopKind::Request, mid.min(to_secs(at_pod)), to_secs(at_pod));
+                }
+                self.queue.push(at_pod, Ev::AtPod(id));
+            }
+        }
+    }
+
+    fn at_pod(&mut self, id: ReqId) {
+        let (pod, op) = {
+            let r = self.requests.get(id);
+            (r.pod as usize, r.op)
+        };
+        if self.pods[pod].inflight >= self.scenario.app.max_inflight_per_pod {
+            // the pod refuses the connection; the LB answers 503
+            self.finish_with_error(id, ErrorKind::Lb503, false);
+            return;
+        }
+        self.pods[pod].inflight += 1;
+        match op {
+            Op::Read => self.send_cache(id, CacheCmd::Get),
+            _ => {
+                self.requests.get_mut(id).phase = Phase::Processing;
+                self.queue.push(self.now + self.processing, Ev::Processed(id));
+            }
+        }
+    }
+
+    fn send_cache(&mut self, id: ReqId, cmd: CacheCmd) {
+        let now = self.now;
+        self.frame.count(Edge::PodCache);
+        let r = self.requests.get_mut(id);
+        r.phase = if cmd == CacheCmd::Get { Phase::CacheGet } else { Phase::CacheUpdate };
+        let traced = r.traced;
+        let pod = r.pod;
+        if !self.cache.up {
+            // connection refused, one round trip later
+            self.queue.push(now + 2 * self.half_cache_rtt, Ev::CacheFailed(id, cmd));
+            return;
+        }
+        r.epoch = self.cache.epoch;
+        let arrive = now + self.half_cache_rtt;
+        match self.cache.enqueue(arrive, self.cache_timeout) {
+            Some(done) => {
+                self.totals.cache_ops += 1;
+                self.acc.s.cache_ops += 1;
+                self.queue.push(done, Ev::CacheDone(id, cmd));
+            }
+            None => self.queue.push(now + self.cache_timeout, Ev::CacheFailed(id, cmd)),
+        }
+        if traced {
+            let kind = if cmd == CacheCmd::Get { HopKind::CacheGet } else { HopKind::CacheWrite };
+            self.frame.hop(node::POD0 + pod, node::CACHE, kind, to_secs(now), to_secs(arrive));
+        }
+    }
+
+    fn cache_done(&mut self, id: ReqId, cmd: CacheCmd) {
+        let (epoch, key, op, version, traced, pod) = {
+            let r = self.requests.get(id);
+            (r.epoch, r.key, r.op, r.version, r.traced, r.pod)
+        };
+        if !self.cache.up || epoch != self.cache.epoch {
+            // the command was lost in a crash: the app sees a dropped connection
+            self.cache_failed(id, cmd);
+            return;
+        }
+        let now = self.now;
+        let back = now + self.half_cache_rtt;
+        let hop = |s: &mut Self, kind| {
+            if traced {
+                s.frame.hop(node::CACHE, node::POD0 + pod, kind, to_secs(now), to_secs(back));
+            }
+        };
+        match cmd {
+            CacheCmd::Get => {
+                self.totals.reads += 1;
+                self.acc.s.reads += 1;
+                match self.cache.get(key, now) {
+                    GetResult::Hit { version } => {
+                        self.totals.hits += 1;
+                        self.acc.s.hits += 1;
+                        if version != self.db.version(key) {
+                            self.totals.stale_reads += 1;
+                            self.acc.s.stale_reads += 1;
+                        }
+                        hop(self, HopKind::CacheHit);
+                        self.respond_at(id, back);
+                    }
+                    GetResult::Miss => {
+                        hop(self, HopKind::CacheMiss);
+                        let r = self.requests.get_mut(id);
+                        r.missed = true;
+                        r.phase = Phase::Processing;
+                        self.queue.push(back + self.processing, Ev::Processed(id));
+                    }
+                }
+            }
+            CacheCmd::Set => {
+                hop(self, HopKind::CacheWrite);
+                match self.cache.set(key, version, Some(self.ttl), now, &mut self.rng_evict) {
+                    SetResult::Stored => self.respond_at(id, back),
+                    SetResult::Oom => {
+                        self.totals.set_oom += 1;
+                        self.acc.s.set_oom += 1;
+                        if op == Op::Write {
+                            self.finish_with_error(id, ErrorKind::CacheOom, true);
+                        } else {
+                            // backfill is fire-and-forget: the read still returns its value
+                            self.respond_at(id, back);
+                        }
+                    }
+                }
+            }
+            CacheCmd::Del => {
+                hop(self, HopKind::CacheWrite);
+                self.cache.del(key);
+                self.respond_at(id, back);
+            }
+        }
+    }
+
+    /// A Redis command failed (timeout, refused, lost in a crash).
+    fn cache_failed(&mut self, id: ReqId, cmd: CacheCmd) {
+        self.totals.cache_errors += 1;
+        self.acc.s.cache_errors += 1;
+        match cmd {
+            CacheCmd::Get => {
+                // cache-aside degrades to the DB
+                let r = self.requests.get_mut(id);
+                r.missed = true;
+                r.phase = Phase::Processing;
+                self.queue.push(self.now + self.processing, Ev::Processed(id));
+            }
+            CacheCmd::Set | CacheCmd::Del => {
+                let op = self.requests.get(id).op;
+                if self.cache.up && op != Op::Read {
+                    // the old value stays cached: a failed invalidation
+                    self.totals.invalidation_failures += 1;
+                    self.acc.s.invalidation_failures += 1;
+                }
+                self.respond_at(id, self.now);
+            }
+        }
+    }
+
+    fn acquire_connection(&mut self, id: ReqId) {
+        self.totals.db_offered += 1;
+        self.acc.s.db_offered += 1;
+        let pod_i = self.requests.get(id).pod as usize;
+        let pool_size = self.scenario.app.pool_size;
+        let pod = &mut self.pods[pod_i];
+        if pod.pool_idle > 0 {
+            pod.pool_idle -= 1;
+            self.send_query(id);
+        } else if pod.pool_open < pool_size {
+            if self.db.connect() {
+                pod.pool_open += 1;
+                self.requests.get_mut(id).phase = Phase::Connecting;
+                self.queue.push(self.now + self.connect, Ev::Connected(id));
+            } else {
+                self.finish_with_error(id, ErrorKind::DbConnections, true);
+            }
+        } else {
+            pod.waiters.push_back(id);
+            pod.waiting += 1;
+            let r = self.requests.get_mut(id);
+            r.phase = Phase::WaitingConnection;
+            r.wait_since = self.now;
+            self.queue.push(self.now + self.pool_timeout, Ev::PoolTimeout(id));
+        }
+    }
+
+    fn send_query(&mut self, id: ReqId) {
+        let now = self.now;
+        let r = self.requests.get_mut(id);
+        r.phase = Phase::Querying;
+        let kind = match r.op {
+            Op::Read => QueryKind::Select,
+            Op::Direct => QueryKind::Direct,
+            Op::Write | Op::Delete => QueryKind::Write,
+        };
+        let (traced, pod) = (r.traced, r.pod);
+        let arrive = now + self.half_db_rtt;
+        let service = self.db.sample_service(kind, &mut self.rng_db);
+        let (start, end) = self.db.execute(arrive, service);
+        self.totals.db_sojourn_ns += end - arrive;
+        self.totals.db_wait_ns += start - arrive;
+        let back = end + self.half_db_rtt;
+        self.frame.count(Edge::PodDb);
+        if traced {
+            self.frame.hop(node::POD0 + pod, node::DB, HopKind::DbQuery, to_secs(now), to_secs(arrive));
+            self.frame.hop(node::DB, node::POD0 + pod, HopKind::DbReply, to_secs(end), to_secs(back));
+        }
+        self.queue.push(back, Ev::DbDone(id));
+    }
+
+    /// The result is back: the connection returns to the pool.
+    fn release_connection(&mut self, pod_i: usize) {
+        loop {
+            let Some(next) = self.pods[pod_i].waiters.pop_front() else { break };
+            if self.requests.is_live(next) && self.requests.get(next).phase == Phase::WaitingConnection {
+                self.pods[pod_i].waiting -= 1;
+                self.send_query(next);
+                return;
+            }
+        }
+        let pod = &mut self.pods[pod_i];
+        if pod.active {
+            pod.pool_idle += 1;
+        } else {
+            // a retired pod closes its connections
+            pod.pool_open -= 1;
+            self.db.disconnect(1);
+        }
+    }
+
+    fn db_done(&mut self, id: ReqId) {
+        let (pod, op, key) = {
+            let r = self.requests.get(id);
+            (r.pod as usize, r.op, r.key)
+        };
+        self.release_connection(pod);
+        self.totals.db_queries += 1;
+        self.acc.s.db_queries += 1;
+        match op {
+            Op::Read => {
+                self.totals.db_miss += 1;
+                self.acc.s.db_miss += 1;
+                self.requests.get_mut(id).version = self.db.version(key);
+                self.send_cache(id, CacheCmd::Set);
+            }
+            Op::Write | Op::Delete => {
+                self.db.bump(key);
+                if op == Op::Write {
+                    self.totals.db_write += 1;
+                    self.acc.s.db_write += 1;
+                } else {
+                    self.totals.db_delete += 1;
+                    self.acc.s.db_delete += 1;
+                }
+                self.requests.get_mut(id).version = self.db.version(key);
+                let cmd = if op == Op::Write { CacheCmd::Set } else { CacheCmd::Del };
+                if self.rng_faults.chance(self.invalidation_failure) {
+                    // the SET/DEL is lost on the network; the app logs it and answers
+                    if self.cache.up {
+                        self.totals.invalidation_failures += 1;
+                        self.acc.s.invalidation_failures += 1;
+                    }
+                    self.respond_at(id, self.now + 2 * self.half_cache_rtt);
+                } else {
+                    self.send_cache(id, cmd);
+                }
+            }
+            Op::Direct => {
+                self.totals.db_direct += 1;
+                self.acc.s.db_direct += 1;
+                self.respond_at(id, self.now);
+            }
+        }
+    }
+
+    fn pool_timeout_fires(&mut self, id: ReqId) {
+        if !self.requests.is_live(id) || self.requests.get(id).phase != Phase::WaitingConnection {
+            return;
+        }
+        let pod = self.requests.get(id).pod as usize;
+        self.pods[pod].waiting -= 1;
+        // mark it so the pool skips its stale queue entry
+        self.requests.get_mut(id).phase = Phase::Responding;
+        self.finish_with_error(id, ErrorKind::PoolTimeout, true);
+    }
+
+    fn respond_at(&mut self, id: ReqId, at: Nanos) {
+        let r = self.requests.get_mut(id);
+        r.phase = Phase::Responding;
+        if at <= self.now {
+            self.respond(id);
+        } else {
+            self.queue.push(at, Ev::Respond(id));
+        }
+    }
+
+    /// The server answers successfully.
+    fn respond(&mut self, id: ReqId) {
+        let r = *self.requests.get(id);
+        if r.client_done {
+            self.totals.orphaned += 1;
+        } else {
+            let class = match (r.op, r.missed) {
+                (Op::Read, false) => LatencyClass::Hit,
+                (Op::Read, true) => LatencyClass::Miss,
+                _ => LatencyClass::Other,
+            };
+            let latency = self.now - r.arrival;
+            self.total_lat.record(class, latency);
+            self.acc.lat.record(class, latency);
+            self.totals.completed += 1;
+            self.acc.s.completed += 1;
+            self.client_in_flight -= 1;
+            self.frame.count(Edge::Response);
+            if r.traced {
+                let t = to_secs(self.now);
+                self.frame.hop(node::POD0 + r.pod, node::CLIENT, HopKind::Response, t, t + to_secs(self.lb_latency));
+            }
+        }
+        self.release_request(id);
+    }
+
+    fn release_request(&mut self, id: ReqId) {
+        let pod = self.requests.get(id).pod as usize;
+        if self.requests.get(id).phase != Phase::ToPod {
+            self.pods[pod].inflight -= 1;
+        }
+        self.requests.free(id);
+    }
+
+    /// The server answers with an error (or refuses the request).
+    fn finish_with_error(&mut self, id: ReqId, kind: ErrorKind, accepted: bool) {
+        let r = *self.requests.get(id);
+        if !r.client_done {
+            self.client_in_flight -= 1;
+            self.count_failure(kind);
+            if r.traced {
+                let t = to_secs(self.now);
+                self.frame.hop(node::POD0 + r.pod, node::CLIENT, HopKind::Error, t, t + to_secs(self.lb_latency));
+            }
+        }
+        if !accepted {
+            // refused at the door: it never counted against the pod
+            self.requests.get_mut(id).phase = Phase::ToPod;
+        }
+        self.release_request(id);
+    }
+
+    fn count_failure(&mut self, kind: ErrorKind) {
+        self.totals.failed += 1;
+        self.acc.s.failed += 1;
+        self.frame.count(Edge::Error);
+        let (t, s) = (&mut self.totals, &mut self.acc.s);
+        match kind {
+            ErrorKind::Lb503 => {
+                t.err_503 += 1;
+                s.err_503 += 1
+            }
+            ErrorKind::Lb502 => {
+                t.err_502 += 1;
+                s.err_502 += 1
+            }
+            ErrorKind::Timeout => {
+                t.err_timeout += 1;
+                s.err_timeout += 1
+            }
+            ErrorKind::DbConnections => {
+                t.err_db_connections += 1;
+                s.err_db_connections += 1
+            }
+            ErrorKind::PoolTimeout => {
+                t.err_pool_timeout += 1;
+                s.err_pool_timeout += 1
+            }
+            ErrorKind::CacheOom => {
+                t.err_cache_oom += 1;
+                s.err_cache_oom += 1
+            }
+        }
+    }
+
+    fn client_timeout_fires(&mut self, id: ReqId) {
+        if !self.requests.is_live(id) {
+            return;
+        }
+        let r = self.requests.get_mut(id);
+        if r.client_done {
+            return;
+        }
+        r.client_done = true;
+        let traced = r.traced;
+        self.client_in_flight -= 1;
+        self.count_failure(ErrorKind::Timeout);
+        if traced {
+            let t = to_secs(self.now);
+            self.frame.hop(node::LB, node::CLIENT, HopKind::Error, t, t + to_secs(self.lb_latency));
+        }
+    }
+
+    // ----- metrics ----------------------------------------------------------
+
+    fn tick(&mut self) {
+        let now = self.now;
+        // active expiry: the whole table every 10 s
+        self.cache.sweep(now, 0.1);
+        let s = &mut self.acc.s;
+        s.t_s = (now / NANOS_PER_SEC) as u32 - 1;
+        s.hit_rate = if s.reads > 0 { s.hits as f64 / s.reads as f64 } else { 0.0 };
+        let db_busy = self.db.busy_ns - self.acc.db_busy_mark;
+        self.totals.db_busy_ns += db_busy;
+        self.acc.db_busy_mark = self.db.busy_ns;
+        s.db_utilization = (db_busy as f64 / (self.db.workers() as f64 * NANOS_PER_SEC as f64)).min(1.0);
+        let cache_busy = self.cache.busy_ns - self.acc.cache_busy_mark;
+        self.totals.cache_busy_ns += cache_busy;
+        self.acc.cache_busy_mark = self.cache.busy_ns;
+        s.cache_cpu = (cache_busy as f64 / NANOS_PER_SEC as f64).min(1.0);
+        s.evictions = self.cache.evictions - self.acc.evictions_mark;
+        s.expirations = self.cache.expirations - self.acc.expirations_mark;
+        self.totals.evictions += s.evictions;
+        self.totals.expirations += s.expirations;
+        self.acc.evictions_mark = self.cache.evictions;
+        self.acc.expirations_mark = self.cache.expirations;
+        s.db_connections = self.db.open_connections;
+        s.pool_waiters = self.pods.iter().map(|p| p.waiting).sum();
+        s.cache_memory_bytes = self.cache.used_bytes();
+        s.cache_memory_fraction = s.cache_memory_bytes as f64 / self.cache.max_bytes.max(1) as f64;
+        s.cache_keys = self.cache.keys();
+        let lat = &self.acc.lat;
+        s.p50_ms = metrics::percentile_ms(&lat.all, 0.50);
+        s.p95_ms = metrics::percentile_ms(&lat.all, 0.95);
+        s.p99_ms = metrics::percentile_ms(&lat.all, 0.99);
+        s.max_ms = metrics::max_ms(&lat.all);
+        s.hit_p50_ms = metrics::percentile_ms(&lat.hit, 0.50);
+        s.hit_p99_ms = metrics::percentile_ms(&lat.hit, 0.99);
+        s.miss_p50_ms = metrics::percentile_ms(&lat.miss, 0.50);
+        s.miss_p99_ms = metrics::percentile_ms(&lat.miss, 0.99);
+        s.lb_queue = self.lb.queue_len(now);
+        s.in_flight = self.client_in_flight;
+        s.server_in_flight = self.requests.live() as u64;
+        self.peak_db_offered = self.peak_db_offered.max(s.db_offered);
+        let done = std::mem::take(&mut self.acc.s);
+        self.history.push(done);
+        self.acc.lat.reset();
+        self.queue.push(now + NANOS_PER_SEC, Ev::Tick);
+    }
+
+    // ----- commands ---------------------------------------------------------
+
+    fn set_source_rate(&mut self, src: Source, rate: f64) {
+        self.rates[src as usize] = rate;
+        // arrivals are memoryless: restarting the stream keeps it Poisson
+        self.source_gen[src as usize] = self.source_gen[src as usize].wrapping_add(1);
+        self.schedule_arrival(src);
+        self.update_trace_every();
+    }
+
+    fn execute(&mut self, cmd: Command) {
+        let now = self.now;
+        match cmd {
+            Command::CrashCache => {
+                if self.cache.up {
+                    self.cache.crash();
+                }
+            }
+            Command::RestartCache => self.cache.restart(now),
+            Command::HotKey { rate } => self.set_source_rate(Source::HotKey, rate),
+            Command::KeyBusting { rate } => self.set_source_rate(Source::Attack, rate),
+            Command::SetRps { rps } => self.set_source_rate(Source::Main, rps),
+            Command::InvalidationFailure { probability } => self.invalidation_failure = probability,
+            Command::SetMemory { gb } => self.cache.set_memory_gb(gb),
+            Command::SetEviction { policy } => self.cache.policy = policy,
+            Command::FillMemory { fraction } => {
+                if self.cache.up {
+                    self.cache.fill(fraction, now, &mut self.rng_evict);
+                }
+            }
+            Command::ClearFill => self.cache.clear_fill(),
+            Command::DbSlowdown { factor } => self.db.slowdown = factor,
+            Command::PodsUnhealthy { count } => {
+                for (i, p) in self.pods.iter_mut().enumerate() {
+                    p.healthy = (i as u32) >= count;
+                }
+            }
+            Command::SetPods { count } => self.set_pods(count as usize),
+            Command::SetTargetHitRate { hit_rate } => {
+                let s = &self.scenario;
+                self.keyspace = calibrate::derive_keyspace(
+                    hit_rate,
+                    s.client.top1_share,
+                    key_rates(s, self.rates[0]),
+                    to_secs(self.ttl),
+                    miss_delay_s(s),
+                );
+                self.zipf = Zipf::new(self.keyspace.keys, self.keyspace.zipf_s);
+                self.db.ensure_keys(self.keyspace.keys);
+            }
+            Command::SetTtl { seconds } => self.ttl = from_secs(seconds),
+        }
+    }
+
+    fn set_pods(&mut self, count: usize) {
+        while self.pods.len() < count {
+            self.pods.push(Pod::new());
+        }
+        for (i, p) in self.pods.iter_mut().enumerate() {
+            let active = i < count;
+            if p.active && !active {
+                // retire: close idle connections now, busy ones when they return
+                self.db.disconnect(p.pool_idle);
+                p.pool_open -= p.pool_idle;
+                p.pool_idle = 0;
+            }
+            if active && !p.active {
+                p.healthy = true;
+            }
+            p.active = active;
+        }
+        self.frame.per_pod.resize(self.pods.len(), 0);
+    }
+}

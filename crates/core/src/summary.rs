@@ -1,0 +1,125 @@
+//! The run summary: one JSON object for the CLI, the tests and the UI.
+
+use crate::metrics::{max_ms, percentile_ms};
+use crate::sim::Simulation;
+use crate::time::NANOS_PER_SEC;
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Percentiles {
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LatencySummary {
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+    pub hit: Percentiles,
+    pub miss: Percentiles,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ErrorsByKind {
+    pub lb_503: u64,
+    pub lb_502: u64,
+    pub timeout: u64,
+    pub db_too_many_connections: u64,
+    pub db_pool_timeout: u64,
+    pub cache_oom: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct KeyspaceSummary {
+    pub keys: u64,
+    pub zipf_s: f64,
+    pub predicted_hit_rate: f64,
+}
+
+/// Totals of a run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    pub scenario: String,
+    pub seed: u64,
+    pub seconds: f64,
+    /// Requests that arrived.
+    pub requests: u64,
+    pub completed: u64,
+    /// Requests that failed.
+    pub errors: u64,
+    pub errors_by_kind: ErrorsByKind,
+    pub in_flight: u64,
+    /// Read hit rate (0..1).
+    pub hit_rate: f64,
+    /// DB queries served per second, mean over the run.
+    pub db_qps_mean: f64,
+    /// Most DB queries offered in one second (rejected ones included).
+    pub db_offered_qps_peak: u64,
+    pub db_utilization_mean: f64,
+    /// Milliseconds, successful requests.
+    pub latency_ms: LatencySummary,
+    pub cache_cpu_utilization: f64,
+    pub cache_errors: u64,
+    pub stale_reads: u64,
+    pub invalidation_failures: u64,
+    pub evictions: u64,
+    pub expirations: u64,
+    pub set_oom: u64,
+    pub keyspace: KeyspaceSummary,
+}
+
+fn pct(h: &hdrhistogram::Histogram<u64>) -> Percentiles {
+    Percentiles { p50: percentile_ms(h, 0.5), p95: percentile_ms(h, 0.95), p99: percentile_ms(h, 0.99), max: max_ms(h) }
+}
+
+impl Summary {
+    pub fn of(sim: &Simulation) -> Summary {
+        let t = sim.totals();
+        let secs = sim.now_s().max(1e-9);
+        let lat = sim.latency();
+        let ks = sim.keyspace();
+        let whole_secs = sim.history().len().max(1) as f64;
+        Summary {
+            scenario: sim.scenario().name.clone(),
+            seed: sim.scenario().seed,
+            seconds: sim.now_s(),
+            requests: t.arrived,
+            completed: t.completed,
+            errors: t.failed,
+            errors_by_kind: ErrorsByKind {
+                lb_503: t.err_503,
+                lb_502: t.err_502,
+                timeout: t.err_timeout,
+                db_too_many_connections: t.err_db_connections,
+                db_pool_timeout: t.err_pool_timeout,
+                cache_oom: t.err_cache_oom,
+            },
+            in_flight: sim.in_flight(),
+            hit_rate: if t.reads > 0 { t.hits as f64 / t.reads as f64 } else { 0.0 },
+            db_qps_mean: t.db_queries as f64 / secs,
+            db_offered_qps_peak: sim.peak_db_offered(),
+            db_utilization_mean: t.db_busy_ns as f64
+                / (sim.status().db_workers as f64 * NANOS_PER_SEC as f64 * whole_secs),
+            latency_ms: LatencySummary {
+                p50: percentile_ms(&lat.all, 0.5),
+                p95: percentile_ms(&lat.all, 0.95),
+                p99: percentile_ms(&lat.all, 0.99),
+                max: max_ms(&lat.all),
+                hit: pct(&lat.hit),
+                miss: pct(&lat.miss),
+            },
+            cache_cpu_utilization: t.cache_busy_ns as f64 / (NANOS_PER_SEC as f64 * whole_secs),
+            cache_errors: t.cache_errors,
+            stale_reads: t.stale_reads,
+            invalidation_failures: t.invalidation_failures,
+            evictions: t.evictions,
+            expirations: t.expirations,
+            set_oom: t.set_oom,
+            keyspace: KeyspaceSummary { keys: ks.keys, zipf_s: ks.zipf_s, predicted_hit_rate: ks.predicted_hit_rate },
+        }
+    }
+}
