@@ -21,10 +21,8 @@ use crate::rng::Stream;
 use crate::scenario::CacheConfig;
 use crate::time::{Nanos, NANOS_PER_MS, NANOS_PER_SEC};
 
-/// Keys at or above this id are filler written by `fill_memory` (no TTL, large values).
-pub const FILLER_BASE: u32 = 0xF000_0000;
-/// Bytes per filler entry.
-pub const FILLER_ENTRY_BYTES: u64 = 1 << 20;
+/// Keys at or above this id are never used by the workload (the attack's keys stay below).
+pub const RESERVED_BASE: u32 = 0xF000_0000;
 
 /// Result of a GET.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,8 +51,11 @@ pub struct CacheNode {
     entry_bytes: u64,
     pub policy: EvictionPolicy,
     lru_samples: u32,
-    filler_entries: u64,
-    next_filler: u32,
+    /// Bytes held by the batch job's no-TTL keys (`fill_memory`), kept as a
+    /// total rather than as millions of entries.
+    filler_bytes: u64,
+    /// While set, the batch job keeps used memory at this fraction of maxmemory.
+    fill_target: Option<f64>,
     sweep_cursor: usize,
     // counters, read and reset by the metrics
     pub evictions: u64,
@@ -74,8 +75,8 @@ impl CacheNode {
             entry_bytes: cfg.entry_bytes as u64,
             policy: cfg.eviction,
             lru_samples: cfg.lru_samples,
-            filler_entries: 0,
-            next_filler: FILLER_BASE,
+            filler_bytes: 0,
+            fill_target: None,
             sweep_cursor: 0,
             evictions: 0,
             expirations: 0,
@@ -87,15 +88,17 @@ impl CacheNode {
         self.service_ns
     }
 
-    /// A command arrives at `arrive`. Returns when it finishes executing, or
+    /// A command arrives at `arrive` costing `extra` CPU beyond the base
+    /// command cost (large values). Returns when it finishes executing, or
     /// `None` if it would wait longer than `timeout` in the queue.
-    pub fn enqueue(&mut self, arrive: Nanos, timeout: Nanos) -> Option<Nanos> {
+    pub fn enqueue(&mut self, arrive: Nanos, timeout: Nanos, extra: Nanos) -> Option<Nanos> {
         let start = self.busy_until.max(arrive);
         if start - arrive > timeout {
             return None;
         }
-        self.busy_until = start + self.service_ns;
-        self.busy_ns += self.service_ns;
+        let cost = self.service_ns + extra;
+        self.busy_until = start + cost;
+        self.busy_ns += cost;
         Some(self.busy_until)
     }
 
@@ -105,20 +108,15 @@ impl CacheNode {
     }
 
     pub fn used_bytes(&self) -> u64 {
-        let normal = self.store.len() as u64 - self.filler_entries;
-        normal * self.entry_bytes + self.filler_entries * FILLER_ENTRY_BYTES
+        self.store.len() as u64 * self.entry_bytes + self.filler_bytes
+    }
+
+    pub fn filler_bytes(&self) -> u64 {
+        self.filler_bytes
     }
 
     pub fn keys(&self) -> u64 {
         self.store.len() as u64
-    }
-
-    fn entry_size(&self, key: u32) -> u64 {
-        if key >= FILLER_BASE {
-            FILLER_ENTRY_BYTES
-        } else {
-            self.entry_bytes
-        }
     }
 
     /// GET at `now`.
@@ -144,7 +142,7 @@ impl CacheNode {
 
     /// `SET key value EX ttl` (or without TTL when `ttl` is `None`).
     pub fn set(&mut self, key: u32, version: u16, ttl: Option<Nanos>, now: Nanos, rng: &mut Stream) -> SetResult {
-        if !self.make_room(self.entry_size(key), now, rng) {
+        if !self.make_room(self.entry_bytes, now, rng) {
             return SetResult::Oom;
         }
         let expires_ms = match ttl {
@@ -152,33 +150,31 @@ impl CacheNode {
             None => NO_EXPIRY,
         };
         let lru_s = (now / NANOS_PER_SEC) as u16;
-        if self.store.upsert(Entry { key, expires_ms, lru_s, version }) && key >= FILLER_BASE {
-            self.filler_entries += 1;
-        }
+        self.store.upsert(Entry { key, expires_ms, lru_s, version });
         SetResult::Stored
     }
 
     /// DEL.
     pub fn del(&mut self, key: u32) {
-        if let Some(i) = self.store.find(key) {
-            self.remove_at(i);
-        }
-    }
-
-    fn remove_at(&mut self, i: usize) {
-        if self.store.entry(i).key >= FILLER_BASE {
-            self.filler_entries -= 1;
-        }
-        self.store.remove_at(i);
+        self.store.remove(key);
     }
 
     /// Redis' `performEvictions`: true if a write of `bytes` may proceed.
     fn make_room(&mut self, bytes: u64, now: Nanos, rng: &mut Stream) -> bool {
+        // a running batch job writes faster than the app: it has taken any free space
+        self.grow_filler();
         if self.used_bytes() + bytes <= self.max_bytes {
             return true;
         }
         if self.policy == EvictionPolicy::Noeviction {
             return false;
+        }
+        // the batch job's keys are never read: they are the least recently used
+        let over = self.used_bytes() + bytes - self.max_bytes;
+        if self.filler_bytes > 0 {
+            let take = self.filler_bytes.min(over.div_ceil(self.entry_bytes) * self.entry_bytes);
+            self.filler_bytes -= take;
+            self.evictions += take.div_ceil(self.entry_bytes);
         }
         let now_s = (now / NANOS_PER_SEC) as u16;
         while self.used_bytes() + bytes > self.max_bytes {
@@ -191,30 +187,34 @@ impl CacheNode {
                 }
             }
             let Some((i, _)) = victim else { return false };
-            self.remove_at(i);
+            self.store.remove_at(i);
             self.evictions += 1;
         }
         true
     }
 
-    /// Writes filler keys without TTL until used memory reaches `fraction` of maxmemory.
-    pub fn fill(&mut self, fraction: f64, now: Nanos, rng: &mut Stream) {
-        let goal = (self.max_bytes as f64 * fraction) as u64;
-        while self.used_bytes() + FILLER_ENTRY_BYTES <= goal && self.next_filler < u32::MAX - 1 {
-            let key = self.next_filler;
-            self.next_filler += 1;
-            if self.set(key, 0, None, now, rng) == SetResult::Oom {
-                break;
+    /// A batch job starts writing keys without a TTL and keeps used memory at
+    /// `fraction` of maxmemory (under `allkeys-lru` its keys are evicted first).
+    pub fn fill(&mut self, fraction: f64) {
+        self.fill_target = Some(fraction);
+        self.grow_filler();
+    }
+
+    /// The batch job takes whatever free space there is, up to its target.
+    pub fn grow_filler(&mut self) {
+        if let Some(fraction) = self.fill_target {
+            let goal = (self.max_bytes as f64 * fraction) as u64;
+            let used = self.used_bytes();
+            if used < goal {
+                self.filler_bytes += goal - used;
             }
         }
     }
 
-    /// Deletes every filler key.
+    /// Stops the batch job and deletes its keys.
     pub fn clear_fill(&mut self) {
-        for key in FILLER_BASE..self.next_filler {
-            self.del(key);
-        }
-        self.next_filler = FILLER_BASE;
+        self.fill_target = None;
+        self.filler_bytes = 0;
     }
 
     /// Active expiry: visits `fraction` of the table's slots.
@@ -222,15 +222,8 @@ impl CacheNode {
         let count = ((self.store.slot_count() as f64 * fraction) as usize).max(1);
         let now_ms = (now / NANOS_PER_MS) as u32;
         let mut expired = 0u64;
-        let mut filler = 0u64;
-        self.sweep_cursor = self.store.sweep(self.sweep_cursor, count, now_ms, |k| {
-            expired += 1;
-            if k >= FILLER_BASE {
-                filler += 1;
-            }
-        });
+        self.sweep_cursor = self.store.sweep(self.sweep_cursor, count, now_ms, |_| expired += 1);
         self.expirations += expired;
-        self.filler_entries -= filler;
     }
 
     /// The process dies: every key is lost.
@@ -238,8 +231,8 @@ impl CacheNode {
         self.up = false;
         self.epoch += 1;
         self.store.clear();
-        self.filler_entries = 0;
-        self.next_filler = FILLER_BASE;
+        // the batch job's data is gone and its connection with it
+        self.clear_fill();
     }
 
     /// Cold restart: empty and accepting commands.
@@ -325,14 +318,16 @@ mod tests {
         let mut n = node(10, EvictionPolicy::Noeviction);
         let svc = n.service_ns();
         assert_eq!(svc, 20_000, "50K ops/s is 20 us per command");
-        assert_eq!(n.enqueue(0, 1_000_000), Some(svc));
-        assert_eq!(n.enqueue(0, 1_000_000), Some(2 * svc));
-        assert_eq!(n.enqueue(10 * svc, 1_000_000), Some(11 * svc));
+        assert_eq!(n.enqueue(0, 1_000_000, 0), Some(svc));
+        assert_eq!(n.enqueue(0, 1_000_000, 0), Some(2 * svc));
+        assert_eq!(n.enqueue(10 * svc, 1_000_000, 0), Some(11 * svc));
+        // a large value costs more
+        assert_eq!(n.enqueue(11 * svc, 1_000_000, 5), Some(12 * svc + 5));
         // a command that would wait past the timeout is dropped
         for _ in 0..100 {
-            n.enqueue(10 * svc, u64::MAX);
+            n.enqueue(10 * svc, u64::MAX, 0);
         }
-        assert_eq!(n.enqueue(10 * svc, svc), None);
+        assert_eq!(n.enqueue(10 * svc, svc, 0), None);
     }
 
     #[test]
@@ -340,8 +335,17 @@ mod tests {
         let mut n = node(10_000, EvictionPolicy::Noeviction);
         let mut rng = Stream::new(1, 1);
         n.set(1, 0, Some(NANOS_PER_SEC), 0, &mut rng);
-        n.fill(0.5, 0, &mut rng);
-        assert!(n.used_bytes() as f64 >= 0.5 * n.max_bytes as f64 - FILLER_ENTRY_BYTES as f64);
+        n.fill(1.0);
+        assert_eq!(n.used_bytes(), n.max_bytes);
+        // noeviction: the app's SETs fail while the batch job holds the memory
+        assert_eq!(n.set(2, 0, Some(NANOS_PER_SEC), 0, &mut rng), SetResult::Oom);
+        // freed space goes back to the batch job first
+        n.del(1);
+        assert_eq!(n.set(2, 0, Some(NANOS_PER_SEC), 0, &mut rng), SetResult::Oom);
+        // under allkeys-lru its never-read keys are evicted first
+        n.policy = EvictionPolicy::AllkeysLru;
+        assert_eq!(n.set(3, 0, Some(NANOS_PER_SEC), 0, &mut rng), SetResult::Stored);
+        assert!(n.evictions >= 1);
         n.crash();
         assert_eq!(n.keys(), 0);
         assert_eq!(n.used_bytes(), 0);

@@ -31,16 +31,23 @@ pub enum Command {
     /// Start Redis again, empty (no persistence).
     RestartCache,
     /// One key (the most popular one) receives `rate` extra reads per second; 0 turns it off.
-    HotKey { rate: f64 },
+    /// `value_kb` is the size of its value (a viral page is large): each GET of it
+    /// costs Redis `cache.per_kb_us` per KB beyond the first.
+    HotKey {
+        rate: f64,
+        #[serde(default = "one_kb")]
+        value_kb: f64,
+    },
     /// Probability that the cache update after a DB write (SET or DEL) is lost.
     InvalidationFailure { probability: f64 },
     /// Change Redis `maxmemory`.
     SetMemory { gb: f64 },
     /// Change Redis `maxmemory-policy`.
     SetEviction { policy: EvictionPolicy },
-    /// Write keys without a TTL (a batch job) until used memory reaches `fraction` of maxmemory.
+    /// A batch job writes keys without a TTL and keeps used memory at `fraction` of
+    /// maxmemory (it takes back whatever expiry frees, once a second).
     FillMemory { fraction: f64 },
-    /// Delete the filler written by `fill_memory`.
+    /// Stop the batch job and delete what it wrote.
     ClearFill,
     /// Multiply every DB query's service time by `factor` (1 = normal).
     DbSlowdown { factor: f64 },
@@ -58,6 +65,10 @@ pub enum Command {
     SetTtl { seconds: f64 },
 }
 
+fn one_kb() -> f64 {
+    1.0
+}
+
 /// A command at a point in a scenario's timeline.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -73,7 +84,7 @@ impl Command {
         match self {
             Command::CrashCache => "crash cache".into(),
             Command::RestartCache => "restart cache (cold)".into(),
-            Command::HotKey { rate } if *rate > 0.0 => format!("hot key +{rate:.0}/s"),
+            Command::HotKey { rate, value_kb } if *rate > 0.0 => format!("hot key +{rate:.0}/s ({value_kb:.0} KB)"),
             Command::HotKey { .. } => "hot key off".into(),
             Command::InvalidationFailure { probability } => {
                 format!("drop {:.0}% of invalidations", probability * 100.0)

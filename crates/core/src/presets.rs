@@ -19,11 +19,11 @@ pub const PRESETS: &[PresetInfo] = &[
     },
     PresetInfo {
         name: "hot-key",
-        description: "from 30 s one key takes 35K extra reads/s: the single Redis thread nears saturation",
+        description: "from 30 s one 64 KB key takes 8K extra reads/s: the single Redis thread nears saturation",
     },
     PresetInfo {
         name: "memory-full-noeviction",
-        description: "at 30 s a batch job fills memory with no-TTL keys: every SET fails with OOM, hit rate decays",
+        description: "from 30 s a batch job keeps memory full of no-TTL keys: SETs fail with OOM, hit rate decays",
     },
     PresetInfo {
         name: "memory-full-lru",
@@ -55,7 +55,7 @@ pub fn preset(name: &str) -> Option<Scenario> {
             s.faults = vec![at(60.0, Command::CrashCache), at(90.0, Command::RestartCache)];
         }
         "hot-key" => {
-            s.faults = vec![at(30.0, Command::HotKey { rate: 35_000.0 })];
+            s.faults = vec![at(30.0, Command::HotKey { rate: 8_000.0, value_kb: 64.0 })];
         }
         "memory-full-noeviction" => {
             s.duration_s = 400.0;

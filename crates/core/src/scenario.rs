@@ -88,6 +88,8 @@ pub struct AppConfig {
 pub struct CacheConfig {
     /// Single-threaded command ceiling; each command costs 1/ops_per_sec of CPU.
     pub ops_per_sec: f64,
+    /// Extra CPU per KB of value beyond the first (copying and sending it: ~1.25 GB/s).
+    pub per_kb_us: f64,
     pub memory_gb: f64,
     /// Bytes per cached entry, Redis overhead included.
     pub entry_bytes: u32,
@@ -166,7 +168,7 @@ impl Default for AppConfig {
     fn default() -> Self {
         AppConfig {
             pods: 2,
-            max_inflight_per_pod: 2_000,
+            max_inflight_per_pod: 10_000,
             processing_ms: 3.0,
             cache_rtt_ms: 0.2,
             db_rtt_ms: 5.0,
@@ -182,6 +184,7 @@ impl Default for CacheConfig {
     fn default() -> Self {
         CacheConfig {
             ops_per_sec: 50_000.0,
+            per_kb_us: 0.8,
             memory_gb: 26.0,
             entry_bytes: 1024,
             ttl_s: 300.0,
@@ -336,6 +339,7 @@ impl Scenario {
         check_range("app.cache_timeout_ms", a.cache_timeout_ms, 0.01, 600_000.0)?;
         let k = &self.cache;
         check_range("cache.ops_per_sec", k.ops_per_sec, 1.0, 100_000_000.0)?;
+        check_range("cache.per_kb_us", k.per_kb_us, 0.0, 1_000_000.0)?;
         check_range("cache.memory_gb", k.memory_gb, limits::MEMORY_GB.0, limits::MEMORY_GB.1)?;
         check_int("cache.entry_bytes", k.entry_bytes as u64, 16, 512 * 1024 * 1024)?;
         check_range("cache.ttl_s", k.ttl_s, limits::TTL_S.0, limits::TTL_S.1)?;
@@ -363,7 +367,10 @@ impl Scenario {
 /// Checks a command's values; the error's field is relative to the command.
 pub fn validate_command(cmd: &Command) -> Result<(), ConfigError> {
     match cmd {
-        Command::HotKey { rate } => check_range("rate", *rate, limits::HOT_KEY_RATE.0, limits::HOT_KEY_RATE.1),
+        Command::HotKey { rate, value_kb } => {
+            check_range("rate", *rate, limits::HOT_KEY_RATE.0, limits::HOT_KEY_RATE.1)?;
+            check_range("value_kb", *value_kb, 1.0, 512.0 * 1024.0)
+        }
         Command::KeyBusting { rate } => check_range("rate", *rate, limits::ATTACK_RATE.0, limits::ATTACK_RATE.1),
         Command::InvalidationFailure { probability } => check_range("probability", *probability, 0.0, 1.0),
         Command::SetMemory { gb } => check_range("gb", *gb, limits::MEMORY_GB.0, limits::MEMORY_GB.1),
@@ -398,7 +405,7 @@ mod tests {
     fn json_round_trip() {
         let mut s = Scenario::default();
         s.faults.push(ScheduledCommand { at_s: 60.0, command: Command::CrashCache });
-        s.faults.push(ScheduledCommand { at_s: 70.0, command: Command::HotKey { rate: 5000.0 } });
+        s.faults.push(ScheduledCommand { at_s: 70.0, command: Command::HotKey { rate: 5000.0, value_kb: 64.0 } });
         let back = Scenario::from_json(&s.to_json_pretty()).unwrap();
         assert_eq!(back, s);
     }

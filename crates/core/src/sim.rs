@@ -17,7 +17,7 @@
 use crate::app_lb::{AppLb, LbReject};
 use crate::app_service::Pod;
 use crate::backend_db::{BackendDb, QueryKind};
-use crate::cache_node::{CacheNode, GetResult, SetResult, FILLER_BASE};
+use crate::cache_node::{CacheNode, GetResult, SetResult, RESERVED_BASE};
 use crate::calibrate::{self, KeyRates, Keyspace};
 use crate::command::{Command, ScheduledCommand};
 use crate::engine::EventQueue;
@@ -31,7 +31,7 @@ use crate::zipf::Zipf;
 use serde::Serialize;
 use std::collections::VecDeque;
 
-/// Keys of the key-busting attack: never seen before, below the filler range.
+/// Keys of the key-busting attack: never seen before, above the keyspace.
 pub const ATTACK_BASE: u32 = 0x8000_0000;
 
 /// Sources of arrivals.
@@ -159,6 +159,8 @@ pub struct Simulation {
     source_gen: [u32; 3],
     invalidation_failure: f64,
     ttl: Nanos,
+    /// Extra Redis CPU per command on the hot key (its value is large).
+    hot_extra: Nanos,
     attack_next: u32,
     // durations
     half_cache_rtt: Nanos,
@@ -246,6 +248,7 @@ impl Simulation {
             source_gen: [0; 3],
             invalidation_failure: 0.0,
             ttl: from_secs(s.cache.ttl_s),
+            hot_extra: 0,
             attack_next: ATTACK_BASE,
             half_cache_rtt: from_ms(s.app.cache_rtt_ms) / 2,
             half_db_rtt: from_ms(s.app.db_rtt_ms) / 2,
@@ -558,7 +561,7 @@ impl Simulation {
             Source::HotKey => (Op::Read, 0),
             Source::Attack => {
                 let k = self.attack_next;
-                self.attack_next = if k + 1 >= FILLER_BASE { ATTACK_BASE } else { k + 1 };
+                self.attack_next = if k + 1 >= RESERVED_BASE { ATTACK_BASE } else { k + 1 };
                 (Op::Read, k)
             }
         };
@@ -648,7 +651,8 @@ impl Simulation {
         }
         r.epoch = self.cache.epoch;
         let arrive = now + self.half_cache_rtt;
-        match self.cache.enqueue(arrive, self.cache_timeout) {
+        let extra = if r.key == 0 && r.op != Op::Direct { self.hot_extra } else { 0 };
+        match self.cache.enqueue(arrive, self.cache_timeout, extra) {
             Some(done) => {
                 self.totals.cache_ops += 1;
                 self.acc.s.cache_ops += 1;
@@ -995,8 +999,9 @@ impl Simulation {
 
     fn tick(&mut self) {
         let now = self.now;
-        // active expiry: the whole table every 10 s
-        self.cache.sweep(now, 0.1);
+        // active expiry: Redis keeps expired keys to a small fraction; sweep the whole table each second
+        self.cache.sweep(now, 1.0);
+        self.cache.grow_filler();
         let s = &mut self.acc.s;
         s.t_s = (now / NANOS_PER_SEC) as u32 - 1;
         s.hit_rate = if s.reads > 0 { s.hits as f64 / s.reads as f64 } else { 0.0 };
@@ -1057,7 +1062,11 @@ impl Simulation {
                 }
             }
             Command::RestartCache => self.cache.restart(now),
-            Command::HotKey { rate } => self.set_source_rate(Source::HotKey, rate),
+            Command::HotKey { rate, value_kb } => {
+                let per_kb = self.scenario.cache.per_kb_us * 1_000.0;
+                self.hot_extra = if rate > 0.0 { (per_kb * (value_kb - 1.0)) as Nanos } else { 0 };
+                self.set_source_rate(Source::HotKey, rate)
+            }
             Command::KeyBusting { rate } => self.set_source_rate(Source::Attack, rate),
             Command::SetRps { rps } => self.set_source_rate(Source::Main, rps),
             Command::InvalidationFailure { probability } => self.invalidation_failure = probability,
@@ -1065,7 +1074,7 @@ impl Simulation {
             Command::SetEviction { policy } => self.cache.policy = policy,
             Command::FillMemory { fraction } => {
                 if self.cache.up {
-                    self.cache.fill(fraction, now, &mut self.rng_evict);
+                    self.cache.fill(fraction);
                 }
             }
             Command::ClearFill => self.cache.clear_fill(),
