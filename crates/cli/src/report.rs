@@ -1,0 +1,298 @@
+//! Text outputs of `cachesim run`: the readable summary and the per-second CSV.
+
+use cachesim_core::{SecondStats, Simulation, Summary};
+use std::io::{self, Write};
+
+/// The per-second series: a header row of `SecondStats::FIELDS`, then one row per second.
+pub fn write_csv(out: &mut impl Write, sim: &Simulation) -> io::Result<()> {
+    writeln!(out, "{}", SecondStats::FIELDS.join(","))?;
+    let mut row = String::new();
+    for s in sim.history().iter() {
+        row.clear();
+        for (i, v) in s.values().iter().enumerate() {
+            if i > 0 {
+                row.push(',');
+            }
+            row.push_str(&v.to_string());
+        }
+        writeln!(out, "{row}")?;
+    }
+    Ok(())
+}
+
+/// `1234567` -> `1,234,567`.
+fn int(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A rate or count shown rounded, with separators.
+fn num(x: f64) -> String {
+    if x.is_finite() && x >= 0.0 {
+        int(x.round() as u64)
+    } else {
+        format!("{x}")
+    }
+}
+
+fn pct(x: f64) -> String {
+    let p = x * 100.0;
+    if p != 0.0 && p.abs() < 0.01 {
+        format!("{p:.4}%")
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+fn share(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "0.0%".into()
+    } else {
+        pct(part as f64 / whole as f64)
+    }
+}
+
+fn bytes(b: f64) -> String {
+    const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+    if b >= GIB {
+        format!("{:.2} GiB", b / GIB)
+    } else {
+        format!("{:.1} MiB", b / (1024.0 * 1024.0))
+    }
+}
+
+/// Label column width.
+const W: usize = 14;
+
+/// The readable summary.
+pub fn write_summary(
+    out: &mut impl Write,
+    sim: &Simulation,
+    s: &Summary,
+    wall_s: f64,
+    peak_rss_mb: Option<f64>,
+) -> io::Result<()> {
+    let sc = sim.scenario();
+    let st = sim.status();
+    let totals = sim.totals();
+    let history = sim.history();
+
+    writeln!(out, "cachesim run: {} (seed {})", s.scenario, s.seed)?;
+    if !sc.description.is_empty() {
+        writeln!(out, "  {}", sc.description)?;
+    }
+    writeln!(
+        out,
+        "  {} simulated seconds at {} RPS; {} pods; cache TTL {} s, eviction {}",
+        s.seconds,
+        num(sc.client.rps),
+        sc.app.pods,
+        sc.cache.ttl_s,
+        sc.cache.eviction.as_str()
+    )?;
+    writeln!(out)?;
+
+    writeln!(
+        out,
+        "{:W$}{} arrived, {} completed, {} failed ({}), {} in flight at the end",
+        "Requests",
+        int(s.requests),
+        int(s.completed),
+        int(s.errors),
+        share(s.errors, s.requests),
+        int(s.in_flight)
+    )?;
+    writeln!(
+        out,
+        "{:W$}{} of {} reads (target {}, predicted {}; {} keys, Zipf s = {:.3})",
+        "Hit rate",
+        pct(s.hit_rate),
+        int(totals.reads),
+        pct(sc.client.target_hit_rate),
+        pct(s.keyspace.predicted_hit_rate),
+        int(s.keyspace.keys),
+        s.keyspace.zipf_s
+    )?;
+
+    // DB load against capacity
+    let select_capacity = sc.db.workers as f64 * 1000.0 / sc.db.read_service_ms;
+    writeln!(
+        out,
+        "{:W$}{} queries/s mean, workers {} busy on average ({} workers)",
+        "DB load",
+        num(s.db_qps_mean),
+        pct(s.db_utilization_mean),
+        sc.db.workers
+    )?;
+    if s.db_utilization_mean > 0.0 {
+        let capacity = s.db_qps_mean / s.db_utilization_mean;
+        writeln!(
+            out,
+            "{:W$}capacity at this query mix ~{} queries/s; peak second offered {} ({} of it)",
+            "",
+            num(capacity),
+            int(s.db_offered_qps_peak),
+            pct(s.db_offered_qps_peak as f64 / capacity)
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{:W$}peak second offered {} queries",
+            "",
+            int(s.db_offered_qps_peak)
+        )?;
+    }
+    writeln!(
+        out,
+        "{:W$}cache-miss SELECTs alone: {} workers x {} ms = ~{} SELECT/s; max_connections {}",
+        "",
+        sc.db.workers,
+        sc.db.read_service_ms,
+        num(select_capacity),
+        sc.db.max_connections
+    )?;
+
+    // errors by kind
+    if s.errors == 0 {
+        writeln!(out, "{:W$}none", "Errors")?;
+    } else {
+        let e = &s.errors_by_kind;
+        writeln!(
+            out,
+            "{:W$}{} ({} of requests)",
+            "Errors",
+            int(s.errors),
+            share(s.errors, s.requests)
+        )?;
+        for (label, n) in [
+            ("503 overloaded (LB queue or pod limit)", e.lb_503),
+            ("502 no healthy pod", e.lb_502),
+            ("client timeout", e.timeout),
+            ("DB: too many connections", e.db_too_many_connections),
+            ("DB pool timeout", e.db_pool_timeout),
+            ("cache OOM on a write's SET", e.cache_oom),
+        ] {
+            if n > 0 {
+                writeln!(out, "{:W$}  {:>12}  {label}", "", int(n))?;
+            }
+        }
+    }
+
+    // latency
+    let l = &s.latency_ms;
+    writeln!(
+        out,
+        "{:W$}{:>10}{:>10}{:>10}{:>10}",
+        "Latency (ms)", "p50", "p95", "p99", "max"
+    )?;
+    for (label, p50, p95, p99, max) in [
+        ("  all", l.p50, l.p95, l.p99, l.max),
+        ("  cache hit", l.hit.p50, l.hit.p95, l.hit.p99, l.hit.max),
+        (
+            "  cache miss",
+            l.miss.p50,
+            l.miss.p95,
+            l.miss.p99,
+            l.miss.max,
+        ),
+    ] {
+        writeln!(
+            out,
+            "{label:W$}{p50:>10.2}{p95:>10.2}{p99:>10.2}{max:>10.2}"
+        )?;
+    }
+
+    // cache
+    let peak_cpu = history.iter().map(|h| h.cache_cpu).fold(0.0, f64::max);
+    writeln!(
+        out,
+        "{:W$}{} mean, {} in the busiest second (one thread, {} ops/s ceiling)",
+        "Cache CPU",
+        pct(s.cache_cpu_utilization),
+        pct(peak_cpu),
+        num(sc.cache.ops_per_sec)
+    )?;
+    let peak_mem = history
+        .iter()
+        .map(|h| h.cache_memory_fraction)
+        .fold(0.0, f64::max);
+    writeln!(
+        out,
+        "{:W$}{} of {} ({}) at the end, peak {}; {} keys{}",
+        "Cache memory",
+        bytes(st.cache_memory_bytes as f64),
+        bytes(st.cache_max_bytes as f64),
+        share(st.cache_memory_bytes, st.cache_max_bytes),
+        pct(peak_mem),
+        int(st.cache_keys),
+        if st.cache_up { "" } else { " (Redis is down)" }
+    )?;
+    writeln!(
+        out,
+        "{:W$}{} expirations, {} evictions, {} SETs refused (OOM), {} failed commands",
+        "Cache events",
+        int(s.expirations),
+        int(s.evictions),
+        int(s.set_oom),
+        int(s.cache_errors)
+    )?;
+    writeln!(
+        out,
+        "{:W$}{} ({} of reads); {} lost invalidations",
+        "Stale reads",
+        int(s.stale_reads),
+        share(s.stale_reads, totals.reads),
+        int(s.invalidation_failures)
+    )?;
+
+    if !sc.faults.is_empty() {
+        for (i, f) in sc.faults.iter().enumerate() {
+            let label = if i == 0 { "Faults" } else { "" };
+            let note = if f.at_s > s.seconds {
+                "  (after the end of this run)"
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "{label:W$}at {:>6} s  {}{note}",
+                f.at_s,
+                f.command.label()
+            )?;
+        }
+    }
+
+    let rss = peak_rss_mb.map_or("n/a".to_string(), |mb| format!("{mb:.1} MiB"));
+    let speed = if wall_s > 0.0 {
+        num(s.requests as f64 / wall_s)
+    } else {
+        "n/a".into()
+    };
+    writeln!(
+        out,
+        "{:W$}peak RSS {rss}; {wall_s:.2} s wall; {speed} simulated requests per wall second",
+        "Process"
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands() {
+        assert_eq!(int(0), "0");
+        assert_eq!(int(999), "999");
+        assert_eq!(int(1000), "1,000");
+        assert_eq!(int(1234567), "1,234,567");
+        assert_eq!(num(3651.5), "3,652");
+    }
+}
