@@ -1,1 +1,4 @@
-
+//! cachesim-web: the browser front end of cachesim.
+pub mod codec;
+pub mod explain;
+pub mod format;

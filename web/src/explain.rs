@@ -1,0 +1,460 @@
+//! "What is happening": a short live explanation derived from the numbers,
+//! with explicit rules, so a learner understands what the canvas shows.
+//! Pure, tested natively.
+//!
+//! The text is a headline (the most important thing, with its cause when the
+//! rules can tell it), then details that hold independently, e.g.
+//! "DB at 5.1x capacity: thundering herd after the cache restart; connections
+//! exhausted (200/200); p99 840 ms".
+
+use crate::format::{compact, ms, pct, per_sec, secs, times};
+use cachesim_core::{Command, Scenario, ScheduledCommand, SecondStats, Status};
+
+/// Seed thresholds (model facts): Redis CPU alert, memory alert and critical,
+/// hit rate alarming, SLIs.
+pub const CPU_ALERT: f64 = 0.60;
+pub const CPU_SATURATED: f64 = 0.90;
+pub const MEM_ALERT: f64 = 0.70;
+pub const MEM_CRITICAL: f64 = 0.85;
+pub const HIT_ALARM: f64 = 0.70;
+pub const HIT_SLI: f64 = 0.80;
+pub const SLI_HIT_P99_MS: f64 = 2.0;
+pub const SLI_MISS_P99_MS: f64 = 30.0;
+/// A restart counts as recent (for "thundering herd" and "warming up") for this long.
+pub const RECENT_RESTART_S: f64 = 900.0;
+
+/// How bad it is (the colour of the explanation box).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Ok,
+    Warn,
+    Bad,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Ok => "ok",
+            Level::Warn => "warn",
+            Level::Bad => "bad",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Explanation {
+    pub level: Level,
+    pub text: String,
+}
+
+/// What happened so far, from the scheduled faults and the live commands.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Timeline {
+    pub last_crash_s: Option<f64>,
+    pub last_restart_s: Option<f64>,
+    /// A batch job is filling memory (FillMemory not followed by ClearFill).
+    pub fill_active: bool,
+}
+
+impl Timeline {
+    /// From every command (scheduled or applied) up to `now_s`, in time order.
+    pub fn at(commands: &[ScheduledCommand], now_s: f64) -> Timeline {
+        let mut t = Timeline::default();
+        let mut sorted: Vec<&ScheduledCommand> = commands.iter().filter(|c| c.at_s <= now_s).collect();
+        sorted.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
+        for c in sorted {
+            match &c.command {
+                Command::CrashCache => t.last_crash_s = Some(c.at_s),
+                Command::RestartCache => t.last_restart_s = Some(c.at_s),
+                Command::FillMemory { fraction } => t.fill_active = *fraction > 0.0,
+                Command::ClearFill => t.fill_active = false,
+                _ => {}
+            }
+        }
+        t
+    }
+}
+
+/// Capacities the rules compare against.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Capacities {
+    /// Primary-key SELECTs per second the DB serves: workers / read service time.
+    pub db_qps: f64,
+    pub lb_rps: f64,
+    pub max_inflight_per_pod: u32,
+}
+
+impl Capacities {
+    pub fn of(s: &Scenario) -> Capacities {
+        Capacities {
+            db_qps: s.db.workers as f64 * 1000.0 / s.db.read_service_ms,
+            lb_rps: s.lb.capacity_rps,
+            max_inflight_per_pod: s.app.max_inflight_per_pod,
+        }
+    }
+}
+
+/// Everything the rules look at.
+#[derive(Clone, Debug)]
+pub struct Inputs<'a> {
+    /// The last complete simulated second (None during the first second).
+    pub last: Option<&'a SecondStats>,
+    pub status: &'a Status,
+    pub caps: Capacities,
+    pub target_hit_rate: f64,
+    pub timeline: Timeline,
+}
+
+/// The work offered to the DB as a multiple of what its workers can do (1 =
+/// every worker busy all the time). Served work is the workers' busy fraction;
+/// offered work scales it by offered / served queries (the same mix assumed).
+/// When nothing was served, offered queries against the SELECT capacity.
+pub fn db_load(l: &SecondStats, select_capacity: f64) -> f64 {
+    if l.db_queries > 0 {
+        l.db_utilization * (l.db_offered.max(l.db_queries) as f64 / l.db_queries as f64)
+    } else if select_capacity > 0.0 {
+        l.db_offered as f64 / select_capacity
+    } else {
+        0.0
+    }
+}
+
+fn error_kind(l: &SecondStats) -> &'static str {
+    let kinds = [
+        (l.err_pool_timeout, "waiting for a DB connection timed out"),
+        (l.err_db_connections, "too many DB connections"),
+        (l.err_timeout, "client timeouts"),
+        (l.err_503, "503 from the load balancer"),
+        (l.err_502, "502: no healthy pod"),
+        (l.err_cache_oom, "writes refused with OOM"),
+    ];
+    kinds.iter().max_by_key(|k| k.0).map(|k| k.1).unwrap_or("errors")
+}
+
+/// Applies the rules.
+pub fn explain(i: &Inputs) -> Explanation {
+    let st = i.status;
+    let Some(l) = i.last else {
+        return Explanation {
+            level: Level::Ok,
+            text: "Starting: the first simulated second is not over yet.".into(),
+        };
+    };
+    let active: Vec<_> = st.pods.iter().filter(|p| p.active).collect();
+    let healthy = active.iter().filter(|p| p.healthy).count();
+    let cap = i.caps.db_qps;
+    let db_ratio = db_load(l, cap);
+    let since_restart = i.timeline.last_restart_s.map(|t| st.now_s - t);
+    let recent_restart = since_restart.is_some_and(|d| d <= RECENT_RESTART_S);
+    let hit = l.hit_rate;
+    let conns_full = st.db_max_connections > 0 && l.db_connections >= st.db_max_connections;
+    let errors = l.failed;
+    let mem = l.cache_memory_fraction;
+
+    let mut level = Level::Ok;
+    let mut headline: String;
+    let mut cause: Option<String> = None;
+    let mut details: Vec<String> = Vec::new();
+    // which facts the headline already states
+    let mut said_cpu = false;
+    let mut said_mem = false;
+    let mut said_stale = false;
+    let mut said_hit = false;
+    let mut said_p99 = false;
+
+    if !active.is_empty() && healthy == 0 {
+        level = Level::Bad;
+        headline = "No healthy pod: the load balancer answers 502 to every request".into();
+    } else if !st.cache_up {
+        level = Level::Bad;
+        headline = "Redis is DOWN: every read misses and falls through to PostgreSQL".into();
+        if db_ratio > 1.0 {
+            cause = Some(format!("the DB is offered {} its capacity", times(db_ratio)));
+        }
+    } else if db_ratio > 1.05 {
+        level = Level::Bad;
+        headline = format!("DB at {} capacity", times(db_ratio));
+        cause = Some(if recent_restart && hit < i.target_hit_rate - 0.1 {
+            said_hit = true;
+            format!(
+                "thundering herd after the cache restart (cold cache, hit rate {}; no single-flight, so concurrent misses on one key all query the DB)",
+                pct(hit)
+            )
+        } else if st.attack_rate > 0.0 {
+            format!("key-busting attack: {} never-seen keys always miss", per_sec(st.attack_rate))
+        } else if st.db_slowdown > 1.0 {
+            format!(
+                "every query takes {} longer, so the DB serves only ~{}",
+                times(st.db_slowdown),
+                per_sec(cap / st.db_slowdown)
+            )
+        } else if l.set_oom > 0 {
+            said_mem = true;
+            "Redis memory is full: backfills fail with OOM, so the same keys miss again and again".into()
+        } else if l.evictions > 0 {
+            "evictions push the hit rate down".to_string()
+        } else {
+            format!("{} RPS is too much traffic for a {} hit rate", compact(st.rps + st.hot_key_rate), pct(hit))
+        });
+    } else if l.cache_cpu >= CPU_SATURATED {
+        level = Level::Bad;
+        said_cpu = true;
+        headline = format!(
+            "The single Redis thread is saturated (CPU {}): commands queue, so every request's latency rises",
+            pct(l.cache_cpu)
+        );
+        if st.hot_key_rate > 0.0 {
+            cause = Some(format!("a hot key takes {} extra reads", per_sec(st.hot_key_rate)));
+        }
+    } else if l.set_oom > 0 && st.eviction == "noeviction" {
+        level = Level::Bad;
+        said_mem = true;
+        headline = format!(
+            "Redis memory is full with noeviction ({}): every SET fails with OOM, so misses are not cached and the hit rate decays as keys expire",
+            pct(mem)
+        );
+    } else if l.evictions > 0 {
+        level = if hit < HIT_ALARM { Level::Bad } else { Level::Warn };
+        said_hit = true;
+        headline = format!(
+            "allkeys-lru evicts {} keys: the working set does not fit in {}, hit rate {}",
+            per_sec(l.evictions as f64),
+            crate::format::bytes(st.cache_max_bytes as f64),
+            pct(hit)
+        );
+    } else if l.stale_reads > 0 && (l.invalidation_failures > 0 || st.invalidation_failure > 0.0) {
+        level = Level::Warn;
+        said_stale = true;
+        headline = format!(
+            "{} stale reads: lost invalidations leave old values in Redis until their TTL ({}) runs out",
+            per_sec(l.stale_reads as f64),
+            secs(st.ttl_s)
+        );
+    } else if l.arrived as f64 > i.caps.lb_rps {
+        level = Level::Bad;
+        headline = format!(
+            "The load balancer is over its {} RPS capacity ({}): it queues, then answers 503",
+            compact(i.caps.lb_rps),
+            per_sec(l.arrived as f64)
+        );
+    } else if recent_restart && hit < i.target_hit_rate - 0.05 {
+        level = Level::Warn;
+        said_hit = true;
+        headline = format!(
+            "Cache warming up after the restart: hit rate {} and climbing, each miss refills one key",
+            pct(hit)
+        );
+    } else if st.attack_rate > 0.0 {
+        level = Level::Warn;
+        headline = format!(
+            "Key-busting attack: {} reads of never-seen keys always miss and each costs a DB query",
+            per_sec(st.attack_rate)
+        );
+    } else {
+        headline = format!(
+            "Normal: {} of reads hit Redis (p50 {}); misses, writes and direct requests keep PostgreSQL {} busy ({} queries; it can serve about {} SELECTs)",
+            pct(hit),
+            ms(l.hit_p50_ms),
+            per_sec(l.db_queries as f64),
+            pct(db_ratio),
+            per_sec(cap)
+        );
+        said_hit = true;
+        said_p99 = l.p99_ms <= SLI_MISS_P99_MS;
+        if said_p99 {
+            headline.push_str(&format!("; p99 {}", ms(l.p99_ms)));
+        }
+    }
+
+    // details, each independent of the headline
+    if conns_full {
+        level = level.max(Level::Bad);
+        details.push(format!("connections exhausted ({}/{})", l.db_connections, st.db_max_connections));
+    } else if l.db_connections as f64 >= 0.7 * st.db_max_connections as f64 {
+        level = level.max(Level::Warn);
+        details.push(format!("{}/{} DB connections open", l.db_connections, st.db_max_connections));
+    }
+    if l.pool_waiters > 0 {
+        details.push(format!("{} requests waiting for a pooled DB connection", compact(l.pool_waiters as f64)));
+    }
+    if errors > 0 {
+        level = level.max(if errors as f64 > 0.01 * l.arrived as f64 { Level::Bad } else { Level::Warn });
+        details.push(format!("{} errors ({})", per_sec(errors as f64), error_kind(l)));
+    }
+    if !said_p99 && l.p99_ms > SLI_MISS_P99_MS {
+        level = level.max(Level::Warn);
+        details.push(format!("p99 {} (SLI: {} for a miss)", ms(l.p99_ms), ms(SLI_MISS_P99_MS)));
+    } else if l.hit_p99_ms > SLI_HIT_P99_MS && st.cache_up && !said_cpu {
+        level = level.max(Level::Warn);
+        details.push(format!("cache-hit p99 {} (SLI: {})", ms(l.hit_p99_ms), ms(SLI_HIT_P99_MS)));
+    }
+    if !said_hit && st.cache_up && hit < HIT_ALARM {
+        level = level.max(Level::Warn);
+        details.push(format!("hit rate {} (alarming below {})", pct(hit), pct(HIT_ALARM)));
+    }
+    if !said_cpu && st.cache_up && l.cache_cpu >= CPU_ALERT {
+        level = level.max(Level::Warn);
+        details.push(format!("Redis CPU {} (alert at {})", pct(l.cache_cpu), pct(CPU_ALERT)));
+    }
+    if !said_mem && st.cache_up {
+        if mem >= MEM_CRITICAL {
+            level = level.max(Level::Bad);
+            details.push(format!("Redis memory {} (critical at {})", pct(mem), pct(MEM_CRITICAL)));
+        } else if mem >= MEM_ALERT {
+            level = level.max(Level::Warn);
+            details.push(format!("Redis memory {} (alert at {})", pct(mem), pct(MEM_ALERT)));
+        }
+    }
+    if !said_stale && l.stale_reads > 0 && (l.invalidation_failures > 0 || st.invalidation_failure > 0.0) {
+        details.push(format!("{} stale reads", per_sec(l.stale_reads as f64)));
+    }
+    if st.hot_key_rate > 0.0 && cause.as_deref().is_none_or(|c| !c.contains("hot key")) {
+        details.push(format!("hot key +{}", per_sec(st.hot_key_rate)));
+    }
+    if st.db_slowdown > 1.0 && cause.as_deref().is_none_or(|c| !c.contains("longer")) {
+        details.push(format!("DB queries {} slower", times(st.db_slowdown)));
+    }
+    if !active.is_empty() && healthy > 0 && healthy < active.len() {
+        details.push(format!("{} of {} pods healthy", healthy, active.len()));
+    }
+    if i.timeline.fill_active && !said_mem {
+        details.push("a batch job is filling Redis with no-TTL keys".into());
+    }
+
+    let mut text = headline;
+    if let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c);
+    }
+    if !details.is_empty() {
+        text.push_str("; ");
+        text.push_str(&details.join("; "));
+    }
+    text.push('.');
+    Explanation { level, text }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cachesim_core::{presets, Simulation};
+
+    fn run(name: &str, t: f64) -> Explanation {
+        let s = presets::preset(name).unwrap();
+        let mut sim = Simulation::new(s.clone()).unwrap();
+        sim.advance_to(t);
+        let st = sim.status();
+        explain(&Inputs {
+            last: sim.history().last(),
+            status: &st,
+            caps: Capacities::of(&s),
+            target_hit_rate: s.client.target_hit_rate,
+            timeline: Timeline::at(&s.faults, t),
+        })
+    }
+
+    #[test]
+    fn steady_is_normal() {
+        let e = run("steady", 5.0);
+        assert_eq!(e.level, Level::Ok, "{}", e.text);
+        assert!(e.text.starts_with("Normal: 85% of reads hit Redis"), "{}", e.text);
+        assert!(e.text.contains("it can serve about 2K/s SELECTs"), "{}", e.text);
+    }
+
+    #[test]
+    fn the_first_second_says_starting() {
+        let e = run("steady", 0.5);
+        assert!(e.text.starts_with("Starting"), "{}", e.text);
+    }
+
+    #[test]
+    fn cache_crash_then_thundering_herd() {
+        let down = run("cache-crash", 70.0);
+        assert_eq!(down.level, Level::Bad);
+        assert!(down.text.starts_with("Redis is DOWN"), "{}", down.text);
+        assert!(down.text.contains("connections exhausted (200/200)"), "{}", down.text);
+        let herd = run("cache-crash", 95.0);
+        assert_eq!(herd.level, Level::Bad);
+        assert!(herd.text.starts_with("DB at "), "{}", herd.text);
+        assert!(herd.text.contains("thundering herd after the cache restart"), "{}", herd.text);
+        assert!(herd.text.contains("p99"), "{}", herd.text);
+    }
+
+    #[test]
+    fn faults_name_their_cause() {
+        assert!(run("db-slowdown", 40.0).text.contains("3.0x"));
+        assert!(run("key-busting", 40.0).text.to_lowercase().contains("key-busting"));
+        let hot = run("hot-key", 40.0);
+        assert!(hot.text.contains("hot key"), "{}", hot.text);
+        let lru = run("memory-full-lru", 60.0);
+        assert!(lru.text.contains("evict"), "{}", lru.text);
+        let oom = run("memory-full-noeviction", 60.0);
+        assert!(oom.text.contains("OOM"), "{}", oom.text);
+        let stale = run("stale-invalidation", 60.0);
+        assert!(stale.text.contains("stale"), "{}", stale.text);
+    }
+
+    #[test]
+    fn synthetic_rules() {
+        let s = presets::preset("steady").unwrap();
+        let mut sim = Simulation::new(s.clone()).unwrap();
+        sim.advance_to(1.5);
+        let mut st = sim.status();
+        let mut l = sim.history().last().unwrap().clone();
+        let caps = Capacities::of(&s);
+        assert_eq!(caps.db_qps, 2000.0);
+        let mk = |l: &SecondStats, st: &Status| {
+            explain(&Inputs { last: Some(l), status: st, caps, target_hit_rate: 0.85, timeline: Timeline::default() })
+        };
+        // Redis memory thresholds
+        l.cache_memory_fraction = 0.75;
+        assert!(mk(&l, &st).text.contains("Redis memory 75% (alert at 70%)"));
+        l.cache_memory_fraction = 0.9;
+        let e = mk(&l, &st);
+        assert!(e.text.contains("critical at 85%"));
+        assert_eq!(e.level, Level::Bad);
+        l.cache_memory_fraction = 0.01;
+        // CPU alert and saturation
+        l.cache_cpu = 0.65;
+        assert!(mk(&l, &st).text.contains("Redis CPU 65% (alert at 60%)"));
+        l.cache_cpu = 0.97;
+        assert!(mk(&l, &st).text.starts_with("The single Redis thread is saturated"));
+        l.cache_cpu = 0.2;
+        // no healthy pod
+        for p in st.pods.iter_mut() {
+            p.healthy = false;
+        }
+        assert!(mk(&l, &st).text.starts_with("No healthy pod"));
+        for p in st.pods.iter_mut() {
+            p.healthy = true;
+        }
+        // errors are named by their main kind
+        l.failed = 500;
+        l.err_pool_timeout = 400;
+        l.err_timeout = 100;
+        let e = mk(&l, &st);
+        assert!(e.text.contains("500/s errors (waiting for a DB connection timed out)"), "{}", e.text);
+        // DB overload by traffic
+        l.failed = 0;
+        l.db_utilization = 1.0;
+        l.db_offered = 2 * l.db_queries;
+        let e = mk(&l, &st);
+        assert!(e.text.starts_with("DB at 2.0x capacity: 10K RPS is too much traffic"), "{}", e.text);
+    }
+
+    #[test]
+    fn timeline_tracks_restarts_and_fill() {
+        let cmds = vec![
+            ScheduledCommand { at_s: 60.0, command: Command::CrashCache },
+            ScheduledCommand { at_s: 90.0, command: Command::RestartCache },
+            ScheduledCommand { at_s: 10.0, command: Command::FillMemory { fraction: 1.0 } },
+            ScheduledCommand { at_s: 100.0, command: Command::ClearFill },
+        ];
+        let t = Timeline::at(&cmds, 95.0);
+        assert_eq!(t.last_crash_s, Some(60.0));
+        assert_eq!(t.last_restart_s, Some(90.0));
+        assert!(t.fill_active);
+        assert!(!Timeline::at(&cmds, 100.0).fill_active);
+        assert_eq!(Timeline::at(&cmds, 50.0).last_crash_s, None);
+    }
+}
