@@ -58,6 +58,8 @@ second_stats! {
     db_utilization: f64,
     /// Open DB connections at the end of the second.
     db_connections: u32,
+    /// Queries sent and not yet answered at the end of the second.
+    db_in_flight: u32,
     /// Requests waiting for a pooled connection at the end of the second.
     pool_waiters: u32,
     /// Redis commands executed.

@@ -177,6 +177,8 @@ pub struct Simulation {
     acc: Accum,
     history: History,
     client_in_flight: u64,
+    /// Queries sent and not yet back (network + DB queue + execution).
+    querying: u32,
     peak_db_offered: u64,
     // animation
     frame: FrameBuffer,
@@ -263,6 +265,7 @@ impl Simulation {
             acc: Accum::default(),
             history: History::new(3_600),
             client_in_flight: 0,
+            querying: 0,
             peak_db_offered: 0,
             frame: FrameBuffer { per_pod: vec![0; s.app.pods as usize], max_hops: 5_000, ..FrameBuffer::default() },
             frame_start: 0,
@@ -798,6 +801,7 @@ impl Simulation {
         self.totals.db_sojourn_ns += end - arrive;
         self.totals.db_wait_ns += start - arrive;
         let back = end + self.half_db_rtt;
+        self.querying += 1;
         self.frame.count(Edge::PodDb);
         if traced {
             self.frame.hop(node::POD0 + pod, node::DB, HopKind::DbQuery, to_secs(now), to_secs(arrive));
@@ -832,6 +836,7 @@ impl Simulation {
             (r.pod as usize, r.op, r.key)
         };
         self.release_connection(pod);
+        self.querying -= 1;
         self.totals.db_queries += 1;
         self.acc.s.db_queries += 1;
         match op {
@@ -1020,6 +1025,7 @@ impl Simulation {
         self.acc.evictions_mark = self.cache.evictions;
         self.acc.expirations_mark = self.cache.expirations;
         s.db_connections = self.db.open_connections;
+        s.db_in_flight = self.querying;
         s.pool_waiters = self.pods.iter().map(|p| p.waiting).sum();
         s.cache_memory_bytes = self.cache.used_bytes();
         s.cache_memory_fraction = s.cache_memory_bytes as f64 / self.cache.max_bytes.max(1) as f64;
