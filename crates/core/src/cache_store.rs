@@ -190,16 +190,19 @@ impl CacheStore {
     /// expired at `now_ms` and passing each removed key to `on_expired`.
     /// Returns the cursor to resume from.
     pub fn sweep(&mut self, cursor: usize, count: usize, now_ms: u32, mut on_expired: impl FnMut(u32)) -> usize {
-        let n = self.slots.len();
-        let mut i = cursor % n;
-        for _ in 0..count.min(n) {
+        let mask = self.mask();
+        let mut i = cursor & mask;
+        for _ in 0..count.min(self.slots.len()) {
             // re-check the same slot after a removal: backward shift may have moved an entry into it
-            while self.slots[i].key != EMPTY && self.slots[i].expires_ms <= now_ms {
-                let key = self.slots[i].key;
+            loop {
+                let e = self.slots[i];
+                if e.key == EMPTY || e.expires_ms > now_ms {
+                    break;
+                }
                 self.remove_at(i);
-                on_expired(key);
+                on_expired(e.key);
             }
-            i = (i + 1) % n;
+            i = (i + 1) & mask;
         }
         i
     }

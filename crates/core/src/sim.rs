@@ -65,7 +65,7 @@ enum Ev {
     /// A DB result is back at the app.
     DbDone(ReqId),
     PoolTimeout(ReqId),
-    /// The response reaches the client.
+    /// The response reaches the client (only when it might arrive after the client's timeout).
     Respond(ReqId),
     /// Second boundary: metrics and active expiry.
     Tick,
@@ -187,6 +187,7 @@ pub struct Simulation {
     trace_every: u64,
     arrivals_seen: u64,
     applied: Vec<ScheduledCommand>,
+    events: u64,
 }
 
 /// The miss penalty the calibration assumes: GET, processing, DB round trip and read, backfill SET.
@@ -273,6 +274,7 @@ impl Simulation {
             trace_every: u64::MAX,
             arrivals_seen: 0,
             applied: Vec::new(),
+            events: 0,
             scenario,
         };
         if sim.scenario.warm_start {
@@ -364,6 +366,7 @@ impl Simulation {
             }
             let (time, ev) = self.queue.pop().expect("peeked");
             self.now = time;
+            self.events += 1;
             self.dispatch(ev);
         }
         if t > self.now {
@@ -406,6 +409,11 @@ impl Simulation {
     /// Requests the servers are still working on (clients may have given up).
     pub fn server_in_flight(&self) -> u64 {
         self.requests.live() as u64
+    }
+
+    /// Events processed so far (a measure of the simulator's work).
+    pub fn events_processed(&self) -> u64 {
+        self.events
     }
 
     pub fn peak_db_offered(&self) -> u64 {
@@ -517,7 +525,7 @@ impl Simulation {
             Ev::Connected(id) => self.send_query(id),
             Ev::DbDone(id) => self.db_done(id),
             Ev::PoolTimeout(id) => self.pool_timeout_fires(id),
-            Ev::Respond(id) => self.respond(id),
+            Ev::Respond(id) => self.respond(id, self.now),
             Ev::Tick => self.tick(),
             Ev::Scheduled(i) => {
                 let cmd = self.scenario.faults[i as usize].command.clone();
@@ -887,18 +895,22 @@ impl Simulation {
         self.finish_with_error(id, ErrorKind::PoolTimeout, true);
     }
 
+    /// The server answers; the answer reaches the client at `at`. Only a network
+    /// leg remains, which nothing can interrupt except the client's own timeout,
+    /// so the request is completed now with its latency measured to `at` (one
+    /// event fewer per request). If the timeout comes first, the answer waits.
     fn respond_at(&mut self, id: ReqId, at: Nanos) {
         let r = self.requests.get_mut(id);
         r.phase = Phase::Responding;
-        if at <= self.now {
-            self.respond(id);
+        if r.client_done || at - r.arrival <= self.client_timeout {
+            self.respond(id, at);
         } else {
             self.queue.push(at, Ev::Respond(id));
         }
     }
 
-    /// The server answers successfully.
-    fn respond(&mut self, id: ReqId) {
+    /// The response reaches the client at `at`.
+    fn respond(&mut self, id: ReqId, at: Nanos) {
         let r = *self.requests.get(id);
         if r.client_done {
             self.totals.orphaned += 1;
@@ -908,7 +920,7 @@ impl Simulation {
                 (Op::Read, true) => LatencyClass::Miss,
                 _ => LatencyClass::Other,
             };
-            let latency = self.now - r.arrival;
+            let latency = at - r.arrival;
             self.total_lat.record(class, latency);
             self.acc.lat.record(class, latency);
             self.totals.completed += 1;
@@ -916,7 +928,7 @@ impl Simulation {
             self.client_in_flight -= 1;
             self.frame.count(Edge::Response);
             if r.traced {
-                let t = to_secs(self.now);
+                let t = to_secs(at);
                 self.frame.hop(node::POD0 + r.pod, node::CLIENT, HopKind::Response, t, t + to_secs(self.lb_latency));
             }
         }
@@ -1004,8 +1016,9 @@ impl Simulation {
 
     fn tick(&mut self) {
         let now = self.now;
-        // active expiry: Redis keeps expired keys to a small fraction; sweep the whole table each second
-        self.cache.sweep(now, 1.0);
+        // active expiry: like Redis (which tolerates ~10% of keys expired but not yet
+        // reclaimed) the whole table is swept every 10 s; lookups expire keys lazily
+        self.cache.sweep(now, 0.1);
         self.cache.grow_filler();
         let s = &mut self.acc.s;
         s.t_s = (now / NANOS_PER_SEC) as u32 - 1;
