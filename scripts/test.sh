@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Installs what is missing, then runs every test of cachesim:
+#
+#   setup   scripts/setup.sh (wasm target, trunk, wasm-bindgen-cli, chromium, node)
+#   native  cargo test --workspace                  (every crate, the web crate's native tests too)
+#   wasm    cargo test --target wasm32-unknown-unknown -p cachesim-web   (headless Chromium)
+#   npm     npm ci                                  (when package-lock.json exists)
+#   build   trunk build --release                   (the page, into dist/)
+#   e2e     node --test tests/e2e/                  (end-to-end tests in Chromium; skipped if absent)
+#
+# Usage: ./scripts/test.sh [STAGE...]    default: all stages, in the order above.
+# Naming stages runs only those (e2e brings npm and build along), e.g.
+# `./scripts/test.sh native`. Stops at the first failing stage with its exit
+# status; ends with a one-line summary.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# PATH (~/.cargo/bin) and helpers; sourcing runs nothing
+# shellcheck source=scripts/setup.sh
+source "$ROOT/scripts/setup.sh"
+
+ALL_STAGES=(native wasm npm build e2e)
+WEB_CRATE=cachesim-web
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+
+usage() { sed -n '2,/^$/{s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
+
+# ----- which stages -----------------------------------------------------------
+declare -A WANT=()
+if [[ $# -eq 0 ]]; then
+    for s in "${ALL_STAGES[@]}"; do WANT[$s]=1; done
+else
+    for arg in "$@"; do
+        case "$arg" in
+            -h | --help)
+                usage
+                exit 0
+                ;;
+            native | wasm | npm | build) WANT[$arg]=1 ;;
+            e2e) WANT[e2e]=1 WANT[npm]=1 WANT[build]=1 ;;
+            setup) ;;
+            *)
+                printf "test.sh: unknown stage '%s' (stages: setup %s)\n" "$arg" "${ALL_STAGES[*]}" >&2
+                exit 2
+                ;;
+        esac
+    done
+fi
+wants() { [[ -n "${WANT[$1]:-}" ]]; }
+
+# colours through tee when a person is watching
+if [[ -t 1 ]]; then export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-always}"; fi
+
+LOG_DIR="$(mktemp -d)"
+trap 'rm -rf "$LOG_DIR"' EXIT
+START=$SECONDS
+PASSED=0 FAILED=0 SKIPPED=0
+REPORT=()
+STAGE_NO=0
+
+header() {
+    STAGE_NO=$((STAGE_NO + 1))
+    printf '\n======== %s: %s ========\n' "$1" "$2"
+}
+
+# Adds up the test counts in a stage's log: cargo/libtest and
+# wasm-bindgen-test-runner ("test result: ok. N passed; N failed; N ignored")
+# and node's test runner (TAP "# pass N" or spec "ℹ pass N").
+count_tests() {
+    sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$1" | awk '
+        /^test result: / {
+            for (i = 1; i <= NF; i++) {
+                n = $i + 0
+                if ($(i + 1) ~ /^passed/) p += n
+                if ($(i + 1) ~ /^failed/) f += n
+                if ($(i + 1) ~ /^ignored/) s += n
+            }
+        }
+        /^(# |ℹ )(pass|fail|skipped|todo) [0-9]+$/ {
+            if ($2 == "pass") p += $3
+            if ($2 == "fail") f += $3
+            if ($2 == "skipped" || $2 == "todo") s += $3
+        }
+        END { printf "%d %d %d\n", p, f, s }'
+}
+
+# run_stage NAME DESCRIPTION COMMAND...: runs an external command (never a
+# shell function: set -e is ignored in functions run from `||`), logs it,
+# counts its tests, and stops the script at its first failure.
+run_stage() {
+    local name="$1" desc="$2"
+    shift 2
+    header "$name" "$desc"
+    printf '$ %s\n' "$*"
+    local log="$LOG_DIR/$name.log" t0=$SECONDS rc=0
+    "$@" 2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
+    local p f s
+    read -r p f s < <(count_tests "$log")
+    PASSED=$((PASSED + p)) FAILED=$((FAILED + f)) SKIPPED=$((SKIPPED + s))
+    local took=$((SECONDS - t0)) tests=""
+    if ((p + f + s > 0)); then tests=", $p passed, $f failed, $s skipped"; fi
+    if [[ $rc -ne 0 ]]; then
+        REPORT+=("$(printf '%-7s FAILED (exit %d, %d s%s)' "$name" "$rc" "$took" "$tests")")
+        finish "$rc" "$name"
+    fi
+    REPORT+=("$(printf '%-7s ok (%d s%s)' "$name" "$took" "$tests")")
+}
+
+skip_stage() {
+    header "$1" "$2"
+    printf 'skipped: %s\n' "$3"
+    REPORT+=("$(printf '%-7s skipped (%s)' "$1" "$3")")
+}
+
+finish() {
+    local rc="$1" failed_stage="${2:-}"
+    printf '\n======== results ========\n'
+    printf '  %s\n' "${REPORT[@]}"
+    if [[ -n "$failed_stage" ]]; then
+        printf 'test.sh: FAILED at stage %s (exit %d) after %d s\n' "$failed_stage" "$rc" $((SECONDS - START))
+        exit "$rc"
+    fi
+    printf 'test.sh: all stages passed in %d s\n' $((SECONDS - START))
+    printf 'summary: %d passed, %d failed, %d skipped\n' "$PASSED" "$FAILED" "$SKIPPED"
+    exit 0
+}
+
+# ----- stages -----------------------------------------------------------------
+setup_what=""
+if wants wasm || wants build || wants e2e; then setup_what=build; fi
+if wants wasm || wants e2e; then setup_what=all; fi
+if [[ -n "$setup_what" ]]; then
+    run_stage setup "install what is missing (scripts/setup.sh $setup_what)" bash "$ROOT/scripts/setup.sh" "$setup_what"
+else
+    run_stage setup "check the Rust toolchain" cargo --version
+fi
+
+if wants native; then
+    run_stage native "native tests of every crate (cargo test --workspace)" cargo test --workspace
+fi
+
+if wants wasm; then
+    run_stage wasm "wasm tests of $WEB_CRATE in headless Chromium" \
+        cargo test --target wasm32-unknown-unknown -p "$WEB_CRATE"
+fi
+
+if wants npm; then
+    if [[ -f package-lock.json ]]; then
+        run_stage npm "Node packages for the end-to-end tests (npm ci)" npm ci --no-audit --no-fund
+    elif [[ -f package.json ]]; then
+        run_stage npm "Node packages for the end-to-end tests (npm install)" npm install --no-audit --no-fund
+    else
+        skip_stage npm "Node packages" "no package.json"
+    fi
+fi
+
+if wants build; then
+    use_npm_wasm_opt
+    run_stage build "the page (trunk build --release)" trunk build --release
+fi
+
+if wants e2e; then
+    if [[ -d tests/e2e ]]; then
+        run_stage e2e "end-to-end tests in Chromium (node --test tests/e2e/)" node --test tests/e2e/
+    else
+        skip_stage e2e "end-to-end tests" "tests/e2e does not exist yet"
+    fi
+fi
+
+finish 0
