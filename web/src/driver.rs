@@ -45,6 +45,14 @@ fn preset_command(name: &str, fallback: Command) -> Command {
         .unwrap_or(fallback)
 }
 
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
 /// Smoothed traffic on each edge, per simulated second.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EdgeRates {
@@ -139,6 +147,7 @@ impl Driver {
         next.budget_ms = self.budget_ms;
         next.cost_ms_per_sim_s = self.cost_ms_per_sim_s;
         next.retrace();
+        next.seed_rates();
         *self = next;
         Ok(())
     }
@@ -155,11 +164,19 @@ impl Driver {
             self.trace_every = 0;
             return;
         }
-        let total = Self::total_rate(&self.sim.status());
+        let st = self.sim.status();
+        let total = Self::total_rate(&st);
         if total <= 0.0 {
             return;
         }
-        let k = nice_ceil(total * self.speed as f64 / DOTS_PER_WALL_S);
+        // The LB deals requests round-robin and the core traces every k-th
+        // arrival: k must not share a factor with the number of pods, or
+        // every traced request would land on the same pod.
+        let pods = st.pods.iter().filter(|p| p.active && p.healthy).count().max(1) as u64;
+        let mut k = nice_ceil(total * self.speed as f64 / DOTS_PER_WALL_S);
+        while k > 1 && gcd(k, pods) != 1 {
+            k += 1;
+        }
         if k != self.trace_every {
             // ceil(total / (total / (k - 0.5))) == k
             self.sim.set_trace_rate(total / (k as f64 - 0.5));
@@ -222,8 +239,24 @@ impl Driver {
     pub fn step(&mut self) {
         self.paused = true;
         self.sim.advance_by(1.0);
-        let frame = self.sim.take_frame();
-        self.rates.update(&frame);
+        self.sim.take_frame();
+        self.seed_rates();
+    }
+
+    /// Sets the edge rates from the last complete second (after a jump in time).
+    pub fn seed_rates(&mut self) {
+        let Some(l) = self.sim.history().last() else { return };
+        let pods: Vec<bool> = self.sim.status().pods.iter().map(|p| p.active && p.healthy).collect();
+        let routable = pods.iter().filter(|p| **p).count().max(1) as f64;
+        let forwarded = (l.arrived - l.err_503.min(l.arrived) - l.err_502.min(l.arrived)) as f64;
+        self.rates = EdgeRates {
+            client_lb: l.arrived as f64,
+            lb_pod: pods.iter().map(|ok| if *ok { forwarded / routable } else { 0.0 }).collect(),
+            pod_cache: (l.reads + l.db_write + l.db_delete + l.db_miss + l.cache_errors) as f64,
+            pod_db: l.db_offered as f64,
+            responses: l.completed as f64,
+            errors: l.failed as f64,
+        };
     }
 
     pub fn set_speed(&mut self, speed: u32) {
@@ -443,21 +476,32 @@ mod tests {
         assert_eq!(d.sim.history().len(), 1);
         assert!(d.rates.client_lb > 5_000.0, "{:?}", d.rates);
         assert!(!d.dots.is_empty());
-        assert_eq!(d.trace_every, 50, "10K RPS at 1x: 1 dot = 50 requests");
+        assert_eq!(d.trace_every, 51, "10K RPS at 1x: about 50 requests a dot, odd with 2 pods");
+        let hops = d.sim.take_frame();
+        let _ = hops;
+        let mut pods_seen = std::collections::HashSet::new();
+        for _ in 0..30 {
+            for h in d.frame(1.0 / 60.0, &mut clock).hops {
+                if h.to >= cachesim_core::frame::node::POD0 {
+                    pods_seen.insert(h.to);
+                }
+            }
+        }
+        assert_eq!(pods_seen.len(), 2, "dots reach both pods");
         d.set_speed(10);
         d.frame(0.05, &mut clock);
-        assert!((d.sim.now_s() - 1.5).abs() < 1e-6);
-        assert_eq!(d.trace_every, 500);
+        assert!((d.sim.now_s() - 2.0).abs() < 1e-6);
+        assert_eq!(d.trace_every, 501);
         d.paused = true;
         d.frame(0.05, &mut clock);
-        assert!((d.sim.now_s() - 1.5).abs() < 1e-6);
+        assert!((d.sim.now_s() - 2.0).abs() < 1e-6);
         d.step();
-        assert!((d.sim.now_s() - 2.5).abs() < 1e-6);
+        assert!((d.sim.now_s() - 3.0).abs() < 1e-6);
         // a long pause of the tab counts as one short frame
         d.paused = false;
         d.set_speed(1);
         d.frame(30.0, &mut clock);
-        assert!((d.sim.now_s() - 2.6).abs() < 1e-6);
+        assert!((d.sim.now_s() - 3.1).abs() < 1e-6);
     }
 
     #[test]

@@ -252,7 +252,7 @@ pub fn explain(i: &Inputs) -> Explanation {
         );
     } else {
         headline = format!(
-            "Normal: {} of reads hit Redis (p50 {}); misses, writes and direct requests keep PostgreSQL {} busy ({} queries; it can serve about {} SELECTs)",
+            "Normal: {} of reads hit Redis (p50 {}); misses, writes and direct requests send {} queries to PostgreSQL, which keeps it {} busy (it serves about {} SELECTs)",
             pct(hit),
             ms(l.hit_p50_ms),
             per_sec(l.db_queries as f64),
@@ -358,7 +358,7 @@ mod tests {
         let e = run("steady", 5.0);
         assert_eq!(e.level, Level::Ok, "{}", e.text);
         assert!(e.text.starts_with("Normal: 85% of reads hit Redis"), "{}", e.text);
-        assert!(e.text.contains("it can serve about 2K/s SELECTs"), "{}", e.text);
+        assert!(e.text.contains("it serves about 2K/s SELECTs"), "{}", e.text);
     }
 
     #[test]

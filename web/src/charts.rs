@@ -1,0 +1,322 @@
+//! Charts over a rolling window of simulated seconds, drawn with plotters on
+//! canvases: hit rate, DB load against capacity, latency (log axis with the
+//! SLIs), errors by kind, Redis CPU and memory.
+
+use crate::explain::{db_load, CPU_ALERT, HIT_SLI, MEM_ALERT, MEM_CRITICAL, SLI_HIT_P99_MS, SLI_MISS_P99_MS};
+use cachesim_core::SecondStats;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use web_sys::HtmlCanvasElement;
+
+/// Simulated seconds shown.
+pub const WINDOW_S: u32 = 120;
+
+const BLUE: RGBColor = RGBColor(37, 99, 235);
+const GREEN: RGBColor = RGBColor(22, 163, 74);
+const ORANGE: RGBColor = RGBColor(234, 88, 12);
+const PURPLE: RGBColor = RGBColor(124, 58, 237);
+const RED: RGBColor = RGBColor(220, 38, 38);
+const GREY: RGBColor = RGBColor(107, 114, 128);
+const AMBER: RGBColor = RGBColor(217, 119, 6);
+const TEAL: RGBColor = RGBColor(13, 148, 136);
+const PINK: RGBColor = RGBColor(219, 39, 119);
+
+/// What the charts need besides the history.
+pub struct ChartInput<'a> {
+    pub seconds: &'a [SecondStats],
+    pub now_s: f64,
+    pub db_capacity: f64,
+    pub target_hit_rate: f64,
+    /// Device pixels per CSS pixel.
+    pub dpr: f64,
+}
+
+impl ChartInput<'_> {
+    fn x_range(&self) -> (f64, f64) {
+        let end = self.now_s.max(WINDOW_S as f64);
+        (end - WINDOW_S as f64, end)
+    }
+}
+
+fn series<'a>(seconds: &'a [SecondStats], f: impl Fn(&SecondStats) -> f64 + 'a) -> Vec<(f64, f64)> {
+    // a second's value is drawn at its end
+    seconds.iter().map(|s| (s.t_s as f64 + 1.0, f(s))).collect()
+}
+
+/// Splits a series where values are not positive (for the log axis).
+fn positive_runs(points: &[(f64, f64)]) -> Vec<Vec<(f64, f64)>> {
+    let mut runs = vec![];
+    let mut cur = vec![];
+    for &(x, y) in points {
+        if y > 0.0 {
+            cur.push((x, y));
+        } else if !cur.is_empty() {
+            runs.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        runs.push(cur);
+    }
+    runs
+}
+
+type Area = DrawingArea<CanvasBackend, Shift>;
+
+fn area(canvas: &HtmlCanvasElement) -> Option<Area> {
+    let backend = CanvasBackend::with_canvas_object(canvas.clone())?;
+    let root = backend.into_drawing_area();
+    root.fill(&WHITE).ok()?;
+    Some(root)
+}
+
+fn sizes(dpr: f64) -> (u32, u32, u32) {
+    let s = |v: f64| (v * dpr).round() as u32;
+    (s(12.0), s(34.0), s(52.0))
+}
+
+fn line_style(c: RGBColor, dpr: f64) -> ShapeStyle {
+    c.stroke_width((2.0 * dpr).round().max(1.0) as u32)
+}
+
+fn thin(c: RGBColor, dpr: f64) -> ShapeStyle {
+    c.stroke_width(dpr.round().max(1.0) as u32)
+}
+
+macro_rules! legend_line {
+    ($c:expr, $dpr:expr) => {{
+        let c = $c;
+        let w = (14.0 * $dpr) as i32;
+        move |(x, y)| PathElement::new(vec![(x, y), (x + w, y)], line_style(c, $dpr))
+    }};
+}
+
+/// Draws a horizontal threshold line with a legend entry.
+fn threshold<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate<From = (f64, f64)>>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    x: (f64, f64),
+    y: f64,
+    color: RGBColor,
+    label: &str,
+    dpr: f64,
+) {
+    let d = (5.0 * dpr) as u32;
+    if let Ok(a) = chart.draw_series(DashedLineSeries::new(vec![(x.0, y), (x.1, y)], d, d, thin(color, dpr))) {
+        let w = (14.0 * dpr) as i32;
+        a.label(label).legend(move |(px, py)| PathElement::new(vec![(px, py), (px + w, py)], thin(color, dpr)));
+    }
+}
+
+fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(chart: &mut ChartContext<'a, DB, CT>, dpr: f64, pos: SeriesLabelPosition) {
+    chart
+        .configure_series_labels()
+        .position(pos)
+        .background_style(WHITE.mix(0.85))
+        .border_style(GREY.mix(0.4))
+        .label_font(("sans-serif", (11.0 * dpr) as u32))
+        .margin((4.0 * dpr) as u32)
+        .draw()
+        .ok();
+}
+
+pub fn hit_rate(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
+    let root = area(canvas)?;
+    let (font, xl, yl) = sizes(i.dpr);
+    let (x0, x1) = i.x_range();
+    let mut chart = ChartBuilder::on(&root)
+        .margin((8.0 * i.dpr) as u32)
+        .x_label_area_size(xl)
+        .y_label_area_size(yl)
+        .build_cartesian_2d(x0..x1, 0f64..100f64)
+        .ok()?;
+    chart
+        .configure_mesh()
+        .x_desc("simulated time (s)")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc("hit rate (%)")
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .label_style(("sans-serif", font))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .ok()?;
+    chart
+        .draw_series(LineSeries::new(series(i.seconds, |s| s.hit_rate * 100.0), line_style(GREEN, i.dpr)))
+        .ok()?
+        .label("reads served by Redis")
+        .legend(legend_line!(GREEN, i.dpr));
+    threshold(&mut chart, (x0, x1), i.target_hit_rate * 100.0, GREY, "target", i.dpr);
+    threshold(&mut chart, (x0, x1), HIT_SLI * 100.0, RED, "SLI 80%", i.dpr);
+    legend(&mut chart, i.dpr, SeriesLabelPosition::LowerLeft);
+    root.present().ok()
+}
+
+pub fn db(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
+    let root = area(canvas)?;
+    let (font, xl, yl) = sizes(i.dpr);
+    let (x0, x1) = i.x_range();
+    let offered = series(i.seconds, |s| db_load(s, i.db_capacity) * i.db_capacity);
+    let misses = series(i.seconds, |s| s.db_miss as f64);
+    let top = offered.iter().chain(misses.iter()).map(|p| p.1).fold(i.db_capacity * 1.25, f64::max) * 1.45;
+    let mut chart = ChartBuilder::on(&root)
+        .margin((8.0 * i.dpr) as u32)
+        .x_label_area_size(xl)
+        .y_label_area_size(yl)
+        .build_cartesian_2d(x0..x1, 0f64..top)
+        .ok()?;
+    chart
+        .configure_mesh()
+        .x_desc("simulated time (s)")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc("queries/s")
+        .y_label_formatter(&|v| crate::format::compact(*v))
+        .label_style(("sans-serif", font))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .ok()?;
+    chart
+        .draw_series(LineSeries::new(offered, line_style(RED, i.dpr)))
+        .ok()?
+        .label("work offered (in 12 ms SELECTs/s)")
+        .legend(legend_line!(RED, i.dpr));
+    chart
+        .draw_series(LineSeries::new(misses, line_style(ORANGE, i.dpr)))
+        .ok()?
+        .label("SELECTs after a miss, served")
+        .legend(legend_line!(ORANGE, i.dpr));
+    threshold(&mut chart, (x0, x1), i.db_capacity, GREY, &format!("capacity {}/s", crate::format::compact(i.db_capacity)), i.dpr);
+    legend(&mut chart, i.dpr, SeriesLabelPosition::UpperLeft);
+    root.present().ok()
+}
+
+pub fn latency(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
+    let root = area(canvas)?;
+    let (font, xl, yl) = sizes(i.dpr);
+    let (x0, x1) = i.x_range();
+    let mut chart = ChartBuilder::on(&root)
+        .margin((8.0 * i.dpr) as u32)
+        .x_label_area_size(xl)
+        .y_label_area_size(yl)
+        .build_cartesian_2d(x0..x1, (0.5f64..30_000f64).log_scale())
+        .ok()?;
+    chart
+        .configure_mesh()
+        .x_desc("simulated time (s)")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc("latency (ms)")
+        .y_label_formatter(&|v| if *v >= 1.0 { format!("{v:.0}") } else { format!("{v}") })
+        .label_style(("sans-serif", font))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .ok()?;
+    for (name, color, f) in [
+        ("p50", BLUE, (|s: &SecondStats| s.p50_ms) as fn(&SecondStats) -> f64),
+        ("p99", PURPLE, |s: &SecondStats| s.p99_ms),
+    ] {
+        let runs = positive_runs(&series(i.seconds, move |s| f(s).clamp(0.0, 3_000.0)));
+        let mut first = true;
+        for run in runs {
+            let a = chart.draw_series(LineSeries::new(run, line_style(color, i.dpr))).ok()?;
+            if first {
+                a.label(name).legend(legend_line!(color, i.dpr));
+                first = false;
+            }
+        }
+    }
+    threshold(&mut chart, (x0, x1), SLI_HIT_P99_MS, GREEN, "SLI hit p99 2 ms", i.dpr);
+    threshold(&mut chart, (x0, x1), SLI_MISS_P99_MS, RED, "SLI miss p99 30 ms", i.dpr);
+    legend(&mut chart, i.dpr, SeriesLabelPosition::UpperLeft);
+    root.present().ok()
+}
+
+pub fn errors(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
+    let root = area(canvas)?;
+    let (font, xl, yl) = sizes(i.dpr);
+    let (x0, x1) = i.x_range();
+    let kinds: [(&str, RGBColor, fn(&SecondStats) -> u64); 6] = [
+        ("pool wait timeout", RED, |s| s.err_pool_timeout),
+        ("too many DB connections", ORANGE, |s| s.err_db_connections),
+        ("client timeout", PURPLE, |s| s.err_timeout),
+        ("503 LB / pod full", AMBER, |s| s.err_503),
+        ("502 no healthy pod", PINK, |s| s.err_502),
+        ("write OOM", TEAL, |s| s.err_cache_oom),
+    ];
+    let top = i.seconds.iter().map(|s| kinds.iter().map(|k| k.2(s)).max().unwrap_or(0)).max().unwrap_or(0) as f64;
+    let top = (top * 1.45).max(10.0);
+    let mut chart = ChartBuilder::on(&root)
+        .margin((8.0 * i.dpr) as u32)
+        .x_label_area_size(xl)
+        .y_label_area_size(yl)
+        .build_cartesian_2d(x0..x1, 0f64..top)
+        .ok()?;
+    chart
+        .configure_mesh()
+        .x_desc("simulated time (s)")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc("errors/s")
+        .y_label_formatter(&|v| crate::format::compact(*v))
+        .label_style(("sans-serif", font))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .ok()?;
+    let mut any = false;
+    for (name, color, f) in kinds {
+        if i.seconds.iter().all(|s| f(s) == 0) {
+            continue;
+        }
+        any = true;
+        chart
+            .draw_series(LineSeries::new(series(i.seconds, move |s| f(s) as f64), line_style(color, i.dpr)))
+            .ok()?
+            .label(name)
+            .legend(legend_line!(color, i.dpr));
+    }
+    if any {
+        legend(&mut chart, i.dpr, SeriesLabelPosition::UpperLeft);
+    } else {
+        let (w, h) = root.dim_in_pixel();
+        root.draw(&Text::new(
+            "no errors in this window",
+            ((w as f64 * 0.4) as i32, (h as f64 * 0.4) as i32),
+            ("sans-serif", font).into_font().color(&GREY),
+        ))
+        .ok();
+    }
+    root.present().ok()
+}
+
+pub fn cache(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
+    let root = area(canvas)?;
+    let (font, xl, yl) = sizes(i.dpr);
+    let (x0, x1) = i.x_range();
+    let mut chart = ChartBuilder::on(&root)
+        .margin((8.0 * i.dpr) as u32)
+        .x_label_area_size(xl)
+        .y_label_area_size(yl)
+        .build_cartesian_2d(x0..x1, 0f64..100f64)
+        .ok()?;
+    chart
+        .configure_mesh()
+        .x_desc("simulated time (s)")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc("% of capacity")
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .label_style(("sans-serif", font))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .ok()?;
+    chart
+        .draw_series(LineSeries::new(series(i.seconds, |s| s.cache_cpu * 100.0), line_style(BLUE, i.dpr)))
+        .ok()?
+        .label("CPU (single thread)")
+        .legend(legend_line!(BLUE, i.dpr));
+    chart
+        .draw_series(LineSeries::new(series(i.seconds, |s| s.cache_memory_fraction * 100.0), line_style(PURPLE, i.dpr)))
+        .ok()?
+        .label("memory")
+        .legend(legend_line!(PURPLE, i.dpr));
+    threshold(&mut chart, (x0, x1), CPU_ALERT * 100.0, BLUE, "CPU alert 60%", i.dpr);
+    threshold(&mut chart, (x0, x1), MEM_ALERT * 100.0, AMBER, "memory alert 70%", i.dpr);
+    threshold(&mut chart, (x0, x1), MEM_CRITICAL * 100.0, RED, "memory critical 85%", i.dpr);
+    legend(&mut chart, i.dpr, SeriesLabelPosition::UpperLeft);
+    root.present().ok()
+}

@@ -1,0 +1,491 @@
+//! Drawing the architecture on its canvas: edges sized by traffic, dots in
+//! flight, and each component with its live state.
+
+use crate::anim::{DotClass, Dots};
+use crate::driver::{Driver, EdgeRates};
+use crate::explain::{db_load, Capacities, CPU_ALERT, CPU_SATURATED, MEM_ALERT, MEM_CRITICAL};
+use crate::format::{bytes, compact, pct, per_sec};
+use crate::layout::{point_along, Layout, Rect};
+use cachesim_core::frame::node;
+use cachesim_core::{SecondStats, Status};
+use std::collections::HashMap;
+use std::f64::consts::PI;
+use web_sys::CanvasRenderingContext2d as Ctx;
+
+const INK: &str = "#1f2937";
+const MUTED: &str = "#6b7280";
+const EDGE: &str = "#b8c2d3";
+
+/// How a component looks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Health {
+    Ok,
+    Warn,
+    Bad,
+    Down,
+}
+
+impl Health {
+    fn fill(self) -> &'static str {
+        match self {
+            Health::Ok => "#f8fafc",
+            Health::Warn => "#fff7e0",
+            Health::Bad => "#fde2e1",
+            Health::Down => "#d4d4d8",
+        }
+    }
+    fn stroke(self) -> &'static str {
+        match self {
+            Health::Ok => "#94a3b8",
+            Health::Warn => "#d97706",
+            Health::Bad => "#dc2626",
+            Health::Down => "#52525b",
+        }
+    }
+}
+
+/// Everything the drawing reads, computed once per frame.
+pub struct Scene<'a> {
+    pub status: &'a Status,
+    pub last: Option<&'a SecondStats>,
+    pub rates: &'a EdgeRates,
+    pub caps: Capacities,
+    pub pool_size: u32,
+}
+
+impl<'a> Scene<'a> {
+    pub fn lb_health(&self) -> Health {
+        let r = self.rates.client_lb;
+        let e503 = self.last.map_or(0, |l| l.err_503);
+        if r > self.caps.lb_rps || e503 > 0 || self.status.lb_queue > 0 && r > 0.9 * self.caps.lb_rps {
+            Health::Bad
+        } else if r > 0.8 * self.caps.lb_rps {
+            Health::Warn
+        } else {
+            Health::Ok
+        }
+    }
+
+    pub fn cache_health(&self) -> Health {
+        if !self.status.cache_up {
+            return Health::Down;
+        }
+        let cpu = self.last.map_or(0.0, |l| l.cache_cpu);
+        let mem = self.mem_fraction();
+        if cpu >= CPU_SATURATED || mem >= MEM_CRITICAL {
+            Health::Bad
+        } else if cpu >= CPU_ALERT || mem >= MEM_ALERT {
+            Health::Warn
+        } else {
+            Health::Ok
+        }
+    }
+
+    pub fn mem_fraction(&self) -> f64 {
+        self.status.cache_memory_bytes as f64 / self.status.cache_max_bytes.max(1) as f64
+    }
+
+    pub fn db_load(&self) -> f64 {
+        self.last.map_or(0.0, |l| db_load(l, self.caps.db_qps))
+    }
+
+    pub fn db_health(&self) -> Health {
+        let load = self.db_load();
+        let conns = self.status.db_connections as f64 / self.status.db_max_connections.max(1) as f64;
+        let errs = self.last.map_or(0, |l| l.err_db_connections + l.err_pool_timeout);
+        if load > 1.0 || conns >= 0.99 || errs > 0 {
+            Health::Bad
+        } else if load > 0.85 || conns >= 0.7 {
+            Health::Warn
+        } else {
+            Health::Ok
+        }
+    }
+
+    pub fn pod_health(&self, i: usize) -> Health {
+        let Some(p) = self.status.pods.get(i) else { return Health::Down };
+        if !p.healthy {
+            return Health::Down;
+        }
+        let busy = p.inflight as f64 / self.caps.max_inflight_per_pod.max(1) as f64;
+        if busy > 0.9 || p.waiting > 0 && p.pool_busy >= self.pool_size {
+            Health::Bad
+        } else if busy > 0.5 || p.pool_busy as f64 >= 0.9 * self.pool_size as f64 {
+            Health::Warn
+        } else {
+            Health::Ok
+        }
+    }
+
+    /// Indices of the active pods (the ones drawn).
+    pub fn active_pods(&self) -> usize {
+        self.status.pods.iter().filter(|p| p.active).count().max(1)
+    }
+}
+
+fn rrect(ctx: &Ctx, r: &Rect, radius: f64) {
+    let rad = radius.min(r.w / 2.0).min(r.h / 2.0);
+    ctx.begin_path();
+    ctx.move_to(r.x + rad, r.y);
+    ctx.line_to(r.x + r.w - rad, r.y);
+    ctx.arc_to(r.x + r.w, r.y, r.x + r.w, r.y + rad, rad).ok();
+    ctx.line_to(r.x + r.w, r.y + r.h - rad);
+    ctx.arc_to(r.x + r.w, r.y + r.h, r.x + r.w - rad, r.y + r.h, rad).ok();
+    ctx.line_to(r.x + rad, r.y + r.h);
+    ctx.arc_to(r.x, r.y + r.h, r.x, r.y + r.h - rad, rad).ok();
+    ctx.line_to(r.x, r.y + rad);
+    ctx.arc_to(r.x, r.y, r.x + rad, r.y, rad).ok();
+    ctx.close_path();
+}
+
+fn font(ctx: &Ctx, px: f64, bold: bool) {
+    ctx.set_font(&format!("{}{:.0}px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", if bold { "600 " } else { "" }, px));
+}
+
+/// Text cut to fit `max_w` pixels.
+fn fit_text(ctx: &Ctx, text: &str, x: f64, y: f64, max_w: f64) {
+    if max_w <= 4.0 {
+        return;
+    }
+    let w = ctx.measure_text(text).map(|m| m.width()).unwrap_or(0.0);
+    if w <= max_w {
+        ctx.fill_text(text, x, y).ok();
+        return;
+    }
+    let mut s: String = text.to_string();
+    while !s.is_empty() {
+        s.pop();
+        let t = format!("{}…", s.trim_end());
+        if ctx.measure_text(&t).map(|m| m.width()).unwrap_or(0.0) <= max_w {
+            ctx.fill_text(&t, x, y).ok();
+            return;
+        }
+    }
+}
+
+/// A horizontal gauge: fraction filled, with threshold ticks.
+fn gauge(ctx: &Ctx, x: f64, y: f64, w: f64, h: f64, frac: f64, color: &str, ticks: &[f64]) {
+    ctx.set_fill_style_str("#e5e7eb");
+    ctx.fill_rect(x, y, w, h);
+    ctx.set_fill_style_str(color);
+    ctx.fill_rect(x, y, w * frac.clamp(0.0, 1.0), h);
+    ctx.set_stroke_style_str(INK);
+    ctx.set_line_width(1.0);
+    for t in ticks {
+        ctx.begin_path();
+        ctx.move_to(x + w * t, y - 2.0);
+        ctx.line_to(x + w * t, y + h + 2.0);
+        ctx.stroke();
+    }
+}
+
+fn level_color(frac: f64, warn: f64, bad: f64) -> &'static str {
+    if frac >= bad {
+        "#dc2626"
+    } else if frac >= warn {
+        "#d97706"
+    } else {
+        "#16a34a"
+    }
+}
+
+/// A component's box, title and health; returns the inner area for content.
+fn node_box(ctx: &Ctx, r: &Rect, title: &str, health: Health, title_px: f64) -> Rect {
+    rrect(ctx, r, 8.0);
+    ctx.set_fill_style_str(health.fill());
+    ctx.fill();
+    ctx.set_line_width(if health >= Health::Bad { 3.0 } else { 1.5 });
+    ctx.set_stroke_style_str(health.stroke());
+    ctx.stroke();
+    font(ctx, title_px, true);
+    ctx.set_fill_style_str(if health == Health::Bad { "#b91c1c" } else { INK });
+    ctx.set_text_align("left");
+    ctx.set_text_baseline("top");
+    fit_text(ctx, title, r.x + 6.0, r.y + 5.0, r.w - 12.0);
+    Rect { x: r.x + 6.0, y: r.y + 6.0 + title_px + 3.0, w: r.w - 12.0, h: r.h - title_px - 14.0 }
+}
+
+/// Grey, crossed and labelled DOWN.
+fn cross_out(ctx: &Ctx, r: &Rect, label: &str) {
+    ctx.set_stroke_style_str("#52525b");
+    ctx.set_line_width(3.0);
+    ctx.begin_path();
+    ctx.move_to(r.x + 6.0, r.y + 6.0);
+    ctx.line_to(r.x + r.w - 6.0, r.y + r.h - 6.0);
+    ctx.move_to(r.x + r.w - 6.0, r.y + 6.0);
+    ctx.line_to(r.x + 6.0, r.y + r.h - 6.0);
+    ctx.stroke();
+    let px = (r.h * 0.28).clamp(11.0, 26.0).min(r.w / (label.len() as f64 * 0.62 + 1.0));
+    font(ctx, px, true);
+    let tw = ctx.measure_text(label).map(|m| m.width()).unwrap_or(0.0);
+    let (cx, cy) = r.center();
+    ctx.set_fill_style_str("#ffffff");
+    ctx.fill_rect(cx - tw / 2.0 - 5.0, cy - px * 0.65, tw + 10.0, px * 1.3);
+    ctx.set_fill_style_str("#b91c1c");
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("middle");
+    ctx.fill_text(label, cx, cy).ok();
+}
+
+/// Lines of text inside a box, smaller when room is short.
+fn lines(ctx: &Ctx, inner: &Rect, rows: &[(String, &str)], px: f64) -> f64 {
+    font(ctx, px, false);
+    ctx.set_text_align("left");
+    ctx.set_text_baseline("top");
+    let mut y = inner.y;
+    for (text, color) in rows {
+        if y + px > inner.y + inner.h + 2.0 {
+            break;
+        }
+        ctx.set_fill_style_str(color);
+        fit_text(ctx, text, inner.x, y, inner.w);
+        y += px + 3.0;
+    }
+    y
+}
+
+fn edge_width(rate: f64) -> f64 {
+    1.0 + 7.0 * ((1.0 + rate.max(0.0)).log10() / (1.0 + 200_000f64).log10())
+}
+
+/// Draws the whole diagram. `w` and `h` are CSS pixels (the context is scaled).
+pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: &Scene) {
+    ctx.set_fill_style_str("#ffffff");
+    ctx.fill_rect(0.0, 0.0, w, h);
+    let small = layout.w < 640.0;
+    let st = scene.status;
+    let rates = scene.rates;
+    let npods = layout.pods.len();
+
+    // edges: width follows the traffic (the reduced-motion view relies on it)
+    let pod_share = |i: usize| rates.lb_pod.get(i).copied().unwrap_or(0.0);
+    let total_lb_pod: f64 = rates.lb_pod.iter().sum::<f64>().max(1e-9);
+    ctx.set_line_cap("round");
+    for (from, to) in layout.edges() {
+        let Some(path) = layout.path(from, to) else { continue };
+        let (rate, down) = match (from, to) {
+            (node::CLIENT, node::LB) => (rates.client_lb, false),
+            (node::LB, p) => (pod_share((p - node::POD0) as usize), !st.pods.get((p - node::POD0) as usize).is_none_or(|p| p.healthy)),
+            (p, node::CACHE) => (rates.pod_cache * pod_share((p - node::POD0) as usize) / total_lb_pod, !st.cache_up),
+            (p, _) => (rates.pod_db * pod_share((p - node::POD0) as usize) / total_lb_pod, false),
+        };
+        ctx.set_line_width(edge_width(rate));
+        let hot = to == node::DB && scene.db_health() == Health::Bad;
+        ctx.set_stroke_style_str(if down { "#a1a1aa" } else if hot { "#f3a6a6" } else { EDGE });
+        if down {
+            ctx.set_line_dash(&js_sys::Array::of2(&6.0.into(), &5.0.into())).ok();
+        }
+        ctx.begin_path();
+        ctx.move_to(path[0].0, path[0].1);
+        for p in &path[1..] {
+            ctx.line_to(p.0, p.1);
+        }
+        ctx.stroke();
+        if down {
+            ctx.set_line_dash(&js_sys::Array::new()).ok();
+        }
+    }
+
+    // dots
+    if !driver.reduced_motion {
+        draw_dots(ctx, layout, &driver.dots, driver.wall_s, if small { 2.4 } else { 3.0 });
+    }
+
+    // edge labels (ops/s)
+    let label_px = if small { 10.0 } else { 12.0 };
+    let label = |text: &str, x: f64, y: f64| {
+        font(ctx, label_px, true);
+        let tw = ctx.measure_text(text).map(|m| m.width()).unwrap_or(0.0);
+        ctx.set_fill_style_str("rgba(255,255,255,0.88)");
+        ctx.fill_rect(x - tw / 2.0 - 3.0, y - label_px / 2.0 - 2.0, tw + 6.0, label_px + 4.0);
+        ctx.set_fill_style_str(INK);
+        ctx.set_text_align("center");
+        ctx.set_text_baseline("middle");
+        ctx.fill_text(text, x, y).ok();
+    };
+    {
+        let a = layout.client.center();
+        let b = layout.lb.center();
+        let (x, y) = if layout.vertical { (a.0 + 48.0, (layout.client.y + layout.client.h + layout.lb.y) / 2.0) } else { ((layout.client.x + layout.client.w + layout.lb.x) / 2.0, a.1 - 16.0) };
+        let _ = b;
+        label(&per_sec(rates.client_lb), x, y);
+    }
+    if layout.vertical {
+        label(&format!("{} ops", per_sec(rates.pod_cache)), layout.cache.x + layout.cache.w / 2.0, layout.cache.y - 12.0);
+        label(&format!("{} queries", per_sec(rates.pod_db)), layout.db.x + layout.db.w / 2.0, layout.db.y - 12.0);
+    } else {
+        let x = layout.cache.x - 52.0;
+        label(&format!("{} ops", per_sec(rates.pod_cache)), x, layout.cache.y + layout.cache.h * 0.5);
+        label(&format!("{} queries", per_sec(rates.pod_db)), x, layout.db.y + layout.db.h * 0.5);
+    }
+
+    let title_px = if small { 12.0 } else { 14.0 };
+    let px = if small { 11.0 } else { 13.0 };
+
+    // Client
+    let total = st.rps + st.hot_key_rate + st.attack_rate;
+    let inner = node_box(ctx, &layout.client, "Client", Health::Ok, title_px);
+    let mut rows = vec![(format!("{} RPS", compact(total)), INK)];
+    if st.hot_key_rate > 0.0 {
+        rows.push((format!("hot +{}", compact(st.hot_key_rate)), "#b45309"));
+    }
+    if st.attack_rate > 0.0 {
+        rows.push((format!("attack +{}", compact(st.attack_rate)), "#b91c1c"));
+    }
+    if let Some(l) = scene.last {
+        if l.failed > 0 {
+            rows.push((format!("{} err/s", compact(l.failed as f64)), "#b91c1c"));
+        }
+    }
+    lines(ctx, &inner, &rows, px);
+
+    // AppLB
+    let lbh = scene.lb_health();
+    let inner = node_box(ctx, &layout.lb, "AppLB", lbh, title_px);
+    let lb_frac = rates.client_lb / scene.caps.lb_rps;
+    let y = lines(ctx, &inner, &[(format!("{} of {} RPS", compact(rates.client_lb), compact(scene.caps.lb_rps)), INK)], px);
+    gauge(ctx, inner.x, y, inner.w, 6.0, lb_frac, level_color(lb_frac, 0.8, 1.0), &[]);
+    let mut rows = Vec::new();
+    if st.lb_queue > 0 {
+        rows.push((format!("queue {}", compact(st.lb_queue as f64)), "#b45309"));
+    }
+    if let Some(l) = scene.last {
+        if l.err_502 > 0 {
+            rows.push((format!("502: {}/s", compact(l.err_502 as f64)), "#b91c1c"));
+        }
+        if l.err_503 > 0 {
+            rows.push((format!("503: {}/s", compact(l.err_503 as f64)), "#b91c1c"));
+        }
+    }
+    lines(ctx, &Rect { y: y + 10.0, h: inner.h - (y + 10.0 - inner.y), ..inner }, &rows, px);
+
+    // pods
+    let tiny = if layout.vertical { layout.pods[0].w < 70.0 } else { layout.pods[0].h < 40.0 };
+    for (i, r) in layout.pods.iter().enumerate().take(npods) {
+        let ph = scene.pod_health(i);
+        let p = st.pods.get(i);
+        if tiny {
+            rrect(ctx, r, 5.0);
+            ctx.set_fill_style_str(ph.fill());
+            ctx.fill();
+            ctx.set_line_width(if ph >= Health::Bad { 2.5 } else { 1.2 });
+            ctx.set_stroke_style_str(ph.stroke());
+            ctx.stroke();
+            font(ctx, 10.0, false);
+            ctx.set_fill_style_str(INK);
+            ctx.set_text_align("center");
+            ctx.set_text_baseline("middle");
+            let (cx, cy) = r.center();
+            let text = match p {
+                Some(p) if !p.healthy => format!("P{} ✕", i + 1),
+                Some(p) => format!("P{} {}", i + 1, compact(p.inflight as f64)),
+                None => format!("P{}", i + 1),
+            };
+            fit_text(ctx, &text, cx, cy, r.w - 4.0);
+            continue;
+        }
+        let title = if layout.vertical { format!("Pod {}", i + 1) } else { format!("AppService pod {}", i + 1) };
+        let inner = node_box(ctx, r, &title, ph, if small { 11.0 } else { 13.0 });
+        match p {
+            Some(p) if !p.healthy => {
+                cross_out(ctx, r, "UNHEALTHY");
+            }
+            Some(p) => {
+                let rows = vec![
+                    (format!("busy {}", compact(p.inflight as f64)), INK),
+                    (format!("pool {}/{}", p.pool_busy, scene.pool_size), if p.waiting > 0 { "#b91c1c" } else { MUTED }),
+                    (if p.waiting > 0 { format!("{} waiting", compact(p.waiting as f64)) } else { String::new() }, "#b91c1c"),
+                ];
+                lines(ctx, &inner, &rows, if small { 10.0 } else { 12.0 });
+            }
+            None => {}
+        }
+    }
+
+    // CacheNode
+    let ch = scene.cache_health();
+    let inner = node_box(ctx, &layout.cache, "CacheNode (Redis)", ch, title_px);
+    if ch == Health::Down {
+        let rows = vec![("every GET fails → DB".to_string(), INK)];
+        lines(ctx, &inner, &rows, px);
+        cross_out(ctx, &layout.cache, "DOWN");
+    } else {
+        let cpu = scene.last.map_or(0.0, |l| l.cache_cpu);
+        let mem = scene.mem_fraction();
+        let mut y = lines(ctx, &inner, &[(format!("CPU {} (alert 60%)", pct(cpu)), INK)], px);
+        gauge(ctx, inner.x, y, inner.w, 7.0, cpu, level_color(cpu, CPU_ALERT, CPU_SATURATED), &[CPU_ALERT]);
+        y += 12.0;
+        let r = Rect { y, h: inner.h - (y - inner.y), ..inner };
+        let y2 = lines(ctx, &r, &[(format!("memory {} of {}", pct(mem), bytes(st.cache_max_bytes as f64)), INK)], px);
+        gauge(ctx, inner.x, y2, inner.w, 7.0, mem, level_color(mem, MEM_ALERT, MEM_CRITICAL), &[MEM_ALERT, MEM_CRITICAL]);
+        let y3 = y2 + 12.0;
+        let mut rows = vec![(
+            format!("{} keys · hit {}", compact(st.cache_keys as f64), scene.last.map_or("-".into(), |l| pct(l.hit_rate))),
+            INK,
+        )];
+        if let Some(l) = scene.last {
+            if l.set_oom > 0 {
+                rows.push((format!("OOM: {} SETs/s refused", compact(l.set_oom as f64)), "#b91c1c"));
+            } else if l.evictions > 0 {
+                rows.push((format!("evicting {}/s", compact(l.evictions as f64)), "#b45309"));
+            } else if st.cache_queue > 50 {
+                rows.push((format!("queue {}", compact(st.cache_queue as f64)), "#b91c1c"));
+            }
+        }
+        lines(ctx, &Rect { y: y3, h: inner.h - (y3 - inner.y), ..inner }, &rows, px);
+    }
+
+    // BackendDB
+    let dh = scene.db_health();
+    let inner = node_box(ctx, &layout.db, "BackendDB (PostgreSQL)", dh, title_px);
+    let load = scene.db_load();
+    let load_text = if load > 1.0 { format!("load {:.1}x capacity", load) } else { format!("load {} of capacity", pct(load)) };
+    let mut y = lines(ctx, &inner, &[(load_text, if load > 1.0 { "#b91c1c" } else { INK })], px);
+    gauge(ctx, inner.x, y, inner.w, 7.0, load, level_color(load, 0.85, 1.0), &[]);
+    y += 12.0;
+    let misses = scene.last.map_or(0.0, |l| l.db_miss as f64);
+    let r = Rect { y, h: inner.h - (y - inner.y), ..inner };
+    let y2 = lines(ctx, &r, &[(format!("{} SELECTs of ~{}", per_sec(misses), per_sec(scene.caps.db_qps)), INK)], px);
+    let r = Rect { y: y2, h: inner.h - (y2 - inner.y), ..inner };
+    let conns = st.db_connections as f64 / st.db_max_connections.max(1) as f64;
+    let y3 = lines(ctx, &r, &[(format!("connections {}/{}", st.db_connections, st.db_max_connections), if conns >= 0.99 { "#b91c1c" } else { INK })], px);
+    gauge(ctx, inner.x, y3, inner.w, 7.0, conns, level_color(conns, 0.7, 0.99), &[0.7]);
+    if st.db_slowdown != 1.0 {
+        let r = Rect { y: y3 + 12.0, h: inner.h - (y3 + 12.0 - inner.y), ..inner };
+        lines(ctx, &r, &[(format!("queries {:.0}x slower", st.db_slowdown), "#b91c1c")], px);
+    }
+
+    if driver.paused {
+        font(ctx, 13.0, true);
+        ctx.set_text_align("right");
+        ctx.set_text_baseline("top");
+        ctx.set_fill_style_str(MUTED);
+        ctx.fill_text("PAUSED", w - 8.0, 4.0).ok();
+    }
+}
+
+fn draw_dots(ctx: &Ctx, layout: &Layout, dots: &Dots, wall: f64, radius: f64) {
+    let mut paths: HashMap<(u16, u16), Option<Vec<(f64, f64)>>> = HashMap::new();
+    let mut buckets: HashMap<DotClass, Vec<(f64, f64)>> = HashMap::new();
+    for d in &dots.dots {
+        let f = d.progress(wall);
+        if !(0.0..=1.0).contains(&f) {
+            continue;
+        }
+        let path = paths.entry((d.from, d.to)).or_insert_with(|| layout.path(d.from, d.to));
+        let Some(path) = path else { continue };
+        let lane = if DotClass::returning(d.kind) { 3.5 } else { -3.5 };
+        let p = point_along(path, f, lane);
+        buckets.entry(DotClass::of(d.kind)).or_default().push(p);
+    }
+    for class in DotClass::ALL {
+        let Some(points) = buckets.get(&class) else { continue };
+        ctx.set_fill_style_str(class.color());
+        ctx.begin_path();
+        for (x, y) in points {
+            ctx.move_to(x + radius, *y);
+            ctx.arc(*x, *y, radius, 0.0, 2.0 * PI).ok();
+        }
+        ctx.fill();
+    }
+}

@@ -1,0 +1,146 @@
+//! The page's static markup, created by the app inside whatever root element
+//! it is mounted on. It holds no user data: everything dynamic is set later
+//! through `textContent` and element properties.
+
+use crate::anim::DotClass;
+
+/// Failure buttons: id, label, what it does (title), whether it toggles.
+pub const FAILURES: &[(&str, &str, &str, bool)] = &[
+    ("btn-crash", "Crash cache", "The Redis process dies: every key is lost and commands fail until a restart", false),
+    ("btn-restart", "Restart cache (cold)", "Start Redis again, empty: no persistence, so every read misses at first", false),
+    ("btn-hot-key", "Hot key", "One large key gets thousands of extra reads per second (on/off)", true),
+    ("btn-drop-invalidations", "Drop invalidations", "Half the SET/DEL after a DB write are lost: stale reads until the TTL (on/off)", true),
+    ("btn-fill-memory", "Fill memory", "A batch job fills Redis with keys without a TTL (on/off)", true),
+    ("btn-key-busting", "Key-busting attack", "An attacker reads never-seen keys: every one misses and hits the DB (on/off)", true),
+    ("btn-slow-db", "Slow DB", "Every DB query takes 3x longer (on/off)", true),
+    ("btn-pods-unhealthy", "Pods unhealthy", "Every pod fails its health check: the load balancer answers 502 (on/off)", true),
+];
+
+/// Chart canvases: id, title (with units).
+pub const CHARTS: &[(&str, &str)] = &[
+    ("chart-hit-rate", "Read hit rate (%)"),
+    ("chart-db", "DB load vs capacity (queries/s)"),
+    ("chart-latency", "Latency p50 / p99 (ms, log scale)"),
+    ("chart-errors", "Errors per second, by kind"),
+    ("chart-cache", "Redis CPU and memory (%)"),
+];
+
+/// Components of `#components`: data-component value and name.
+pub const COMPONENTS: &[(&str, &str)] = &[
+    ("client", "Client"),
+    ("lb", "AppLB"),
+    ("app", "AppService pods"),
+    ("cache", "CacheNode (Redis)"),
+    ("db", "BackendDB (PostgreSQL)"),
+];
+
+pub fn markup() -> String {
+    let mut failures = String::new();
+    for (id, label, title, toggle) in FAILURES {
+        let pressed = if *toggle { " aria-pressed=\"false\"" } else { "" };
+        let class = if *toggle { "cs-fail cs-toggle" } else { "cs-fail" };
+        failures.push_str(&format!(
+            "<button type=\"button\" id=\"{id}\" class=\"{class}\" title=\"{title}\"{pressed}>{label}</button>"
+        ));
+    }
+    let mut charts = String::new();
+    for (id, title) in CHARTS {
+        charts.push_str(&format!(
+            "<figure class=\"cs-chart\"><figcaption>{title}</figcaption><canvas id=\"{id}\" role=\"img\" aria-label=\"{title}, last 120 simulated seconds\"></canvas></figure>"
+        ));
+    }
+    let mut components = String::new();
+    for (key, name) in COMPONENTS {
+        components.push_str(&format!("<li data-component=\"{key}\">{name}</li>"));
+    }
+    let mut legend = String::new();
+    for c in DotClass::ALL {
+        legend.push_str(&format!(
+            "<span class=\"cs-chip\"><i style=\"background:{}\"></i>{}</span>",
+            c.color(),
+            c.label()
+        ));
+    }
+    format!(
+        r##"<div class="cs-app">
+<header class="cs-header">
+  <h1>cachesim <small>cache-aside, simulated request by request</small></h1>
+  <div class="cs-clock" aria-live="off"><span>t = </span><span id="clock">0:00</span> <span id="speed-note" class="cs-speed-note"></span></div>
+</header>
+<div id="panic-banner" class="cs-panic" role="alert" hidden></div>
+<div id="message" class="cs-message" role="status" aria-live="polite" hidden></div>
+<div class="cs-main">
+  <section class="cs-stage" aria-label="Architecture and live state">
+    <canvas id="arch-canvas" role="img" aria-label="Architecture: Client to AppLB to AppService pods to CacheNode (Redis) and BackendDB (PostgreSQL), with requests flowing as dots. The list below gives the same live state as text."></canvas>
+    <div class="cs-legend" aria-label="Legend">{legend}<span id="dot-scale" class="cs-scale"></span></div>
+    <p id="readouts" class="cs-readouts" aria-live="off"></p>
+    <p id="explain" class="cs-explain" aria-live="polite"></p>
+    <ul id="components" class="cs-sr-only" aria-label="Live state of each component">{components}</ul>
+  </section>
+  <aside class="cs-panel" aria-label="Controls">
+    <fieldset class="cs-group cs-playback"><legend>Playback</legend>
+      <div class="cs-row">
+        <button type="button" id="play-pause" aria-pressed="false">Pause</button>
+        <button type="button" id="step" title="Advance one simulated second (pauses)">Step 1 s</button>
+        <label class="cs-inline" for="speed">Speed</label>
+        <select id="speed"><option value="1">1x</option><option value="10">10x</option><option value="100">100x</option></select>
+        <button type="button" id="reset" title="Start the scenario again from t = 0">Reset</button>
+      </div>
+      <label class="cs-check"><input type="checkbox" id="reduce-motion"> Reduce motion (no moving dots)</label>
+      <p class="cs-hint">Keys: Space play/pause, period (.) step.</p>
+    </fieldset>
+    <fieldset class="cs-group cs-failures"><legend>Failures</legend>
+      <div class="cs-buttons">{failures}</div>
+    </fieldset>
+    <fieldset class="cs-group cs-params"><legend>Traffic and cache</legend>
+      <div class="cs-field"><label for="rps">Client RPS</label><input id="rps" type="range" min="0" max="1000" step="1"><output id="rps-value" for="rps"></output></div>
+      <div class="cs-field"><label for="hit-rate">Target hit rate</label><input id="hit-rate" type="range" min="50" max="99" step="1"><output id="hit-rate-value" for="hit-rate"></output></div>
+      <div class="cs-field"><label for="memory-gb">Cache memory (GB)</label><input id="memory-gb" type="number" min="0.01" max="1024" step="0.01" inputmode="decimal"><output id="memory-gb-value" for="memory-gb"></output></div>
+      <div class="cs-field"><label for="ttl">TTL (seconds)</label><input id="ttl" type="number" min="1" max="86400" step="1" inputmode="numeric"><output id="ttl-value" for="ttl"></output></div>
+      <div class="cs-field"><label for="eviction">Eviction policy</label><select id="eviction" class="cs-wide"><option value="noeviction">noeviction</option><option value="allkeys-lru">allkeys-lru</option></select></div>
+      <div class="cs-field"><label for="pods">AppService pods</label><input id="pods" type="range" min="1" max="16" step="1"><output id="pods-value" for="pods"></output></div>
+    </fieldset>
+    <fieldset class="cs-group cs-scenario"><legend>Scenario</legend>
+      <div class="cs-field"><label for="preset">Preset</label><select id="preset" class="cs-wide"></select></div>
+      <p id="preset-description" class="cs-desc"></p>
+      <div class="cs-field"><label for="seed">Seed</label><input id="seed" class="cs-wide" type="number" min="0" step="1" inputmode="numeric"></div>
+    </fieldset>
+    <fieldset class="cs-group cs-share"><legend>Share and export</legend>
+      <div class="cs-row">
+        <button type="button" id="copy-link">Copy link</button>
+        <button type="button" id="export-csv">Export CSV</button>
+        <button type="button" id="export-png">Charts as PNG</button>
+      </div>
+      <label class="cs-sr-only" for="share-url">Share link</label>
+      <input id="share-url" type="text" readonly placeholder="The share link appears here">
+    </fieldset>
+  </aside>
+  <section class="cs-charts" aria-label="Charts over the last 120 simulated seconds">{charts}</section>
+</div>
+<pre id="state-json" class="cs-sr-only" aria-hidden="true"></pre>
+</div>"##
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_contract_id_is_in_the_markup_once() {
+        let m = markup();
+        let ids = [
+            "arch-canvas", "rps", "rps-value", "hit-rate", "memory-gb", "ttl", "eviction", "pods", "seed", "preset",
+            "preset-description", "play-pause", "step", "speed", "reset", "btn-crash", "btn-restart", "btn-hot-key",
+            "btn-drop-invalidations", "btn-fill-memory", "btn-key-busting", "btn-slow-db", "btn-pods-unhealthy",
+            "explain", "chart-hit-rate", "chart-db", "chart-latency", "chart-errors", "chart-cache", "copy-link",
+            "share-url", "export-csv", "export-png", "message", "panic-banner", "state-json", "components",
+        ];
+        for id in ids {
+            assert_eq!(m.matches(&format!("id=\"{id}\"")).count(), 1, "{id}");
+        }
+        for (c, _) in COMPONENTS {
+            assert!(m.contains(&format!("data-component=\"{c}\"")));
+        }
+    }
+}
