@@ -1,0 +1,58 @@
+//! The same scenario and seed give the same run on every platform: this test
+//! runs natively and in wasm (`cargo test --target wasm32-unknown-unknown -p
+//! cachesim-core --test golden`, in Node) and checks one fingerprint of a short
+//! run with faults against the same constant.
+
+use cachesim_core::{presets, Command, Simulation};
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+/// FNV-1a over the bits of every per-second value and the run totals.
+fn fingerprint(sim: &Simulation) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |x: u64| {
+        for b in x.to_le_bytes() {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    for s in sim.history().iter() {
+        for v in s.values() {
+            eat(v.to_bits());
+        }
+    }
+    let t = sim.totals();
+    for v in [t.arrived, t.completed, t.failed, t.hits, t.reads, t.db_queries, t.stale_reads, t.evictions] {
+        eat(v);
+    }
+    h
+}
+
+fn run() -> Simulation {
+    let mut s = presets::preset("steady").unwrap();
+    s.seed = 7;
+    s.client.rps = 3_000.0;
+    s.cache.eviction = cachesim_core::EvictionPolicy::AllkeysLru;
+    let mut sim = Simulation::new(s).unwrap();
+    sim.advance_to(3.0);
+    sim.apply(Command::InvalidationFailure { probability: 0.3 }).unwrap();
+    sim.apply(Command::SetMemory { gb: 0.05 }).unwrap();
+    sim.advance_to(6.0);
+    sim.apply(Command::CrashCache).unwrap();
+    sim.advance_to(7.5);
+    sim.apply(Command::RestartCache).unwrap();
+    sim.advance_to(10.0);
+    sim
+}
+
+#[test]
+fn same_fingerprint_natively_and_in_wasm() {
+    let sim = run();
+    let t = sim.totals();
+    assert!(t.arrived > 25_000 && t.evictions > 0 && t.stale_reads > 0 && t.cache_errors > 0, "{t:?}");
+    assert_eq!(fingerprint(&sim), GOLDEN, "fingerprint {:#x}; totals {t:?}", fingerprint(&sim));
+}
+
+/// Computed natively on x86_64; wasm32 must agree bit for bit.
+const GOLDEN: u64 = 0x70a677cda3c4ad86;
