@@ -85,6 +85,12 @@ struct Pending {
     last_ms: [f64; 3],
 }
 
+impl Pending {
+    fn new() -> Pending {
+        Pending { rps: None, hit_rate: None, pods: None, last_ms: [f64::NEG_INFINITY; 3] }
+    }
+}
+
 pub struct App {
     driver: Driver,
     doc: Document,
@@ -120,6 +126,14 @@ impl AppHandle {
     /// The `#state-json` text, fresh.
     pub fn state_json(&self) -> String {
         self.app.borrow().driver.state_json()
+    }
+
+    /// Refreshes the texts, the controls and `#state-json` now (they
+    /// otherwise refresh at most four times a second).
+    pub fn refresh(&self) {
+        let mut a = self.app.borrow_mut();
+        a.sync_controls(false);
+        a.refresh_texts();
     }
 
     /// Redraws the charts now.
@@ -194,7 +208,7 @@ pub fn mount(root: &Element, query: &str) -> Result<AppHandle, JsValue> {
         css_w: 0.0,
         css_h: 0.0,
         dpr: 1.0,
-        pending: Pending::default(),
+        pending: Pending::new(),
         frame_ms: 16.7,
     };
     app.driver.set_speed(state.speed);
@@ -817,7 +831,7 @@ impl App {
 
     /// Explanation, readouts, component list, legend scale, clock, state JSON.
     fn refresh_texts(&mut self) {
-        self.last_text_ms = now_ms();
+        self.last_text_ms = self.clock_ms();
         let st = self.driver.sim.status();
         let last = self.driver.last().cloned();
         let caps = Capacities::of(&self.driver.base);
@@ -910,7 +924,7 @@ impl App {
     }
 
     fn draw_charts(&mut self) {
-        self.last_chart_ms = now_ms();
+        self.last_chart_ms = self.clock_ms();
         self.charted_second = self.driver.last().map(|l| l.t_s);
         if self.embed {
             return;
@@ -932,6 +946,11 @@ impl App {
         charts::cache(&c[4], &input);
     }
 
+    /// The time of the last animation frame (ms): the clock of the refresh throttles.
+    fn clock_ms(&self) -> f64 {
+        self.last_frame_ms.unwrap_or(0.0)
+    }
+
     fn on_frame(&mut self, t_ms: f64) {
         let dt = match self.last_frame_ms {
             Some(prev) => ((t_ms - prev) / 1000.0).max(0.0),
@@ -941,14 +960,13 @@ impl App {
         self.frame_ms += (dt * 1000.0 - self.frame_ms) * 0.1;
         self.flush_pending();
         let mut clock = now_ms;
-        let start = now_ms();
         self.driver.frame(dt, &mut clock);
         let w = self.els.arch.client_width() as f64;
         if w > 0.0 && (w - self.css_w).abs() > 0.5 {
             self.resize();
         }
         self.draw_arch();
-        let now = now_ms();
+        let now = t_ms;
         let second = self.driver.last().map(|l| l.t_s);
         if second != self.charted_second && now - self.last_chart_ms >= CHART_EVERY_MS {
             self.draw_charts();
@@ -957,7 +975,6 @@ impl App {
             self.sync_controls(false);
             self.refresh_texts();
         }
-        let _ = start;
     }
 }
 

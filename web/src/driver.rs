@@ -195,7 +195,7 @@ impl Driver {
         let mut done = 0.0;
         while done < want - 1e-12 {
             // chunks of about a fifth of the budget, so we stop close to it
-            let chunk = (self.budget_ms / 5.0 / self.cost_ms_per_sim_s.max(1e-3)).clamp(0.002, want - done);
+            let chunk = (self.budget_ms / 5.0 / self.cost_ms_per_sim_s.max(1e-3)).max(0.002).min(want - done);
             let t0 = clock_ms();
             self.sim.advance_by(chunk);
             let spent = clock_ms() - t0;
