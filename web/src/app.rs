@@ -107,6 +107,11 @@ pub struct App {
     pending: Pending,
     /// Wall ms per frame (smoothed), for the state JSON.
     frame_ms: f64,
+    /// Wall ms of drawing the canvas (smoothed) and of the last chart redraw.
+    draw_ms: f64,
+    charts_ms: f64,
+    /// Charts still to redraw, one per frame (counting down).
+    charts_due: usize,
 }
 
 /// What JavaScript (and the tests) hold on to.
@@ -210,6 +215,9 @@ pub fn mount(root: &Element, query: &str) -> Result<AppHandle, JsValue> {
         dpr: 1.0,
         pending: Pending::new(),
         frame_ms: 16.7,
+        draw_ms: 0.0,
+        charts_ms: 0.0,
+        charts_due: 0,
     };
     app.driver.set_speed(state.speed);
     let reduced = window()
@@ -856,11 +864,12 @@ impl App {
         let scale = if self.driver.reduced_motion {
             "Reduced motion: edge widths show the traffic.".to_string()
         } else if self.driver.trace_every > 0 {
-            format!("1 dot = {} requests", self.driver.trace_every)
+            self.driver.dot_scale()
         } else {
             String::new()
         };
         e.dot_scale.set_text_content(Some(&scale));
+        e.dot_scale.set_title(&format!("exactly 1 traced request in {} is drawn", self.driver.trace_every));
         let scene = Scene { status: &st, last: last.as_ref(), rates: &self.driver.rates, caps, pool_size: self.driver.base.app.pool_size };
         let readouts = match &last {
             Some(l) => format!(
@@ -878,7 +887,9 @@ impl App {
         for (key, li) in &e.components {
             li.set_text_content(Some(&component_text(key, &scene, &self.driver)));
         }
-        e.state_json.set_text_content(Some(&self.driver.state_json()));
+        let mut v = self.driver.state_value();
+        v["timing_ms"] = serde_json::json!({ "frame": self.frame_ms, "draw": self.draw_ms, "charts": self.charts_ms });
+        e.state_json.set_text_content(Some(&v.to_string()));
     }
 
     fn resize(&mut self) {
@@ -919,13 +930,22 @@ impl App {
         let scene = Scene { status: &st, last: last.as_ref(), rates: &self.driver.rates, caps, pool_size: self.driver.base.app.pool_size };
         let lay = layout::layout(self.css_w, self.css_h, scene.active_pods());
         let ctx = &self.els.ctx;
+        let t0 = now_ms();
         ctx.set_transform(self.dpr, 0.0, 0.0, self.dpr, 0.0, 0.0).ok();
         draw::draw(ctx, self.css_w, self.css_h, &lay, &self.driver, &scene);
+        self.draw_ms += (now_ms() - t0 - self.draw_ms) * 0.1;
     }
 
+    /// Redraws every chart now.
     fn draw_charts(&mut self) {
         self.last_chart_ms = self.clock_ms();
         self.charted_second = self.driver.last().map(|l| l.t_s);
+        self.charts_due = 0;
+        self.draw_chart_set(None);
+    }
+
+    /// Draws one chart (`Some(i)`) or all of them.
+    fn draw_chart_set(&mut self, only: Option<usize>) {
         if self.embed {
             return;
         }
@@ -939,11 +959,14 @@ impl App {
             dpr: self.dpr,
         };
         let c = &self.els.charts;
-        charts::hit_rate(&c[0], &input);
-        charts::db(&c[1], &input);
-        charts::latency(&c[2], &input);
-        charts::errors(&c[3], &input);
-        charts::cache(&c[4], &input);
+        let t0 = now_ms();
+        for (i, canvas) in c.iter().enumerate() {
+            if only.is_none_or(|o| o == i) {
+                draw_chart(i, canvas, &input);
+            }
+        }
+        let spent = now_ms() - t0;
+        self.charts_ms = if only.is_some() { spent * c.len() as f64 } else { spent };
     }
 
     /// The time of the last animation frame (ms): the clock of the refresh throttles.
@@ -968,14 +991,31 @@ impl App {
         self.draw_arch();
         let now = t_ms;
         let second = self.driver.last().map(|l| l.t_s);
-        if second != self.charted_second && now - self.last_chart_ms >= CHART_EVERY_MS {
-            self.draw_charts();
+        if self.charts_due > 0 {
+            // one chart per frame, so a redraw never costs a frame
+            let n = self.els.charts.len();
+            self.draw_chart_set(Some(n - self.charts_due));
+            self.charts_due -= 1;
+        } else if second != self.charted_second && now - self.last_chart_ms >= CHART_EVERY_MS {
+            self.last_chart_ms = now;
+            self.charted_second = second;
+            self.charts_due = self.els.charts.len();
         }
         if now - self.last_text_ms >= TEXT_EVERY_MS {
             self.sync_controls(false);
             self.refresh_texts();
         }
     }
+}
+
+fn draw_chart(i: usize, canvas: &HtmlCanvasElement, input: &ChartInput) {
+    match i {
+        0 => charts::hit_rate(canvas, input),
+        1 => charts::db(canvas, input),
+        2 => charts::latency(canvas, input),
+        3 => charts::errors(canvas, input),
+        _ => charts::cache(canvas, input),
+    };
 }
 
 fn format_speed(x: f64) -> String {

@@ -437,7 +437,7 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
 
     // BackendDB
     let dh = scene.db_health();
-    let inner = node_box(ctx, &layout.db, "BackendDB (PostgreSQL)", dh, title_px);
+    let inner = node_box(ctx, &layout.db, if small { "BackendDB (Postgres)" } else { "BackendDB (PostgreSQL)" }, dh, title_px);
     let load = scene.db_load();
     let load_text = if load > 1.0 { format!("load {:.1}x capacity", load) } else { format!("load {} of capacity", pct(load)) };
     let mut y = lines(ctx, &inner, &[(load_text, if load > 1.0 { "#b91c1c" } else { INK })], px);

@@ -102,6 +102,8 @@ pub struct Driver {
     pub achieved_speed: f64,
     /// One dot stands for this many requests.
     pub trace_every: u64,
+    /// The round number `trace_every` was derived from (for the legend).
+    pub trace_nice: u64,
     pub dropped_hops: u64,
     /// Wall milliseconds of simulation work per frame, at most.
     pub budget_ms: f64,
@@ -127,6 +129,7 @@ impl Driver {
             wall_s: 0.0,
             achieved_speed: 1.0,
             trace_every: 0,
+            trace_nice: 0,
             dropped_hops: 0,
             budget_ms: DEFAULT_BUDGET_MS,
             cost_ms_per_sim_s: 5.0,
@@ -173,7 +176,8 @@ impl Driver {
         // arrival: k must not share a factor with the number of pods, or
         // every traced request would land on the same pod.
         let pods = st.pods.iter().filter(|p| p.active && p.healthy).count().max(1) as u64;
-        let mut k = nice_ceil(total * self.speed as f64 / DOTS_PER_WALL_S);
+        let nice = nice_ceil(total * self.speed as f64 / DOTS_PER_WALL_S);
+        let mut k = nice;
         while k > 1 && gcd(k, pods) != 1 {
             k += 1;
         }
@@ -181,6 +185,7 @@ impl Driver {
             // ceil(total / (total / (k - 0.5))) == k
             self.sim.set_trace_rate(total / (k as f64 - 0.5));
             self.trace_every = k;
+            self.trace_nice = nice;
         }
     }
 
@@ -228,6 +233,18 @@ impl Driver {
         }
         self.dots.retire(self.wall_s);
         frame
+    }
+
+    /// The legend's scale: "1 dot = 50 requests", or "≈" when the exact
+    /// number is one off a round one.
+    pub fn dot_scale(&self) -> String {
+        if self.trace_every == 0 {
+            String::new()
+        } else if self.trace_every == self.trace_nice {
+            format!("1 dot = {} requests", self.trace_every)
+        } else {
+            format!("1 dot ≈ {} requests", self.trace_nice)
+        }
     }
 
     /// Whether the run keeps up with the speed asked for.
@@ -425,7 +442,12 @@ impl Driver {
 
     /// The JSON of `#state-json`.
     pub fn state_json(&self) -> String {
-        let v = serde_json::json!({
+        self.state_value().to_string()
+    }
+
+    /// `#state-json` as a JSON value (the page adds its own timings).
+    pub fn state_value(&self) -> serde_json::Value {
+        serde_json::json!({
             "now_s": self.sim.now_s(),
             "paused": self.paused,
             "speed": self.speed,
@@ -436,8 +458,8 @@ impl Driver {
             "scenario": self.share_scenario(),
             "trace_every": self.trace_every,
             "achieved_speed": self.achieved_speed,
-        });
-        v.to_string()
+            "work_ms": self.last_work_ms,
+        })
     }
 
     /// Every second of the history as CSV (`SecondStats::FIELDS` columns).
@@ -477,6 +499,7 @@ mod tests {
         assert!(d.rates.client_lb > 5_000.0, "{:?}", d.rates);
         assert!(!d.dots.is_empty());
         assert_eq!(d.trace_every, 51, "10K RPS at 1x: about 50 requests a dot, odd with 2 pods");
+        assert_eq!(d.dot_scale(), "1 dot ≈ 50 requests");
         let hops = d.sim.take_frame();
         let _ = hops;
         let mut pods_seen = std::collections::HashSet::new();

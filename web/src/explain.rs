@@ -169,7 +169,7 @@ pub fn explain(i: &Inputs) -> Explanation {
         level = Level::Bad;
         headline = "Redis is DOWN: every read misses and falls through to PostgreSQL".into();
         if db_ratio > 1.0 {
-            cause = Some(format!("the DB is offered {} its capacity", times(db_ratio)));
+            headline.push_str(&format!(", which is offered {} its capacity", times(db_ratio)));
         }
     } else if db_ratio > 1.05 {
         level = Level::Bad;
@@ -182,6 +182,12 @@ pub fn explain(i: &Inputs) -> Explanation {
             )
         } else if st.attack_rate > 0.0 {
             format!("key-busting attack: {} never-seen keys always miss", per_sec(st.attack_rate))
+        } else if st.hot_key_rate > 0.0 {
+            format!(
+                "the hot key's {} reads: each time a write deletes or replaces it, they all miss until one backfill lands (no single-flight), and the busy Redis (CPU {}) slows every request",
+                per_sec(st.hot_key_rate),
+                pct(l.cache_cpu)
+            )
         } else if st.db_slowdown > 1.0 {
             format!(
                 "every query takes {} longer, so the DB serves only ~{}",
@@ -308,7 +314,7 @@ pub fn explain(i: &Inputs) -> Explanation {
     if !said_stale && l.stale_reads > 0 && (l.invalidation_failures > 0 || st.invalidation_failure > 0.0) {
         details.push(format!("{} stale reads", per_sec(l.stale_reads as f64)));
     }
-    if st.hot_key_rate > 0.0 && cause.as_deref().is_none_or(|c| !c.contains("hot key")) {
+    if st.hot_key_rate > 0.0 && cause.as_deref().is_none_or(|c| !c.contains("hot key")) && !headline.contains("hot key") {
         details.push(format!("hot key +{}", per_sec(st.hot_key_rate)));
     }
     if st.db_slowdown > 1.0 && cause.as_deref().is_none_or(|c| !c.contains("longer")) {

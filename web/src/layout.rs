@@ -63,7 +63,7 @@ pub struct Layout {
 /// The canvas height (CSS pixels) that suits a width.
 pub fn canvas_height(w: f64) -> f64 {
     if w < NARROW_PX {
-        600.0
+        520.0
     } else {
         (w * 0.36).clamp(400.0, 520.0)
     }
@@ -82,8 +82,8 @@ pub fn layout(w: f64, h: f64, pods: usize) -> Layout {
             .map(|i| Rect::centered(8.0 + slot * (i as f64 + 0.5), row_y, pw, 78.0))
             .collect();
         let bw = (w - 24.0) / 2.0;
-        let bh = (h - 360.0).clamp(120.0, 200.0);
-        let by = 340.0 + bh / 2.0 + 4.0;
+        let bh = (h - 356.0).clamp(120.0, 170.0);
+        let by = 336.0 + bh / 2.0 + 4.0;
         let cache = Rect::centered(8.0 + bw / 2.0, by, bw, bh);
         let db = Rect::centered(w - 8.0 - bw / 2.0, by, bw, bh);
         Layout { w, h, vertical: true, client, lb, pods, cache, db }
