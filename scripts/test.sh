@@ -3,7 +3,8 @@
 #
 #   setup   scripts/setup.sh (wasm target, trunk, wasm-bindgen-cli, chromium, node)
 #   native  cargo test --workspace                  (every crate, the web crate's native tests too)
-#   wasm    cargo test --target wasm32-unknown-unknown -p cachesim-web   (headless Chromium)
+#   wasm    cargo test --target wasm32-unknown-unknown -p cachesim-core --test golden  (same run as native)
+#           cargo test --target wasm32-unknown-unknown -p cachesim-web   (headless Chromium)
 #   npm     npm ci                                  (when package-lock.json exists)
 #   build   trunk build --release                   (the page, into dist/)
 #   e2e     node --test tests/e2e/                  (end-to-end tests in Chromium; skipped if absent)
@@ -143,6 +144,9 @@ if wants native; then
 fi
 
 if wants wasm; then
+    # the core's golden run: wasm32 must reproduce the native run bit for bit
+    run_stage wasm "the core in wasm32: same run as natively (cachesim-core --test golden)" \
+        cargo test --target wasm32-unknown-unknown -p cachesim-core --test golden
     run_stage wasm "wasm tests of $WEB_CRATE in headless Chromium" \
         cargo test --target wasm32-unknown-unknown -p "$WEB_CRATE"
 fi

@@ -231,10 +231,19 @@ fn err(field: &str, message: impl Into<String>) -> ConfigError {
     ConfigError { field: field.to_string(), message: message.into() }
 }
 
+/// A number as a person would write it: `1e300`, not three hundred digits.
+pub fn fmt_num(x: f64) -> String {
+    if x.is_finite() && x != 0.0 && (x.abs() >= 1e9 || x.abs() < 1e-4) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
 /// Checks that `value` is a finite number in [lo, hi].
 pub fn check_range(field: &str, value: f64, lo: f64, hi: f64) -> Result<(), ConfigError> {
     if !value.is_finite() || value < lo || value > hi {
-        return Err(err(field, format!("must be between {lo} and {hi}, got {value}")));
+        return Err(err(field, format!("must be between {} and {}, got {}", fmt_num(lo), fmt_num(hi), fmt_num(value))));
     }
     Ok(())
 }
@@ -300,7 +309,13 @@ impl Scenario {
             node = obj.get_mut(*part).expect("checked above");
         }
         let text = serde_json::to_string(&root).expect("a JSON value always serialises");
-        *self = Scenario::from_json(&text)?;
+        *self = Scenario::from_json(&text).map_err(|mut e| {
+            // the position is in our own re-serialised JSON, not in anything the user typed
+            if let Some(i) = e.message.find(" at line ") {
+                e.message.truncate(i);
+            }
+            e
+        })?;
         Ok(())
     }
 
@@ -423,5 +438,9 @@ mod tests {
         assert_eq!(e.field, "client.rps");
         assert!(e.message.contains("between"));
         assert_eq!(s.client.rps, 20_000.0, "a failed set leaves the scenario unchanged");
+        let e = s.set_path("client.rps", "\"fast\"").unwrap_err();
+        assert!(!e.message.contains("line"), "{e}");
+        let e = s.set_path("client.rps", "1e300").unwrap_err();
+        assert!(e.message.contains("got 1e300"), "{e}");
     }
 }
