@@ -159,7 +159,9 @@ describe('live page', () => {
     await page.locator('#btn-restart').click();
     const up = await waitState(page, (s) => s.status.cache_up === true, { what: 'cache_up true', timeout: 10_000 });
     const restartAt = up.now_s;
-    assert.ok(up.status.cache_keys < 1000, `the cache restarts cold: ${up.status.cache_keys} keys`);
+    // cold: empty at the restart, then refilled at most as fast as the DB answers
+    // misses (~2K keys/s), so far below the 300K+ keys it held before the crash
+    assert.ok(up.status.cache_keys < 20_000, `the cache restarts cold: ${up.status.cache_keys} keys`);
 
     // the first complete second after the restart
     const first = await waitState(page, (s) => s.last && s.last.t_s >= Math.ceil(restartAt), {

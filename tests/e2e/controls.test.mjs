@@ -1,0 +1,110 @@
+// The other controls: the failure toggles (aria-pressed and the model's
+// state), the keyboard shortcuts, speed and reset, and the CSV and PNG exports.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import {
+  assertNoPageProblems, closePage, isVisible, openPage, readState, setSpeed, shot, startHarness, waitState,
+} from './harness.mjs';
+
+/** Each toggle: its button and how the state JSON shows it on and off. */
+const TOGGLES = [
+  ['#btn-hot-key', (s) => s.status.hot_key_rate > 0, (s) => s.status.hot_key_rate === 0],
+  ['#btn-drop-invalidations', (s) => s.status.invalidation_failure > 0, (s) => s.status.invalidation_failure === 0],
+  ['#btn-key-busting', (s) => s.status.attack_rate > 0, (s) => s.status.attack_rate === 0],
+  ['#btn-slow-db', (s) => s.status.db_slowdown > 1, (s) => s.status.db_slowdown === 1],
+  ['#btn-pods-unhealthy', (s) => s.status.pods.filter((p) => p.active).every((p) => !p.healthy), (s) => s.status.pods.filter((p) => p.active).every((p) => p.healthy)],
+  ['#btn-fill-memory', (s) => s.scenario.faults.some((f) => f.command.type === 'fill_memory'), () => true],
+];
+
+describe('controls', () => {
+  let h;
+  let page;
+
+  before(async () => {
+    h = await startHarness();
+    page = await openPage(h);
+  });
+
+  after(async () => {
+    if (page) await closePage(page);
+    if (h) await h.close();
+  });
+
+  test('9. failure toggles: aria-pressed follows the model, on and off', async () => {
+    await waitState(page, (s) => s.last !== null, { what: 'a first complete second', timeout: 60_000 });
+    for (const [id, isOn] of TOGGLES) {
+      const b = page.locator(id);
+      assert.equal(await b.getAttribute('aria-pressed'), 'false', `${id} starts off`);
+      await b.click();
+      await waitState(page, isOn, { what: `${id} on in the state`, timeout: 15_000 });
+      await page.waitForFunction((sel) => document.querySelector(sel).getAttribute('aria-pressed') === 'true', id, { timeout: 10_000 });
+      assert.match(await page.locator('#message').textContent(), /^On\b/, `${id}: the notice says it is on`);
+    }
+    // everything at once, for a look
+    await waitState(page, (s) => s.last && s.last.err_502 > 0, { what: '502s from the unhealthy pods', timeout: 60_000 });
+    await shot(page, '09a-all-toggles-on');
+    for (const [id, , isOff] of TOGGLES) {
+      await page.locator(id).click();
+      await waitState(page, isOff, { what: `${id} off in the state`, timeout: 15_000 });
+      await page.waitForFunction((sel) => document.querySelector(sel).getAttribute('aria-pressed') === 'false', id, { timeout: 10_000 });
+    }
+    const s = await readState(page);
+    const kinds = s.scenario.faults.map((f) => f.command.type);
+    assert.ok(kinds.includes('clear_fill'), `fill memory off clears the filler: ${kinds}`);
+    assert.equal(s.scenario.faults.length, 12, 'twelve live commands in the shared scenario');
+    assert.equal(await isVisible(page, '#panic-banner'), false);
+    assertNoPageProblems(assert, page);
+  });
+
+  test('10. keyboard shortcuts, speed 100x and reset', async () => {
+    await page.locator('#arch-canvas').click(); // focus outside the form fields
+    await page.keyboard.press(' ');
+    const paused = await waitState(page, (s) => s.paused, { what: 'Space to pause', timeout: 10_000 });
+    assert.equal(await page.locator('#play-pause').getAttribute('aria-pressed'), 'true');
+    await page.keyboard.press('.');
+    await waitState(page, (s) => s.now_s >= paused.now_s + 0.999999, { what: '. to step one second', timeout: 20_000 });
+    await page.keyboard.press(' ');
+    await waitState(page, (s) => !s.paused, { what: 'Space to play', timeout: 10_000 });
+
+    await setSpeed(page, 100);
+    const fast = await readState(page);
+    await waitState(page, (s) => s.now_s > fast.now_s + 3, { what: 'time to go on at 100x', timeout: 60_000 });
+    await setSpeed(page, 1);
+
+    const before = await readState(page);
+    assert.ok(before.scenario.faults.length > 0);
+    await page.locator('#reset').click();
+    const reset = await waitState(page, (s) => s.now_s < before.now_s && s.scenario.faults.length === 0, { what: 'reset to t = 0', timeout: 10_000 });
+    assert.ok(reset.now_s < 2, `reset restarts at 0: ${reset.now_s}`);
+    assert.equal(reset.preset, 'steady');
+    for (const [id] of TOGGLES) assert.equal(await page.locator(id).getAttribute('aria-pressed'), 'false', `${id} off after reset`);
+    assertNoPageProblems(assert, page);
+  });
+
+  test('11. exports: the history as CSV and the charts as PNG', async () => {
+    const s = await waitState(page, (x) => x.now_s >= 3, { what: 'three simulated seconds', timeout: 60_000 });
+    const [csv] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.locator('#export-csv').click()]);
+    assert.equal(csv.suggestedFilename(), `cachesim-steady-seed${s.scenario.seed}.csv`);
+    const text = fs.readFileSync(await csv.path(), 'utf8');
+    const lines = text.trim().split('\n');
+    const header = lines[0].split(',');
+    assert.deepEqual(header.slice(0, 4), ['t_s', 'arrived', 'completed', 'failed']);
+    for (const field of ['hit_rate', 'db_offered', 'db_queries', 'p99_ms', 'cache_cpu']) assert.ok(header.includes(field), `CSV column ${field}`);
+    assert.ok(lines.length - 1 >= 3, `one row per simulated second: ${lines.length - 1} rows`);
+    assert.ok(lines.slice(1).every((l) => l.split(',').length === header.length), 'every row has every column');
+    const row = Object.fromEntries(header.map((k, i) => [k, Number(lines[1].split(',')[i])]));
+    assert.equal(row.t_s, 0);
+    assert.ok(row.arrived > 5000 && row.hit_rate > 0.7, `the first second: ${JSON.stringify({ arrived: row.arrived, hit_rate: row.hit_rate })}`);
+    assert.match(await page.locator('#message').textContent(), /CSV/);
+
+    const [png] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.locator('#export-png').click()]);
+    assert.match(png.suggestedFilename(), /^cachesim-steady-seed\d+-charts\.png$/);
+    const bytes = fs.readFileSync(await png.path());
+    assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG file');
+    assert.ok(bytes.length > 5000, `the PNG has content: ${bytes.length} bytes`);
+    await shot(page, '11-exports');
+    assertNoPageProblems(assert, page);
+  });
+});
