@@ -49,6 +49,7 @@ describe('live page', () => {
     assert.ok(s1.last.hit_rate > 0.7 && s1.last.hit_rate < 0.95, `steady hit rate near 85%: ${s1.last.hit_rate}`);
 
     assert.equal(await isVisible(page, '#panic-banner'), false, 'no panic banner');
+    assert.equal(await isVisible(page, '#message'), false, 'no notice for a plain URL');
     assert.equal((await page.locator('#panic-banner').textContent()).trim(), '');
 
     for (const c of COMPONENTS) {
