@@ -5,10 +5,15 @@
 //! and their density on an edge follows that edge's traffic.
 
 use cachesim_core::{Hop, HopKind};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
-/// Wall seconds a dot takes to cross an edge.
-pub const TRAVEL_S: f64 = 0.9;
+/// Wall seconds a dot takes to cross an edge of unknown length.
+pub const TRAVEL_S: f64 = 0.7;
+/// Dots move at this speed (CSS pixels per wall second), so that their
+/// spacing, not only their number, follows an edge's traffic.
+pub const SPEED_PX_S: f64 = 220.0;
+/// Shortest crossing time, for short edges.
+pub const MIN_TRAVEL_S: f64 = 0.25;
 /// Slow hops (a DB query behind a queue) travel at their real pace, up to this.
 pub const MAX_TRAVEL_S: f64 = 3.0;
 /// Dots alive at once, at most.
@@ -27,8 +32,9 @@ pub enum DotClass {
 }
 
 impl DotClass {
+    /// In drawing order: the most telling outcomes last, on top.
     pub const ALL: [DotClass; 7] =
-        [DotClass::Request, DotClass::Hit, DotClass::Miss, DotClass::Db, DotClass::CacheWrite, DotClass::Response, DotClass::Error];
+        [DotClass::Request, DotClass::CacheWrite, DotClass::Response, DotClass::Db, DotClass::Hit, DotClass::Miss, DotClass::Error];
 
     pub fn of(kind: HopKind) -> DotClass {
         match kind {
@@ -65,11 +71,6 @@ impl DotClass {
             DotClass::Error => "error",
         }
     }
-
-    /// Whether the dot travels "back" (towards the client), for its lane.
-    pub fn returning(kind: HopKind) -> bool {
-        matches!(kind, HopKind::CacheHit | HopKind::CacheMiss | HopKind::DbReply | HopKind::Response | HopKind::Error)
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -92,6 +93,8 @@ impl Dot {
 #[derive(Clone, Debug, Default)]
 pub struct Dots {
     pub dots: VecDeque<Dot>,
+    /// Length of each edge's path in pixels (from the layout), when known.
+    pub lengths: HashMap<(u16, u16), f64>,
 }
 
 impl Dots {
@@ -103,7 +106,8 @@ impl Dots {
         for h in hops {
             let offset = ((h.start_s - frame_now_s) / speed).clamp(-0.25, 0.0);
             let real = ((h.end_s - h.start_s) / speed).max(0.0);
-            let dur = real.clamp(TRAVEL_S, MAX_TRAVEL_S);
+            let travel = self.lengths.get(&(h.from, h.to)).map_or(TRAVEL_S, |len| len / SPEED_PX_S);
+            let dur = travel.max(real).clamp(MIN_TRAVEL_S, MAX_TRAVEL_S);
             self.dots.push_back(Dot { from: h.from, to: h.to, kind: h.kind, t0: wall_now + offset, dur });
         }
         while self.dots.len() > MAX_DOTS {
@@ -158,6 +162,14 @@ mod tests {
         assert_eq!(d.dots[0].dur, 2.0);
         d.push_frame(&[hop(0.0, 20.0)], 0.0, 0.0, 1.0);
         assert_eq!(d.dots[1].dur, MAX_TRAVEL_S);
+        // with the layout's lengths: constant speed, bounded
+        d.lengths.insert((0, 1), SPEED_PX_S * 0.5);
+        d.push_frame(&[hop(0.0, 0.0)], 0.0, 0.0, 1.0);
+        assert!((d.dots[2].dur - 0.5).abs() < 1e-9);
+        d.lengths.insert((0, 1), 1.0);
+        d.push_frame(&[hop(0.0, 0.0)], 0.0, 0.0, 1.0);
+        assert_eq!(d.dots[3].dur, MIN_TRAVEL_S);
+        d.clear();
         let many: Vec<Hop> = (0..MAX_DOTS + 100).map(|_| hop(0.0, 0.0)).collect();
         d.push_frame(&many, 0.0, 0.0, 1.0);
         assert_eq!(d.len(), MAX_DOTS);

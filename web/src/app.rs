@@ -112,6 +112,8 @@ pub struct App {
     charts_ms: f64,
     /// Charts still to redraw, one per frame (counting down).
     charts_due: usize,
+    /// Size and pod count of the layout whose path lengths the dots use.
+    layout_key: (u64, u64, usize),
 }
 
 /// What JavaScript (and the tests) hold on to.
@@ -218,6 +220,7 @@ pub fn mount(root: &Element, query: &str) -> Result<AppHandle, JsValue> {
         draw_ms: 0.0,
         charts_ms: 0.0,
         charts_due: 0,
+        layout_key: (0, 0, 0),
     };
     app.driver.set_speed(state.speed);
     let reduced = window()
@@ -929,6 +932,11 @@ impl App {
         let caps = Capacities::of(&self.driver.base);
         let scene = Scene { status: &st, last: last.as_ref(), rates: &self.driver.rates, caps, pool_size: self.driver.base.app.pool_size };
         let lay = layout::layout(self.css_w, self.css_h, scene.active_pods());
+        let key = (self.css_w.to_bits(), self.css_h.to_bits(), lay.pods.len());
+        if key != self.layout_key {
+            self.layout_key = key;
+            self.driver.dots.lengths = lay.path_lengths();
+        }
         let ctx = &self.els.ctx;
         let t0 = now_ms();
         ctx.set_transform(self.dpr, 0.0, 0.0, self.dpr, 0.0, 0.0).ok();
@@ -1059,11 +1067,11 @@ fn component_text(key: &str, s: &Scene, d: &Driver) -> String {
             t
         }
         "lb" => format!(
-            "AppLB: {}, {} of {} RPS capacity, queue {}",
-            health_word(s.lb_health()),
+            "AppLB: {} of {} RPS capacity, queue {} ({})",
             compact(d.rates.client_lb),
             compact(s.caps.lb_rps),
-            st.lb_queue
+            st.lb_queue,
+            health_word(s.lb_health())
         ),
         "app" => {
             let active: Vec<_> = st.pods.iter().filter(|p| p.active).collect();
@@ -1083,24 +1091,24 @@ fn component_text(key: &str, s: &Scene, d: &Driver) -> String {
                 "CacheNode (Redis): DOWN, every GET fails and falls through to the DB".into()
             } else {
                 format!(
-                    "CacheNode (Redis): up, {}, CPU {}, memory {}, {} keys, hit rate {}",
-                    health_word(s.cache_health()),
+                    "CacheNode (Redis): up, CPU {}, memory {}, {} keys, hit rate {} ({})",
                     pct(l.map_or(0.0, |l| l.cache_cpu)),
                     pct(s.mem_fraction()),
                     compact(st.cache_keys as f64),
-                    l.map_or("-".into(), |l| pct(l.hit_rate))
+                    l.map_or("-".into(), |l| pct(l.hit_rate)),
+                    health_word(s.cache_health())
                 )
             }
         }
         "db" => format!(
-            "BackendDB (PostgreSQL): {}, load {} of capacity, {} queries/s ({} SELECTs after a miss, capacity ~{}), connections {}/{}",
-            health_word(s.db_health()),
+            "BackendDB (PostgreSQL): load {} of capacity, {} queries/s ({} SELECTs after a miss, capacity ~{}), connections {}/{} ({})",
             pct(s.db_load()),
             compact(l.map_or(0.0, |l| l.db_queries as f64)),
             compact(l.map_or(0.0, |l| l.db_miss as f64)),
             per_sec(s.caps.db_qps),
             st.db_connections,
-            st.db_max_connections
+            st.db_max_connections,
+            health_word(s.db_health())
         ),
         _ => String::new(),
     }

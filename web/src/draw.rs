@@ -310,13 +310,10 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
         let _ = b;
         label(&per_sec(rates.client_lb), x, y);
     }
-    if layout.vertical {
+    let in_title = !layout.vertical && layout.cache.w >= 200.0;
+    if !in_title {
         label(&format!("{} ops", per_sec(rates.pod_cache)), layout.cache.x + layout.cache.w / 2.0, layout.cache.y - 12.0);
         label(&format!("{} queries", per_sec(rates.pod_db)), layout.db.x + layout.db.w / 2.0, layout.db.y - 12.0);
-    } else {
-        let x = layout.cache.x - 52.0;
-        label(&format!("{} ops", per_sec(rates.pod_cache)), x, layout.cache.y + layout.cache.h * 0.5);
-        label(&format!("{} queries", per_sec(rates.pod_db)), x, layout.db.y + layout.db.h * 0.5);
     }
 
     let title_px = if small { 12.0 } else { 14.0 };
@@ -346,7 +343,7 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
     let y = lines(ctx, &inner, &[(format!("{} of {} RPS", compact(rates.client_lb), compact(scene.caps.lb_rps)), INK)], px);
     gauge(ctx, inner.x, y, inner.w, 6.0, lb_frac, level_color(lb_frac, 0.8, 1.0), &[]);
     let mut rows = Vec::new();
-    if st.lb_queue > 0 {
+    if st.lb_queue >= 50 {
         rows.push((format!("queue {}", compact(st.lb_queue as f64)), "#b45309"));
     }
     if let Some(l) = scene.last {
@@ -384,8 +381,12 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
             fit_text(ctx, &text, cx, cy, r.w - 4.0);
             continue;
         }
-        let title = if layout.vertical { format!("Pod {}", i + 1) } else { format!("AppService pod {}", i + 1) };
-        let inner = node_box(ctx, r, &title, ph, if small { 11.0 } else { 13.0 });
+        let pod_px = if small { 11.0 } else { 13.0 };
+        font(ctx, pod_px, true);
+        let long = format!("AppService pod {}", i + 1);
+        let fits = ctx.measure_text(&long).map(|m| m.width()).unwrap_or(f64::MAX) <= r.w - 12.0;
+        let title = if fits && !layout.vertical { long } else { format!("Pod {}", i + 1) };
+        let inner = node_box(ctx, r, &title, ph, pod_px);
         match p {
             Some(p) if !p.healthy => {
                 cross_out(ctx, r, "UNHEALTHY");
@@ -435,6 +436,26 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
         lines(ctx, &Rect { y: y3, h: inner.h - (y3 - inner.y), ..inner }, &rows, px);
     }
 
+    // the edge's rate: in the title row when it fits, else in the box's bottom corner
+    let title_rate = |r: &Rect, title: &str, text: &str| {
+        font(ctx, title_px, true);
+        let tw = ctx.measure_text(title).map(|m| m.width()).unwrap_or(0.0);
+        font(ctx, px, true);
+        let rw = ctx.measure_text(text).map(|m| m.width()).unwrap_or(0.0);
+        ctx.set_fill_style_str(MUTED);
+        ctx.set_text_align("right");
+        if tw + rw + 24.0 <= r.w {
+            ctx.set_text_baseline("top");
+            ctx.fill_text(text, r.x + r.w - 8.0, r.y + 6.0).ok();
+        } else {
+            ctx.set_text_baseline("bottom");
+            ctx.fill_text(text, r.x + r.w - 8.0, r.y + r.h - 5.0).ok();
+        }
+    };
+    if in_title {
+        title_rate(&layout.cache, "CacheNode (Redis)", &format!("{} ops", per_sec(rates.pod_cache)));
+    }
+
     // BackendDB
     let dh = scene.db_health();
     let inner = node_box(ctx, &layout.db, if small { "BackendDB (Postgres)" } else { "BackendDB (PostgreSQL)" }, dh, title_px);
@@ -450,9 +471,23 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
     let conns = st.db_connections as f64 / st.db_max_connections.max(1) as f64;
     let y3 = lines(ctx, &r, &[(format!("connections {}/{}", st.db_connections, st.db_max_connections), if conns >= 0.99 { "#b91c1c" } else { INK })], px);
     gauge(ctx, inner.x, y3, inner.w, 7.0, conns, level_color(conns, 0.7, 0.99), &[0.7]);
+    let waiting: u32 = st.pods.iter().map(|p| p.waiting).sum();
+    let mut rows = Vec::new();
+    if waiting > 0 {
+        rows.push((format!("{} requests wait for a connection", compact(waiting as f64)), "#b91c1c"));
+    }
     if st.db_slowdown != 1.0 {
-        let r = Rect { y: y3 + 12.0, h: inner.h - (y3 + 12.0 - inner.y), ..inner };
-        lines(ctx, &r, &[(format!("queries {:.0}x slower", st.db_slowdown), "#b91c1c")], px);
+        rows.push((format!("queries {}x slower", st.db_slowdown), "#b91c1c"));
+    }
+    if let Some(l) = scene.last {
+        if l.err_db_connections > 0 {
+            rows.push((format!("\"too many connections\": {}/s", compact(l.err_db_connections as f64)), "#b91c1c"));
+        }
+    }
+    let r = Rect { y: y3 + 12.0, h: inner.h - (y3 + 12.0 - inner.y), ..inner };
+    lines(ctx, &r, &rows, px);
+    if in_title {
+        title_rate(&layout.db, "BackendDB (PostgreSQL)", &format!("{} queries", per_sec(rates.pod_db)));
     }
 
     if driver.paused {
@@ -474,8 +509,8 @@ fn draw_dots(ctx: &Ctx, layout: &Layout, dots: &Dots, wall: f64, radius: f64) {
         }
         let path = paths.entry((d.from, d.to)).or_insert_with(|| layout.path(d.from, d.to));
         let Some(path) = path else { continue };
-        let lane = if DotClass::returning(d.kind) { 3.5 } else { -3.5 };
-        let p = point_along(path, f, lane);
+        // left of the direction of travel: the two directions of an edge get their own lanes
+        let p = point_along(path, f, 3.5);
         buckets.entry(DotClass::of(d.kind)).or_default().push(p);
     }
     for class in DotClass::ALL {

@@ -11,7 +11,7 @@ use cachesim_core::{presets, Command, Frame, Scenario, ScheduledCommand, SecondS
 use std::mem::discriminant;
 
 /// Dots started per wall second (at any speed).
-pub const DOTS_PER_WALL_S: f64 = 260.0;
+pub const DOTS_PER_WALL_S: f64 = 60.0;
 /// Hops kept per frame, at most.
 pub const MAX_HOPS_PER_FRAME: usize = 1_500;
 /// Longest wall time one frame may stand for (after a hidden tab, a breakpoint...).
@@ -149,6 +149,7 @@ impl Driver {
         next.wall_s = self.wall_s;
         next.budget_ms = self.budget_ms;
         next.cost_ms_per_sim_s = self.cost_ms_per_sim_s;
+        next.dots.lengths = std::mem::take(&mut self.dots.lengths);
         next.retrace();
         next.seed_rates();
         *self = next;
@@ -498,8 +499,8 @@ mod tests {
         assert_eq!(d.sim.history().len(), 1);
         assert!(d.rates.client_lb > 5_000.0, "{:?}", d.rates);
         assert!(!d.dots.is_empty());
-        assert_eq!(d.trace_every, 51, "10K RPS at 1x: about 50 requests a dot, odd with 2 pods");
-        assert_eq!(d.dot_scale(), "1 dot ≈ 50 requests");
+        assert_eq!(d.trace_every, 201, "10K RPS at 1x: about 200 requests a dot, odd with 2 pods");
+        assert_eq!(d.dot_scale(), "1 dot ≈ 200 requests");
         let hops = d.sim.take_frame();
         let _ = hops;
         let mut pods_seen = std::collections::HashSet::new();
@@ -514,7 +515,7 @@ mod tests {
         d.set_speed(10);
         d.frame(0.05, &mut clock);
         assert!((d.sim.now_s() - 2.0).abs() < 1e-6);
-        assert_eq!(d.trace_every, 501);
+        assert_eq!(d.trace_every, 2001);
         d.paused = true;
         d.frame(0.05, &mut clock);
         assert!((d.sim.now_s() - 2.0).abs() < 1e-6);

@@ -140,6 +140,33 @@ impl Layout {
     }
 }
 
+/// Length of a polyline.
+pub fn path_length(path: &[(f64, f64)]) -> f64 {
+    path.windows(2).map(|s| ((s[1].0 - s[0].0).powi(2) + (s[1].1 - s[0].1).powi(2)).sqrt()).sum()
+}
+
+impl Layout {
+    /// Path lengths of every pair of nodes a hop can join (both directions,
+    /// and pod to client through the LB).
+    pub fn path_lengths(&self) -> std::collections::HashMap<(u16, u16), f64> {
+        let mut m = std::collections::HashMap::new();
+        let mut pairs = vec![(node::CLIENT, node::LB), (node::LB, node::CLIENT)];
+        for i in 0..self.pods.len() as u16 {
+            let p = node::POD0 + i;
+            for other in [node::LB, node::CACHE, node::DB, node::CLIENT] {
+                pairs.push((p, other));
+                pairs.push((other, p));
+            }
+        }
+        for (a, b) in pairs {
+            if let Some(path) = self.path(a, b) {
+                m.insert((a, b), path_length(&path));
+            }
+        }
+        m
+    }
+}
+
 /// The point at fraction `f` (0..1) along a polyline, shifted `lane` pixels
 /// to the left of the direction of travel (so the two directions of an edge
 /// use separate lanes).
