@@ -51,8 +51,6 @@ enum CacheCmd {
 
 #[derive(Clone, Copy, Debug)]
 enum Ev {
-    /// Next arrival of a source (ignored if the source's generation moved on).
-    Arrival(Source, u32),
     AtPod(ReqId),
     /// A Redis command finished executing.
     CacheDone(ReqId, CacheCmd),
@@ -156,7 +154,9 @@ pub struct Simulation {
     rng_evict: Stream,
     // live parameters
     rates: [f64; 3],
-    source_gen: [u32; 3],
+    /// Next arrival of each source (`Nanos::MAX`: none). Kept beside the event
+    /// queue rather than in it: one heap operation fewer per request.
+    next_arrival: [Nanos; 3],
     invalidation_failure: f64,
     ttl: Nanos,
     /// Extra Redis CPU per command on the hot key (its value is large).
@@ -248,7 +248,7 @@ impl Simulation {
             rng_faults: Stream::new(seed, streams::FAULTS),
             rng_evict: Stream::new(seed, streams::EVICTION),
             rates: [s.client.rps, 0.0, 0.0],
-            source_gen: [0; 3],
+            next_arrival: [Nanos::MAX; 3],
             invalidation_failure: 0.0,
             ttl: from_secs(s.cache.ttl_s),
             hot_extra: 0,
@@ -355,19 +355,35 @@ impl Simulation {
         loop {
             let next_event = self.queue.peek_time().unwrap_or(Nanos::MAX);
             let next_deadline = self.deadlines.front().map_or(Nanos::MAX, |d| d.0);
-            if next_deadline < next_event && next_deadline <= t {
+            let (next_arrival, src) = [Source::Main, Source::HotKey, Source::Attack]
+                .into_iter()
+                .map(|s| (self.next_arrival[s as usize], s))
+                .min_by_key(|&(at, _)| at)
+                .expect("three sources");
+            // at equal times: queued events, then arrivals, then client timeouts
+            if next_deadline < next_event && next_deadline < next_arrival {
+                if next_deadline > t {
+                    break;
+                }
                 let (time, id) = self.deadlines.pop_front().expect("peeked");
                 self.now = time;
                 self.client_timeout_fires(id);
-                continue;
+            } else if next_event <= next_arrival {
+                if next_event > t {
+                    break;
+                }
+                let (time, ev) = self.queue.pop().expect("peeked");
+                self.now = time;
+                self.events += 1;
+                self.dispatch(ev);
+            } else {
+                if next_arrival > t {
+                    break;
+                }
+                self.now = next_arrival;
+                self.events += 1;
+                self.arrival(src);
             }
-            if next_event > t {
-                break;
-            }
-            let (time, ev) = self.queue.pop().expect("peeked");
-            self.now = time;
-            self.events += 1;
-            self.dispatch(ev);
         }
         if t > self.now {
             self.now = t;
@@ -517,7 +533,6 @@ impl Simulation {
 
     fn dispatch(&mut self, ev: Ev) {
         match ev {
-            Ev::Arrival(src, gen) => self.arrival(src, gen),
             Ev::AtPod(id) => self.at_pod(id),
             Ev::CacheDone(id, cmd) => self.cache_done(id, cmd),
             Ev::CacheFailed(id, cmd) => self.cache_failed(id, cmd),
@@ -537,6 +552,7 @@ impl Simulation {
     fn schedule_arrival(&mut self, src: Source) {
         let rate = self.rates[src as usize];
         if rate <= 0.0 {
+            self.next_arrival[src as usize] = Nanos::MAX;
             return;
         }
         let rng = match src {
@@ -545,13 +561,10 @@ impl Simulation {
             Source::Attack => &mut self.rng_attack,
         };
         let gap = from_secs(rng.exponential(1.0 / rate)).max(1);
-        self.queue.push(self.now + gap, Ev::Arrival(src, self.source_gen[src as usize]));
+        self.next_arrival[src as usize] = self.now + gap;
     }
 
-    fn arrival(&mut self, src: Source, gen: u32) {
-        if gen != self.source_gen[src as usize] {
-            return;
-        }
+    fn arrival(&mut self, src: Source) {
         self.schedule_arrival(src);
         let (op, key) = match src {
             Source::Main => {
@@ -1067,7 +1080,6 @@ impl Simulation {
     fn set_source_rate(&mut self, src: Source, rate: f64) {
         self.rates[src as usize] = rate;
         // arrivals are memoryless: restarting the stream keeps it Poisson
-        self.source_gen[src as usize] = self.source_gen[src as usize].wrapping_add(1);
         self.schedule_arrival(src);
         self.update_trace_every();
     }
