@@ -198,7 +198,13 @@ pub fn explain(i: &Inputs) -> Explanation {
             said_mem = true;
             "Redis memory is full: backfills fail with OOM, so the same keys miss again and again".into()
         } else if l.evictions > 0 {
-            "evictions push the hit rate down".to_string()
+            said_hit = true;
+            format!(
+                "allkeys-lru evicts {} keys because the working set does not fit in {}, so the hit rate falls to {} and the misses land on the DB",
+                per_sec(l.evictions as f64),
+                crate::format::bytes(st.cache_max_bytes as f64),
+                pct(hit)
+            )
         } else {
             format!("{} RPS is too much traffic for a {} hit rate", compact(st.rps + st.hot_key_rate), pct(hit))
         });
