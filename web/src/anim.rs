@@ -33,8 +33,15 @@ pub enum DotClass {
 
 impl DotClass {
     /// In drawing order: the most telling outcomes last, on top.
-    pub const ALL: [DotClass; 7] =
-        [DotClass::Request, DotClass::CacheWrite, DotClass::Response, DotClass::Db, DotClass::Hit, DotClass::Miss, DotClass::Error];
+    pub const ALL: [DotClass; 7] = [
+        DotClass::Request,
+        DotClass::CacheWrite,
+        DotClass::Response,
+        DotClass::Db,
+        DotClass::Hit,
+        DotClass::Miss,
+        DotClass::Error,
+    ];
 
     pub fn of(kind: HopKind) -> DotClass {
         match kind {
@@ -106,9 +113,18 @@ impl Dots {
         for h in hops {
             let offset = ((h.start_s - frame_now_s) / speed).clamp(-0.25, 0.0);
             let real = ((h.end_s - h.start_s) / speed).max(0.0);
-            let travel = self.lengths.get(&(h.from, h.to)).map_or(TRAVEL_S, |len| len / SPEED_PX_S);
+            let travel = self
+                .lengths
+                .get(&(h.from, h.to))
+                .map_or(TRAVEL_S, |len| len / SPEED_PX_S);
             let dur = travel.max(real).clamp(MIN_TRAVEL_S, MAX_TRAVEL_S);
-            self.dots.push_back(Dot { from: h.from, to: h.to, kind: h.kind, t0: wall_now + offset, dur });
+            self.dots.push_back(Dot {
+                from: h.from,
+                to: h.to,
+                kind: h.kind,
+                t0: wall_now + offset,
+                dur,
+            });
         }
         while self.dots.len() > MAX_DOTS {
             self.dots.pop_front();
@@ -138,7 +154,13 @@ mod tests {
     use super::*;
 
     fn hop(start: f64, end: f64) -> Hop {
-        Hop { from: 0, to: 1, kind: HopKind::Request, start_s: start, end_s: end }
+        Hop {
+            from: 0,
+            to: 1,
+            kind: HopKind::Request,
+            start_s: start,
+            end_s: end,
+        }
     }
 
     #[test]
@@ -178,7 +200,9 @@ mod tests {
     #[test]
     fn every_kind_has_a_class_colour_and_label() {
         use HopKind::*;
-        for k in [Request, CacheGet, CacheHit, CacheMiss, CacheWrite, DbQuery, DbReply, Response, Error] {
+        for k in [
+            Request, CacheGet, CacheHit, CacheMiss, CacheWrite, DbQuery, DbReply, Response, Error,
+        ] {
             let c = DotClass::of(k);
             assert!(c.color().starts_with('#'));
             assert!(!c.label().is_empty());

@@ -17,9 +17,12 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
-    CanvasRenderingContext2d, Document, Element, Event, HtmlAnchorElement, HtmlButtonElement, HtmlCanvasElement, HtmlElement,
-    HtmlInputElement, HtmlSelectElement, KeyboardEvent,
+    CanvasRenderingContext2d, Document, Element, Event, HtmlAnchorElement, HtmlButtonElement,
+    HtmlCanvasElement, HtmlElement, HtmlInputElement, HtmlSelectElement, KeyboardEvent,
 };
+
+/// The requestAnimationFrame callback, shared with itself to re-arm.
+type FrameLoop = Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>>;
 
 /// Texts, the state JSON and the controls refresh at most this often (wall ms).
 const TEXT_EVERY_MS: f64 = 250.0;
@@ -87,7 +90,12 @@ struct Pending {
 
 impl Pending {
     fn new() -> Pending {
-        Pending { rps: None, hit_rate: None, pods: None, last_ms: [f64::NEG_INFINITY; 3] }
+        Pending {
+            rps: None,
+            hit_rate: None,
+            pods: None,
+            last_ms: [f64::NEG_INFINITY; 3],
+        }
     }
 }
 
@@ -151,18 +159,22 @@ impl AppHandle {
     /// Starts the requestAnimationFrame loop.
     pub fn start(&self) {
         let app = self.app.clone();
-        let cb: Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>> = Rc::new(RefCell::new(None));
+        let cb: FrameLoop = Rc::new(RefCell::new(None));
         let cb2 = cb.clone();
         *cb.borrow_mut() = Some(Closure::new(move |t: f64| {
             app.borrow_mut().on_frame(t);
             // requested after the work: a panic above stops the loop (and the banner shows)
             if let Some(f) = cb2.borrow().as_ref() {
-                window().request_animation_frame(f.as_ref().unchecked_ref()).ok();
+                window()
+                    .request_animation_frame(f.as_ref().unchecked_ref())
+                    .ok();
             }
         }));
         let first = cb.borrow();
         if let Some(f) = first.as_ref() {
-            window().request_animation_frame(f.as_ref().unchecked_ref()).ok();
+            window()
+                .request_animation_frame(f.as_ref().unchecked_ref())
+                .ok();
         }
     }
 }
@@ -197,8 +209,14 @@ pub fn mount(root: &Element, query: &str) -> Result<AppHandle, JsValue> {
     let driver = match Driver::new(state.scenario.clone(), state.preset.clone()) {
         Ok(d) => d,
         Err(e) => {
-            problems.push(format!("The scenario could not start: {e}. Running the default instead."));
-            Driver::new(codec::UrlState::default().scenario, Some(codec::DEFAULT_PRESET.into())).map_err(|e| JsValue::from_str(&e))?
+            problems.push(format!(
+                "The scenario could not start: {e}. Running the default instead."
+            ));
+            Driver::new(
+                codec::UrlState::default().scenario,
+                Some(codec::DEFAULT_PRESET.into()),
+            )
+            .map_err(|e| JsValue::from_str(&e))?
         }
     };
     let els = elements(root)?;
@@ -258,7 +276,10 @@ pub fn mount(root: &Element, query: &str) -> Result<AppHandle, JsValue> {
 
 fn elements(root: &Element) -> Result<Els, JsValue> {
     let arch: HtmlCanvasElement = find(root, "arch-canvas")?;
-    let ctx = arch.get_context("2d")?.ok_or("no 2d context")?.dyn_into::<CanvasRenderingContext2d>()?;
+    let ctx = arch
+        .get_context("2d")?
+        .ok_or("no 2d context")?
+        .dyn_into::<CanvasRenderingContext2d>()?;
     let mut toggles = Vec::new();
     for (t, id) in [
         (Toggle::HotKey, "btn-hot-key"),
@@ -317,7 +338,12 @@ fn elements(root: &Element) -> Result<Els, JsValue> {
 }
 
 /// Adds an event listener for the page's lifetime.
-fn on(target: &web_sys::EventTarget, event: &str, app: &Rc<RefCell<App>>, f: impl Fn(&mut App, &Event) + 'static) {
+fn on(
+    target: &web_sys::EventTarget,
+    event: &str,
+    app: &Rc<RefCell<App>>,
+    f: impl Fn(&mut App, &Event) + 'static,
+) {
     let app = app.clone();
     let cb = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
         // a handler never runs inside another (single thread, no re-entrant dispatch)
@@ -325,7 +351,9 @@ fn on(target: &web_sys::EventTarget, event: &str, app: &Rc<RefCell<App>>, f: imp
             f(&mut a, &e);
         }
     });
-    target.add_event_listener_with_callback(event, cb.as_ref().unchecked_ref()).ok();
+    target
+        .add_event_listener_with_callback(event, cb.as_ref().unchecked_ref())
+        .ok();
     cb.forget();
 }
 
@@ -366,12 +394,19 @@ fn wire(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsValue> {
         a.refresh_texts();
     });
     let button = |id: &str| -> Result<web_sys::EventTarget, JsValue> { find(root, id) };
-    on(&button("play-pause")?, "click", app, |a, _| a.toggle_pause());
+    on(&button("play-pause")?, "click", app, |a, _| {
+        a.toggle_pause()
+    });
     on(&button("step")?, "click", app, |a, _| a.step());
     on(&button("reset")?, "click", app, |a, _| a.reset());
-    on(&button("btn-crash")?, "click", app, |a, _| a.command(Command::CrashCache, "Redis crashed: every key is lost."));
+    on(&button("btn-crash")?, "click", app, |a, _| {
+        a.command(Command::CrashCache, "Redis crashed: every key is lost.")
+    });
     on(&button("btn-restart")?, "click", app, |a, _| {
-        a.command(Command::RestartCache, "Redis restarted empty (cold): watch the misses fall on the DB.")
+        a.command(
+            Command::RestartCache,
+            "Redis restarted empty (cold): watch the misses fall on the DB.",
+        )
     });
     for (t, id) in [
         (Toggle::HotKey, "btn-hot-key"),
@@ -401,7 +436,11 @@ impl App {
     fn show_message(&self, text: &str, problem: bool) {
         let m = &self.els.message;
         m.set_text_content(Some(text));
-        m.set_class_name(if problem { "cs-message cs-problem" } else { "cs-message" });
+        m.set_class_name(if problem {
+            "cs-message cs-problem"
+        } else {
+            "cs-message"
+        });
         m.remove_attribute("hidden").ok();
     }
 
@@ -429,7 +468,10 @@ impl App {
         let cmd = self.driver.toggle_command(t, on);
         let label = cmd.label();
         match self.driver.toggle(t) {
-            Ok(state) => self.show_message(&format!("{}: {label}.", if state { "On" } else { "Off" }), false),
+            Ok(state) => self.show_message(
+                &format!("{}: {label}.", if state { "On" } else { "Off" }),
+                false,
+            ),
             Err(e) => self.show_message(&format!("Could not apply \"{label}\": {e}."), true),
         }
         self.after_change();
@@ -455,8 +497,16 @@ impl App {
     fn on_rps(&mut self, force: bool) {
         let pos: f64 = self.els.rps.value().parse().unwrap_or(0.0);
         let rps = format::rps_from_slider(pos);
-        self.els.rps_value.set_text_content(Some(&format!("{} RPS", compact(rps))));
-        self.els.rps.set_attribute("aria-valuetext", &format!("{} requests per second", compact(rps))).ok();
+        self.els
+            .rps_value
+            .set_text_content(Some(&format!("{} RPS", compact(rps))));
+        self.els
+            .rps
+            .set_attribute(
+                "aria-valuetext",
+                &format!("{} requests per second", compact(rps)),
+            )
+            .ok();
         if self.driver.sim.status().rps == rps {
             self.pending.rps = None;
             return;
@@ -473,7 +523,9 @@ impl App {
     fn on_hit_rate(&mut self, force: bool) {
         let v: f64 = self.els.hit_rate.value().parse().unwrap_or(85.0);
         let hit_rate = (v / 100.0).clamp(0.5, 0.99);
-        self.els.hit_rate_value.set_text_content(Some(&pct(hit_rate)));
+        self.els
+            .hit_rate_value
+            .set_text_content(Some(&pct(hit_rate)));
         if (self.driver.target_hit_rate() - hit_rate).abs() < 1e-9 {
             self.pending.hit_rate = None;
             return;
@@ -488,12 +540,20 @@ impl App {
     }
 
     fn active_pods(&self) -> u32 {
-        self.driver.sim.status().pods.iter().filter(|p| p.active).count() as u32
+        self.driver
+            .sim
+            .status()
+            .pods
+            .iter()
+            .filter(|p| p.active)
+            .count() as u32
     }
 
     fn on_pods(&mut self, force: bool) {
         let count: u32 = self.els.pods.value().parse().unwrap_or(2);
-        self.els.pods_value.set_text_content(Some(&count.to_string()));
+        self.els
+            .pods_value
+            .set_text_content(Some(&count.to_string()));
         if count == self.active_pods() {
             self.pending.pods = None;
             return;
@@ -536,7 +596,10 @@ impl App {
         let text = self.els.memory.value();
         let Ok(gb) = text.trim().parse::<f64>() else {
             if commit {
-                self.show_message(&format!("Cache memory {} is not a number of GB.", quote(&text)), true);
+                self.show_message(
+                    &format!("Cache memory {} is not a number of GB.", quote(&text)),
+                    true,
+                );
             }
             return;
         };
@@ -550,7 +613,9 @@ impl App {
             }
             return;
         }
-        self.els.memory_value.set_text_content(Some(&format!("{} GB", gb)));
+        self.els
+            .memory_value
+            .set_text_content(Some(&format!("{} GB", gb)));
         self.apply(Command::SetMemory { gb });
         self.after_change();
     }
@@ -559,7 +624,10 @@ impl App {
         let text = self.els.ttl.value();
         let Ok(seconds) = text.trim().parse::<f64>() else {
             if commit {
-                self.show_message(&format!("TTL {} is not a number of seconds.", quote(&text)), true);
+                self.show_message(
+                    &format!("TTL {} is not a number of seconds.", quote(&text)),
+                    true,
+                );
             }
             return;
         };
@@ -605,9 +673,16 @@ impl App {
                 let mut s = self.driver.base.clone();
                 s.seed = seed;
                 let preset = self.driver.preset.clone();
-                self.restart_with(s, preset, &format!("Restarted with seed {seed} (changes made live were dropped)."));
+                self.restart_with(
+                    s,
+                    preset,
+                    &format!("Restarted with seed {seed} (changes made live were dropped)."),
+                );
             }
-            Err(_) => self.show_message(&format!("Seed {} is not a whole number from 0 up.", quote(&text)), true),
+            Err(_) => self.show_message(
+                &format!("Seed {} is not a whole number from 0 up.", quote(&text)),
+                true,
+            ),
         }
     }
 
@@ -616,7 +691,11 @@ impl App {
         match presets::preset(&name) {
             Some(mut s) => {
                 s.seed = self.driver.base.seed;
-                self.restart_with(s, Some(name.clone()), &format!("Preset {name}: {}", preset_description(&name)));
+                self.restart_with(
+                    s,
+                    Some(name.clone()),
+                    &format!("Preset {name}: {}", preset_description(&name)),
+                );
             }
             None => self.show_message(&format!("Unknown preset {}.", quote(&name)), true),
         }
@@ -642,11 +721,17 @@ impl App {
     fn reset(&mut self) {
         let s = self.driver.base.clone();
         let p = self.driver.preset.clone();
-        self.restart_with(s, p, "Restarted from t = 0 (changes made live were dropped).");
+        self.restart_with(
+            s,
+            p,
+            "Restarted from t = 0 (changes made live were dropped).",
+        );
     }
 
     fn on_key(&mut self, e: &Event) {
-        let Some(k) = e.dyn_ref::<KeyboardEvent>() else { return };
+        let Some(k) = e.dyn_ref::<KeyboardEvent>() else {
+            return;
+        };
         if k.ctrl_key() || k.meta_key() || k.alt_key() {
             return;
         }
@@ -670,7 +755,11 @@ impl App {
 
     fn share_url(&self) -> String {
         let loc = window().location();
-        let base = format!("{}{}", loc.origin().unwrap_or_default(), loc.pathname().unwrap_or_default());
+        let base = format!(
+            "{}{}",
+            loc.origin().unwrap_or_default(),
+            loc.pathname().unwrap_or_default()
+        );
         let mut url = format!("{base}{}", self.driver.share_query());
         if self.embed {
             url.push_str("&embed");
@@ -691,7 +780,13 @@ impl App {
         });
         let _ = promise.catch(&fail);
         fail.forget();
-        self.show_message(&format!("Link copied ({} characters): it reproduces this run, live changes included.", url.len()), false);
+        self.show_message(
+            &format!(
+                "Link copied ({} characters): it reproduces this run, live changes included.",
+                url.len()
+            ),
+            false,
+        );
     }
 
     fn download(&self, href: &str, filename: &str) {
@@ -709,8 +804,17 @@ impl App {
 
     fn file_stem(&self) -> String {
         let s = &self.driver.base;
-        let name: String = s.name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(40).collect();
-        format!("cachesim-{}-seed{}", if name.is_empty() { "run".into() } else { name }, s.seed)
+        let name: String = s
+            .name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .take(40)
+            .collect();
+        format!(
+            "cachesim-{}-seed{}",
+            if name.is_empty() { "run".into() } else { name },
+            s.seed
+        )
     }
 
     fn export_csv(&mut self) {
@@ -718,16 +822,29 @@ impl App {
         let parts = js_sys::Array::of1(&JsValue::from_str(&csv));
         let opts = web_sys::BlobPropertyBag::new();
         opts.set_type("text/csv");
-        match web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).and_then(|b| web_sys::Url::create_object_url_with_blob(&b)) {
+        match web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
+            .and_then(|b| web_sys::Url::create_object_url_with_blob(&b))
+        {
             Ok(url) => {
                 self.download(&url, &format!("{}.csv", self.file_stem()));
                 let n = self.driver.sim.history().len();
-                self.show_message(&format!("CSV of {n} simulated seconds ({} columns) downloaded.", cachesim_core::SecondStats::FIELDS.len()), false);
+                self.show_message(
+                    &format!(
+                        "CSV of {n} simulated seconds ({} columns) downloaded.",
+                        cachesim_core::SecondStats::FIELDS.len()
+                    ),
+                    false,
+                );
                 let u = url.clone();
                 let revoke = Closure::once_into_js(move || {
                     web_sys::Url::revoke_object_url(&u).ok();
                 });
-                window().set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000).ok();
+                window()
+                    .set_timeout_with_callback_and_timeout_and_arguments_0(
+                        revoke.unchecked_ref(),
+                        10_000,
+                    )
+                    .ok();
             }
             Err(_) => self.show_message("The browser could not build the CSV file.", true),
         }
@@ -738,13 +855,21 @@ impl App {
         let result = (|| -> Result<String, JsValue> {
             let charts = &self.els.charts;
             let cw = charts.iter().map(|c| c.width()).max().unwrap_or(600).max(1);
-            let ch = charts.iter().map(|c| c.height()).max().unwrap_or(240).max(1);
+            let ch = charts
+                .iter()
+                .map(|c| c.height())
+                .max()
+                .unwrap_or(240)
+                .max(1);
             let cols = 2u32;
             let rows = (charts.len() as u32).div_ceil(cols);
             let out: HtmlCanvasElement = self.doc.create_element("canvas")?.dyn_into()?;
             out.set_width(cw * cols);
             out.set_height(ch * rows);
-            let ctx = out.get_context("2d")?.ok_or("no 2d context")?.dyn_into::<CanvasRenderingContext2d>()?;
+            let ctx = out
+                .get_context("2d")?
+                .ok_or("no 2d context")?
+                .dyn_into::<CanvasRenderingContext2d>()?;
             ctx.set_fill_style_str("#ffffff");
             ctx.fill_rect(0.0, 0.0, (cw * cols) as f64, (ch * rows) as f64);
             for (i, c) in charts.iter().enumerate() {
@@ -767,7 +892,10 @@ impl App {
         let custom = doc.create_element("option")?;
         custom.set_attribute("value", "custom")?;
         custom.set_text_content(Some("custom (from a link)"));
-        custom.set_attribute("title", "a scenario loaded from a link that is not a preset")?;
+        custom.set_attribute(
+            "title",
+            "a scenario loaded from a link that is not a preset",
+        )?;
         custom.set_attribute("disabled", "")?;
         sel.append_child(&custom)?;
         for p in presets::PRESETS {
@@ -784,16 +912,28 @@ impl App {
     fn sync_controls(&mut self, all: bool) {
         let st = self.driver.sim.status();
         let active = self.doc.active_element();
-        let focused = |el: &HtmlElement| !all && active.as_ref().is_some_and(|a| a == el.unchecked_ref::<Element>());
+        let focused = |el: &HtmlElement| {
+            !all && active
+                .as_ref()
+                .is_some_and(|a| a == el.unchecked_ref::<Element>())
+        };
         let e = &self.els;
         if !focused(e.rps.unchecked_ref()) && self.pending.rps.is_none() {
-            e.rps.set_value(&format::slider_from_rps(st.rps).to_string());
+            e.rps
+                .set_value(&format::slider_from_rps(st.rps).to_string());
         }
-        e.rps_value.set_text_content(Some(&format!("{} RPS", compact(st.rps))));
-        e.rps.set_attribute("aria-valuetext", &format!("{} requests per second", compact(st.rps))).ok();
+        e.rps_value
+            .set_text_content(Some(&format!("{} RPS", compact(st.rps))));
+        e.rps
+            .set_attribute(
+                "aria-valuetext",
+                &format!("{} requests per second", compact(st.rps)),
+            )
+            .ok();
         let hit = self.driver.target_hit_rate();
         if !focused(e.hit_rate.unchecked_ref()) && self.pending.hit_rate.is_none() {
-            e.hit_rate.set_value(&format!("{:.0}", (hit * 100.0).clamp(50.0, 99.0)));
+            e.hit_rate
+                .set_value(&format!("{:.0}", (hit * 100.0).clamp(50.0, 99.0)));
         }
         e.hit_rate_value.set_text_content(Some(&pct(hit)));
         e.hit_rate
@@ -803,7 +943,8 @@ impl App {
         if !focused(e.memory.unchecked_ref()) && e.memory.value() != gb_text {
             e.memory.set_value(&gb_text);
         }
-        e.memory_value.set_text_content(Some(&format!("{gb_text} GB")));
+        e.memory_value
+            .set_text_content(Some(&format!("{gb_text} GB")));
         let ttl_text = format!("{}", st.ttl_s);
         if !focused(e.ttl.unchecked_ref()) && e.ttl.value() != ttl_text {
             e.ttl.set_value(&ttl_text);
@@ -821,22 +962,46 @@ impl App {
         if !focused(e.seed.unchecked_ref()) && e.seed.value() != seed {
             e.seed.set_value(&seed);
         }
-        let preset = self.driver.preset.clone().unwrap_or_else(|| "custom".into());
+        let preset = self
+            .driver
+            .preset
+            .clone()
+            .unwrap_or_else(|| "custom".into());
         e.preset.set_value(&preset);
         let desc = if preset == "custom" {
             let d = &self.driver.base.description;
-            if d.is_empty() { "A scenario from a link.".to_string() } else { d.clone() }
+            if d.is_empty() {
+                "A scenario from a link.".to_string()
+            } else {
+                d.clone()
+            }
         } else {
             preset_description(&preset).to_string()
         };
         e.preset_description.set_text_content(Some(&desc));
         e.speed.set_value(&self.driver.speed.to_string());
-        e.play_pause.set_text_content(Some(if self.driver.paused { "Play" } else { "Pause" }));
-        e.play_pause.set_attribute("aria-pressed", if self.driver.paused { "true" } else { "false" }).ok();
-        e.play_pause.set_attribute("aria-label", if self.driver.paused { "Play (paused)" } else { "Pause (running)" }).ok();
+        e.play_pause
+            .set_text_content(Some(if self.driver.paused { "Play" } else { "Pause" }));
+        e.play_pause
+            .set_attribute(
+                "aria-pressed",
+                if self.driver.paused { "true" } else { "false" },
+            )
+            .ok();
+        e.play_pause
+            .set_attribute(
+                "aria-label",
+                if self.driver.paused {
+                    "Play (paused)"
+                } else {
+                    "Pause (running)"
+                },
+            )
+            .ok();
         for (t, b) in &e.toggles {
             let on = self.driver.toggle_state(*t);
-            b.set_attribute("aria-pressed", if on { "true" } else { "false" }).ok();
+            b.set_attribute("aria-pressed", if on { "true" } else { "false" })
+                .ok();
         }
     }
 
@@ -849,7 +1014,8 @@ impl App {
         let ex = self.driver.explanation();
         let e = &self.els;
         e.explain.set_text_content(Some(&ex.text));
-        e.explain.set_class_name(&format!("cs-explain cs-{}", ex.level.as_str()));
+        e.explain
+            .set_class_name(&format!("cs-explain cs-{}", ex.level.as_str()));
         e.clock.set_text_content(Some(&format::clock(st.now_s)));
         let note = if self.driver.paused {
             "paused".to_string()
@@ -863,7 +1029,12 @@ impl App {
             format!("{}x", self.driver.speed)
         };
         e.speed_note.set_text_content(Some(&note));
-        e.speed_note.set_class_name(if self.driver.slower_than_asked() { "cs-speed-note cs-slow" } else { "cs-speed-note" });
+        e.speed_note
+            .set_class_name(if self.driver.slower_than_asked() {
+                "cs-speed-note cs-slow"
+            } else {
+                "cs-speed-note"
+            });
         let scale = if self.driver.reduced_motion {
             "Reduced motion: edge widths show the traffic.".to_string()
         } else if self.driver.trace_every > 0 {
@@ -872,8 +1043,17 @@ impl App {
             String::new()
         };
         e.dot_scale.set_text_content(Some(&scale));
-        e.dot_scale.set_title(&format!("exactly 1 traced request in {} is drawn", self.driver.trace_every));
-        let scene = Scene { status: &st, last: last.as_ref(), rates: &self.driver.rates, caps, pool_size: self.driver.base.app.pool_size };
+        e.dot_scale.set_title(&format!(
+            "exactly 1 traced request in {} is drawn",
+            self.driver.trace_every
+        ));
+        let scene = Scene {
+            status: &st,
+            last: last.as_ref(),
+            rates: &self.driver.rates,
+            caps,
+            pool_size: self.driver.base.app.pool_size,
+        };
         let readouts = match &last {
             Some(l) => format!(
                 "Hit rate {} · DB load {} · p50 {} · p99 {} · {} errors/s · {} in flight",
@@ -903,7 +1083,10 @@ impl App {
             w = 900.0;
         }
         let h = layout::canvas_height(w);
-        canvas.style().set_property("height", &format!("{h}px")).ok();
+        canvas
+            .style()
+            .set_property("height", &format!("{h}px"))
+            .ok();
         if (w - self.css_w).abs() > 0.5 || (h - self.css_h).abs() > 0.5 || dpr != self.dpr {
             canvas.set_width((w * dpr).round() as u32);
             canvas.set_height((h * dpr).round() as u32);
@@ -930,7 +1113,13 @@ impl App {
         let st = self.driver.sim.status();
         let last = self.driver.last().cloned();
         let caps = Capacities::of(&self.driver.base);
-        let scene = Scene { status: &st, last: last.as_ref(), rates: &self.driver.rates, caps, pool_size: self.driver.base.app.pool_size };
+        let scene = Scene {
+            status: &st,
+            last: last.as_ref(),
+            rates: &self.driver.rates,
+            caps,
+            pool_size: self.driver.base.app.pool_size,
+        };
         let lay = layout::layout(self.css_w, self.css_h, scene.active_pods());
         let key = (self.css_w.to_bits(), self.css_h.to_bits(), lay.pods.len());
         if key != self.layout_key {
@@ -939,7 +1128,8 @@ impl App {
         }
         let ctx = &self.els.ctx;
         let t0 = now_ms();
-        ctx.set_transform(self.dpr, 0.0, 0.0, self.dpr, 0.0, 0.0).ok();
+        ctx.set_transform(self.dpr, 0.0, 0.0, self.dpr, 0.0, 0.0)
+            .ok();
         draw::draw(ctx, self.css_w, self.css_h, &lay, &self.driver, &scene);
         self.draw_ms += (now_ms() - t0 - self.draw_ms) * 0.1;
     }
@@ -974,7 +1164,11 @@ impl App {
             }
         }
         let spent = now_ms() - t0;
-        self.charts_ms = if only.is_some() { spent * c.len() as f64 } else { spent };
+        self.charts_ms = if only.is_some() {
+            spent * c.len() as f64
+        } else {
+            spent
+        };
     }
 
     /// The time of the last animation frame (ms): the clock of the refresh throttles.
@@ -1035,7 +1229,10 @@ fn format_speed(x: f64) -> String {
 }
 
 fn preset_description(name: &str) -> &'static str {
-    presets::PRESETS.iter().find(|p| p.name == name).map_or("", |p| p.description)
+    presets::PRESETS
+        .iter()
+        .find(|p| p.name == name)
+        .map_or("", |p| p.description)
 }
 
 fn health_word(h: Health) -> &'static str {
@@ -1118,8 +1315,12 @@ fn component_text(key: &str, s: &Scene, d: &Driver) -> String {
 #[wasm_bindgen(start)]
 pub fn start() {
     install_panic_hook();
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
-    let Some(root) = doc.get_element_by_id("app") else { return };
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Some(root) = doc.get_element_by_id("app") else {
+        return;
+    };
     let query = window().location().search().unwrap_or_default();
     match mount(&root, &query) {
         Ok(handle) => {

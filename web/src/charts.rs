@@ -2,7 +2,9 @@
 //! canvases: hit rate, DB load against capacity, latency (log axis with the
 //! SLIs), errors by kind, Redis CPU and memory.
 
-use crate::explain::{db_load, CPU_ALERT, HIT_SLI, MEM_ALERT, MEM_CRITICAL, SLI_HIT_P99_MS, SLI_MISS_P99_MS};
+use crate::explain::{
+    db_load, CPU_ALERT, HIT_SLI, MEM_ALERT, MEM_CRITICAL, SLI_HIT_P99_MS, SLI_MISS_P99_MS,
+};
 use cachesim_core::SecondStats;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -92,7 +94,11 @@ macro_rules! legend_line {
 }
 
 /// Draws a horizontal threshold line with a legend entry.
-fn threshold<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate<From = (f64, f64)>>(
+fn threshold<
+    'a,
+    DB: DrawingBackend + 'a,
+    CT: plotters::coord::CoordTranslate<From = (f64, f64)>,
+>(
     chart: &mut ChartContext<'a, DB, CT>,
     x: (f64, f64),
     y: f64,
@@ -101,13 +107,24 @@ fn threshold<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate<Fr
     dpr: f64,
 ) {
     let d = (5.0 * dpr) as u32;
-    if let Ok(a) = chart.draw_series(DashedLineSeries::new(vec![(x.0, y), (x.1, y)], d, d, thin(color, dpr))) {
+    if let Ok(a) = chart.draw_series(DashedLineSeries::new(
+        vec![(x.0, y), (x.1, y)],
+        d,
+        d,
+        thin(color, dpr),
+    )) {
         let w = (14.0 * dpr) as i32;
-        a.label(label).legend(move |(px, py)| PathElement::new(vec![(px, py), (px + w, py)], thin(color, dpr)));
+        a.label(label).legend(move |(px, py)| {
+            PathElement::new(vec![(px, py), (px + w, py)], thin(color, dpr))
+        });
     }
 }
 
-fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(chart: &mut ChartContext<'a, DB, CT>, dpr: f64, pos: SeriesLabelPosition) {
+fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    dpr: f64,
+    pos: SeriesLabelPosition,
+) {
     chart
         .configure_series_labels()
         .position(pos)
@@ -140,11 +157,21 @@ pub fn hit_rate(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
         .draw()
         .ok()?;
     chart
-        .draw_series(LineSeries::new(series(i.seconds, |s| s.hit_rate * 100.0), line_style(GREEN, i.dpr)))
+        .draw_series(LineSeries::new(
+            series(i.seconds, |s| s.hit_rate * 100.0),
+            line_style(GREEN, i.dpr),
+        ))
         .ok()?
         .label("reads served by Redis")
         .legend(legend_line!(GREEN, i.dpr));
-    threshold(&mut chart, (x0, x1), i.target_hit_rate * 100.0, GREY, "target", i.dpr);
+    threshold(
+        &mut chart,
+        (x0, x1),
+        i.target_hit_rate * 100.0,
+        GREY,
+        "target",
+        i.dpr,
+    );
     threshold(&mut chart, (x0, x1), HIT_SLI * 100.0, RED, "SLI 80%", i.dpr);
     legend(&mut chart, i.dpr, SeriesLabelPosition::LowerLeft);
     root.present().ok()
@@ -156,7 +183,12 @@ pub fn db(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
     let (x0, x1) = i.x_range();
     let offered = series(i.seconds, |s| db_load(s, i.db_capacity) * i.db_capacity);
     let misses = series(i.seconds, |s| s.db_miss as f64);
-    let top = offered.iter().chain(misses.iter()).map(|p| p.1).fold(i.db_capacity * 1.25, f64::max) * 1.45;
+    let top = offered
+        .iter()
+        .chain(misses.iter())
+        .map(|p| p.1)
+        .fold(i.db_capacity * 1.25, f64::max)
+        * 1.45;
     let mut chart = ChartBuilder::on(&root)
         .margin((8.0 * i.dpr) as u32)
         .x_label_area_size(xl)
@@ -183,7 +215,14 @@ pub fn db(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
         .ok()?
         .label("SELECTs after a miss, served")
         .legend(legend_line!(ORANGE, i.dpr));
-    threshold(&mut chart, (x0, x1), i.db_capacity, GREY, &format!("capacity {}/s", crate::format::compact(i.db_capacity)), i.dpr);
+    threshold(
+        &mut chart,
+        (x0, x1),
+        i.db_capacity,
+        GREY,
+        &format!("capacity {}/s", crate::format::compact(i.db_capacity)),
+        i.dpr,
+    );
     legend(&mut chart, i.dpr, SeriesLabelPosition::UpperLeft);
     root.present().ok()
 }
@@ -203,36 +242,65 @@ pub fn latency(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
         .x_desc("simulated time (s)")
         .x_label_formatter(&|v| format!("{v:.0}"))
         .y_desc("latency (ms)")
-        .y_label_formatter(&|v| if *v >= 1.0 { format!("{v:.0}") } else { format!("{v}") })
+        .y_label_formatter(&|v| {
+            if *v >= 1.0 {
+                format!("{v:.0}")
+            } else {
+                format!("{v}")
+            }
+        })
         .label_style(("sans-serif", font))
         .light_line_style(WHITE.mix(0.0))
         .draw()
         .ok()?;
     for (name, color, f) in [
-        ("p50", BLUE, (|s: &SecondStats| s.p50_ms) as fn(&SecondStats) -> f64),
+        (
+            "p50",
+            BLUE,
+            (|s: &SecondStats| s.p50_ms) as fn(&SecondStats) -> f64,
+        ),
         ("p99", PURPLE, |s: &SecondStats| s.p99_ms),
     ] {
         let runs = positive_runs(&series(i.seconds, move |s| f(s).clamp(0.0, 3_000.0)));
         let mut first = true;
         for run in runs {
-            let a = chart.draw_series(LineSeries::new(run, line_style(color, i.dpr))).ok()?;
+            let a = chart
+                .draw_series(LineSeries::new(run, line_style(color, i.dpr)))
+                .ok()?;
             if first {
                 a.label(name).legend(legend_line!(color, i.dpr));
                 first = false;
             }
         }
     }
-    threshold(&mut chart, (x0, x1), SLI_HIT_P99_MS, GREEN, "SLI hit p99 2 ms", i.dpr);
-    threshold(&mut chart, (x0, x1), SLI_MISS_P99_MS, RED, "SLI miss p99 30 ms", i.dpr);
+    threshold(
+        &mut chart,
+        (x0, x1),
+        SLI_HIT_P99_MS,
+        GREEN,
+        "SLI hit p99 2 ms",
+        i.dpr,
+    );
+    threshold(
+        &mut chart,
+        (x0, x1),
+        SLI_MISS_P99_MS,
+        RED,
+        "SLI miss p99 30 ms",
+        i.dpr,
+    );
     legend(&mut chart, i.dpr, SeriesLabelPosition::UpperLeft);
     root.present().ok()
 }
+
+/// An error kind: legend, colour, count per second.
+type ErrorSeries = (&'static str, RGBColor, fn(&SecondStats) -> u64);
 
 pub fn errors(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
     let root = area(canvas)?;
     let (font, xl, yl) = sizes(i.dpr);
     let (x0, x1) = i.x_range();
-    let kinds: [(&str, RGBColor, fn(&SecondStats) -> u64); 6] = [
+    let kinds: [ErrorSeries; 6] = [
         ("pool wait timeout", RED, |s| s.err_pool_timeout),
         ("too many DB connections", ORANGE, |s| s.err_db_connections),
         ("client timeout", PURPLE, |s| s.err_timeout),
@@ -240,7 +308,12 @@ pub fn errors(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
         ("502 no healthy pod", PINK, |s| s.err_502),
         ("write OOM", TEAL, |s| s.err_cache_oom),
     ];
-    let top = i.seconds.iter().map(|s| kinds.iter().map(|k| k.2(s)).max().unwrap_or(0)).max().unwrap_or(0) as f64;
+    let top = i
+        .seconds
+        .iter()
+        .map(|s| kinds.iter().map(|k| k.2(s)).max().unwrap_or(0))
+        .max()
+        .unwrap_or(0) as f64;
     let top = (top * 1.45).max(10.0);
     let mut chart = ChartBuilder::on(&root)
         .margin((8.0 * i.dpr) as u32)
@@ -265,7 +338,10 @@ pub fn errors(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
         }
         any = true;
         chart
-            .draw_series(LineSeries::new(series(i.seconds, move |s| f(s) as f64), line_style(color, i.dpr)))
+            .draw_series(LineSeries::new(
+                series(i.seconds, move |s| f(s) as f64),
+                line_style(color, i.dpr),
+            ))
             .ok()?
             .label(name)
             .legend(legend_line!(color, i.dpr));
@@ -305,18 +381,45 @@ pub fn cache(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
         .draw()
         .ok()?;
     chart
-        .draw_series(LineSeries::new(series(i.seconds, |s| s.cache_cpu * 100.0), line_style(BLUE, i.dpr)))
+        .draw_series(LineSeries::new(
+            series(i.seconds, |s| s.cache_cpu * 100.0),
+            line_style(BLUE, i.dpr),
+        ))
         .ok()?
         .label("CPU (single thread)")
         .legend(legend_line!(BLUE, i.dpr));
     chart
-        .draw_series(LineSeries::new(series(i.seconds, |s| s.cache_memory_fraction * 100.0), line_style(PURPLE, i.dpr)))
+        .draw_series(LineSeries::new(
+            series(i.seconds, |s| s.cache_memory_fraction * 100.0),
+            line_style(PURPLE, i.dpr),
+        ))
         .ok()?
         .label("memory")
         .legend(legend_line!(PURPLE, i.dpr));
-    threshold(&mut chart, (x0, x1), CPU_ALERT * 100.0, BLUE, "CPU alert 60%", i.dpr);
-    threshold(&mut chart, (x0, x1), MEM_ALERT * 100.0, AMBER, "memory alert 70%", i.dpr);
-    threshold(&mut chart, (x0, x1), MEM_CRITICAL * 100.0, RED, "memory critical 85%", i.dpr);
+    threshold(
+        &mut chart,
+        (x0, x1),
+        CPU_ALERT * 100.0,
+        BLUE,
+        "CPU alert 60%",
+        i.dpr,
+    );
+    threshold(
+        &mut chart,
+        (x0, x1),
+        MEM_ALERT * 100.0,
+        AMBER,
+        "memory alert 70%",
+        i.dpr,
+    );
+    threshold(
+        &mut chart,
+        (x0, x1),
+        MEM_CRITICAL * 100.0,
+        RED,
+        "memory critical 85%",
+        i.dpr,
+    );
     legend(&mut chart, i.dpr, SeriesLabelPosition::UpperLeft);
     root.present().ok()
 }

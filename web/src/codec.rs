@@ -30,7 +30,11 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 pub fn base64url_encode(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
         let chars = chunk.len() + 1;
         for i in 0..chars {
@@ -53,7 +57,12 @@ pub fn base64url_decode(text: &str) -> Result<Vec<u8>, String> {
             b'0'..=b'9' => c - b'0' + 52,
             b'-' | b'+' => 62,
             b'_' | b'/' => 63,
-            _ => return Err(format!("character {} of the scenario is not base64url", i + 1)),
+            _ => {
+                return Err(format!(
+                    "character {} of the scenario is not base64url",
+                    i + 1
+                ))
+            }
         };
         acc = (acc << 6) | v as u32;
         bits += 6;
@@ -78,7 +87,9 @@ pub fn percent_decode(s: &str) -> String {
         match b[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < b.len() => {
-                let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                let hex = std::str::from_utf8(&b[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
                 match hex {
                     Some(v) => {
                         out.push(v);
@@ -161,12 +172,20 @@ fn key_rates(s: &Scenario, rps: f64) -> KeyRates {
 
 /// The miss penalty the core's calibration assumes, seconds.
 fn miss_delay_s(s: &Scenario) -> f64 {
-    (2.0 * s.app.cache_rtt_ms + s.app.processing_ms + s.app.db_rtt_ms + s.db.read_service_ms) / 1000.0
+    (2.0 * s.app.cache_rtt_ms + s.app.processing_ms + s.app.db_rtt_ms + s.db.read_service_ms)
+        / 1000.0
 }
 
 /// Keys the core would build for this scenario at a given rate, hit rate and TTL.
 pub fn keyspace_keys(s: &Scenario, rps: f64, hit_rate: f64, ttl_s: f64) -> u64 {
-    calibrate::derive_keyspace(hit_rate, s.client.top1_share, key_rates(s, rps), ttl_s, miss_delay_s(s)).keys
+    calibrate::derive_keyspace(
+        hit_rate,
+        s.client.top1_share,
+        key_rates(s, rps),
+        ttl_s,
+        miss_delay_s(s),
+    )
+    .keys
 }
 
 /// The browser's own limits (the tab's memory and CPU), on top of the core's
@@ -184,19 +203,25 @@ pub fn check_web_limits(s: &Scenario) -> Result<(), String> {
             Command::SetTtl { seconds } => max_ttl = max_ttl.max(*seconds),
             Command::KeyBusting { rate } => max_attack = max_attack.max(*rate),
             Command::HotKey { rate, .. } if *rate > MAX_WEB_RPS => {
-                return Err(format!("a hot key of {rate}/s is more than the browser version's {MAX_WEB_RPS}/s"))
+                return Err(format!(
+                    "a hot key of {rate}/s is more than the browser version's {MAX_WEB_RPS}/s"
+                ))
             }
             _ => {}
         }
     }
     if max_rps > MAX_WEB_RPS {
-        return Err(format!("{max_rps} RPS is more than the browser version's {MAX_WEB_RPS}"));
+        return Err(format!(
+            "{max_rps} RPS is more than the browser version's {MAX_WEB_RPS}"
+        ));
     }
     if max_attack > MAX_WEB_RPS {
         return Err(format!("a key-busting rate of {max_attack}/s is more than the browser version's {MAX_WEB_RPS}/s"));
     }
     if max_attack * max_ttl > MAX_WEB_ATTACK_KEYS {
-        return Err("the key-busting attack would keep too many keys alive for a browser tab".into());
+        return Err(
+            "the key-busting attack would keep too many keys alive for a browser tab".into(),
+        );
     }
     let keys = keyspace_keys(s, max_rps, max_hit, max_ttl);
     if keys > MAX_WEB_KEYS {
@@ -231,7 +256,8 @@ pub fn share_query(s: &Scenario) -> String {
 /// Decodes the `s` parameter into a scenario (strict) within the web limits.
 pub fn decode_scenario(text: &str) -> Result<Scenario, String> {
     let bytes = base64url_decode(text.trim())?;
-    let json = String::from_utf8(bytes).map_err(|_| "the scenario is not UTF-8 text".to_string())?;
+    let json =
+        String::from_utf8(bytes).map_err(|_| "the scenario is not UTF-8 text".to_string())?;
     let s = Scenario::from_json(&json).map_err(|e| format!("the scenario is invalid: {e}"))?;
     check_web_limits(&s)?;
     Ok(s)
@@ -249,7 +275,13 @@ pub fn parse_query(query: &str) -> Parsed {
         return Parsed { state, problems };
     }
     let pairs = query_pairs(query);
-    let get = |k: &str| pairs.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
     state.embed = pairs.iter().any(|(k, _)| k == "embed");
     state.paused = pairs.iter().any(|(k, _)| k == "paused");
     if let Some(name) = get("preset") {
@@ -261,18 +293,28 @@ pub fn parse_query(query: &str) -> Parsed {
             None => problems.push(format!(
                 "Unknown preset {}; running {DEFAULT_PRESET} instead. Presets: {}.",
                 quote(name),
-                presets::PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+                presets::PRESETS
+                    .iter()
+                    .map(|p| p.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
         }
     }
     if let Some(text) = get("s") {
         match decode_scenario(text) {
             Ok(s) => {
-                state.preset = presets::PRESETS.iter().find(|p| p.name == s.name).map(|p| p.name.to_string());
+                state.preset = presets::PRESETS
+                    .iter()
+                    .find(|p| p.name == s.name)
+                    .map(|p| p.name.to_string());
                 state.scenario = s;
             }
             Err(why) => {
-                let fallback = state.preset.clone().unwrap_or_else(|| DEFAULT_PRESET.to_string());
+                let fallback = state
+                    .preset
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_PRESET.to_string());
                 problems.push(format!(
                     "The link's scenario could not be used: {why}. Running the {fallback} preset instead."
                 ));
@@ -282,7 +324,10 @@ pub fn parse_query(query: &str) -> Parsed {
     if let Some(v) = get("speed") {
         match v.parse::<u32>() {
             Ok(n) if SPEEDS.contains(&n) => state.speed = n,
-            _ => problems.push(format!("Speed {} is not one of 1, 10, 100; using 1x.", quote(v))),
+            _ => problems.push(format!(
+                "Speed {} is not one of 1, 10, 100; using 1x.",
+                quote(v)
+            )),
         }
     }
     if let Some(v) = get("t") {
@@ -301,7 +346,15 @@ mod tests {
 
     #[test]
     fn base64url_round_trips_and_matches_rfc4648() {
-        for (plain, enc) in [("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg"), ("fooba", "Zm9vYmE"), ("foobar", "Zm9vYmFy")] {
+        for (plain, enc) in [
+            ("", ""),
+            ("f", "Zg"),
+            ("fo", "Zm8"),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg"),
+            ("fooba", "Zm9vYmE"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
             assert_eq!(base64url_encode(plain.as_bytes()), enc);
             assert_eq!(base64url_decode(enc).unwrap(), plain.as_bytes());
         }
@@ -331,8 +384,14 @@ mod tests {
         s.seed = 42;
         s.client.rps = 12_345.0;
         let applied = vec![
-            ScheduledCommand { at_s: 12.345678, command: Command::SetRps { rps: 20_000.0 } },
-            ScheduledCommand { at_s: 75.0, command: Command::DbSlowdown { factor: 3.0 } },
+            ScheduledCommand {
+                at_s: 12.345678,
+                command: Command::SetRps { rps: 20_000.0 },
+            },
+            ScheduledCommand {
+                at_s: 75.0,
+                command: Command::DbSlowdown { factor: 3.0 },
+            },
         ];
         let shared = share_scenario(&s, &applied);
         assert_eq!(shared.faults.len(), 4);

@@ -57,7 +57,10 @@ impl<'a> Scene<'a> {
     pub fn lb_health(&self) -> Health {
         let r = self.rates.client_lb;
         let e503 = self.last.map_or(0, |l| l.err_503);
-        if r > self.caps.lb_rps || e503 > 0 || self.status.lb_queue > 0 && r > 0.9 * self.caps.lb_rps {
+        if r > self.caps.lb_rps
+            || e503 > 0
+            || self.status.lb_queue > 0 && r > 0.9 * self.caps.lb_rps
+        {
             Health::Bad
         } else if r > 0.8 * self.caps.lb_rps {
             Health::Warn
@@ -91,8 +94,11 @@ impl<'a> Scene<'a> {
 
     pub fn db_health(&self) -> Health {
         let load = self.db_load();
-        let conns = self.status.db_connections as f64 / self.status.db_max_connections.max(1) as f64;
-        let errs = self.last.map_or(0, |l| l.err_db_connections + l.err_pool_timeout);
+        let conns =
+            self.status.db_connections as f64 / self.status.db_max_connections.max(1) as f64;
+        let errs = self
+            .last
+            .map_or(0, |l| l.err_db_connections + l.err_pool_timeout);
         if load > 1.0 || conns >= 0.99 || errs > 0 {
             Health::Bad
         } else if load > 0.85 || conns >= 0.7 {
@@ -103,7 +109,9 @@ impl<'a> Scene<'a> {
     }
 
     pub fn pod_health(&self, i: usize) -> Health {
-        let Some(p) = self.status.pods.get(i) else { return Health::Down };
+        let Some(p) = self.status.pods.get(i) else {
+            return Health::Down;
+        };
         if !p.healthy {
             return Health::Down;
         }
@@ -130,7 +138,8 @@ fn rrect(ctx: &Ctx, r: &Rect, radius: f64) {
     ctx.line_to(r.x + r.w - rad, r.y);
     ctx.arc_to(r.x + r.w, r.y, r.x + r.w, r.y + rad, rad).ok();
     ctx.line_to(r.x + r.w, r.y + r.h - rad);
-    ctx.arc_to(r.x + r.w, r.y + r.h, r.x + r.w - rad, r.y + r.h, rad).ok();
+    ctx.arc_to(r.x + r.w, r.y + r.h, r.x + r.w - rad, r.y + r.h, rad)
+        .ok();
     ctx.line_to(r.x + rad, r.y + r.h);
     ctx.arc_to(r.x, r.y + r.h, r.x, r.y + r.h - rad, rad).ok();
     ctx.line_to(r.x, r.y + rad);
@@ -139,7 +148,11 @@ fn rrect(ctx: &Ctx, r: &Rect, radius: f64) {
 }
 
 fn font(ctx: &Ctx, px: f64, bold: bool) {
-    ctx.set_font(&format!("{}{:.0}px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", if bold { "600 " } else { "" }, px));
+    ctx.set_font(&format!(
+        "{}{:.0}px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+        if bold { "600 " } else { "" },
+        px
+    ));
 }
 
 /// Text cut to fit `max_w` pixels.
@@ -164,6 +177,7 @@ fn fit_text(ctx: &Ctx, text: &str, x: f64, y: f64, max_w: f64) {
 }
 
 /// A horizontal gauge: fraction filled, with threshold ticks.
+#[allow(clippy::too_many_arguments)]
 fn gauge(ctx: &Ctx, x: f64, y: f64, w: f64, h: f64, frac: f64, color: &str, ticks: &[f64]) {
     ctx.set_fill_style_str("#e5e7eb");
     ctx.fill_rect(x, y, w, h);
@@ -198,11 +212,20 @@ fn node_box(ctx: &Ctx, r: &Rect, title: &str, health: Health, title_px: f64) -> 
     ctx.set_stroke_style_str(health.stroke());
     ctx.stroke();
     font(ctx, title_px, true);
-    ctx.set_fill_style_str(if health == Health::Bad { "#b91c1c" } else { INK });
+    ctx.set_fill_style_str(if health == Health::Bad {
+        "#b91c1c"
+    } else {
+        INK
+    });
     ctx.set_text_align("left");
     ctx.set_text_baseline("top");
     fit_text(ctx, title, r.x + 6.0, r.y + 5.0, r.w - 12.0);
-    Rect { x: r.x + 6.0, y: r.y + 6.0 + title_px + 3.0, w: r.w - 12.0, h: r.h - title_px - 14.0 }
+    Rect {
+        x: r.x + 6.0,
+        y: r.y + 6.0 + title_px + 3.0,
+        w: r.w - 12.0,
+        h: r.h - title_px - 14.0,
+    }
 }
 
 /// Grey, crossed and labelled DOWN.
@@ -215,7 +238,9 @@ fn cross_out(ctx: &Ctx, r: &Rect, label: &str) {
     ctx.move_to(r.x + r.w - 6.0, r.y + 6.0);
     ctx.line_to(r.x + 6.0, r.y + r.h - 6.0);
     ctx.stroke();
-    let px = (r.h * 0.28).clamp(11.0, 26.0).min(r.w / (label.len() as f64 * 0.62 + 1.0));
+    let px = (r.h * 0.28)
+        .clamp(11.0, 26.0)
+        .min(r.w / (label.len() as f64 * 0.62 + 1.0));
     font(ctx, px, true);
     let tw = ctx.measure_text(label).map(|m| m.width()).unwrap_or(0.0);
     let (cx, cy) = r.center();
@@ -262,18 +287,38 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
     let total_lb_pod: f64 = rates.lb_pod.iter().sum::<f64>().max(1e-9);
     ctx.set_line_cap("round");
     for (from, to) in layout.edges() {
-        let Some(path) = layout.path(from, to) else { continue };
+        let Some(path) = layout.path(from, to) else {
+            continue;
+        };
         let (rate, down) = match (from, to) {
             (node::CLIENT, node::LB) => (rates.client_lb, false),
-            (node::LB, p) => (pod_share((p - node::POD0) as usize), !st.pods.get((p - node::POD0) as usize).is_none_or(|p| p.healthy)),
-            (p, node::CACHE) => (rates.pod_cache * pod_share((p - node::POD0) as usize) / total_lb_pod, !st.cache_up),
-            (p, _) => (rates.pod_db * pod_share((p - node::POD0) as usize) / total_lb_pod, false),
+            (node::LB, p) => (
+                pod_share((p - node::POD0) as usize),
+                !st.pods
+                    .get((p - node::POD0) as usize)
+                    .is_none_or(|p| p.healthy),
+            ),
+            (p, node::CACHE) => (
+                rates.pod_cache * pod_share((p - node::POD0) as usize) / total_lb_pod,
+                !st.cache_up,
+            ),
+            (p, _) => (
+                rates.pod_db * pod_share((p - node::POD0) as usize) / total_lb_pod,
+                false,
+            ),
         };
         ctx.set_line_width(edge_width(rate));
         let hot = to == node::DB && scene.db_health() == Health::Bad;
-        ctx.set_stroke_style_str(if down { "#a1a1aa" } else if hot { "#f3a6a6" } else { EDGE });
+        ctx.set_stroke_style_str(if down {
+            "#a1a1aa"
+        } else if hot {
+            "#f3a6a6"
+        } else {
+            EDGE
+        });
         if down {
-            ctx.set_line_dash(&js_sys::Array::of2(&6.0.into(), &5.0.into())).ok();
+            ctx.set_line_dash(&js_sys::Array::of2(&6.0.into(), &5.0.into()))
+                .ok();
         }
         ctx.begin_path();
         ctx.move_to(path[0].0, path[0].1);
@@ -288,7 +333,13 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
 
     // dots
     if !driver.reduced_motion {
-        draw_dots(ctx, layout, &driver.dots, driver.wall_s, if small { 2.4 } else { 3.0 });
+        draw_dots(
+            ctx,
+            layout,
+            &driver.dots,
+            driver.wall_s,
+            if small { 2.4 } else { 3.0 },
+        );
     }
 
     // edge labels (ops/s)
@@ -297,7 +348,12 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
         font(ctx, label_px, true);
         let tw = ctx.measure_text(text).map(|m| m.width()).unwrap_or(0.0);
         ctx.set_fill_style_str("rgba(255,255,255,0.88)");
-        ctx.fill_rect(x - tw / 2.0 - 3.0, y - label_px / 2.0 - 2.0, tw + 6.0, label_px + 4.0);
+        ctx.fill_rect(
+            x - tw / 2.0 - 3.0,
+            y - label_px / 2.0 - 2.0,
+            tw + 6.0,
+            label_px + 4.0,
+        );
         ctx.set_fill_style_str(INK);
         ctx.set_text_align("center");
         ctx.set_text_baseline("middle");
@@ -306,14 +362,32 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
     {
         let a = layout.client.center();
         let b = layout.lb.center();
-        let (x, y) = if layout.vertical { (a.0 + 48.0, (layout.client.y + layout.client.h + layout.lb.y) / 2.0) } else { ((layout.client.x + layout.client.w + layout.lb.x) / 2.0, a.1 - 16.0) };
+        let (x, y) = if layout.vertical {
+            (
+                a.0 + 48.0,
+                (layout.client.y + layout.client.h + layout.lb.y) / 2.0,
+            )
+        } else {
+            (
+                (layout.client.x + layout.client.w + layout.lb.x) / 2.0,
+                a.1 - 16.0,
+            )
+        };
         let _ = b;
         label(&per_sec(rates.client_lb), x, y);
     }
     let in_title = !layout.vertical && layout.cache.w >= 200.0;
     if !in_title {
-        label(&format!("{} ops", per_sec(rates.pod_cache)), layout.cache.x + layout.cache.w / 2.0, layout.cache.y - 12.0);
-        label(&format!("{} queries", per_sec(rates.pod_db)), layout.db.x + layout.db.w / 2.0, layout.db.y - 12.0);
+        label(
+            &format!("{} ops", per_sec(rates.pod_cache)),
+            layout.cache.x + layout.cache.w / 2.0,
+            layout.cache.y - 12.0,
+        );
+        label(
+            &format!("{} queries", per_sec(rates.pod_db)),
+            layout.db.x + layout.db.w / 2.0,
+            layout.db.y - 12.0,
+        );
     }
 
     let title_px = if small { 12.0 } else { 14.0 };
@@ -340,8 +414,29 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
     let lbh = scene.lb_health();
     let inner = node_box(ctx, &layout.lb, "AppLB", lbh, title_px);
     let lb_frac = rates.client_lb / scene.caps.lb_rps;
-    let y = lines(ctx, &inner, &[(format!("{} of {} RPS", compact(rates.client_lb), compact(scene.caps.lb_rps)), INK)], px);
-    gauge(ctx, inner.x, y, inner.w, 6.0, lb_frac, level_color(lb_frac, 0.8, 1.0), &[]);
+    let y = lines(
+        ctx,
+        &inner,
+        &[(
+            format!(
+                "{} of {} RPS",
+                compact(rates.client_lb),
+                compact(scene.caps.lb_rps)
+            ),
+            INK,
+        )],
+        px,
+    );
+    gauge(
+        ctx,
+        inner.x,
+        y,
+        inner.w,
+        6.0,
+        lb_frac,
+        level_color(lb_frac, 0.8, 1.0),
+        &[],
+    );
     let mut rows = Vec::new();
     if st.lb_queue >= 50 {
         rows.push((format!("queue {}", compact(st.lb_queue as f64)), "#b45309"));
@@ -354,10 +449,23 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
             rows.push((format!("503: {}/s", compact(l.err_503 as f64)), "#b91c1c"));
         }
     }
-    lines(ctx, &Rect { y: y + 10.0, h: inner.h - (y + 10.0 - inner.y), ..inner }, &rows, px);
+    lines(
+        ctx,
+        &Rect {
+            y: y + 10.0,
+            h: inner.h - (y + 10.0 - inner.y),
+            ..inner
+        },
+        &rows,
+        px,
+    );
 
     // pods
-    let tiny = if layout.vertical { layout.pods[0].w < 70.0 } else { layout.pods[0].h < 40.0 };
+    let tiny = if layout.vertical {
+        layout.pods[0].w < 70.0
+    } else {
+        layout.pods[0].h < 40.0
+    };
     for (i, r) in layout.pods.iter().enumerate().take(npods) {
         let ph = scene.pod_health(i);
         let p = st.pods.get(i);
@@ -384,8 +492,16 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
         let pod_px = if small { 11.0 } else { 13.0 };
         font(ctx, pod_px, true);
         let long = format!("AppService pod {}", i + 1);
-        let fits = ctx.measure_text(&long).map(|m| m.width()).unwrap_or(f64::MAX) <= r.w - 12.0;
-        let title = if fits && !layout.vertical { long } else { format!("Pod {}", i + 1) };
+        let fits = ctx
+            .measure_text(&long)
+            .map(|m| m.width())
+            .unwrap_or(f64::MAX)
+            <= r.w - 12.0;
+        let title = if fits && !layout.vertical {
+            long
+        } else {
+            format!("Pod {}", i + 1)
+        };
         let inner = node_box(ctx, r, &title, ph, pod_px);
         match p {
             Some(p) if !p.healthy => {
@@ -394,8 +510,18 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
             Some(p) => {
                 let rows = vec![
                     (format!("busy {}", compact(p.inflight as f64)), INK),
-                    (format!("pool {}/{}", p.pool_busy, scene.pool_size), if p.waiting > 0 { "#b91c1c" } else { MUTED }),
-                    (if p.waiting > 0 { format!("{} waiting", compact(p.waiting as f64)) } else { String::new() }, "#b91c1c"),
+                    (
+                        format!("pool {}/{}", p.pool_busy, scene.pool_size),
+                        if p.waiting > 0 { "#b91c1c" } else { MUTED },
+                    ),
+                    (
+                        if p.waiting > 0 {
+                            format!("{} waiting", compact(p.waiting as f64))
+                        } else {
+                            String::new()
+                        },
+                        "#b91c1c",
+                    ),
                 ];
                 lines(ctx, &inner, &rows, if small { 10.0 } else { 12.0 });
             }
@@ -413,27 +539,88 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
     } else {
         let cpu = scene.last.map_or(0.0, |l| l.cache_cpu);
         let mem = scene.mem_fraction();
-        let mut y = lines(ctx, &inner, &[(format!("CPU {} (alert 60%)", pct(cpu)), INK)], px);
-        gauge(ctx, inner.x, y, inner.w, 7.0, cpu, level_color(cpu, CPU_ALERT, CPU_SATURATED), &[CPU_ALERT]);
+        let mut y = lines(
+            ctx,
+            &inner,
+            &[(format!("CPU {} (alert 60%)", pct(cpu)), INK)],
+            px,
+        );
+        gauge(
+            ctx,
+            inner.x,
+            y,
+            inner.w,
+            7.0,
+            cpu,
+            level_color(cpu, CPU_ALERT, CPU_SATURATED),
+            &[CPU_ALERT],
+        );
         y += 12.0;
-        let r = Rect { y, h: inner.h - (y - inner.y), ..inner };
-        let y2 = lines(ctx, &r, &[(format!("memory {} of {}", pct(mem), bytes(st.cache_max_bytes as f64)), INK)], px);
-        gauge(ctx, inner.x, y2, inner.w, 7.0, mem, level_color(mem, MEM_ALERT, MEM_CRITICAL), &[MEM_ALERT, MEM_CRITICAL]);
+        let r = Rect {
+            y,
+            h: inner.h - (y - inner.y),
+            ..inner
+        };
+        let y2 = lines(
+            ctx,
+            &r,
+            &[(
+                format!(
+                    "memory {} of {}",
+                    pct(mem),
+                    bytes(st.cache_max_bytes as f64)
+                ),
+                INK,
+            )],
+            px,
+        );
+        gauge(
+            ctx,
+            inner.x,
+            y2,
+            inner.w,
+            7.0,
+            mem,
+            level_color(mem, MEM_ALERT, MEM_CRITICAL),
+            &[MEM_ALERT, MEM_CRITICAL],
+        );
         let y3 = y2 + 12.0;
         let mut rows = vec![(
-            format!("{} keys · hit {}", compact(st.cache_keys as f64), scene.last.map_or("-".into(), |l| pct(l.hit_rate))),
+            format!(
+                "{} keys · hit {}",
+                compact(st.cache_keys as f64),
+                scene.last.map_or("-".into(), |l| pct(l.hit_rate))
+            ),
             INK,
         )];
         if let Some(l) = scene.last {
             if l.set_oom > 0 {
-                rows.push((format!("OOM: {} SETs/s refused", compact(l.set_oom as f64)), "#b91c1c"));
+                rows.push((
+                    format!("OOM: {} SETs/s refused", compact(l.set_oom as f64)),
+                    "#b91c1c",
+                ));
             } else if l.evictions > 0 {
-                rows.push((format!("evicting {}/s", compact(l.evictions as f64)), "#b45309"));
+                rows.push((
+                    format!("evicting {}/s", compact(l.evictions as f64)),
+                    "#b45309",
+                ));
             } else if st.cache_queue > 50 {
-                rows.push((format!("queue {}", compact(st.cache_queue as f64)), "#b91c1c"));
+                rows.push((
+                    format!("queue {}", compact(st.cache_queue as f64)),
+                    "#b91c1c",
+                ));
             }
         }
-        lines(ctx, &Rect { y: y3, h: inner.h - (y3 - inner.y), ..inner }, &rows, px);
+        lines(
+            ctx,
+            &Rect {
+                y: y3,
+                h: inner.h - (y3 - inner.y),
+                ..inner
+            },
+            &rows,
+            px,
+        );
     }
 
     // the edge's rate: in the title row when it fits, else in the box's bottom corner
@@ -453,41 +640,130 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
         }
     };
     if in_title {
-        title_rate(&layout.cache, "CacheNode (Redis)", &format!("{} ops", per_sec(rates.pod_cache)));
+        title_rate(
+            &layout.cache,
+            "CacheNode (Redis)",
+            &format!("{} ops", per_sec(rates.pod_cache)),
+        );
     }
 
     // BackendDB
     let dh = scene.db_health();
-    let inner = node_box(ctx, &layout.db, if small { "BackendDB (Postgres)" } else { "BackendDB (PostgreSQL)" }, dh, title_px);
+    let inner = node_box(
+        ctx,
+        &layout.db,
+        if small {
+            "BackendDB (Postgres)"
+        } else {
+            "BackendDB (PostgreSQL)"
+        },
+        dh,
+        title_px,
+    );
     let load = scene.db_load();
-    let load_text = if load > 1.0 { format!("load {:.1}x capacity", load) } else { format!("load {} of capacity", pct(load)) };
-    let mut y = lines(ctx, &inner, &[(load_text, if load > 1.0 { "#b91c1c" } else { INK })], px);
-    gauge(ctx, inner.x, y, inner.w, 7.0, load, level_color(load, 0.85, 1.0), &[]);
+    let load_text = if load > 1.0 {
+        format!("load {:.1}x capacity", load)
+    } else {
+        format!("load {} of capacity", pct(load))
+    };
+    let mut y = lines(
+        ctx,
+        &inner,
+        &[(load_text, if load > 1.0 { "#b91c1c" } else { INK })],
+        px,
+    );
+    gauge(
+        ctx,
+        inner.x,
+        y,
+        inner.w,
+        7.0,
+        load,
+        level_color(load, 0.85, 1.0),
+        &[],
+    );
     y += 12.0;
     let misses = scene.last.map_or(0.0, |l| l.db_miss as f64);
-    let r = Rect { y, h: inner.h - (y - inner.y), ..inner };
-    let y2 = lines(ctx, &r, &[(format!("{} SELECTs of ~{}", per_sec(misses), per_sec(scene.caps.db_qps)), INK)], px);
-    let r = Rect { y: y2, h: inner.h - (y2 - inner.y), ..inner };
+    let r = Rect {
+        y,
+        h: inner.h - (y - inner.y),
+        ..inner
+    };
+    let y2 = lines(
+        ctx,
+        &r,
+        &[(
+            format!(
+                "{} SELECTs of ~{}",
+                per_sec(misses),
+                per_sec(scene.caps.db_qps)
+            ),
+            INK,
+        )],
+        px,
+    );
+    let r = Rect {
+        y: y2,
+        h: inner.h - (y2 - inner.y),
+        ..inner
+    };
     let conns = st.db_connections as f64 / st.db_max_connections.max(1) as f64;
-    let y3 = lines(ctx, &r, &[(format!("connections {}/{}", st.db_connections, st.db_max_connections), if conns >= 0.99 { "#b91c1c" } else { INK })], px);
-    gauge(ctx, inner.x, y3, inner.w, 7.0, conns, level_color(conns, 0.7, 0.99), &[0.7]);
+    let y3 = lines(
+        ctx,
+        &r,
+        &[(
+            format!(
+                "connections {}/{}",
+                st.db_connections, st.db_max_connections
+            ),
+            if conns >= 0.99 { "#b91c1c" } else { INK },
+        )],
+        px,
+    );
+    gauge(
+        ctx,
+        inner.x,
+        y3,
+        inner.w,
+        7.0,
+        conns,
+        level_color(conns, 0.7, 0.99),
+        &[0.7],
+    );
     let waiting: u32 = st.pods.iter().map(|p| p.waiting).sum();
     let mut rows = Vec::new();
     if waiting > 0 {
-        rows.push((format!("{} requests wait for a connection", compact(waiting as f64)), "#b91c1c"));
+        rows.push((
+            format!("{} requests wait for a connection", compact(waiting as f64)),
+            "#b91c1c",
+        ));
     }
     if st.db_slowdown != 1.0 {
         rows.push((format!("queries {}x slower", st.db_slowdown), "#b91c1c"));
     }
     if let Some(l) = scene.last {
         if l.err_db_connections > 0 {
-            rows.push((format!("\"too many connections\": {}/s", compact(l.err_db_connections as f64)), "#b91c1c"));
+            rows.push((
+                format!(
+                    "\"too many connections\": {}/s",
+                    compact(l.err_db_connections as f64)
+                ),
+                "#b91c1c",
+            ));
         }
     }
-    let r = Rect { y: y3 + 12.0, h: inner.h - (y3 + 12.0 - inner.y), ..inner };
+    let r = Rect {
+        y: y3 + 12.0,
+        h: inner.h - (y3 + 12.0 - inner.y),
+        ..inner
+    };
     lines(ctx, &r, &rows, px);
     if in_title {
-        title_rate(&layout.db, "BackendDB (PostgreSQL)", &format!("{} queries", per_sec(rates.pod_db)));
+        title_rate(
+            &layout.db,
+            "BackendDB (PostgreSQL)",
+            &format!("{} queries", per_sec(rates.pod_db)),
+        );
     }
 
     if driver.paused {
@@ -499,22 +775,29 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
     }
 }
 
+/// Paths by (from, to), computed once per frame.
+type PathCache = HashMap<(u16, u16), Option<Vec<(f64, f64)>>>;
+
 fn draw_dots(ctx: &Ctx, layout: &Layout, dots: &Dots, wall: f64, radius: f64) {
-    let mut paths: HashMap<(u16, u16), Option<Vec<(f64, f64)>>> = HashMap::new();
+    let mut paths: PathCache = HashMap::new();
     let mut buckets: HashMap<DotClass, Vec<(f64, f64)>> = HashMap::new();
     for d in &dots.dots {
         let f = d.progress(wall);
         if !(0.0..=1.0).contains(&f) {
             continue;
         }
-        let path = paths.entry((d.from, d.to)).or_insert_with(|| layout.path(d.from, d.to));
+        let path = paths
+            .entry((d.from, d.to))
+            .or_insert_with(|| layout.path(d.from, d.to));
         let Some(path) = path else { continue };
         // left of the direction of travel: the two directions of an edge get their own lanes
         let p = point_along(path, f, 3.5);
         buckets.entry(DotClass::of(d.kind)).or_default().push(p);
     }
     for class in DotClass::ALL {
-        let Some(points) = buckets.get(&class) else { continue };
+        let Some(points) = buckets.get(&class) else {
+            continue;
+        };
         ctx.set_fill_style_str(class.color());
         ctx.begin_path();
         for (x, y) in points {

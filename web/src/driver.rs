@@ -7,7 +7,9 @@ use crate::anim::Dots;
 use crate::codec::{self, check_web_limits, share_scenario, MAX_WEB_KEYS};
 use crate::explain::{self, Capacities, Explanation, Timeline};
 use crate::format::nice_ceil;
-use cachesim_core::{presets, Command, Frame, Scenario, ScheduledCommand, SecondStats, Simulation, Status, Summary};
+use cachesim_core::{
+    presets, Command, Frame, Scenario, ScheduledCommand, SecondStats, Simulation, Status, Summary,
+};
 use std::mem::discriminant;
 
 /// Dots started per wall second (at any speed).
@@ -33,15 +35,26 @@ pub enum Toggle {
 }
 
 impl Toggle {
-    pub const ALL: [Toggle; 6] =
-        [Toggle::HotKey, Toggle::DropInvalidations, Toggle::KeyBusting, Toggle::SlowDb, Toggle::PodsUnhealthy, Toggle::FillMemory];
+    pub const ALL: [Toggle; 6] = [
+        Toggle::HotKey,
+        Toggle::DropInvalidations,
+        Toggle::KeyBusting,
+        Toggle::SlowDb,
+        Toggle::PodsUnhealthy,
+        Toggle::FillMemory,
+    ];
 }
 
 /// The first command of the same kind as `fallback` among a preset's faults,
 /// so the buttons do exactly what the presets do.
 fn preset_command(name: &str, fallback: Command) -> Command {
     presets::preset(name)
-        .and_then(|s| s.faults.into_iter().map(|f| f.command).find(|c| discriminant(c) == discriminant(&fallback)))
+        .and_then(|s| {
+            s.faults
+                .into_iter()
+                .map(|f| f.command)
+                .find(|c| discriminant(c) == discriminant(&fallback))
+        })
         .unwrap_or(fallback)
 }
 
@@ -176,7 +189,12 @@ impl Driver {
         // The LB deals requests round-robin and the core traces every k-th
         // arrival: k must not share a factor with the number of pods, or
         // every traced request would land on the same pod.
-        let pods = st.pods.iter().filter(|p| p.active && p.healthy).count().max(1) as u64;
+        let pods = st
+            .pods
+            .iter()
+            .filter(|p| p.active && p.healthy)
+            .count()
+            .max(1) as u64;
         let nice = nice_ceil(total * self.speed as f64 / DOTS_PER_WALL_S);
         let mut k = nice;
         while k > 1 && gcd(k, pods) != 1 {
@@ -196,12 +214,18 @@ impl Driver {
     pub fn frame(&mut self, wall_dt_s: f64, clock_ms: &mut dyn FnMut() -> f64) -> Frame {
         let dt = wall_dt_s.clamp(0.0, MAX_FRAME_S);
         self.wall_s += dt;
-        let want = if self.paused { 0.0 } else { dt * self.speed as f64 };
+        let want = if self.paused {
+            0.0
+        } else {
+            dt * self.speed as f64
+        };
         let start = clock_ms();
         let mut done = 0.0;
         while done < want - 1e-12 {
             // chunks of about a fifth of the budget, so we stop close to it
-            let chunk = (self.budget_ms / 5.0 / self.cost_ms_per_sim_s.max(1e-3)).max(0.002).min(want - done);
+            let chunk = (self.budget_ms / 5.0 / self.cost_ms_per_sim_s.max(1e-3))
+                .max(0.002)
+                .min(want - done);
             let t0 = clock_ms();
             self.sim.advance_by(chunk);
             let spent = clock_ms() - t0;
@@ -229,8 +253,13 @@ impl Driver {
         }
         self.retrace();
         if !self.reduced_motion {
-            let speed = if dt > 0.0 && done > 0.0 { done / dt } else { self.speed as f64 };
-            self.dots.push_frame(&frame.hops, frame.now_s, self.wall_s, speed);
+            let speed = if dt > 0.0 && done > 0.0 {
+                done / dt
+            } else {
+                self.speed as f64
+            };
+            self.dots
+                .push_frame(&frame.hops, frame.now_s, self.wall_s, speed);
         }
         self.dots.retire(self.wall_s);
         frame
@@ -263,13 +292,24 @@ impl Driver {
 
     /// Sets the edge rates from the last complete second (after a jump in time).
     pub fn seed_rates(&mut self) {
-        let Some(l) = self.sim.history().last() else { return };
-        let pods: Vec<bool> = self.sim.status().pods.iter().map(|p| p.active && p.healthy).collect();
+        let Some(l) = self.sim.history().last() else {
+            return;
+        };
+        let pods: Vec<bool> = self
+            .sim
+            .status()
+            .pods
+            .iter()
+            .map(|p| p.active && p.healthy)
+            .collect();
         let routable = pods.iter().filter(|p| **p).count().max(1) as f64;
         let forwarded = (l.arrived - l.err_503.min(l.arrived) - l.err_502.min(l.arrived)) as f64;
         self.rates = EdgeRates {
             client_lb: l.arrived as f64,
-            lb_pod: pods.iter().map(|ok| if *ok { forwarded / routable } else { 0.0 }).collect(),
+            lb_pod: pods
+                .iter()
+                .map(|ok| if *ok { forwarded / routable } else { 0.0 })
+                .collect(),
             pod_cache: (l.reads + l.db_write + l.db_delete + l.db_miss + l.cache_errors) as f64,
             pod_db: l.db_offered as f64,
             responses: l.completed as f64,
@@ -334,7 +374,10 @@ impl Driver {
         }
         if let Command::SetRps { rps } | Command::KeyBusting { rate: rps } = cmd {
             if rps > codec::MAX_WEB_RPS {
-                return Err(format!("{rps}/s is more than the browser version's {}/s", codec::MAX_WEB_RPS));
+                return Err(format!(
+                    "{rps}/s is more than the browser version's {}/s",
+                    codec::MAX_WEB_RPS
+                ));
             }
         }
         // A scheduled command runs before the other events of its instant; a
@@ -367,7 +410,13 @@ impl Driver {
     pub fn toggle_command(&self, t: Toggle, on: bool) -> Command {
         match t {
             Toggle::HotKey => {
-                let mut c = preset_command("hot-key", Command::HotKey { rate: 8_000.0, value_kb: 64.0 });
+                let mut c = preset_command(
+                    "hot-key",
+                    Command::HotKey {
+                        rate: 8_000.0,
+                        value_kb: 64.0,
+                    },
+                );
                 if let Command::HotKey { rate, .. } = &mut c {
                     if !on {
                         *rate = 0.0;
@@ -377,7 +426,10 @@ impl Driver {
             }
             Toggle::DropInvalidations => {
                 if on {
-                    preset_command("stale-invalidation", Command::InvalidationFailure { probability: 0.5 })
+                    preset_command(
+                        "stale-invalidation",
+                        Command::InvalidationFailure { probability: 0.5 },
+                    )
                 } else {
                     Command::InvalidationFailure { probability: 0.0 }
                 }
@@ -398,11 +450,16 @@ impl Driver {
             }
             Toggle::PodsUnhealthy => {
                 let active = self.sim.status().pods.iter().filter(|p| p.active).count() as u32;
-                Command::PodsUnhealthy { count: if on { active } else { 0 } }
+                Command::PodsUnhealthy {
+                    count: if on { active } else { 0 },
+                }
             }
             Toggle::FillMemory => {
                 if on {
-                    preset_command("memory-full-noeviction", Command::FillMemory { fraction: 1.0 })
+                    preset_command(
+                        "memory-full-noeviction",
+                        Command::FillMemory { fraction: 1.0 },
+                    )
                 } else {
                     Command::ClearFill
                 }
@@ -499,7 +556,10 @@ mod tests {
         assert_eq!(d.sim.history().len(), 1);
         assert!(d.rates.client_lb > 5_000.0, "{:?}", d.rates);
         assert!(!d.dots.is_empty());
-        assert_eq!(d.trace_every, 201, "10K RPS at 1x: about 200 requests a dot, odd with 2 pods");
+        assert_eq!(
+            d.trace_every, 201,
+            "10K RPS at 1x: about 200 requests a dot, odd with 2 pods"
+        );
         assert_eq!(d.dot_scale(), "1 dot ≈ 200 requests");
         let hops = d.sim.take_frame();
         let _ = hops;
@@ -595,18 +655,29 @@ mod tests {
         let mut d = Driver::new(presets::preset("steady").unwrap(), None).unwrap();
         d.apply(Command::SetTtl { seconds: 86_400.0 }).unwrap();
         d.apply(Command::SetRps { rps: 200_000.0 }).unwrap();
-        let e = d.apply(Command::SetTargetHitRate { hit_rate: 0.99 }).unwrap_err();
+        let e = d
+            .apply(Command::SetTargetHitRate { hit_rate: 0.99 })
+            .unwrap_err();
         assert!(e.contains("keys"), "{e}");
         assert!(d.apply(Command::SetRps { rps: 300_000.0 }).is_err());
-        assert!(d.apply(Command::SetPods { count: 0 }).is_err(), "the core's own validation");
+        assert!(
+            d.apply(Command::SetPods { count: 0 }).is_err(),
+            "the core's own validation"
+        );
     }
 
     #[test]
     fn state_json_and_csv() {
-        let mut d = Driver::new(presets::preset("cache-crash").unwrap(), Some("cache-crash".into())).unwrap();
+        let mut d = Driver::new(
+            presets::preset("cache-crash").unwrap(),
+            Some("cache-crash".into()),
+        )
+        .unwrap();
         d.sim.advance_to(3.0);
         let v: serde_json::Value = serde_json::from_str(&d.state_json()).unwrap();
-        for k in ["now_s", "paused", "speed", "preset", "status", "last", "totals", "scenario"] {
+        for k in [
+            "now_s", "paused", "speed", "preset", "status", "last", "totals", "scenario",
+        ] {
             assert!(v.get(k).is_some(), "{k}");
         }
         assert_eq!(v["preset"], "cache-crash");

@@ -60,7 +60,8 @@ impl Timeline {
     /// From every command (scheduled or applied) up to `now_s`, in time order.
     pub fn at(commands: &[ScheduledCommand], now_s: f64) -> Timeline {
         let mut t = Timeline::default();
-        let mut sorted: Vec<&ScheduledCommand> = commands.iter().filter(|c| c.at_s <= now_s).collect();
+        let mut sorted: Vec<&ScheduledCommand> =
+            commands.iter().filter(|c| c.at_s <= now_s).collect();
         sorted.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
         for c in sorted {
             match &c.command {
@@ -128,7 +129,11 @@ fn error_kind(l: &SecondStats) -> &'static str {
         (l.err_502, "502: no healthy pod"),
         (l.err_cache_oom, "writes refused with OOM"),
     ];
-    kinds.iter().max_by_key(|k| k.0).map(|k| k.1).unwrap_or("errors")
+    kinds
+        .iter()
+        .max_by_key(|k| k.0)
+        .map(|k| k.1)
+        .unwrap_or("errors")
 }
 
 /// Applies the rules.
@@ -169,7 +174,10 @@ pub fn explain(i: &Inputs) -> Explanation {
         level = Level::Bad;
         headline = "Redis is DOWN: every read misses and falls through to PostgreSQL".into();
         if db_ratio > 1.0 {
-            headline.push_str(&format!(", which is offered {} its capacity", times(db_ratio)));
+            headline.push_str(&format!(
+                ", which is offered {} its capacity",
+                times(db_ratio)
+            ));
         }
     } else if db_ratio > 1.05 {
         level = Level::Bad;
@@ -181,7 +189,10 @@ pub fn explain(i: &Inputs) -> Explanation {
                 pct(hit)
             )
         } else if st.attack_rate > 0.0 {
-            format!("key-busting attack: {} never-seen keys always miss", per_sec(st.attack_rate))
+            format!(
+                "key-busting attack: {} never-seen keys always miss",
+                per_sec(st.attack_rate)
+            )
         } else if st.hot_key_rate > 0.0 {
             format!(
                 "the hot key's {} reads: each time a write deletes or replaces it, they all miss until one backfill lands (no single-flight), and the busy Redis (CPU {}) slows every request",
@@ -196,7 +207,8 @@ pub fn explain(i: &Inputs) -> Explanation {
             )
         } else if l.set_oom > 0 {
             said_mem = true;
-            "Redis memory is full: backfills fail with OOM, so the same keys miss again and again".into()
+            "Redis memory is full: backfills fail with OOM, so the same keys miss again and again"
+                .into()
         } else if l.evictions > 0 {
             said_hit = true;
             format!(
@@ -206,7 +218,11 @@ pub fn explain(i: &Inputs) -> Explanation {
                 pct(hit)
             )
         } else {
-            format!("{} RPS is too much traffic for a {} hit rate", compact(st.rps + st.hot_key_rate), pct(hit))
+            format!(
+                "{} RPS is too much traffic for a {} hit rate",
+                compact(st.rps + st.hot_key_rate),
+                pct(hit)
+            )
         });
     } else if l.cache_cpu >= CPU_SATURATED {
         level = Level::Bad;
@@ -216,7 +232,10 @@ pub fn explain(i: &Inputs) -> Explanation {
             pct(l.cache_cpu)
         );
         if st.hot_key_rate > 0.0 {
-            cause = Some(format!("a hot key takes {} extra reads", per_sec(st.hot_key_rate)));
+            cause = Some(format!(
+                "a hot key takes {} extra reads",
+                per_sec(st.hot_key_rate)
+            ));
         }
     } else if l.set_oom > 0 && st.eviction == "noeviction" {
         level = Level::Bad;
@@ -226,7 +245,11 @@ pub fn explain(i: &Inputs) -> Explanation {
             pct(mem)
         );
     } else if l.evictions > 0 {
-        level = if hit < HIT_ALARM { Level::Bad } else { Level::Warn };
+        level = if hit < HIT_ALARM {
+            Level::Bad
+        } else {
+            Level::Warn
+        };
         said_hit = true;
         headline = format!(
             "allkeys-lru evicts {} keys: the working set does not fit in {}, hit rate {}",
@@ -281,46 +304,93 @@ pub fn explain(i: &Inputs) -> Explanation {
     // details, each independent of the headline
     if conns_full {
         level = level.max(Level::Bad);
-        details.push(format!("connections exhausted ({}/{})", l.db_connections, st.db_max_connections));
+        details.push(format!(
+            "connections exhausted ({}/{})",
+            l.db_connections, st.db_max_connections
+        ));
     } else if l.db_connections as f64 >= 0.7 * st.db_max_connections as f64 {
         level = level.max(Level::Warn);
-        details.push(format!("{}/{} DB connections open", l.db_connections, st.db_max_connections));
+        details.push(format!(
+            "{}/{} DB connections open",
+            l.db_connections, st.db_max_connections
+        ));
     }
     if l.pool_waiters > 0 {
-        details.push(format!("{} requests waiting for a pooled DB connection", compact(l.pool_waiters as f64)));
+        details.push(format!(
+            "{} requests waiting for a pooled DB connection",
+            compact(l.pool_waiters as f64)
+        ));
     }
     if errors > 0 {
-        level = level.max(if errors as f64 > 0.01 * l.arrived as f64 { Level::Bad } else { Level::Warn });
-        details.push(format!("{} errors ({})", per_sec(errors as f64), error_kind(l)));
+        level = level.max(if errors as f64 > 0.01 * l.arrived as f64 {
+            Level::Bad
+        } else {
+            Level::Warn
+        });
+        details.push(format!(
+            "{} errors ({})",
+            per_sec(errors as f64),
+            error_kind(l)
+        ));
     }
     if !said_p99 && l.p99_ms > SLI_MISS_P99_MS {
         level = level.max(Level::Warn);
-        details.push(format!("p99 {} (SLI: {} for a miss)", ms(l.p99_ms), ms(SLI_MISS_P99_MS)));
+        details.push(format!(
+            "p99 {} (SLI: {} for a miss)",
+            ms(l.p99_ms),
+            ms(SLI_MISS_P99_MS)
+        ));
     } else if l.hit_p99_ms > SLI_HIT_P99_MS && st.cache_up && !said_cpu {
         level = level.max(Level::Warn);
-        details.push(format!("cache-hit p99 {} (SLI: {})", ms(l.hit_p99_ms), ms(SLI_HIT_P99_MS)));
+        details.push(format!(
+            "cache-hit p99 {} (SLI: {})",
+            ms(l.hit_p99_ms),
+            ms(SLI_HIT_P99_MS)
+        ));
     }
     if !said_hit && st.cache_up && hit < HIT_ALARM {
         level = level.max(Level::Warn);
-        details.push(format!("hit rate {} (alarming below {})", pct(hit), pct(HIT_ALARM)));
+        details.push(format!(
+            "hit rate {} (alarming below {})",
+            pct(hit),
+            pct(HIT_ALARM)
+        ));
     }
     if !said_cpu && st.cache_up && l.cache_cpu >= CPU_ALERT {
         level = level.max(Level::Warn);
-        details.push(format!("Redis CPU {} (alert at {})", pct(l.cache_cpu), pct(CPU_ALERT)));
+        details.push(format!(
+            "Redis CPU {} (alert at {})",
+            pct(l.cache_cpu),
+            pct(CPU_ALERT)
+        ));
     }
     if !said_mem && st.cache_up {
         if mem >= MEM_CRITICAL {
             level = level.max(Level::Bad);
-            details.push(format!("Redis memory {} (critical at {})", pct(mem), pct(MEM_CRITICAL)));
+            details.push(format!(
+                "Redis memory {} (critical at {})",
+                pct(mem),
+                pct(MEM_CRITICAL)
+            ));
         } else if mem >= MEM_ALERT {
             level = level.max(Level::Warn);
-            details.push(format!("Redis memory {} (alert at {})", pct(mem), pct(MEM_ALERT)));
+            details.push(format!(
+                "Redis memory {} (alert at {})",
+                pct(mem),
+                pct(MEM_ALERT)
+            ));
         }
     }
-    if !said_stale && l.stale_reads > 0 && (l.invalidation_failures > 0 || st.invalidation_failure > 0.0) {
+    if !said_stale
+        && l.stale_reads > 0
+        && (l.invalidation_failures > 0 || st.invalidation_failure > 0.0)
+    {
         details.push(format!("{} stale reads", per_sec(l.stale_reads as f64)));
     }
-    if st.hot_key_rate > 0.0 && cause.as_deref().is_none_or(|c| !c.contains("hot key")) && !headline.contains("hot key") {
+    if st.hot_key_rate > 0.0
+        && cause.as_deref().is_none_or(|c| !c.contains("hot key"))
+        && !headline.contains("hot key")
+    {
         details.push(format!("hot key +{}", per_sec(st.hot_key_rate)));
     }
     if st.db_slowdown > 1.0 && cause.as_deref().is_none_or(|c| !c.contains("longer")) {
@@ -369,8 +439,16 @@ mod tests {
     fn steady_is_normal() {
         let e = run("steady", 5.0);
         assert_eq!(e.level, Level::Ok, "{}", e.text);
-        assert!(e.text.starts_with("Normal: 85% of reads hit Redis"), "{}", e.text);
-        assert!(e.text.contains("it serves about 2K/s SELECTs"), "{}", e.text);
+        assert!(
+            e.text.starts_with("Normal: 85% of reads hit Redis"),
+            "{}",
+            e.text
+        );
+        assert!(
+            e.text.contains("it serves about 2K/s SELECTs"),
+            "{}",
+            e.text
+        );
     }
 
     #[test]
@@ -384,18 +462,30 @@ mod tests {
         let down = run("cache-crash", 70.0);
         assert_eq!(down.level, Level::Bad);
         assert!(down.text.starts_with("Redis is DOWN"), "{}", down.text);
-        assert!(down.text.contains("connections exhausted (200/200)"), "{}", down.text);
+        assert!(
+            down.text.contains("connections exhausted (200/200)"),
+            "{}",
+            down.text
+        );
         let herd = run("cache-crash", 95.0);
         assert_eq!(herd.level, Level::Bad);
         assert!(herd.text.starts_with("DB at "), "{}", herd.text);
-        assert!(herd.text.contains("thundering herd after the cache restart"), "{}", herd.text);
+        assert!(
+            herd.text
+                .contains("thundering herd after the cache restart"),
+            "{}",
+            herd.text
+        );
         assert!(herd.text.contains("p99"), "{}", herd.text);
     }
 
     #[test]
     fn faults_name_their_cause() {
         assert!(run("db-slowdown", 40.0).text.contains("3.0x"));
-        assert!(run("key-busting", 40.0).text.to_lowercase().contains("key-busting"));
+        assert!(run("key-busting", 40.0)
+            .text
+            .to_lowercase()
+            .contains("key-busting"));
         let hot = run("hot-key", 40.0);
         assert!(hot.text.contains("hot key"), "{}", hot.text);
         let lru = run("memory-full-lru", 60.0);
@@ -416,7 +506,13 @@ mod tests {
         let caps = Capacities::of(&s);
         assert_eq!(caps.db_qps, 2000.0);
         let mk = |l: &SecondStats, st: &Status| {
-            explain(&Inputs { last: Some(l), status: st, caps, target_hit_rate: 0.85, timeline: Timeline::default() })
+            explain(&Inputs {
+                last: Some(l),
+                status: st,
+                caps,
+                target_hit_rate: 0.85,
+                timeline: Timeline::default(),
+            })
         };
         // Redis memory thresholds
         l.cache_memory_fraction = 0.75;
@@ -430,7 +526,9 @@ mod tests {
         l.cache_cpu = 0.65;
         assert!(mk(&l, &st).text.contains("Redis CPU 65% (alert at 60%)"));
         l.cache_cpu = 0.97;
-        assert!(mk(&l, &st).text.starts_with("The single Redis thread is saturated"));
+        assert!(mk(&l, &st)
+            .text
+            .starts_with("The single Redis thread is saturated"));
         l.cache_cpu = 0.2;
         // no healthy pod
         for p in st.pods.iter_mut() {
@@ -445,22 +543,44 @@ mod tests {
         l.err_pool_timeout = 400;
         l.err_timeout = 100;
         let e = mk(&l, &st);
-        assert!(e.text.contains("500/s errors (waiting for a DB connection timed out)"), "{}", e.text);
+        assert!(
+            e.text
+                .contains("500/s errors (waiting for a DB connection timed out)"),
+            "{}",
+            e.text
+        );
         // DB overload by traffic
         l.failed = 0;
         l.db_utilization = 1.0;
         l.db_offered = 2 * l.db_queries;
         let e = mk(&l, &st);
-        assert!(e.text.starts_with("DB at 2.0x capacity: 10K RPS is too much traffic"), "{}", e.text);
+        assert!(
+            e.text
+                .starts_with("DB at 2.0x capacity: 10K RPS is too much traffic"),
+            "{}",
+            e.text
+        );
     }
 
     #[test]
     fn timeline_tracks_restarts_and_fill() {
         let cmds = vec![
-            ScheduledCommand { at_s: 60.0, command: Command::CrashCache },
-            ScheduledCommand { at_s: 90.0, command: Command::RestartCache },
-            ScheduledCommand { at_s: 10.0, command: Command::FillMemory { fraction: 1.0 } },
-            ScheduledCommand { at_s: 100.0, command: Command::ClearFill },
+            ScheduledCommand {
+                at_s: 60.0,
+                command: Command::CrashCache,
+            },
+            ScheduledCommand {
+                at_s: 90.0,
+                command: Command::RestartCache,
+            },
+            ScheduledCommand {
+                at_s: 10.0,
+                command: Command::FillMemory { fraction: 1.0 },
+            },
+            ScheduledCommand {
+                at_s: 100.0,
+                command: Command::ClearFill,
+            },
         ];
         let t = Timeline::at(&cmds, 95.0);
         assert_eq!(t.last_crash_s, Some(60.0));

@@ -41,7 +41,10 @@ pub fn compact(x: f64) -> String {
     } else if a >= 1e3 {
         (a / 1e3, "K")
     } else {
-        return format!("{sign}{}", trim(a, if a < 10.0 && a.fract() != 0.0 { 1 } else { 0 }));
+        return format!(
+            "{sign}{}",
+            trim(a, if a < 10.0 && a.fract() != 0.0 { 1 } else { 0 })
+        );
     };
     let digits = if v < 10.0 { 1 } else { 0 };
     format!("{sign}{}{unit}", trim(v, digits))
@@ -120,7 +123,12 @@ pub fn clock(s: f64) -> String {
     let s = s.max(0.0);
     let total = s.floor() as u64;
     if total >= 3600 {
-        format!("{}:{:02}:{:02}", total / 3600, (total / 60) % 60, total % 60)
+        format!(
+            "{}:{:02}:{:02}",
+            total / 3600,
+            (total / 60) % 60,
+            total % 60
+        )
     } else {
         format!("{}:{:02}", total / 60, total % 60)
     }

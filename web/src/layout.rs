@@ -18,7 +18,12 @@ pub struct Rect {
 
 impl Rect {
     pub fn centered(cx: f64, cy: f64, w: f64, h: f64) -> Rect {
-        Rect { x: cx - w / 2.0, y: cy - h / 2.0, w, h }
+        Rect {
+            x: cx - w / 2.0,
+            y: cy - h / 2.0,
+            w,
+            h,
+        }
     }
 
     pub fn center(&self) -> (f64, f64) {
@@ -26,7 +31,10 @@ impl Rect {
     }
 
     pub fn contains(&self, p: (f64, f64)) -> bool {
-        p.0 >= self.x - 1e-9 && p.0 <= self.x + self.w + 1e-9 && p.1 >= self.y - 1e-9 && p.1 <= self.y + self.h + 1e-9
+        p.0 >= self.x - 1e-9
+            && p.0 <= self.x + self.w + 1e-9
+            && p.1 >= self.y - 1e-9
+            && p.1 <= self.y + self.h + 1e-9
     }
 
     /// Where the ray from the centre towards `p` leaves the rectangle.
@@ -36,8 +44,16 @@ impl Rect {
         if dx == 0.0 && dy == 0.0 {
             return (cx, cy);
         }
-        let sx = if dx != 0.0 { (self.w / 2.0) / dx.abs() } else { f64::INFINITY };
-        let sy = if dy != 0.0 { (self.h / 2.0) / dy.abs() } else { f64::INFINITY };
+        let sx = if dx != 0.0 {
+            (self.w / 2.0) / dx.abs()
+        } else {
+            f64::INFINITY
+        };
+        let sy = if dy != 0.0 {
+            (self.h / 2.0) / dy.abs()
+        } else {
+            f64::INFINITY
+        };
         let s = sx.min(sy).min(1.0);
         (cx + dx * s, cy + dy * s)
     }
@@ -86,7 +102,16 @@ pub fn layout(w: f64, h: f64, pods: usize) -> Layout {
         let by = 336.0 + bh / 2.0 + 4.0;
         let cache = Rect::centered(8.0 + bw / 2.0, by, bw, bh);
         let db = Rect::centered(w - 8.0 - bw / 2.0, by, bw, bh);
-        Layout { w, h, vertical: true, client, lb, pods, cache, db }
+        Layout {
+            w,
+            h,
+            vertical: true,
+            client,
+            lb,
+            pods,
+            cache,
+            db,
+        }
     } else {
         let client = Rect::centered(w * 0.07, h / 2.0, w * 0.11, 86.0);
         let lb = Rect::centered(w * 0.255, h / 2.0, w * 0.15, 112.0);
@@ -100,7 +125,16 @@ pub fn layout(w: f64, h: f64, pods: usize) -> Layout {
         let bh = h * 0.44;
         let cache = Rect::centered(w - 8.0 - bw / 2.0, h * 0.26, bw, bh);
         let db = Rect::centered(w - 8.0 - bw / 2.0, h * 0.74, bw, bh);
-        Layout { w, h, vertical: false, client, lb, pods, cache, db }
+        Layout {
+            w,
+            h,
+            vertical: false,
+            client,
+            lb,
+            pods,
+            cache,
+            db,
+        }
     }
 }
 
@@ -123,9 +157,17 @@ impl Layout {
         let b = self.node(to)?;
         if from >= node::POD0 && to == node::CLIENT {
             let lb = self.lb.center();
-            return Some(vec![a.border_towards(lb), self.lb.border_towards(a.center()), self.lb.border_towards(b.center()), b.border_towards(lb)]);
+            return Some(vec![
+                a.border_towards(lb),
+                self.lb.border_towards(a.center()),
+                self.lb.border_towards(b.center()),
+                b.border_towards(lb),
+            ]);
         }
-        Some(vec![a.border_towards(b.center()), b.border_towards(a.center())])
+        Some(vec![
+            a.border_towards(b.center()),
+            b.border_towards(a.center()),
+        ])
     }
 
     /// Every drawn edge (from, to), for lines and their labels.
@@ -142,7 +184,9 @@ impl Layout {
 
 /// Length of a polyline.
 pub fn path_length(path: &[(f64, f64)]) -> f64 {
-    path.windows(2).map(|s| ((s[1].0 - s[0].0).powi(2) + (s[1].1 - s[0].1).powi(2)).sqrt()).sum()
+    path.windows(2)
+        .map(|s| ((s[1].0 - s[0].0).powi(2) + (s[1].1 - s[0].1).powi(2)).sqrt())
+        .sum()
 }
 
 impl Layout {
@@ -177,7 +221,10 @@ pub fn point_along(path: &[(f64, f64)], f: f64, lane: f64) -> (f64, f64) {
     if path.len() == 1 {
         return path[0];
     }
-    let lens: Vec<f64> = path.windows(2).map(|s| ((s[1].0 - s[0].0).powi(2) + (s[1].1 - s[0].1).powi(2)).sqrt()).collect();
+    let lens: Vec<f64> = path
+        .windows(2)
+        .map(|s| ((s[1].0 - s[0].0).powi(2) + (s[1].1 - s[0].1).powi(2)).sqrt())
+        .collect();
     let total: f64 = lens.iter().sum();
     let mut d = f.clamp(0.0, 1.0) * total;
     for (i, len) in lens.iter().enumerate() {
@@ -185,7 +232,11 @@ pub fn point_along(path: &[(f64, f64)], f: f64, lane: f64) -> (f64, f64) {
             let (p, q) = (path[i], path[i + 1]);
             let t = if *len > 0.0 { (d / len).min(1.0) } else { 0.0 };
             let (dx, dy) = (q.0 - p.0, q.1 - p.1);
-            let (nx, ny) = if *len > 0.0 { (dy / len, -dx / len) } else { (0.0, 0.0) };
+            let (nx, ny) = if *len > 0.0 {
+                (dy / len, -dx / len)
+            } else {
+                (0.0, 0.0)
+            };
             return (p.0 + dx * t + nx * lane, p.1 + dy * t + ny * lane);
         }
         d -= len;
@@ -201,7 +252,12 @@ mod tests {
         let mut all = vec![l.client, l.lb, l.cache, l.db];
         all.extend(l.pods.iter().copied());
         for (i, a) in all.iter().enumerate() {
-            assert!(a.x >= 0.0 && a.y >= 0.0 && a.x + a.w <= l.w + 1e-9 && a.y + a.h <= l.h + 1e-9, "{a:?} outside {}x{}", l.w, l.h);
+            assert!(
+                a.x >= 0.0 && a.y >= 0.0 && a.x + a.w <= l.w + 1e-9 && a.y + a.h <= l.h + 1e-9,
+                "{a:?} outside {}x{}",
+                l.w,
+                l.h
+            );
             assert!(a.w > 10.0 && a.h > 5.0, "{a:?} too small");
             for b in &all[i + 1..] {
                 assert!(!a.overlaps(b), "{a:?} overlaps {b:?}");
@@ -233,7 +289,10 @@ mod tests {
         let r = l.path(node::POD0 + 1, node::CLIENT).unwrap();
         assert_eq!(r.len(), 4);
         assert!(l.lb.contains(r[1]) && l.lb.contains(r[2]));
-        assert!(l.path(node::POD0 + 5, node::CACHE).is_none(), "pods beyond the shown ones");
+        assert!(
+            l.path(node::POD0 + 5, node::CACHE).is_none(),
+            "pods beyond the shown ones"
+        );
         assert_eq!(l.edges().len(), 1 + 3 * 2);
     }
 

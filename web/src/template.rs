@@ -6,14 +6,54 @@ use crate::anim::DotClass;
 
 /// Failure buttons: id, label, what it does (title), whether it toggles.
 pub const FAILURES: &[(&str, &str, &str, bool)] = &[
-    ("btn-crash", "Crash cache", "The Redis process dies: every key is lost and commands fail until a restart", false),
-    ("btn-restart", "Restart cache (cold)", "Start Redis again, empty: no persistence, so every read misses at first", false),
-    ("btn-hot-key", "Hot key", "One large key gets thousands of extra reads per second (on/off)", true),
-    ("btn-drop-invalidations", "Drop invalidations", "Half the SET/DEL after a DB write are lost: stale reads until the TTL (on/off)", true),
-    ("btn-fill-memory", "Fill memory", "A batch job fills Redis with keys without a TTL (on/off)", true),
-    ("btn-key-busting", "Key-busting attack", "An attacker reads never-seen keys: every one misses and hits the DB (on/off)", true),
-    ("btn-slow-db", "Slow DB", "Every DB query takes 3x longer (on/off)", true),
-    ("btn-pods-unhealthy", "Pods unhealthy", "Every pod fails its health check: the load balancer answers 502 (on/off)", true),
+    (
+        "btn-crash",
+        "Crash cache",
+        "The Redis process dies: every key is lost and commands fail until a restart",
+        false,
+    ),
+    (
+        "btn-restart",
+        "Restart cache (cold)",
+        "Start Redis again, empty: no persistence, so every read misses at first",
+        false,
+    ),
+    (
+        "btn-hot-key",
+        "Hot key",
+        "One large key gets thousands of extra reads per second (on/off)",
+        true,
+    ),
+    (
+        "btn-drop-invalidations",
+        "Drop invalidations",
+        "Half the SET/DEL after a DB write are lost: stale reads until the TTL (on/off)",
+        true,
+    ),
+    (
+        "btn-fill-memory",
+        "Fill memory",
+        "A batch job fills Redis with keys without a TTL (on/off)",
+        true,
+    ),
+    (
+        "btn-key-busting",
+        "Key-busting attack",
+        "An attacker reads never-seen keys: every one misses and hits the DB (on/off)",
+        true,
+    ),
+    (
+        "btn-slow-db",
+        "Slow DB",
+        "Every DB query takes 3x longer (on/off)",
+        true,
+    ),
+    (
+        "btn-pods-unhealthy",
+        "Pods unhealthy",
+        "Every pod fails its health check: the load balancer answers 502 (on/off)",
+        true,
+    ),
 ];
 
 /// Chart canvases: id, title (with units).
@@ -37,8 +77,16 @@ pub const COMPONENTS: &[(&str, &str)] = &[
 pub fn markup() -> String {
     let mut failures = String::new();
     for (id, label, title, toggle) in FAILURES {
-        let pressed = if *toggle { " aria-pressed=\"false\"" } else { "" };
-        let class = if *toggle { "cs-fail cs-toggle" } else { "cs-fail" };
+        let pressed = if *toggle {
+            " aria-pressed=\"false\""
+        } else {
+            ""
+        };
+        let class = if *toggle {
+            "cs-fail cs-toggle"
+        } else {
+            "cs-fail"
+        };
         failures.push_str(&format!(
             "<button type=\"button\" id=\"{id}\" class=\"{class}\" title=\"{title}\"{pressed}>{label}</button>"
         ));
@@ -130,11 +178,43 @@ mod tests {
     fn every_contract_id_is_in_the_markup_once() {
         let m = markup();
         let ids = [
-            "arch-canvas", "rps", "rps-value", "hit-rate", "memory-gb", "ttl", "eviction", "pods", "seed", "preset",
-            "preset-description", "play-pause", "step", "speed", "reset", "btn-crash", "btn-restart", "btn-hot-key",
-            "btn-drop-invalidations", "btn-fill-memory", "btn-key-busting", "btn-slow-db", "btn-pods-unhealthy",
-            "explain", "chart-hit-rate", "chart-db", "chart-latency", "chart-errors", "chart-cache", "copy-link",
-            "share-url", "export-csv", "export-png", "message", "panic-banner", "state-json", "components",
+            "arch-canvas",
+            "rps",
+            "rps-value",
+            "hit-rate",
+            "memory-gb",
+            "ttl",
+            "eviction",
+            "pods",
+            "seed",
+            "preset",
+            "preset-description",
+            "play-pause",
+            "step",
+            "speed",
+            "reset",
+            "btn-crash",
+            "btn-restart",
+            "btn-hot-key",
+            "btn-drop-invalidations",
+            "btn-fill-memory",
+            "btn-key-busting",
+            "btn-slow-db",
+            "btn-pods-unhealthy",
+            "explain",
+            "chart-hit-rate",
+            "chart-db",
+            "chart-latency",
+            "chart-errors",
+            "chart-cache",
+            "copy-link",
+            "share-url",
+            "export-csv",
+            "export-png",
+            "message",
+            "panic-banner",
+            "state-json",
+            "components",
         ];
         for id in ids {
             assert_eq!(m.matches(&format!("id=\"{id}\"")).count(), 1, "{id}");

@@ -12,8 +12,8 @@ use serde_json::Value;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{
-    CanvasRenderingContext2d, Element, Event, HtmlButtonElement, HtmlCanvasElement, HtmlElement, HtmlInputElement,
-    HtmlSelectElement,
+    CanvasRenderingContext2d, Element, Event, HtmlButtonElement, HtmlCanvasElement, HtmlElement,
+    HtmlInputElement, HtmlSelectElement,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -38,11 +38,17 @@ fn mounted(query: &str) -> (Element, AppHandle) {
 }
 
 fn el<T: JsCast>(root: &Element, id: &str) -> T {
-    root.query_selector(&format!("#{id}")).unwrap().unwrap_or_else(|| panic!("#{id}")).dyn_into::<T>().unwrap()
+    root.query_selector(&format!("#{id}"))
+        .unwrap()
+        .unwrap_or_else(|| panic!("#{id}"))
+        .dyn_into::<T>()
+        .unwrap()
 }
 
 fn state(root: &Element) -> Value {
-    let text = el::<HtmlElement>(root, "state-json").text_content().unwrap();
+    let text = el::<HtmlElement>(root, "state-json")
+        .text_content()
+        .unwrap();
     serde_json::from_str(&text).expect("state JSON")
 }
 
@@ -75,10 +81,17 @@ fn frames(h: &AppHandle, n: usize) {
 
 /// Pixels that are not white.
 fn inked_pixels(canvas: &HtmlCanvasElement) -> usize {
-    let ctx = canvas.get_context("2d").unwrap().unwrap().dyn_into::<CanvasRenderingContext2d>().unwrap();
+    let ctx = canvas
+        .get_context("2d")
+        .unwrap()
+        .unwrap()
+        .dyn_into::<CanvasRenderingContext2d>()
+        .unwrap();
     let (w, h) = (canvas.width() as f64, canvas.height() as f64);
     let data = ctx.get_image_data(0.0, 0.0, w, h).unwrap().data();
-    data.chunks(4).filter(|p| p[3] > 0 && (p[0] < 240 || p[1] < 240 || p[2] < 240)).count()
+    data.chunks(4)
+        .filter(|p| p[3] > 0 && (p[0] < 240 || p[1] < 240 || p[2] < 240))
+        .count()
 }
 
 #[wasm_bindgen_test]
@@ -88,16 +101,52 @@ fn mounts_and_draws() {
     let canvas: HtmlCanvasElement = el(&root, "arch-canvas");
     assert!(canvas.width() > 0 && canvas.height() > 0);
     let inked = inked_pixels(&canvas);
-    assert!(inked > 2_000, "the architecture canvas is drawn ({inked} inked pixels)");
+    assert!(
+        inked > 2_000,
+        "the architecture canvas is drawn ({inked} inked pixels)"
+    );
     // every contract element exists
     for id in [
-        "rps", "rps-value", "hit-rate", "memory-gb", "ttl", "eviction", "pods", "seed", "preset", "play-pause", "step", "speed",
-        "reset", "btn-crash", "btn-restart", "btn-hot-key", "btn-drop-invalidations", "btn-fill-memory", "btn-key-busting",
-        "btn-slow-db", "btn-pods-unhealthy", "explain", "chart-hit-rate", "chart-db", "chart-latency", "chart-errors",
-        "chart-cache", "copy-link", "share-url", "export-csv", "export-png", "message", "panic-banner", "state-json",
+        "rps",
+        "rps-value",
+        "hit-rate",
+        "memory-gb",
+        "ttl",
+        "eviction",
+        "pods",
+        "seed",
+        "preset",
+        "play-pause",
+        "step",
+        "speed",
+        "reset",
+        "btn-crash",
+        "btn-restart",
+        "btn-hot-key",
+        "btn-drop-invalidations",
+        "btn-fill-memory",
+        "btn-key-busting",
+        "btn-slow-db",
+        "btn-pods-unhealthy",
+        "explain",
+        "chart-hit-rate",
+        "chart-db",
+        "chart-latency",
+        "chart-errors",
+        "chart-cache",
+        "copy-link",
+        "share-url",
+        "export-csv",
+        "export-png",
+        "message",
+        "panic-banner",
+        "state-json",
         "components",
     ] {
-        assert!(root.query_selector(&format!("#{id}")).unwrap().is_some(), "#{id}");
+        assert!(
+            root.query_selector(&format!("#{id}")).unwrap().is_some(),
+            "#{id}"
+        );
     }
     let s = state(&root);
     assert!(s["now_s"].as_f64().unwrap() > 0.4, "{}", s["now_s"]);
@@ -110,23 +159,39 @@ fn mounts_and_draws() {
     // a second later the charts have data and are drawn
     frames(&h, 40);
     h.draw_charts();
-    for id in ["chart-hit-rate", "chart-db", "chart-latency", "chart-errors", "chart-cache"] {
+    for id in [
+        "chart-hit-rate",
+        "chart-db",
+        "chart-latency",
+        "chart-errors",
+        "chart-cache",
+    ] {
         let c: HtmlCanvasElement = el(&root, id);
         assert!(inked_pixels(&c) > 500, "{id} drawn");
     }
     assert!(!state(&root)["last"].is_null());
     let explain = el::<HtmlElement>(&root, "explain").text_content().unwrap();
     assert!(explain.starts_with("Normal"), "{explain}");
-    let items = root.query_selector_all("#components li[data-component]").unwrap();
+    let items = root
+        .query_selector_all("#components li[data-component]")
+        .unwrap();
     assert_eq!(items.length(), 5);
-    let cache = root.query_selector("#components li[data-component=cache]").unwrap().unwrap().text_content().unwrap();
+    let cache = root
+        .query_selector("#components li[data-component=cache]")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
     assert!(cache.starts_with("CacheNode (Redis): up, "), "{cache}");
     assert!(el::<HtmlElement>(&root, "panic-banner").hidden());
     assert!(el::<HtmlElement>(&root, "message").hidden());
     // the preset menu lists every preset with its description
     let opts = root.query_selector_all("#preset option").unwrap();
     for p in presets::PRESETS {
-        let o = root.query_selector(&format!("#preset option[value='{}']", p.name)).unwrap().expect(p.name);
+        let o = root
+            .query_selector(&format!("#preset option[value='{}']", p.name))
+            .unwrap()
+            .expect(p.name);
         assert_eq!(o.get_attribute("title").as_deref(), Some(p.description));
     }
     assert!(opts.length() as usize >= presets::PRESETS.len());
@@ -137,20 +202,42 @@ fn every_control_changes_the_run() {
     let (root, h) = mounted("");
     frames(&h, 5);
     // RPS: log-scale slider
-    set_input(&root, "rps", &format::slider_from_rps(20_000.0).to_string(), "input");
+    set_input(
+        &root,
+        "rps",
+        &format::slider_from_rps(20_000.0).to_string(),
+        "input",
+    );
     let s = state(&root);
     assert_eq!(s["status"]["rps"], 20_000.0);
-    assert_eq!(el::<HtmlElement>(&root, "rps-value").text_content().unwrap(), "20K RPS");
+    assert_eq!(
+        el::<HtmlElement>(&root, "rps-value")
+            .text_content()
+            .unwrap(),
+        "20K RPS"
+    );
     // target hit rate
     let before = state(&root)["status"]["keyspace_keys"].as_u64().unwrap();
     set_input(&root, "hit-rate", "95", "input");
     let s = state(&root);
-    assert_ne!(s["status"]["keyspace_keys"].as_u64().unwrap(), before, "a new keyspace");
+    assert_ne!(
+        s["status"]["keyspace_keys"].as_u64().unwrap(),
+        before,
+        "a new keyspace"
+    );
     let faults = s["scenario"]["faults"].as_array().unwrap();
-    assert!(faults.iter().any(|f| f["command"]["type"] == "set_target_hit_rate" && f["command"]["hit_rate"] == 0.95));
+    assert!(
+        faults
+            .iter()
+            .any(|f| f["command"]["type"] == "set_target_hit_rate"
+                && f["command"]["hit_rate"] == 0.95)
+    );
     // memory
     set_input(&root, "memory-gb", "13", "change");
-    assert_eq!(state(&root)["status"]["cache_max_bytes"].as_u64().unwrap(), 13 * 1024 * 1024 * 1024);
+    assert_eq!(
+        state(&root)["status"]["cache_max_bytes"].as_u64().unwrap(),
+        13 * 1024 * 1024 * 1024
+    );
     // TTL
     set_input(&root, "ttl", "60", "change");
     assert_eq!(state(&root)["status"]["ttl_s"], 60.0);
@@ -159,7 +246,12 @@ fn every_control_changes_the_run() {
     assert_eq!(state(&root)["status"]["eviction"], "allkeys-lru");
     // pods
     set_input(&root, "pods", "4", "change");
-    let pods = state(&root)["status"]["pods"].as_array().unwrap().iter().filter(|p| p["active"] == true).count();
+    let pods = state(&root)["status"]["pods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["active"] == true)
+        .count();
     assert_eq!(pods, 4);
     // playback
     set_select(&root, "speed", "10");
@@ -168,7 +260,11 @@ fn every_control_changes_the_run() {
     assert_eq!(state(&root)["paused"], true);
     let t0 = state(&root)["now_s"].as_f64().unwrap();
     frames(&h, 10);
-    assert_eq!(state(&root)["now_s"].as_f64().unwrap(), t0, "paused: time stands still");
+    assert_eq!(
+        state(&root)["now_s"].as_f64().unwrap(),
+        t0,
+        "paused: time stands still"
+    );
     click(&root, "step");
     let t1 = state(&root)["now_s"].as_f64().unwrap();
     assert!((t1 - t0 - 1.0).abs() < 1e-6, "{t0} -> {t1}");
@@ -194,7 +290,9 @@ fn every_control_changes_the_run() {
     assert_eq!(s["scenario"]["name"], "cache-crash");
     assert_eq!(s["scenario"]["seed"], 7);
     assert_eq!(s["scenario"]["faults"].as_array().unwrap().len(), 2);
-    let desc = el::<HtmlElement>(&root, "preset-description").text_content().unwrap();
+    let desc = el::<HtmlElement>(&root, "preset-description")
+        .text_content()
+        .unwrap();
     assert!(desc.contains("Redis crashes"), "{desc}");
 }
 
@@ -205,9 +303,17 @@ fn failure_buttons_take_effect_at_once() {
     click(&root, "btn-crash");
     assert_eq!(state(&root)["status"]["cache_up"], false);
     frames(&h, 70);
-    let cache = root.query_selector("#components li[data-component=cache]").unwrap().unwrap().text_content().unwrap();
+    let cache = root
+        .query_selector("#components li[data-component=cache]")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
     assert!(cache.contains("DOWN"), "{cache}");
-    assert!(el::<HtmlElement>(&root, "explain").text_content().unwrap().contains("DOWN"));
+    assert!(el::<HtmlElement>(&root, "explain")
+        .text_content()
+        .unwrap()
+        .contains("DOWN"));
     click(&root, "btn-restart");
     assert_eq!(state(&root)["status"]["cache_up"], true);
     for (id, field) in [
@@ -219,25 +325,49 @@ fn failure_buttons_take_effect_at_once() {
         let off = state(&root)["status"][field].as_f64().unwrap();
         click(&root, id);
         let b: HtmlButtonElement = el(&root, id);
-        assert_eq!(b.get_attribute("aria-pressed").as_deref(), Some("true"), "{id}");
+        assert_eq!(
+            b.get_attribute("aria-pressed").as_deref(),
+            Some("true"),
+            "{id}"
+        );
         let on = state(&root)["status"][field].as_f64().unwrap();
         assert_ne!(on, off, "{id} changes {field}");
         frames(&h, 2);
         click(&root, id);
-        assert_eq!(b.get_attribute("aria-pressed").as_deref(), Some("false"), "{id} off");
-        assert_eq!(state(&root)["status"][field].as_f64().unwrap(), off, "{id} back off");
+        assert_eq!(
+            b.get_attribute("aria-pressed").as_deref(),
+            Some("false"),
+            "{id} off"
+        );
+        assert_eq!(
+            state(&root)["status"][field].as_f64().unwrap(),
+            off,
+            "{id} back off"
+        );
     }
     click(&root, "btn-pods-unhealthy");
     let s = state(&root);
-    assert!(s["status"]["pods"].as_array().unwrap().iter().all(|p| p["healthy"] == false));
+    assert!(s["status"]["pods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["healthy"] == false));
     frames(&h, 5);
     click(&root, "btn-pods-unhealthy");
-    assert!(state(&root)["status"]["pods"].as_array().unwrap().iter().all(|p| p["healthy"] == true));
+    assert!(state(&root)["status"]["pods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["healthy"] == true));
     let fill: HtmlButtonElement = el(&root, "btn-fill-memory");
-    let mem0 = state(&root)["status"]["cache_memory_bytes"].as_u64().unwrap();
+    let mem0 = state(&root)["status"]["cache_memory_bytes"]
+        .as_u64()
+        .unwrap();
     click(&root, "btn-fill-memory");
     assert_eq!(fill.get_attribute("aria-pressed").as_deref(), Some("true"));
-    let mem1 = state(&root)["status"]["cache_memory_bytes"].as_u64().unwrap();
+    let mem1 = state(&root)["status"]["cache_memory_bytes"]
+        .as_u64()
+        .unwrap();
     assert!(mem1 > mem0 * 10, "{mem0} -> {mem1}");
     click(&root, "btn-fill-memory");
     assert_eq!(fill.get_attribute("aria-pressed").as_deref(), Some("false"));
@@ -251,9 +381,16 @@ fn the_url_carries_the_whole_scenario() {
     let mut s = presets::preset("hot-key").unwrap();
     s.seed = 99;
     s.client.rps = 12_000.0;
-    s.faults.push(ScheduledCommand { at_s: 5.5, command: Command::CrashCache });
+    s.faults.push(ScheduledCommand {
+        at_s: 5.5,
+        command: Command::CrashCache,
+    });
     let query = codec::share_query(&s);
-    assert_eq!(codec::parse_query(&query).state.scenario, s, "encode then decode gives the scenario back");
+    assert_eq!(
+        codec::parse_query(&query).state.scenario,
+        s,
+        "encode then decode gives the scenario back"
+    );
     let (root, h) = mounted(&format!("{query}&speed=10"));
     let st = state(&root);
     assert_eq!(st["scenario"]["seed"], 99);
@@ -270,7 +407,10 @@ fn the_url_carries_the_whole_scenario() {
     let q = &url[url.find('?').unwrap()..];
     let back = codec::parse_query(q);
     assert!(back.problems.is_empty());
-    assert_eq!(serde_json::to_value(&back.state.scenario).unwrap(), state(&root)["scenario"]);
+    assert_eq!(
+        serde_json::to_value(&back.state.scenario).unwrap(),
+        state(&root)["scenario"]
+    );
     assert_eq!(back.state.scenario.faults.len(), 3);
     // a start time and ?embed
     let (root2, _) = mounted("?preset=cache-crash&t=70&embed&paused");
@@ -286,7 +426,10 @@ fn a_bad_url_gives_the_defaults_and_a_message() {
     for (query, needle) in [
         ("?s=%%%%", "could not be used"),
         ("?s=eyJjbGllbnQiOnsicnBzIjotMX19", "client.rps"),
-        ("?preset=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E", "Unknown preset"),
+        (
+            "?preset=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E",
+            "Unknown preset",
+        ),
         ("?speed=7", "Speed"),
     ] {
         let (root, h) = mounted(query);
@@ -295,10 +438,17 @@ fn a_bad_url_gives_the_defaults_and_a_message() {
         assert!(!msg.hidden(), "{query}: message shown");
         let text = msg.text_content().unwrap();
         assert!(text.contains(needle), "{query}: {text}");
-        assert_eq!(msg.children().length(), 0, "{query}: the message is text, never markup");
+        assert_eq!(
+            msg.children().length(),
+            0,
+            "{query}: the message is text, never markup"
+        );
         let s = state(&root);
         assert_eq!(s["preset"], "steady", "{query}");
-        assert_eq!(s["scenario"], serde_json::to_value(presets::preset("steady").unwrap()).unwrap());
+        assert_eq!(
+            s["scenario"],
+            serde_json::to_value(presets::preset("steady").unwrap()).unwrap()
+        );
         assert!(el::<HtmlElement>(&root, "panic-banner").hidden());
     }
 }
@@ -319,5 +469,8 @@ fn exports_and_reduced_motion() {
     frames(&h, 10);
     assert_eq!(state(&root)["trace_every"], 0);
     let canvas: HtmlCanvasElement = el(&root, "arch-canvas");
-    assert!(inked_pixels(&canvas) > 2_000, "still drawn, with static flow widths");
+    assert!(
+        inked_pixels(&canvas) > 2_000,
+        "still drawn, with static flow widths"
+    );
 }
