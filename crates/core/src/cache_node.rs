@@ -111,6 +111,10 @@ impl CacheNode {
         self.store.len() as u64 * self.entry_bytes + self.filler_bytes
     }
 
+    pub fn fill_active(&self) -> bool {
+        self.fill_target.is_some()
+    }
+
     pub fn filler_bytes(&self) -> u64 {
         self.filler_bytes
     }

@@ -34,6 +34,13 @@ use std::collections::VecDeque;
 /// Keys of the key-busting attack: never seen before, above the keyspace.
 pub const ATTACK_BASE: u32 = 0x8000_0000;
 
+/// A fixed bijective mix of a counter (splitmix64's finaliser).
+fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 /// Sources of arrivals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Source {
@@ -67,8 +74,6 @@ enum Ev {
     Respond(ReqId),
     /// Second boundary: metrics and active expiry.
     Tick,
-    /// A scenario fault.
-    Scheduled(u32),
 }
 
 /// Why a request failed.
@@ -117,8 +122,15 @@ pub struct Status {
     pub invalidation_failure: f64,
     pub keyspace_keys: u64,
     pub zipf_s: f64,
+    /// The target the keyspace was derived from.
+    pub target_hit_rate: f64,
     pub predicted_hit_rate: f64,
     pub in_flight: u64,
+    /// A `fill_memory` batch job is holding memory.
+    pub fill_active: bool,
+    pub lb_capacity_rps: f64,
+    /// Cache-miss SELECTs per second the DB can serve: workers / read service time.
+    pub db_select_capacity_qps: f64,
 }
 
 /// Per-second accumulators.
@@ -158,6 +170,7 @@ pub struct Simulation {
     /// queue rather than in it: one heap operation fewer per request.
     next_arrival: [Nanos; 3],
     invalidation_failure: f64,
+    target_hit_rate: f64,
     ttl: Nanos,
     /// Extra Redis CPU per command on the hot key (its value is large).
     hot_extra: Nanos,
@@ -187,6 +200,11 @@ pub struct Simulation {
     trace_every: u64,
     arrivals_seen: u64,
     applied: Vec<ScheduledCommand>,
+    /// The scenario's faults not yet applied, by time (stable for equal times).
+    /// A fault runs after every event of its instant, exactly like a command
+    /// applied live after `advance_to` reached that instant, so a share link
+    /// that turns live commands into faults replays the same run.
+    pending_faults: VecDeque<(Nanos, u32)>,
     events: u64,
 }
 
@@ -250,6 +268,7 @@ impl Simulation {
             rates: [s.client.rps, 0.0, 0.0],
             next_arrival: [Nanos::MAX; 3],
             invalidation_failure: 0.0,
+            target_hit_rate: s.client.target_hit_rate,
             ttl: from_secs(s.cache.ttl_s),
             hot_extra: 0,
             attack_next: ATTACK_BASE,
@@ -274,6 +293,7 @@ impl Simulation {
             trace_every: u64::MAX,
             arrivals_seen: 0,
             applied: Vec::new(),
+            pending_faults: VecDeque::new(),
             events: 0,
             scenario,
         };
@@ -283,9 +303,10 @@ impl Simulation {
         sim.update_trace_every();
         sim.schedule_arrival(Source::Main);
         sim.queue.push(NANOS_PER_SEC, Ev::Tick);
-        for (i, f) in sim.scenario.faults.iter().enumerate() {
-            sim.queue.push(from_secs(f.at_s), Ev::Scheduled(i as u32));
-        }
+        let mut faults: Vec<(Nanos, u32)> =
+            sim.scenario.faults.iter().enumerate().map(|(i, f)| (from_secs(f.at_s), i as u32)).collect();
+        faults.sort_by_key(|&(t, _)| t);
+        sim.pending_faults = faults.into();
         Ok(sim)
     }
 
@@ -360,8 +381,18 @@ impl Simulation {
                 .map(|s| (self.next_arrival[s as usize], s))
                 .min_by_key(|&(at, _)| at)
                 .expect("three sources");
-            // at equal times: queued events, then arrivals, then client timeouts
-            if next_deadline < next_event && next_deadline < next_arrival {
+            let next_fault = self.pending_faults.front().map_or(Nanos::MAX, |f| f.0);
+            // at equal times: queued events, then arrivals, then client timeouts, then faults
+            let first = next_event.min(next_arrival).min(next_deadline);
+            if next_fault < first {
+                if next_fault > t {
+                    break;
+                }
+                let (time, i) = self.pending_faults.pop_front().expect("peeked");
+                self.now = time;
+                let cmd = self.scenario.faults[i as usize].command.clone();
+                self.execute(cmd);
+            } else if next_deadline < next_event && next_deadline < next_arrival {
                 if next_deadline > t {
                     break;
                 }
@@ -514,8 +545,13 @@ impl Simulation {
             invalidation_failure: self.invalidation_failure,
             keyspace_keys: self.keyspace.keys,
             zipf_s: self.keyspace.zipf_s,
+            target_hit_rate: self.target_hit_rate,
             predicted_hit_rate: self.keyspace.predicted_hit_rate,
             in_flight: self.client_in_flight,
+            fill_active: self.cache.fill_active(),
+            lb_capacity_rps: self.scenario.lb.capacity_rps,
+            db_select_capacity_qps: self.db.workers() as f64 * 1_000.0
+                / (self.scenario.db.read_service_ms * self.db.slowdown),
         }
     }
 
@@ -542,10 +578,6 @@ impl Simulation {
             Ev::PoolTimeout(id) => self.pool_timeout_fires(id),
             Ev::Respond(id) => self.respond(id, self.now),
             Ev::Tick => self.tick(),
-            Ev::Scheduled(i) => {
-                let cmd = self.scenario.faults[i as usize].command.clone();
-                self.execute(cmd);
-            }
         }
     }
 
@@ -593,7 +625,8 @@ impl Simulation {
         self.acc.s.arrived += 1;
         self.frame.count(Edge::ClientLb);
         self.arrivals_seen += 1;
-        let traced = self.arrivals_seen % self.trace_every == 0;
+        // hashed, not every k-th: a stride would line up with the LB's round-robin
+        let traced = self.trace_every != u64::MAX && mix64(self.arrivals_seen) % self.trace_every == 0;
         let now = self.now;
         let pods = &self.pods;
         match self.lb.route(now, pods.len(), |i| pods[i].routable()) {
@@ -1117,6 +1150,7 @@ impl Simulation {
             }
             Command::SetPods { count } => self.set_pods(count as usize),
             Command::SetTargetHitRate { hit_rate } => {
+                self.target_hit_rate = hit_rate;
                 let s = &self.scenario;
                 self.keyspace = calibrate::derive_keyspace(
                     hit_rate,

@@ -36,6 +36,26 @@ fn stepping_in_frames_equals_one_big_step() {
 }
 
 #[test]
+fn live_commands_replayed_as_faults_give_the_same_run() {
+    // what a share link does: the commands applied live become scheduled faults
+    let mut live = Simulation::new(preset("steady")).unwrap();
+    live.advance_to(10.0); // a whole second: the metrics tick shares the instant
+    live.apply(Command::CrashCache).unwrap();
+    live.advance_to(12.5);
+    live.apply(Command::RestartCache).unwrap();
+    live.apply(Command::HotKey { rate: 2_000.0, value_kb: 8.0 }).unwrap();
+    live.advance_to(20.0);
+    let mut scenario = preset("steady");
+    scenario.faults = live.applied_log().to_vec();
+    let mut replay = Simulation::new(scenario).unwrap();
+    replay.advance_to(20.0);
+    assert_eq!(Summary::of(&live), Summary::of(&replay));
+    let a: Vec<_> = live.history().iter().map(|s| s.values()).collect();
+    let b: Vec<_> = replay.history().iter().map(|s| s.values()).collect();
+    assert_eq!(a, b);
+}
+
+#[test]
 fn tracing_for_the_animation_does_not_change_the_run() {
     let mut a = Simulation::new(preset("steady")).unwrap();
     a.set_trace_rate(500.0);
