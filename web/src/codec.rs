@@ -284,21 +284,26 @@ pub fn parse_query(query: &str) -> Parsed {
     };
     state.embed = pairs.iter().any(|(k, _)| k == "embed");
     state.paused = pairs.iter().any(|(k, _)| k == "paused");
+    // whether a notice already says what runs instead
+    let mut fallback_said = false;
     if let Some(name) = get("preset") {
         match presets::preset(name) {
             Some(s) => {
                 state.scenario = s;
                 state.preset = Some(name.to_string());
             }
-            None => problems.push(format!(
-                "Unknown preset {}; running {DEFAULT_PRESET} instead. Presets: {}.",
-                quote(name),
-                presets::PRESETS
-                    .iter()
-                    .map(|p| p.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+            None => {
+                fallback_said = true;
+                problems.push(format!(
+                    "Unknown preset {}; running {DEFAULT_PRESET} instead. Presets: {}.",
+                    quote(name),
+                    presets::PRESETS
+                        .iter()
+                        .map(|p| p.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            }
         }
     }
     if let Some(text) = get("s") {
@@ -315,9 +320,13 @@ pub fn parse_query(query: &str) -> Parsed {
                     .preset
                     .clone()
                     .unwrap_or_else(|| DEFAULT_PRESET.to_string());
-                problems.push(format!(
-                    "The link's scenario could not be used: {why}. Running the {fallback} preset instead."
-                ));
+                problems.push(if fallback_said {
+                    format!("The link's scenario could not be used either: {why}.")
+                } else {
+                    format!(
+                        "The link's scenario could not be used: {why}. Running the {fallback} preset instead."
+                    )
+                });
             }
         }
     }
@@ -476,6 +485,12 @@ mod tests {
         // the message quotes user text shortened
         let p = parse_query(&format!("?preset={}", "x".repeat(500)));
         assert!(p.problems[0].len() < 300);
+        // a bad preset and a bad scenario: what runs instead is said once
+        let p = parse_query("?preset=nope&s=%%%%");
+        assert_eq!(p.problems.len(), 2, "{:?}", p.problems);
+        let all = p.problems.join(" ");
+        assert_eq!(all.matches("instead").count(), 1, "{all}");
+        assert!(all.contains("could not be used either"), "{all}");
     }
 
     #[test]
