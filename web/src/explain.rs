@@ -7,7 +7,7 @@
 //! "DB at 5.1x capacity: thundering herd after the cache restart; connections
 //! exhausted (200/200); p99 840 ms".
 
-use crate::format::{compact, ms, pct, per_sec, secs, times};
+use crate::format::{compact, load, ms, pct, per_sec, secs, times};
 use cachesim_core::{Command, Scenario, ScheduledCommand, SecondStats, Status};
 
 /// Seed thresholds (model facts): Redis CPU alert, memory alert and critical,
@@ -169,19 +169,19 @@ pub fn explain(i: &Inputs) -> Explanation {
 
     if !active.is_empty() && healthy == 0 {
         level = Level::Bad;
-        headline = "No healthy pod: the load balancer answers 502 to every request".into();
+        headline = "No healthy pod: the load balancer answers 502 to new requests".into();
+        if active.iter().any(|p| p.inflight > 0) {
+            headline.push_str("; work already inside the pods drains");
+        }
     } else if !st.cache_up {
         level = Level::Bad;
         headline = "Redis is DOWN: every read misses and falls through to PostgreSQL".into();
         if db_ratio > 1.0 {
-            headline.push_str(&format!(
-                ", which is offered {} its capacity",
-                times(db_ratio)
-            ));
+            headline.push_str(&format!(", which is at {}", load(db_ratio)));
         }
     } else if db_ratio > 1.05 {
         level = Level::Bad;
-        headline = format!("DB at {} capacity", times(db_ratio));
+        headline = format!("DB at {}", load(db_ratio));
         cause = Some(if recent_restart && hit < i.target_hit_rate - 0.1 {
             said_hit = true;
             format!(
@@ -287,11 +287,11 @@ pub fn explain(i: &Inputs) -> Explanation {
         );
     } else {
         headline = format!(
-            "Normal: {} of reads hit Redis (p50 {}); misses, writes and direct requests send {} queries to PostgreSQL, which keeps it {} busy (it serves about {} SELECTs)",
+            "Normal: {} of reads hit Redis (p50 {}); misses, writes and direct requests send {} queries to PostgreSQL, which puts it at {} (it serves about {} SELECTs)",
             pct(hit),
             ms(l.hit_p50_ms),
             per_sec(l.db_queries as f64),
-            pct(db_ratio),
+            load(db_ratio),
             per_sec(cap)
         );
         said_hit = true;
@@ -327,9 +327,10 @@ pub fn explain(i: &Inputs) -> Explanation {
         } else {
             Level::Warn
         });
+        // worded as the readout words it
         details.push(format!(
-            "{} errors ({})",
-            per_sec(errors as f64),
+            "{} errors/s ({})",
+            compact(errors as f64),
             error_kind(l)
         ));
     }
@@ -467,6 +468,18 @@ mod tests {
             "{}",
             down.text
         );
+        // the DB's load is worded as the readout and the canvas word it
+        let s = presets::preset("cache-crash").unwrap();
+        let mut sim = Simulation::new(s.clone()).unwrap();
+        sim.advance_to(70.0);
+        let l = sim.history().last().unwrap();
+        let load = crate::format::load(db_load(l, Capacities::of(&s).db_qps));
+        assert!(load.ends_with("x capacity"), "{load}");
+        assert!(
+            down.text.contains(&format!("which is at {load}")),
+            "{}",
+            down.text
+        );
         let herd = run("cache-crash", 95.0);
         assert_eq!(herd.level, Level::Bad);
         assert!(herd.text.starts_with("DB at "), "{}", herd.text);
@@ -534,7 +547,13 @@ mod tests {
         for p in st.pods.iter_mut() {
             p.healthy = false;
         }
-        assert!(mk(&l, &st).text.starts_with("No healthy pod"));
+        let e = mk(&l, &st);
+        assert!(
+            e.text
+                .starts_with("No healthy pod: the load balancer answers 502 to new requests"),
+            "{}",
+            e.text
+        );
         for p in st.pods.iter_mut() {
             p.healthy = true;
         }
@@ -545,7 +564,7 @@ mod tests {
         let e = mk(&l, &st);
         assert!(
             e.text
-                .contains("500/s errors (waiting for a DB connection timed out)"),
+                .contains("500 errors/s (waiting for a DB connection timed out)"),
             "{}",
             e.text
         );

@@ -103,6 +103,16 @@ pub fn times(x: f64) -> String {
     }
 }
 
+/// A load against capacity, worded the same everywhere (readout, explanation,
+/// canvas): "42% of capacity" below it, "4.0x capacity" at or above it.
+pub fn load(x: f64) -> String {
+    if x.is_finite() && x >= 1.0 {
+        format!("{} capacity", times(x))
+    } else {
+        format!("{} of capacity", pct(x))
+    }
+}
+
 /// Gigabytes: 26 -> "26 GB", 0.15 -> "0.15 GB", 0.3 (from bytes) -> "307 MB".
 pub fn bytes(b: f64) -> String {
     let gb = b / (1024.0 * 1024.0 * 1024.0);
@@ -204,6 +214,9 @@ mod tests {
         assert_eq!(ms(2500.0), "2.5 s");
         assert_eq!(times(5.12), "5.1x");
         assert_eq!(times(12.3), "12x");
+        assert_eq!(load(3.99), "4.0x capacity");
+        assert_eq!(load(1.0), "1.0x capacity");
+        assert_eq!(load(0.42), "42% of capacity");
         assert_eq!(bytes(26.0 * 1024.0 * 1024.0 * 1024.0), "26 GB");
         assert_eq!(bytes(321_771_520.0), "307 MB");
         assert_eq!(clock(83.4), "1:23");
