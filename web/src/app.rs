@@ -11,7 +11,7 @@ use crate::explain::Capacities;
 use crate::format::{self, compact, pct, per_sec};
 use crate::layout;
 use crate::template;
-use cachesim_core::{presets, Command, EvictionPolicy, Scenario};
+use cachesim_core::{presets, Command, EvictionPolicy, Scenario, SecondStats};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -122,6 +122,9 @@ pub struct App {
     charts_due: usize,
     /// Size and pod count of the layout whose path lengths the dots use.
     layout_key: (u64, u64, usize),
+    /// The simulated second the texts show; the canvas prints the same one,
+    /// so every number on the screen comes from one second.
+    shown: Option<SecondStats>,
 }
 
 /// What JavaScript (and the tests) hold on to.
@@ -239,6 +242,7 @@ pub fn mount(root: &Element, query: &str) -> Result<AppHandle, JsValue> {
         charts_ms: 0.0,
         charts_due: 0,
         layout_key: (0, 0, 0),
+        shown: None,
     };
     app.driver.set_speed(state.speed);
     let reduced = window()
@@ -1010,6 +1014,7 @@ impl App {
         self.last_text_ms = self.clock_ms();
         let st = self.driver.sim.status();
         let last = self.driver.last().cloned();
+        self.shown = last.clone();
         let caps = Capacities::of(&self.driver.base);
         let ex = self.driver.explanation();
         let e = &self.els;
@@ -1058,7 +1063,7 @@ impl App {
             Some(l) => format!(
                 "Hit rate {} · DB load {} · p50 {} · p99 {} · {} errors/s · {} in flight",
                 pct(l.hit_rate),
-                pct(scene.db_load()),
+                format::load(scene.db_load()),
                 format::ms(l.p50_ms),
                 format::ms(l.p99_ms),
                 compact(l.failed as f64),
@@ -1111,7 +1116,7 @@ impl App {
 
     fn draw_arch(&mut self) {
         let st = self.driver.sim.status();
-        let last = self.driver.last().cloned();
+        let last = self.shown.clone();
         let caps = Capacities::of(&self.driver.base);
         let scene = Scene {
             status: &st,
@@ -1190,8 +1195,13 @@ impl App {
         if w > 0.0 && (w - self.css_w).abs() > 0.5 {
             self.resize();
         }
-        self.draw_arch();
         let now = t_ms;
+        // texts first: the canvas prints the second they show
+        if now - self.last_text_ms >= TEXT_EVERY_MS {
+            self.sync_controls(false);
+            self.refresh_texts();
+        }
+        self.draw_arch();
         let second = self.driver.last().map(|l| l.t_s);
         if self.charts_due > 0 {
             // one chart per frame, so a redraw never costs a frame
@@ -1202,10 +1212,6 @@ impl App {
             self.last_chart_ms = now;
             self.charted_second = second;
             self.charts_due = self.els.charts.len();
-        }
-        if now - self.last_text_ms >= TEXT_EVERY_MS {
-            self.sync_controls(false);
-            self.refresh_texts();
         }
     }
 }
@@ -1250,13 +1256,12 @@ fn component_text(key: &str, s: &Scene, d: &Driver) -> String {
     let l = s.last;
     match key {
         "client" => {
-            let total = st.rps + st.hot_key_rate + st.attack_rate;
-            let mut t = format!("Client: {} RPS offered", compact(total));
+            let mut t = format!("Client: {} RPS offered", compact(st.rps));
             if st.hot_key_rate > 0.0 {
-                t.push_str(&format!(", hot key +{}", per_sec(st.hot_key_rate)));
+                t.push_str(&format!(" + {} hot key", compact(st.hot_key_rate)));
             }
             if st.attack_rate > 0.0 {
-                t.push_str(&format!(", key-busting +{}", per_sec(st.attack_rate)));
+                t.push_str(&format!(" + {} key-busting", compact(st.attack_rate)));
             }
             if let Some(l) = l {
                 t.push_str(&format!(", {} errors/s, p99 {}", compact(l.failed as f64), format::ms(l.p99_ms)));
@@ -1265,7 +1270,7 @@ fn component_text(key: &str, s: &Scene, d: &Driver) -> String {
         }
         "lb" => format!(
             "AppLB: {} of {} RPS capacity, queue {} ({})",
-            compact(d.rates.client_lb),
+            compact(l.map_or(d.rates.client_lb, |l| l.arrived as f64)),
             compact(s.caps.lb_rps),
             st.lb_queue,
             health_word(s.lb_health())
@@ -1298,8 +1303,8 @@ fn component_text(key: &str, s: &Scene, d: &Driver) -> String {
             }
         }
         "db" => format!(
-            "BackendDB (PostgreSQL): load {} of capacity, {} queries/s ({} SELECTs after a miss, capacity ~{}), connections {}/{} ({})",
-            pct(s.db_load()),
+            "BackendDB (PostgreSQL): load {}, {} queries/s ({} SELECTs after a miss, capacity ~{}), connections {}/{} ({})",
+            format::load(s.db_load()),
             compact(l.map_or(0.0, |l| l.db_queries as f64)),
             compact(l.map_or(0.0, |l| l.db_miss as f64)),
             per_sec(s.caps.db_qps),

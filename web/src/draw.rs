@@ -15,6 +15,13 @@ use web_sys::CanvasRenderingContext2d as Ctx;
 const INK: &str = "#1f2937";
 const MUTED: &str = "#6b7280";
 const EDGE: &str = "#b8c2d3";
+/// The DB box's title, longest first: the first that fits is drawn.
+const DB_TITLES: [&str; 4] = [
+    "BackendDB (PostgreSQL)",
+    "BackendDB (Postgres)",
+    "BackendDB (PG)",
+    "BackendDB",
+];
 
 /// How a component looks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -54,8 +61,17 @@ pub struct Scene<'a> {
 }
 
 impl<'a> Scene<'a> {
+    /// The numbers the box texts show: the last complete simulated second (as
+    /// the readouts and the explanation), or the smoothed rates before it.
+    pub fn per_second(&self) -> EdgeRates {
+        match self.last {
+            Some(l) => EdgeRates::of_second(l, self.status),
+            None => self.rates.clone(),
+        }
+    }
+
     pub fn lb_health(&self) -> Health {
-        let r = self.rates.client_lb;
+        let r = self.last.map_or(self.rates.client_lb, |l| l.arrived as f64);
         let e503 = self.last.map_or(0, |l| l.err_503);
         if r > self.caps.lb_rps
             || e503 > 0
@@ -279,7 +295,9 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
     ctx.fill_rect(0.0, 0.0, w, h);
     let small = layout.w < 640.0;
     let st = scene.status;
+    // edge widths follow the smoothed rates; every number printed is the last complete second's
     let rates = scene.rates;
+    let sec = scene.per_second();
     let npods = layout.pods.len();
 
     // edges: width follows the traffic (the reduced-motion view relies on it)
@@ -374,17 +392,17 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
             )
         };
         let _ = b;
-        label(&per_sec(rates.client_lb), x, y);
+        label(&per_sec(sec.client_lb), x, y);
     }
     let in_title = !layout.vertical && layout.cache.w >= 200.0;
     if !in_title {
         label(
-            &format!("{} ops", per_sec(rates.pod_cache)),
+            &format!("{} ops", per_sec(sec.pod_cache)),
             layout.cache.x + layout.cache.w / 2.0,
             layout.cache.y - 12.0,
         );
         label(
-            &format!("{} queries", per_sec(rates.pod_db)),
+            &format!("{} queries", per_sec(sec.pod_db)),
             layout.db.x + layout.db.w / 2.0,
             layout.db.y - 12.0,
         );
@@ -394,33 +412,45 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
     let px = if small { 11.0 } else { 13.0 };
 
     // Client
-    let total = st.rps + st.hot_key_rate + st.attack_rate;
+    // the slider's rate first, then what the failures add on top of it
     let inner = node_box(ctx, &layout.client, "Client", Health::Ok, title_px);
-    let mut rows = vec![(format!("{} RPS", compact(total)), INK)];
+    let mut rows = vec![(format!("{} RPS", compact(st.rps)), INK)];
     if st.hot_key_rate > 0.0 {
-        rows.push((format!("hot +{}", compact(st.hot_key_rate)), "#b45309"));
+        rows.push((format!("+ {} hot key", compact(st.hot_key_rate)), "#b45309"));
     }
     if st.attack_rate > 0.0 {
-        rows.push((format!("attack +{}", compact(st.attack_rate)), "#b91c1c"));
+        rows.push((format!("+ {} attack", compact(st.attack_rate)), "#b91c1c"));
     }
     if let Some(l) = scene.last {
         if l.failed > 0 {
-            rows.push((format!("{} err/s", compact(l.failed as f64)), "#b91c1c"));
+            rows.push((format!("{} errors/s", compact(l.failed as f64)), "#b91c1c"));
         }
+    }
+    if layout.vertical && rows.len() > 1 {
+        // a phone's Client box has room for one line
+        let first = rows[0].1;
+        let mut one = String::new();
+        for (text, _) in rows.drain(..) {
+            if !one.is_empty() {
+                one.push_str(if text.starts_with('+') { " " } else { " · " });
+            }
+            one.push_str(&text);
+        }
+        rows.push((one, first));
     }
     lines(ctx, &inner, &rows, px);
 
     // AppLB
     let lbh = scene.lb_health();
     let inner = node_box(ctx, &layout.lb, "AppLB", lbh, title_px);
-    let lb_frac = rates.client_lb / scene.caps.lb_rps;
+    let lb_frac = sec.client_lb / scene.caps.lb_rps;
     let y = lines(
         ctx,
         &inner,
         &[(
             format!(
                 "{} of {} RPS",
-                compact(rates.client_lb),
+                compact(sec.client_lb),
                 compact(scene.caps.lb_rps)
             ),
             INK,
@@ -643,29 +673,22 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
         title_rate(
             &layout.cache,
             "CacheNode (Redis)",
-            &format!("{} ops", per_sec(rates.pod_cache)),
+            &format!("{} ops", per_sec(sec.pod_cache)),
         );
     }
 
     // BackendDB
     let dh = scene.db_health();
-    let inner = node_box(
-        ctx,
-        &layout.db,
-        if small {
-            "BackendDB (Postgres)"
-        } else {
-            "BackendDB (PostgreSQL)"
-        },
-        dh,
-        title_px,
-    );
+    // the longest title that fits the box (a phone's box is narrow)
+    font(ctx, title_px, true);
+    let db_title = DB_TITLES
+        .iter()
+        .copied()
+        .find(|t| ctx.measure_text(t).map(|m| m.width()).unwrap_or(f64::MAX) <= layout.db.w - 12.0)
+        .unwrap_or(DB_TITLES[DB_TITLES.len() - 1]);
+    let inner = node_box(ctx, &layout.db, db_title, dh, title_px);
     let load = scene.db_load();
-    let load_text = if load > 1.0 {
-        format!("load {:.1}x capacity", load)
-    } else {
-        format!("load {} of capacity", pct(load))
-    };
+    let load_text = format!("load {}", crate::format::load(load));
     let mut y = lines(
         ctx,
         &inner,
@@ -761,8 +784,8 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
     if in_title {
         title_rate(
             &layout.db,
-            "BackendDB (PostgreSQL)",
-            &format!("{} queries", per_sec(rates.pod_db)),
+            db_title,
+            &format!("{} queries", per_sec(sec.pod_db)),
         );
     }
 

@@ -78,6 +78,28 @@ pub struct EdgeRates {
 }
 
 impl EdgeRates {
+    /// The traffic of one complete simulated second on each edge (what the
+    /// readouts and the explanation report), spread over the routable pods.
+    pub fn of_second(l: &SecondStats, st: &Status) -> EdgeRates {
+        let pods: Vec<bool> = st.pods.iter().map(|p| p.active && p.healthy).collect();
+        let routable = pods.iter().filter(|p| **p).count().max(1) as f64;
+        let forwarded = l
+            .arrived
+            .saturating_sub(l.err_503)
+            .saturating_sub(l.err_502) as f64;
+        EdgeRates {
+            client_lb: l.arrived as f64,
+            lb_pod: pods
+                .iter()
+                .map(|ok| if *ok { forwarded / routable } else { 0.0 })
+                .collect(),
+            pod_cache: (l.reads + l.db_write + l.db_delete + l.db_miss + l.cache_errors) as f64,
+            pod_db: l.db_offered as f64,
+            responses: l.completed as f64,
+            errors: l.failed as f64,
+        }
+    }
+
     fn update(&mut self, f: &Frame) {
         if f.span_s <= 0.0 {
             return;
@@ -295,26 +317,7 @@ impl Driver {
         let Some(l) = self.sim.history().last() else {
             return;
         };
-        let pods: Vec<bool> = self
-            .sim
-            .status()
-            .pods
-            .iter()
-            .map(|p| p.active && p.healthy)
-            .collect();
-        let routable = pods.iter().filter(|p| **p).count().max(1) as f64;
-        let forwarded = (l.arrived - l.err_503.min(l.arrived) - l.err_502.min(l.arrived)) as f64;
-        self.rates = EdgeRates {
-            client_lb: l.arrived as f64,
-            lb_pod: pods
-                .iter()
-                .map(|ok| if *ok { forwarded / routable } else { 0.0 })
-                .collect(),
-            pod_cache: (l.reads + l.db_write + l.db_delete + l.db_miss + l.cache_errors) as f64,
-            pod_db: l.db_offered as f64,
-            responses: l.completed as f64,
-            errors: l.failed as f64,
-        };
+        self.rates = EdgeRates::of_second(l, &self.sim.status());
     }
 
     pub fn set_speed(&mut self, speed: u32) {
