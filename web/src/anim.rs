@@ -78,6 +78,19 @@ impl DotClass {
             DotClass::Error => "error",
         }
     }
+
+    /// A word or two, for the compact legend of `?embed`.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            DotClass::Request => "GET",
+            DotClass::Hit => "hit",
+            DotClass::Miss => "miss",
+            DotClass::CacheWrite => "SET/DEL",
+            DotClass::Db => "DB",
+            DotClass::Response => "reply",
+            DotClass::Error => "error",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]

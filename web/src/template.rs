@@ -104,9 +104,10 @@ pub fn markup() -> String {
     let mut legend = String::new();
     for c in DotClass::ALL {
         legend.push_str(&format!(
-            "<span class=\"cs-chip\"><i style=\"background:{}\"></i>{}</span>",
+            "<span class=\"cs-chip\" title=\"{long}\"><i style=\"background:{}\"></i><span class=\"cs-long\">{long}</span><span class=\"cs-short\">{}</span></span>",
             c.color(),
-            c.label()
+            c.short_label(),
+            long = c.label()
         ));
     }
     format!(
