@@ -38,9 +38,18 @@ impl AppLb {
 
     /// Admits a request arriving at `now` for one of the pods for which
     /// `eligible(i)` holds. Returns (pod, time it reaches the pod).
-    pub fn route(&mut self, now: Nanos, pods: usize, eligible: impl Fn(usize) -> bool) -> Result<(usize, Nanos), LbReject> {
-        let pod = (0..pods).map(|k| (self.next + k) % pods.max(1)).find(|&i| eligible(i));
-        let Some(pod) = pod else { return Err(LbReject::NoHealthyPod) };
+    pub fn route(
+        &mut self,
+        now: Nanos,
+        pods: usize,
+        eligible: impl Fn(usize) -> bool,
+    ) -> Result<(usize, Nanos), LbReject> {
+        let pod = (0..pods)
+            .map(|k| (self.next + k) % pods.max(1))
+            .find(|&i| eligible(i));
+        let Some(pod) = pod else {
+            return Err(LbReject::NoHealthyPod);
+        };
         let start = self.busy_until.max(now);
         if start - now > self.max_queue {
             return Err(LbReject::OverCapacity);
@@ -64,14 +73,23 @@ mod tests {
     fn round_robin_skips_unhealthy_pods() {
         let mut lb = AppLb::new(&LbConfig::default());
         let healthy = [true, false, true];
-        let picks: Vec<usize> = (0..4).map(|i| lb.route(i * 1_000_000, 3, |p| healthy[p]).unwrap().0).collect();
+        let picks: Vec<usize> = (0..4)
+            .map(|i| lb.route(i * 1_000_000, 3, |p| healthy[p]).unwrap().0)
+            .collect();
         assert_eq!(picks, vec![0, 2, 0, 2]);
-        assert_eq!(lb.route(10_000_000, 3, |_| false), Err(LbReject::NoHealthyPod));
+        assert_eq!(
+            lb.route(10_000_000, 3, |_| false),
+            Err(LbReject::NoHealthyPod)
+        );
     }
 
     #[test]
     fn adds_latency_and_rejects_over_capacity() {
-        let cfg = LbConfig { latency_ms: 1.5, capacity_rps: 1000.0, max_queue_ms: 10.0 };
+        let cfg = LbConfig {
+            latency_ms: 1.5,
+            capacity_rps: 1000.0,
+            max_queue_ms: 10.0,
+        };
         let mut lb = AppLb::new(&cfg);
         let (_, at) = lb.route(0, 1, |_| true).unwrap();
         assert_eq!(at, 1_000_000 + 1_500_000);

@@ -28,7 +28,11 @@ pub struct Pod {
 
 impl Pod {
     pub fn new() -> Self {
-        Pod { healthy: true, active: true, ..Pod::default() }
+        Pod {
+            healthy: true,
+            active: true,
+            ..Pod::default()
+        }
     }
 
     pub fn routable(&self) -> bool {

@@ -130,7 +130,10 @@ impl BackendDb {
     /// Queries queued or executing at `now` is not tracked exactly; this is the
     /// number of busy workers at `now`.
     pub fn busy_workers(&self, now: Nanos) -> u32 {
-        self.worker_free.iter().filter(|Reverse(t)| *t > now).count() as u32
+        self.worker_free
+            .iter()
+            .filter(|Reverse(t)| *t > now)
+            .count() as u32
     }
 
     /// Tries to open a connection.
@@ -153,20 +156,32 @@ mod tests {
 
     #[test]
     fn fcfs_over_workers() {
-        let cfg = DbConfig { workers: 2, ..DbConfig::default() };
+        let cfg = DbConfig {
+            workers: 2,
+            ..DbConfig::default()
+        };
         let mut db = BackendDb::new(&cfg, 10);
         assert_eq!(db.execute(0, 10), (0, 10));
         assert_eq!(db.execute(0, 10), (0, 10));
-        assert_eq!(db.execute(1, 10), (10, 20), "third query waits for a worker");
+        assert_eq!(
+            db.execute(1, 10),
+            (10, 20),
+            "third query waits for a worker"
+        );
         assert_eq!(db.execute(30, 5), (30, 35));
     }
 
     #[test]
     fn lognormal_service_has_the_configured_mean_and_cv() {
-        let cfg = DbConfig { service: ServiceDist::LogNormal { cv: 0.3 }, ..DbConfig::default() };
+        let cfg = DbConfig {
+            service: ServiceDist::LogNormal { cv: 0.3 },
+            ..DbConfig::default()
+        };
         let db = BackendDb::new(&cfg, 1);
         let mut rng = Stream::new(1, 4);
-        let xs: Vec<f64> = (0..200_000).map(|_| db.sample_service(QueryKind::Select, &mut rng) as f64 / 1e6).collect();
+        let xs: Vec<f64> = (0..200_000)
+            .map(|_| db.sample_service(QueryKind::Select, &mut rng) as f64 / 1e6)
+            .collect();
         let m = xs.iter().sum::<f64>() / xs.len() as f64;
         let sd = (xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / xs.len() as f64).sqrt();
         assert!((m - 12.0).abs() < 0.05, "{m}");
@@ -175,7 +190,10 @@ mod tests {
 
     #[test]
     fn connections_are_capped() {
-        let cfg = DbConfig { max_connections: 2, ..DbConfig::default() };
+        let cfg = DbConfig {
+            max_connections: 2,
+            ..DbConfig::default()
+        };
         let mut db = BackendDb::new(&cfg, 1);
         assert!(db.connect() && db.connect());
         assert!(!db.connect(), "too many connections");
@@ -188,7 +206,11 @@ mod tests {
         let mut db = BackendDb::new(&DbConfig::default(), 3);
         db.bump(2);
         assert_eq!(db.version(2), 1);
-        assert_eq!(db.version(1_000), 0, "keys outside the table are never written");
+        assert_eq!(
+            db.version(1_000),
+            0,
+            "keys outside the table are never written"
+        );
         db.ensure_keys(2_000);
         db.bump(1_000);
         assert_eq!(db.version(1_000), 1);

@@ -104,7 +104,9 @@ impl CacheNode {
 
     /// Commands waiting or executing at `now`.
     pub fn queue_len(&self, now: Nanos) -> u64 {
-        self.busy_until.saturating_sub(now).div_ceil(self.service_ns.max(1))
+        self.busy_until
+            .saturating_sub(now)
+            .div_ceil(self.service_ns.max(1))
     }
 
     pub fn used_bytes(&self) -> u64 {
@@ -125,7 +127,9 @@ impl CacheNode {
 
     /// GET at `now`.
     pub fn get(&mut self, key: u32, now: Nanos) -> GetResult {
-        let Some(i) = self.store.find(key) else { return GetResult::Miss };
+        let Some(i) = self.store.find(key) else {
+            return GetResult::Miss;
+        };
         let now_ms = (now / NANOS_PER_MS) as u32;
         let e = self.store.entry_mut(i);
         if e.expires_ms <= now_ms {
@@ -145,7 +149,14 @@ impl CacheNode {
     }
 
     /// `SET key value EX ttl` (or without TTL when `ttl` is `None`).
-    pub fn set(&mut self, key: u32, version: u16, ttl: Option<Nanos>, now: Nanos, rng: &mut Stream) -> SetResult {
+    pub fn set(
+        &mut self,
+        key: u32,
+        version: u16,
+        ttl: Option<Nanos>,
+        now: Nanos,
+        rng: &mut Stream,
+    ) -> SetResult {
         if !self.make_room(self.entry_bytes, now, rng) {
             return SetResult::Oom;
         }
@@ -154,7 +165,12 @@ impl CacheNode {
             None => NO_EXPIRY,
         };
         let lru_s = (now / NANOS_PER_SEC) as u16;
-        self.store.upsert(Entry { key, expires_ms, lru_s, version });
+        self.store.upsert(Entry {
+            key,
+            expires_ms,
+            lru_s,
+            version,
+        });
         SetResult::Stored
     }
 
@@ -176,7 +192,9 @@ impl CacheNode {
         // the batch job's keys are never read: they are the least recently used
         let over = self.used_bytes() + bytes - self.max_bytes;
         if self.filler_bytes > 0 {
-            let take = self.filler_bytes.min(over.div_ceil(self.entry_bytes) * self.entry_bytes);
+            let take = self
+                .filler_bytes
+                .min(over.div_ceil(self.entry_bytes) * self.entry_bytes);
             self.filler_bytes -= take;
             self.evictions += take.div_ceil(self.entry_bytes);
         }
@@ -184,7 +202,9 @@ impl CacheNode {
         while self.used_bytes() + bytes > self.max_bytes {
             let mut victim: Option<(usize, u16)> = None;
             for _ in 0..self.lru_samples {
-                let Some(i) = self.store.random_occupied(rng) else { break };
+                let Some(i) = self.store.random_occupied(rng) else {
+                    break;
+                };
                 let age = now_s.wrapping_sub(self.store.entry(i).lru_s);
                 if victim.is_none_or(|(_, best)| age > best) {
                     victim = Some((i, age));
@@ -226,7 +246,9 @@ impl CacheNode {
         let count = ((self.store.slot_count() as f64 * fraction) as usize).max(1);
         let now_ms = (now / NANOS_PER_MS) as u32;
         let mut expired = 0u64;
-        self.sweep_cursor = self.store.sweep(self.sweep_cursor, count, now_ms, |_| expired += 1);
+        self.sweep_cursor = self
+            .store
+            .sweep(self.sweep_cursor, count, now_ms, |_| expired += 1);
         self.expirations += expired;
     }
 
@@ -277,7 +299,11 @@ mod tests {
         let s = NANOS_PER_SEC;
         assert_eq!(n.set(7, 3, Some(300 * s), 0, &mut rng), SetResult::Stored);
         assert_eq!(n.get(7, 299 * s), GetResult::Hit { version: 3 });
-        assert_eq!(n.get(7, 300 * s), GetResult::Miss, "GET at 299 s must not extend the TTL");
+        assert_eq!(
+            n.get(7, 300 * s),
+            GetResult::Miss,
+            "GET at 299 s must not extend the TTL"
+        );
         assert_eq!(n.expirations, 1);
     }
 
@@ -286,12 +312,21 @@ mod tests {
         let mut n = node(10, EvictionPolicy::Noeviction);
         let mut rng = Stream::new(1, 1);
         for k in 0..10 {
-            assert_eq!(n.set(k, 0, Some(NANOS_PER_SEC), 0, &mut rng), SetResult::Stored);
+            assert_eq!(
+                n.set(k, 0, Some(NANOS_PER_SEC), 0, &mut rng),
+                SetResult::Stored
+            );
         }
-        assert_eq!(n.set(99, 0, Some(NANOS_PER_SEC), 0, &mut rng), SetResult::Oom);
+        assert_eq!(
+            n.set(99, 0, Some(NANOS_PER_SEC), 0, &mut rng),
+            SetResult::Oom
+        );
         assert!(matches!(n.get(3, 1), GetResult::Hit { .. }));
         n.del(3);
-        assert_eq!(n.set(99, 0, Some(NANOS_PER_SEC), 0, &mut rng), SetResult::Stored);
+        assert_eq!(
+            n.set(99, 0, Some(NANOS_PER_SEC), 0, &mut rng),
+            SetResult::Stored
+        );
     }
 
     #[test]
@@ -342,13 +377,22 @@ mod tests {
         n.fill(1.0);
         assert_eq!(n.used_bytes(), n.max_bytes);
         // noeviction: the app's SETs fail while the batch job holds the memory
-        assert_eq!(n.set(2, 0, Some(NANOS_PER_SEC), 0, &mut rng), SetResult::Oom);
+        assert_eq!(
+            n.set(2, 0, Some(NANOS_PER_SEC), 0, &mut rng),
+            SetResult::Oom
+        );
         // freed space goes back to the batch job first
         n.del(1);
-        assert_eq!(n.set(2, 0, Some(NANOS_PER_SEC), 0, &mut rng), SetResult::Oom);
+        assert_eq!(
+            n.set(2, 0, Some(NANOS_PER_SEC), 0, &mut rng),
+            SetResult::Oom
+        );
         // under allkeys-lru its never-read keys are evicted first
         n.policy = EvictionPolicy::AllkeysLru;
-        assert_eq!(n.set(3, 0, Some(NANOS_PER_SEC), 0, &mut rng), SetResult::Stored);
+        assert_eq!(
+            n.set(3, 0, Some(NANOS_PER_SEC), 0, &mut rng),
+            SetResult::Stored
+        );
         assert!(n.evictions >= 1);
         n.crash();
         assert_eq!(n.keys(), 0);

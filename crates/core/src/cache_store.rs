@@ -25,7 +25,12 @@ pub struct Entry {
     pub version: u16,
 }
 
-const VACANT: Entry = Entry { key: EMPTY, expires_ms: 0, lru_s: 0, version: 0 };
+const VACANT: Entry = Entry {
+    key: EMPTY,
+    expires_ms: 0,
+    lru_s: 0,
+    version: 0,
+};
 
 #[derive(Clone, Debug)]
 pub struct CacheStore {
@@ -45,7 +50,11 @@ impl CacheStore {
     pub fn with_capacity(entries: usize) -> Self {
         let want = (entries as f64 / 0.7) as usize + 1;
         let bits = (usize::BITS - want.next_power_of_two().leading_zeros() - 1).max(4);
-        CacheStore { slots: vec![VACANT; 1usize << bits], bits, len: 0 }
+        CacheStore {
+            slots: vec![VACANT; 1usize << bits],
+            bits,
+            len: 0,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -189,7 +198,13 @@ impl CacheStore {
     /// Active expiry: scans `count` slots from `cursor`, removing entries
     /// expired at `now_ms` and passing each removed key to `on_expired`.
     /// Returns the cursor to resume from.
-    pub fn sweep(&mut self, cursor: usize, count: usize, now_ms: u32, mut on_expired: impl FnMut(u32)) -> usize {
+    pub fn sweep(
+        &mut self,
+        cursor: usize,
+        count: usize,
+        now_ms: u32,
+        mut on_expired: impl FnMut(u32),
+    ) -> usize {
         let mask = self.mask();
         let mut i = cursor & mask;
         for _ in 0..count.min(self.slots.len()) {
@@ -218,7 +233,12 @@ mod tests {
     use super::*;
 
     fn e(key: u32, exp: u32) -> Entry {
-        Entry { key, expires_ms: exp, lru_s: 0, version: 0 }
+        Entry {
+            key,
+            expires_ms: exp,
+            lru_s: 0,
+            version: 0,
+        }
     }
 
     #[test]

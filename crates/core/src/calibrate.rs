@@ -123,7 +123,14 @@ pub fn expected_hit_rate(n: u64, s: f64, rates: KeyRates, ttl_s: f64, miss_delay
     let mut hit = 0.0;
     for_each_bucket(n, s, |w, rep| {
         let p = libm::pow(rep, -s) / h;
-        hit += (w / h) * fill_probability(rates.reads * p, rates.writes * p, rates.deletes * p, ttl_s, miss_delay_s);
+        hit += (w / h)
+            * fill_probability(
+                rates.reads * p,
+                rates.writes * p,
+                rates.deletes * p,
+                ttl_s,
+                miss_delay_s,
+            );
     });
     hit
 }
@@ -135,7 +142,14 @@ pub fn expected_live_keys(n: u64, s: f64, rates: KeyRates, ttl_s: f64, miss_dela
     for_each_bucket(n, s, |w, rep| {
         let p = libm::pow(rep, -s) / h;
         let count = w / libm::pow(rep, -s);
-        live += count * fill_probability(rates.reads * p, rates.writes * p, rates.deletes * p, ttl_s, miss_delay_s);
+        live += count
+            * fill_probability(
+                rates.reads * p,
+                rates.writes * p,
+                rates.deletes * p,
+                ttl_s,
+                miss_delay_s,
+            );
     });
     live
 }
@@ -189,11 +203,21 @@ fn solve_exponent(n: u64, share: f64) -> f64 {
 
 /// Finds (n, s) such that the predicted hit rate is `target` and the top 1%
 /// of keys take `top1_share` of the traffic (when n >= 100 makes that meaningful).
-pub fn derive_keyspace(target: f64, top1_share: f64, rates: KeyRates, ttl_s: f64, miss_delay_s: f64) -> Keyspace {
+pub fn derive_keyspace(
+    target: f64,
+    top1_share: f64,
+    rates: KeyRates,
+    ttl_s: f64,
+    miss_delay_s: f64,
+) -> Keyspace {
     let mut s = 0.9;
     let mut n = solve_keys(s, target, rates, ttl_s, miss_delay_s);
     for _ in 0..12 {
-        let s_new = if n >= 100 { solve_exponent(n, top1_share) } else { s };
+        let s_new = if n >= 100 {
+            solve_exponent(n, top1_share)
+        } else {
+            s
+        };
         let n_new = solve_keys(s_new, target, rates, ttl_s, miss_delay_s);
         let converged = (s_new - s).abs() < 1e-6 && n_new == n;
         s = s_new;
@@ -214,7 +238,11 @@ pub fn derive_keyspace(target: f64, top1_share: f64, rates: KeyRates, ttl_s: f64
 mod tests {
     use super::*;
 
-    const SEED_RATES: KeyRates = KeyRates { reads: 7_500.0, writes: 1_500.0, deletes: 500.0 };
+    const SEED_RATES: KeyRates = KeyRates {
+        reads: 7_500.0,
+        writes: 1_500.0,
+        deletes: 500.0,
+    };
 
     #[test]
     fn harmonic_tail_approximation_is_tight() {
@@ -222,7 +250,10 @@ mod tests {
             let n = 200_000u64;
             let exact: f64 = (1..=n).map(|k| libm::pow(k as f64, -s)).sum();
             let approx = harmonic(n, s);
-            assert!((approx / exact - 1.0).abs() < 1e-6, "s={s} {approx} {exact}");
+            assert!(
+                (approx / exact - 1.0).abs() < 1e-6,
+                "s={s} {approx} {exact}"
+            );
         }
     }
 
@@ -239,9 +270,17 @@ mod tests {
     fn writes_and_deletes_move_the_hit_rate() {
         // model-facts: at the seed's mix they move the overall hit rate by more than a point
         let ks = derive_keyspace(0.85, 0.5, SEED_RATES, 300.0, 0.02);
-        let reads_only = KeyRates { reads: 7_500.0, writes: 0.0, deletes: 0.0 };
+        let reads_only = KeyRates {
+            reads: 7_500.0,
+            writes: 0.0,
+            deletes: 0.0,
+        };
         let ignoring = expected_hit_rate(ks.keys, ks.zipf_s, reads_only, 300.0, 0.02);
-        assert!((ignoring - ks.predicted_hit_rate).abs() > 0.01, "{ignoring} vs {}", ks.predicted_hit_rate);
+        assert!(
+            (ignoring - ks.predicted_hit_rate).abs() > 0.01,
+            "{ignoring} vs {}",
+            ks.predicted_hit_rate
+        );
     }
 
     #[test]
@@ -252,7 +291,11 @@ mod tests {
         assert!(ks.keys > 100_000 && ks.keys < 5_000_000, "{ks:?}");
         // more traffic needs many more keys for the same hit rate (not ten times:
         // hot keys are capped by their delete-and-miss windows, which do not scale)
-        let big = KeyRates { reads: 75_000.0, writes: 15_000.0, deletes: 5_000.0 };
+        let big = KeyRates {
+            reads: 75_000.0,
+            writes: 15_000.0,
+            deletes: 5_000.0,
+        };
         let ks10 = derive_keyspace(0.85, 0.5, big, 300.0, 0.02);
         let ratio = ks10.keys as f64 / ks.keys as f64;
         assert!(ratio > 5.0 && ratio < 13.0, "{ratio}");
@@ -260,7 +303,11 @@ mod tests {
 
     #[test]
     fn unreachable_targets_clamp() {
-        let tiny = KeyRates { reads: 0.001, writes: 0.0, deletes: 0.0 };
+        let tiny = KeyRates {
+            reads: 0.001,
+            writes: 0.0,
+            deletes: 0.0,
+        };
         let ks = derive_keyspace(0.99, 0.5, tiny, 1.0, 0.0);
         assert_eq!(ks.keys, 1);
     }

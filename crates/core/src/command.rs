@@ -84,7 +84,9 @@ impl Command {
         match self {
             Command::CrashCache => "crash cache".into(),
             Command::RestartCache => "restart cache (cold)".into(),
-            Command::HotKey { rate, value_kb } if *rate > 0.0 => format!("hot key +{rate:.0}/s ({value_kb:.0} KB)"),
+            Command::HotKey { rate, value_kb } if *rate > 0.0 => {
+                format!("hot key +{rate:.0}/s ({value_kb:.0} KB)")
+            }
             Command::HotKey { .. } => "hot key off".into(),
             Command::InvalidationFailure { probability } => {
                 format!("drop {:.0}% of invalidations", probability * 100.0)
@@ -99,7 +101,9 @@ impl Command {
             Command::KeyBusting { rate } if *rate > 0.0 => format!("key-busting {rate:.0}/s"),
             Command::KeyBusting { .. } => "key-busting off".into(),
             Command::SetRps { rps } => format!("{rps:.0} RPS"),
-            Command::SetTargetHitRate { hit_rate } => format!("target hit rate {:.1}%", hit_rate * 100.0),
+            Command::SetTargetHitRate { hit_rate } => {
+                format!("target hit rate {:.1}%", hit_rate * 100.0)
+            }
             Command::SetTtl { seconds } => format!("TTL {seconds} s"),
         }
     }

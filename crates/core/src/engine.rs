@@ -37,7 +37,10 @@ pub struct EventQueue<E> {
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue { heap: BinaryHeap::new(), seq: 0 }
+        EventQueue {
+            heap: BinaryHeap::new(),
+            seq: 0,
+        }
     }
 }
 
@@ -45,7 +48,11 @@ impl<E> EventQueue<E> {
     #[inline]
     pub fn push(&mut self, time: Nanos, event: E) {
         self.seq += 1;
-        self.heap.push(Scheduled { time, seq: self.seq, event });
+        self.heap.push(Scheduled {
+            time,
+            seq: self.seq,
+            event,
+        });
     }
 
     #[inline]
@@ -84,6 +91,9 @@ mod tests {
         q.push(5, "d");
         q.push(1, "z");
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
-        assert_eq!(order, vec![(1, "z"), (3, "a"), (5, "b"), (5, "c"), (5, "d")]);
+        assert_eq!(
+            order,
+            vec![(1, "z"), (3, "a"), (5, "b"), (5, "c"), (5, "d")]
+        );
     }
 }

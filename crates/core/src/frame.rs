@@ -100,7 +100,13 @@ impl FrameBuffer {
 
     pub fn hop(&mut self, from: u16, to: u16, kind: HopKind, start_s: f64, end_s: f64) {
         if self.hops.len() < self.max_hops {
-            self.hops.push(Hop { from, to, kind, start_s, end_s });
+            self.hops.push(Hop {
+                from,
+                to,
+                kind,
+                start_s,
+                end_s,
+            });
         } else {
             self.dropped_hops += 1;
         }

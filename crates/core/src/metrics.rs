@@ -113,7 +113,11 @@ fn hist() -> Histogram<u64> {
 
 impl Default for Latency {
     fn default() -> Self {
-        Latency { all: hist(), hit: hist(), miss: hist() }
+        Latency {
+            all: hist(),
+            hit: hist(),
+            miss: hist(),
+        }
     }
 }
 
@@ -169,7 +173,10 @@ pub struct History {
 
 impl History {
     pub fn new(capacity: usize) -> Self {
-        History { seconds: VecDeque::with_capacity(capacity.min(4096)), capacity: capacity.max(1) }
+        History {
+            seconds: VecDeque::with_capacity(capacity.min(4096)),
+            capacity: capacity.max(1),
+        }
     }
 
     pub fn push(&mut self, s: SecondStats) {
@@ -197,7 +204,9 @@ impl History {
 
     /// The last `n` seconds, oldest first.
     pub fn tail(&self, n: usize) -> impl Iterator<Item = &SecondStats> {
-        self.seconds.iter().skip(self.seconds.len().saturating_sub(n))
+        self.seconds
+            .iter()
+            .skip(self.seconds.len().saturating_sub(n))
     }
 }
 

@@ -47,15 +47,28 @@ fn at(at_s: f64, command: Command) -> ScheduledCommand {
 /// The named preset, or `None`.
 pub fn preset(name: &str) -> Option<Scenario> {
     let info = PRESETS.iter().find(|p| p.name == name)?;
-    let mut s = Scenario { name: info.name.to_string(), description: info.description.to_string(), ..Scenario::default() };
+    let mut s = Scenario {
+        name: info.name.to_string(),
+        description: info.description.to_string(),
+        ..Scenario::default()
+    };
     match name {
         "steady" => {}
         "cache-crash" => {
             s.duration_s = 300.0;
-            s.faults = vec![at(60.0, Command::CrashCache), at(90.0, Command::RestartCache)];
+            s.faults = vec![
+                at(60.0, Command::CrashCache),
+                at(90.0, Command::RestartCache),
+            ];
         }
         "hot-key" => {
-            s.faults = vec![at(30.0, Command::HotKey { rate: 8_000.0, value_kb: 64.0 })];
+            s.faults = vec![at(
+                30.0,
+                Command::HotKey {
+                    rate: 8_000.0,
+                    value_kb: 64.0,
+                },
+            )];
         }
         "memory-full-noeviction" => {
             s.duration_s = 400.0;

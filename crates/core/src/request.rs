@@ -77,7 +77,10 @@ impl Requests {
         } else {
             r.gen = 0;
             self.slots.push(r);
-            ReqId { slot: (self.slots.len() - 1) as u32, gen: 0 }
+            ReqId {
+                slot: (self.slots.len() - 1) as u32,
+                gen: 0,
+            }
         }
     }
 
@@ -90,7 +93,9 @@ impl Requests {
 
     #[inline]
     pub fn is_live(&self, id: ReqId) -> bool {
-        self.slots.get(id.slot as usize).is_some_and(|r| r.gen == id.gen)
+        self.slots
+            .get(id.slot as usize)
+            .is_some_and(|r| r.gen == id.gen)
     }
 
     #[inline]

@@ -32,7 +32,9 @@ impl Stream {
     pub fn new(seed: u64, stream: u64) -> Self {
         // splitmix the pair so nearby seeds/streams give unrelated states
         let mixed = splitmix64(seed ^ splitmix64(stream.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
-        Stream { inner: Xoshiro256PlusPlus::seed_from_u64(mixed) }
+        Stream {
+            inner: Xoshiro256PlusPlus::seed_from_u64(mixed),
+        }
     }
 
     #[inline]

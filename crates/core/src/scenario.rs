@@ -106,7 +106,9 @@ pub enum ServiceDist {
     Exponential,
     Deterministic,
     /// Log-normal with the given coefficient of variation.
-    LogNormal { cv: f64 },
+    LogNormal {
+        cv: f64,
+    },
 }
 
 /// PostgreSQL.
@@ -160,7 +162,11 @@ impl Default for ClientConfig {
 
 impl Default for LbConfig {
     fn default() -> Self {
-        LbConfig { latency_ms: 1.5, capacity_rps: 20_000.0, max_queue_ms: 100.0 }
+        LbConfig {
+            latency_ms: 1.5,
+            capacity_rps: 20_000.0,
+            max_queue_ms: 100.0,
+        }
     }
 }
 
@@ -228,7 +234,10 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 fn err(field: &str, message: impl Into<String>) -> ConfigError {
-    ConfigError { field: field.to_string(), message: message.into() }
+    ConfigError {
+        field: field.to_string(),
+        message: message.into(),
+    }
 }
 
 /// A number as a person would write it: `1e300`, not three hundred digits.
@@ -243,14 +252,25 @@ pub fn fmt_num(x: f64) -> String {
 /// Checks that `value` is a finite number in [lo, hi].
 pub fn check_range(field: &str, value: f64, lo: f64, hi: f64) -> Result<(), ConfigError> {
     if !value.is_finite() || value < lo || value > hi {
-        return Err(err(field, format!("must be between {} and {}, got {}", fmt_num(lo), fmt_num(hi), fmt_num(value))));
+        return Err(err(
+            field,
+            format!(
+                "must be between {} and {}, got {}",
+                fmt_num(lo),
+                fmt_num(hi),
+                fmt_num(value)
+            ),
+        ));
     }
     Ok(())
 }
 
 fn check_int(field: &str, value: u64, lo: u64, hi: u64) -> Result<(), ConfigError> {
     if value < lo || value > hi {
-        return Err(err(field, format!("must be between {lo} and {hi}, got {value}")));
+        return Err(err(
+            field,
+            format!("must be between {lo} and {hi}, got {value}"),
+        ));
     }
     Ok(())
 }
@@ -275,7 +295,10 @@ impl Scenario {
         let scenario: Scenario = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." { String::new() } else { path };
-            ConfigError { field, message: e.into_inner().to_string() }
+            ConfigError {
+                field,
+                message: e.into_inner().to_string(),
+            }
         })?;
         scenario.validate()?;
         Ok(scenario)
@@ -289,18 +312,24 @@ impl Scenario {
     /// and re-validates. Values are parsed as JSON, falling back to a string.
     pub fn set_path(&mut self, path: &str, value: &str) -> Result<(), ConfigError> {
         let mut root = serde_json::to_value(&*self).expect("a scenario always serialises");
-        let parsed: serde_json::Value =
-            serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
+        let parsed: serde_json::Value = serde_json::from_str(value)
+            .unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
         let mut node = &mut root;
         let parts: Vec<&str> = path.split('.').collect();
         for (i, part) in parts.iter().enumerate() {
             let here = parts[..=i].join(".");
-            let obj = node
-                .as_object_mut()
-                .ok_or_else(|| err(&here, "is not a field that can be set (its parent is not an object)"))?;
+            let obj = node.as_object_mut().ok_or_else(|| {
+                err(
+                    &here,
+                    "is not a field that can be set (its parent is not an object)",
+                )
+            })?;
             if !obj.contains_key(*part) {
                 let known: Vec<&String> = obj.keys().collect();
-                return Err(err(&here, format!("unknown field; expected one of {known:?}")));
+                return Err(err(
+                    &here,
+                    format!("unknown field; expected one of {known:?}"),
+                ));
             }
             if i + 1 == parts.len() {
                 obj.insert(part.to_string(), parsed.clone());
@@ -321,7 +350,12 @@ impl Scenario {
 
     /// Checks every value's range and the mix's sum.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        check_range("duration_s", self.duration_s, limits::DURATION_S.0, limits::DURATION_S.1)?;
+        check_range(
+            "duration_s",
+            self.duration_s,
+            limits::DURATION_S.0,
+            limits::DURATION_S.1,
+        )?;
         let c = &self.client;
         check_range("client.rps", c.rps, limits::RPS.0, limits::RPS.1)?;
         check_range("client.read_fraction", c.read_fraction, 0.0, 1.0)?;
@@ -335,7 +369,12 @@ impl Scenario {
                 format!("read, write, delete and direct fractions must add up to 1, they add up to {sum}"),
             ));
         }
-        check_range("client.target_hit_rate", c.target_hit_rate, limits::HIT_RATE.0, limits::HIT_RATE.1)?;
+        check_range(
+            "client.target_hit_rate",
+            c.target_hit_rate,
+            limits::HIT_RATE.0,
+            limits::HIT_RATE.1,
+        )?;
         check_range("client.top1_share", c.top1_share, 0.011, 0.99)?;
         check_range("client.timeout_ms", c.timeout_ms, 1.0, 600_000.0)?;
         let lb = &self.lb;
@@ -344,7 +383,12 @@ impl Scenario {
         check_range("lb.max_queue_ms", lb.max_queue_ms, 0.0, 600_000.0)?;
         let a = &self.app;
         check_int("app.pods", a.pods as u64, limits::PODS.0, limits::PODS.1)?;
-        check_int("app.max_inflight_per_pod", a.max_inflight_per_pod as u64, 1, 1_000_000)?;
+        check_int(
+            "app.max_inflight_per_pod",
+            a.max_inflight_per_pod as u64,
+            1,
+            1_000_000,
+        )?;
         check_range("app.processing_ms", a.processing_ms, 0.0, 10_000.0)?;
         check_range("app.cache_rtt_ms", a.cache_rtt_ms, 0.0, 10_000.0)?;
         check_range("app.db_rtt_ms", a.db_rtt_ms, 0.0, 10_000.0)?;
@@ -355,8 +399,18 @@ impl Scenario {
         let k = &self.cache;
         check_range("cache.ops_per_sec", k.ops_per_sec, 1.0, 100_000_000.0)?;
         check_range("cache.per_kb_us", k.per_kb_us, 0.0, 1_000_000.0)?;
-        check_range("cache.memory_gb", k.memory_gb, limits::MEMORY_GB.0, limits::MEMORY_GB.1)?;
-        check_int("cache.entry_bytes", k.entry_bytes as u64, 16, 512 * 1024 * 1024)?;
+        check_range(
+            "cache.memory_gb",
+            k.memory_gb,
+            limits::MEMORY_GB.0,
+            limits::MEMORY_GB.1,
+        )?;
+        check_int(
+            "cache.entry_bytes",
+            k.entry_bytes as u64,
+            16,
+            512 * 1024 * 1024,
+        )?;
         check_range("cache.ttl_s", k.ttl_s, limits::TTL_S.0, limits::TTL_S.1)?;
         check_int("cache.lru_samples", k.lru_samples as u64, 1, 64)?;
         let d = &self.db;
@@ -369,7 +423,12 @@ impl Scenario {
         }
         check_int("db.max_connections", d.max_connections as u64, 1, 1_000_000)?;
         for (i, f) in self.faults.iter().enumerate() {
-            check_range(&format!("faults[{i}].at_s"), f.at_s, 0.0, limits::DURATION_S.1)?;
+            check_range(
+                &format!("faults[{i}].at_s"),
+                f.at_s,
+                0.0,
+                limits::DURATION_S.1,
+            )?;
             validate_command(&f.command).map_err(|e| ConfigError {
                 field: format!("faults[{i}].command.{}", e.field),
                 message: e.message,
@@ -383,22 +442,45 @@ impl Scenario {
 pub fn validate_command(cmd: &Command) -> Result<(), ConfigError> {
     match cmd {
         Command::HotKey { rate, value_kb } => {
-            check_range("rate", *rate, limits::HOT_KEY_RATE.0, limits::HOT_KEY_RATE.1)?;
+            check_range(
+                "rate",
+                *rate,
+                limits::HOT_KEY_RATE.0,
+                limits::HOT_KEY_RATE.1,
+            )?;
             check_range("value_kb", *value_kb, 1.0, 512.0 * 1024.0)
         }
-        Command::KeyBusting { rate } => check_range("rate", *rate, limits::ATTACK_RATE.0, limits::ATTACK_RATE.1),
-        Command::InvalidationFailure { probability } => check_range("probability", *probability, 0.0, 1.0),
-        Command::SetMemory { gb } => check_range("gb", *gb, limits::MEMORY_GB.0, limits::MEMORY_GB.1),
-        Command::FillMemory { fraction } => check_range("fraction", *fraction, 0.0, 1.0),
-        Command::DbSlowdown { factor } => check_range("factor", *factor, limits::SLOWDOWN.0, limits::SLOWDOWN.1),
-        Command::PodsUnhealthy { count } => check_int("count", *count as u64, 0, limits::PODS.1),
-        Command::SetPods { count } => check_int("count", *count as u64, limits::PODS.0, limits::PODS.1),
-        Command::SetRps { rps } => check_range("rps", *rps, limits::RPS.0, limits::RPS.1),
-        Command::SetTargetHitRate { hit_rate } => {
-            check_range("hit_rate", *hit_rate, limits::HIT_RATE.0, limits::HIT_RATE.1)
+        Command::KeyBusting { rate } => {
+            check_range("rate", *rate, limits::ATTACK_RATE.0, limits::ATTACK_RATE.1)
         }
-        Command::SetTtl { seconds } => check_range("seconds", *seconds, limits::TTL_S.0, limits::TTL_S.1),
-        Command::CrashCache | Command::RestartCache | Command::SetEviction { .. } | Command::ClearFill => Ok(()),
+        Command::InvalidationFailure { probability } => {
+            check_range("probability", *probability, 0.0, 1.0)
+        }
+        Command::SetMemory { gb } => {
+            check_range("gb", *gb, limits::MEMORY_GB.0, limits::MEMORY_GB.1)
+        }
+        Command::FillMemory { fraction } => check_range("fraction", *fraction, 0.0, 1.0),
+        Command::DbSlowdown { factor } => {
+            check_range("factor", *factor, limits::SLOWDOWN.0, limits::SLOWDOWN.1)
+        }
+        Command::PodsUnhealthy { count } => check_int("count", *count as u64, 0, limits::PODS.1),
+        Command::SetPods { count } => {
+            check_int("count", *count as u64, limits::PODS.0, limits::PODS.1)
+        }
+        Command::SetRps { rps } => check_range("rps", *rps, limits::RPS.0, limits::RPS.1),
+        Command::SetTargetHitRate { hit_rate } => check_range(
+            "hit_rate",
+            *hit_rate,
+            limits::HIT_RATE.0,
+            limits::HIT_RATE.1,
+        ),
+        Command::SetTtl { seconds } => {
+            check_range("seconds", *seconds, limits::TTL_S.0, limits::TTL_S.1)
+        }
+        Command::CrashCache
+        | Command::RestartCache
+        | Command::SetEviction { .. }
+        | Command::ClearFill => Ok(()),
     }
 }
 
@@ -419,8 +501,17 @@ mod tests {
     #[test]
     fn json_round_trip() {
         let mut s = Scenario::default();
-        s.faults.push(ScheduledCommand { at_s: 60.0, command: Command::CrashCache });
-        s.faults.push(ScheduledCommand { at_s: 70.0, command: Command::HotKey { rate: 5000.0, value_kb: 64.0 } });
+        s.faults.push(ScheduledCommand {
+            at_s: 60.0,
+            command: Command::CrashCache,
+        });
+        s.faults.push(ScheduledCommand {
+            at_s: 70.0,
+            command: Command::HotKey {
+                rate: 5000.0,
+                value_kb: 64.0,
+            },
+        });
         let back = Scenario::from_json(&s.to_json_pretty()).unwrap();
         assert_eq!(back, s);
     }
@@ -437,7 +528,10 @@ mod tests {
         let e = s.set_path("client.rps", "-4").unwrap_err();
         assert_eq!(e.field, "client.rps");
         assert!(e.message.contains("between"));
-        assert_eq!(s.client.rps, 20_000.0, "a failed set leaves the scenario unchanged");
+        assert_eq!(
+            s.client.rps, 20_000.0,
+            "a failed set leaves the scenario unchanged"
+        );
         let e = s.set_path("client.rps", "\"fast\"").unwrap_err();
         assert!(!e.message.contains("line"), "{e}");
         let e = s.set_path("client.rps", "1e300").unwrap_err();

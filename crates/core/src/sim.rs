@@ -31,6 +31,10 @@ use crate::zipf::Zipf;
 use serde::Serialize;
 use std::collections::VecDeque;
 
+mod commands;
+mod metrics_tick;
+mod request_flow;
+
 /// Keys of the key-busting attack: never seen before, above the keyspace.
 pub const ATTACK_BASE: u32 = 0x8000_0000;
 
@@ -210,7 +214,8 @@ pub struct Simulation {
 
 /// The miss penalty the calibration assumes: GET, processing, DB round trip and read, backfill SET.
 fn miss_delay_s(s: &Scenario) -> f64 {
-    (2.0 * s.app.cache_rtt_ms + s.app.processing_ms + s.app.db_rtt_ms + s.db.read_service_ms) / 1000.0
+    (2.0 * s.app.cache_rtt_ms + s.app.processing_ms + s.app.db_rtt_ms + s.db.read_service_ms)
+        / 1000.0
 }
 
 fn key_rates(s: &Scenario, rps: f64) -> KeyRates {
@@ -246,7 +251,10 @@ impl Simulation {
         };
         let cache_cap = (expected_live * 1.1) as u64;
         let mem_cap = s.cache.memory_gb * 1024.0 * 1024.0 * 1024.0 / s.cache.entry_bytes as f64;
-        let cache = CacheNode::new(&s.cache, cache_cap.min(mem_cap as u64).min(1 << 26) as usize);
+        let cache = CacheNode::new(
+            &s.cache,
+            cache_cap.min(mem_cap as u64).min(1 << 26) as usize,
+        );
         let seed = s.seed;
         let mut sim = Simulation {
             now: 0,
@@ -287,7 +295,11 @@ impl Simulation {
             client_in_flight: 0,
             querying: 0,
             peak_db_offered: 0,
-            frame: FrameBuffer { per_pod: vec![0; s.app.pods as usize], max_hops: 5_000, ..FrameBuffer::default() },
+            frame: FrameBuffer {
+                per_pod: vec![0; s.app.pods as usize],
+                max_hops: 5_000,
+                ..FrameBuffer::default()
+            },
             frame_start: 0,
             trace_rate: 0.0,
             trace_every: u64::MAX,
@@ -303,8 +315,13 @@ impl Simulation {
         sim.update_trace_every();
         sim.schedule_arrival(Source::Main);
         sim.queue.push(NANOS_PER_SEC, Ev::Tick);
-        let mut faults: Vec<(Nanos, u32)> =
-            sim.scenario.faults.iter().enumerate().map(|(i, f)| (from_secs(f.at_s), i as u32)).collect();
+        let mut faults: Vec<(Nanos, u32)> = sim
+            .scenario
+            .faults
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (from_secs(f.at_s), i as u32))
+            .collect();
         faults.sort_by_key(|&(t, _)| t);
         sim.pending_faults = faults.into();
         Ok(sim)
@@ -325,13 +342,25 @@ impl Simulation {
         let mut k: u64 = 1;
         while k <= n {
             // ranks with (nearly) the same rate share one probability
-            let end = if k < 1_000 { k } else { ((k as f64 * 1.001) as u64).min(n) };
+            let end = if k < 1_000 {
+                k
+            } else {
+                ((k as f64 * 1.001) as u64).min(n)
+            };
             let p = libm::pow(k as f64, -zs) / h;
-            let fill = calibrate::fill_probability(rates.reads * p, rates.writes * p, rates.deletes * p, ttl_s, d);
+            let fill = calibrate::fill_probability(
+                rates.reads * p,
+                rates.writes * p,
+                rates.deletes * p,
+                ttl_s,
+                d,
+            );
             for rank in k..=end {
                 if rng.chance(fill) {
                     let ttl = (rng.uniform() * self.ttl as f64) as Nanos + 1;
-                    if self.cache.set((rank - 1) as u32, 0, Some(ttl), 0, &mut rng) == SetResult::Oom {
+                    if self.cache.set((rank - 1) as u32, 0, Some(ttl), 0, &mut rng)
+                        == SetResult::Oom
+                    {
                         return;
                     }
                 }
@@ -425,7 +454,10 @@ impl Simulation {
     /// change nothing; the run goes on either way.
     pub fn apply(&mut self, cmd: Command) -> Result<(), ConfigError> {
         validate_command(&cmd)?;
-        self.applied.push(ScheduledCommand { at_s: self.now_s(), command: cmd.clone() });
+        self.applied.push(ScheduledCommand {
+            at_s: self.now_s(),
+            command: cmd.clone(),
+        });
         self.execute(cmd);
         Ok(())
     }
@@ -557,7 +589,10 @@ impl Simulation {
 
     /// Bytes of the simulator's own large structures (cache table, DB versions, queues).
     pub fn model_heap_bytes(&self) -> usize {
-        self.cache.store.heap_bytes() + self.db.heap_bytes() + self.queue.heap_bytes() + self.requests.heap_bytes()
+        self.cache.store.heap_bytes()
+            + self.db.heap_bytes()
+            + self.queue.heap_bytes()
+            + self.requests.heap_bytes()
     }
 
     /// Whether `key` (a rank - 1) is cached and unexpired right now (diagnostics).
@@ -579,610 +614,5 @@ impl Simulation {
             Ev::Respond(id) => self.respond(id, self.now),
             Ev::Tick => self.tick(),
         }
-    }
-
-    fn schedule_arrival(&mut self, src: Source) {
-        let rate = self.rates[src as usize];
-        if rate <= 0.0 {
-            self.next_arrival[src as usize] = Nanos::MAX;
-            return;
-        }
-        let rng = match src {
-            Source::Main => &mut self.rng_arrivals,
-            Source::HotKey => &mut self.rng_hot,
-            Source::Attack => &mut self.rng_attack,
-        };
-        let gap = from_secs(rng.exponential(1.0 / rate)).max(1);
-        self.next_arrival[src as usize] = self.now + gap;
-    }
-
-    fn arrival(&mut self, src: Source) {
-        self.schedule_arrival(src);
-        let (op, key) = match src {
-            Source::Main => {
-                let c = &self.scenario.client;
-                let u = self.rng_arrivals.uniform();
-                let op = if u < c.read_fraction {
-                    Op::Read
-                } else if u < c.read_fraction + c.write_fraction {
-                    Op::Write
-                } else if u < c.read_fraction + c.write_fraction + c.delete_fraction {
-                    Op::Delete
-                } else {
-                    Op::Direct
-                };
-                let key = if op == Op::Direct { 0 } else { (self.zipf.sample(&mut self.rng_arrivals) - 1) as u32 };
-                (op, key)
-            }
-            Source::HotKey => (Op::Read, 0),
-            Source::Attack => {
-                let k = self.attack_next;
-                self.attack_next = if k + 1 >= RESERVED_BASE { ATTACK_BASE } else { k + 1 };
-                (Op::Read, k)
-            }
-        };
-        self.totals.arrived += 1;
-        self.acc.s.arrived += 1;
-        self.frame.count(Edge::ClientLb);
-        self.arrivals_seen += 1;
-        // hashed, not every k-th: a stride would line up with the LB's round-robin
-        let traced = self.trace_every != u64::MAX && mix64(self.arrivals_seen) % self.trace_every == 0;
-        let now = self.now;
-        let pods = &self.pods;
-        match self.lb.route(now, pods.len(), |i| pods[i].routable()) {
-            Err(reject) => {
-                let kind = match reject {
-                    LbReject::NoHealthyPod => ErrorKind::Lb502,
-                    LbReject::OverCapacity => ErrorKind::Lb503,
-                };
-                self.count_failure(kind);
-                if traced {
-                    let t = to_secs(now);
-                    self.frame.hop(node::CLIENT, node::LB, HopKind::Request, t, t + to_secs(self.lb_latency) / 2.0);
-                    self.frame.hop(node::LB, node::CLIENT, HopKind::Error, t + to_secs(self.lb_latency) / 2.0, t + to_secs(self.lb_latency));
-                }
-            }
-            Ok((pod, at_pod)) => {
-                let id = self.requests.alloc(Request {
-                    gen: 0,
-                    arrival: now,
-                    key,
-                    op,
-                    phase: Phase::ToPod,
-                    pod: pod as u16,
-                    client_done: false,
-                    missed: false,
-                    traced,
-                    version: 0,
-                    epoch: 0,
-                    wait_since: 0,
-                });
-                self.client_in_flight += 1;
-                self.deadlines.push_back((now + self.client_timeout, id));
-                self.frame.count(Edge::LbPod);
-                if let Some(c) = self.frame.per_pod.get_mut(pod) {
-                    *c += 1;
-                }
-                if traced {
-                    let t = to_secs(now);
-                    let mid = t + to_secs(self.lb_latency) / 2.0;
-                    self.frame.hop(node::CLIENT, node::LB, HopKind::Request, t, mid.min(to_secs(at_pod)));
-                    self.frame.hop(node::LB, node::POD0 + pod as u16, HopKind::Request, mid.min(to_secs(at_pod)), to_secs(at_pod));
-                }
-                self.queue.push(at_pod, Ev::AtPod(id));
-            }
-        }
-    }
-
-    fn at_pod(&mut self, id: ReqId) {
-        let (pod, op) = {
-            let r = self.requests.get(id);
-            (r.pod as usize, r.op)
-        };
-        if self.pods[pod].inflight >= self.scenario.app.max_inflight_per_pod {
-            // the pod refuses the connection; the LB answers 503
-            self.finish_with_error(id, ErrorKind::Lb503, false);
-            return;
-        }
-        self.pods[pod].inflight += 1;
-        match op {
-            Op::Read => self.send_cache(id, CacheCmd::Get),
-            _ => {
-                self.requests.get_mut(id).phase = Phase::Processing;
-                self.queue.push(self.now + self.processing, Ev::Processed(id));
-            }
-        }
-    }
-
-    fn send_cache(&mut self, id: ReqId, cmd: CacheCmd) {
-        let now = self.now;
-        self.frame.count(Edge::PodCache);
-        let r = self.requests.get_mut(id);
-        r.phase = if cmd == CacheCmd::Get { Phase::CacheGet } else { Phase::CacheUpdate };
-        let traced = r.traced;
-        let pod = r.pod;
-        if !self.cache.up {
-            // connection refused, one round trip later
-            self.queue.push(now + 2 * self.half_cache_rtt, Ev::CacheFailed(id, cmd));
-            return;
-        }
-        r.epoch = self.cache.epoch;
-        let arrive = now + self.half_cache_rtt;
-        let extra = if r.key == 0 && r.op != Op::Direct { self.hot_extra } else { 0 };
-        match self.cache.enqueue(arrive, self.cache_timeout, extra) {
-            Some(done) => {
-                self.totals.cache_ops += 1;
-                self.acc.s.cache_ops += 1;
-                self.queue.push(done, Ev::CacheDone(id, cmd));
-            }
-            None => self.queue.push(now + self.cache_timeout, Ev::CacheFailed(id, cmd)),
-        }
-        if traced {
-            let kind = if cmd == CacheCmd::Get { HopKind::CacheGet } else { HopKind::CacheWrite };
-            self.frame.hop(node::POD0 + pod, node::CACHE, kind, to_secs(now), to_secs(arrive));
-        }
-    }
-
-    fn cache_done(&mut self, id: ReqId, cmd: CacheCmd) {
-        let (epoch, key, op, version, traced, pod) = {
-            let r = self.requests.get(id);
-            (r.epoch, r.key, r.op, r.version, r.traced, r.pod)
-        };
-        if !self.cache.up || epoch != self.cache.epoch {
-            // the command was lost in a crash: the app sees a dropped connection
-            self.cache_failed(id, cmd);
-            return;
-        }
-        let now = self.now;
-        let back = now + self.half_cache_rtt;
-        let hop = |s: &mut Self, kind| {
-            if traced {
-                s.frame.hop(node::CACHE, node::POD0 + pod, kind, to_secs(now), to_secs(back));
-            }
-        };
-        match cmd {
-            CacheCmd::Get => {
-                self.totals.reads += 1;
-                self.acc.s.reads += 1;
-                match self.cache.get(key, now) {
-                    GetResult::Hit { version } => {
-                        self.totals.hits += 1;
-                        self.acc.s.hits += 1;
-                        if version != self.db.version(key) {
-                            self.totals.stale_reads += 1;
-                            self.acc.s.stale_reads += 1;
-                        }
-                        hop(self, HopKind::CacheHit);
-                        self.respond_at(id, back);
-                    }
-                    GetResult::Miss => {
-                        hop(self, HopKind::CacheMiss);
-                        let r = self.requests.get_mut(id);
-                        r.missed = true;
-                        r.phase = Phase::Processing;
-                        self.queue.push(back + self.processing, Ev::Processed(id));
-                    }
-                }
-            }
-            CacheCmd::Set => {
-                hop(self, HopKind::CacheWrite);
-                match self.cache.set(key, version, Some(self.ttl), now, &mut self.rng_evict) {
-                    SetResult::Stored => self.respond_at(id, back),
-                    SetResult::Oom => {
-                        self.totals.set_oom += 1;
-                        self.acc.s.set_oom += 1;
-                        if op == Op::Write {
-                            self.finish_with_error(id, ErrorKind::CacheOom, true);
-                        } else {
-                            // backfill is fire-and-forget: the read still returns its value
-                            self.respond_at(id, back);
-                        }
-                    }
-                }
-            }
-            CacheCmd::Del => {
-                hop(self, HopKind::CacheWrite);
-                self.cache.del(key);
-                self.respond_at(id, back);
-            }
-        }
-    }
-
-    /// A Redis command failed (timeout, refused, lost in a crash).
-    fn cache_failed(&mut self, id: ReqId, cmd: CacheCmd) {
-        self.totals.cache_errors += 1;
-        self.acc.s.cache_errors += 1;
-        match cmd {
-            CacheCmd::Get => {
-                // cache-aside degrades to the DB
-                let r = self.requests.get_mut(id);
-                r.missed = true;
-                r.phase = Phase::Processing;
-                self.queue.push(self.now + self.processing, Ev::Processed(id));
-            }
-            CacheCmd::Set | CacheCmd::Del => {
-                let op = self.requests.get(id).op;
-                if self.cache.up && op != Op::Read {
-                    // the old value stays cached: a failed invalidation
-                    self.totals.invalidation_failures += 1;
-                    self.acc.s.invalidation_failures += 1;
-                }
-                self.respond_at(id, self.now);
-            }
-        }
-    }
-
-    fn acquire_connection(&mut self, id: ReqId) {
-        self.totals.db_offered += 1;
-        self.acc.s.db_offered += 1;
-        let pod_i = self.requests.get(id).pod as usize;
-        let pool_size = self.scenario.app.pool_size;
-        let pod = &mut self.pods[pod_i];
-        if pod.pool_idle > 0 {
-            pod.pool_idle -= 1;
-            self.send_query(id);
-        } else if pod.pool_open < pool_size {
-            if self.db.connect() {
-                pod.pool_open += 1;
-                self.requests.get_mut(id).phase = Phase::Connecting;
-                self.queue.push(self.now + self.connect, Ev::Connected(id));
-            } else {
-                self.finish_with_error(id, ErrorKind::DbConnections, true);
-            }
-        } else {
-            pod.waiters.push_back(id);
-            pod.waiting += 1;
-            let r = self.requests.get_mut(id);
-            r.phase = Phase::WaitingConnection;
-            r.wait_since = self.now;
-            self.queue.push(self.now + self.pool_timeout, Ev::PoolTimeout(id));
-        }
-    }
-
-    fn send_query(&mut self, id: ReqId) {
-        let now = self.now;
-        let r = self.requests.get_mut(id);
-        r.phase = Phase::Querying;
-        let kind = match r.op {
-            Op::Read => QueryKind::Select,
-            Op::Direct => QueryKind::Direct,
-            Op::Write | Op::Delete => QueryKind::Write,
-        };
-        let (traced, pod) = (r.traced, r.pod);
-        let arrive = now + self.half_db_rtt;
-        let service = self.db.sample_service(kind, &mut self.rng_db);
-        let (start, end) = self.db.execute(arrive, service);
-        self.totals.db_sojourn_ns += end - arrive;
-        self.totals.db_wait_ns += start - arrive;
-        let back = end + self.half_db_rtt;
-        self.querying += 1;
-        self.frame.count(Edge::PodDb);
-        if traced {
-            self.frame.hop(node::POD0 + pod, node::DB, HopKind::DbQuery, to_secs(now), to_secs(arrive));
-            self.frame.hop(node::DB, node::POD0 + pod, HopKind::DbReply, to_secs(end), to_secs(back));
-        }
-        self.queue.push(back, Ev::DbDone(id));
-    }
-
-    /// The result is back: the connection returns to the pool.
-    fn release_connection(&mut self, pod_i: usize) {
-        loop {
-            let Some(next) = self.pods[pod_i].waiters.pop_front() else { break };
-            if self.requests.is_live(next) && self.requests.get(next).phase == Phase::WaitingConnection {
-                self.pods[pod_i].waiting -= 1;
-                self.send_query(next);
-                return;
-            }
-        }
-        let pod = &mut self.pods[pod_i];
-        if pod.active {
-            pod.pool_idle += 1;
-        } else {
-            // a retired pod closes its connections
-            pod.pool_open -= 1;
-            self.db.disconnect(1);
-        }
-    }
-
-    fn db_done(&mut self, id: ReqId) {
-        let (pod, op, key) = {
-            let r = self.requests.get(id);
-            (r.pod as usize, r.op, r.key)
-        };
-        self.release_connection(pod);
-        self.querying -= 1;
-        self.totals.db_queries += 1;
-        self.acc.s.db_queries += 1;
-        match op {
-            Op::Read => {
-                self.totals.db_miss += 1;
-                self.acc.s.db_miss += 1;
-                self.requests.get_mut(id).version = self.db.version(key);
-                self.send_cache(id, CacheCmd::Set);
-            }
-            Op::Write | Op::Delete => {
-                self.db.bump(key);
-                if op == Op::Write {
-                    self.totals.db_write += 1;
-                    self.acc.s.db_write += 1;
-                } else {
-                    self.totals.db_delete += 1;
-                    self.acc.s.db_delete += 1;
-                }
-                self.requests.get_mut(id).version = self.db.version(key);
-                let cmd = if op == Op::Write { CacheCmd::Set } else { CacheCmd::Del };
-                if self.rng_faults.chance(self.invalidation_failure) {
-                    // the SET/DEL is lost on the network; the app logs it and answers
-                    if self.cache.up {
-                        self.totals.invalidation_failures += 1;
-                        self.acc.s.invalidation_failures += 1;
-                    }
-                    self.respond_at(id, self.now + 2 * self.half_cache_rtt);
-                } else {
-                    self.send_cache(id, cmd);
-                }
-            }
-            Op::Direct => {
-                self.totals.db_direct += 1;
-                self.acc.s.db_direct += 1;
-                self.respond_at(id, self.now);
-            }
-        }
-    }
-
-    fn pool_timeout_fires(&mut self, id: ReqId) {
-        if !self.requests.is_live(id) || self.requests.get(id).phase != Phase::WaitingConnection {
-            return;
-        }
-        let pod = self.requests.get(id).pod as usize;
-        self.pods[pod].waiting -= 1;
-        // mark it so the pool skips its stale queue entry
-        self.requests.get_mut(id).phase = Phase::Responding;
-        self.finish_with_error(id, ErrorKind::PoolTimeout, true);
-    }
-
-    /// The server answers; the answer reaches the client at `at`. Only a network
-    /// leg remains, which nothing can interrupt except the client's own timeout,
-    /// so the request is completed now with its latency measured to `at` (one
-    /// event fewer per request). If the timeout comes first, the answer waits.
-    fn respond_at(&mut self, id: ReqId, at: Nanos) {
-        let r = self.requests.get_mut(id);
-        r.phase = Phase::Responding;
-        if r.client_done || at - r.arrival <= self.client_timeout {
-            self.respond(id, at);
-        } else {
-            self.queue.push(at, Ev::Respond(id));
-        }
-    }
-
-    /// The response reaches the client at `at`.
-    fn respond(&mut self, id: ReqId, at: Nanos) {
-        let r = *self.requests.get(id);
-        if r.client_done {
-            self.totals.orphaned += 1;
-        } else {
-            let class = match (r.op, r.missed) {
-                (Op::Read, false) => LatencyClass::Hit,
-                (Op::Read, true) => LatencyClass::Miss,
-                _ => LatencyClass::Other,
-            };
-            let latency = at - r.arrival;
-            self.total_lat.record(class, latency);
-            self.acc.lat.record(class, latency);
-            self.totals.completed += 1;
-            self.acc.s.completed += 1;
-            self.client_in_flight -= 1;
-            self.frame.count(Edge::Response);
-            if r.traced {
-                let t = to_secs(at);
-                self.frame.hop(node::POD0 + r.pod, node::CLIENT, HopKind::Response, t, t + to_secs(self.lb_latency));
-            }
-        }
-        self.release_request(id);
-    }
-
-    fn release_request(&mut self, id: ReqId) {
-        let pod = self.requests.get(id).pod as usize;
-        if self.requests.get(id).phase != Phase::ToPod {
-            self.pods[pod].inflight -= 1;
-        }
-        self.requests.free(id);
-    }
-
-    /// The server answers with an error (or refuses the request).
-    fn finish_with_error(&mut self, id: ReqId, kind: ErrorKind, accepted: bool) {
-        let r = *self.requests.get(id);
-        if !r.client_done {
-            self.client_in_flight -= 1;
-            self.count_failure(kind);
-            if r.traced {
-                let t = to_secs(self.now);
-                self.frame.hop(node::POD0 + r.pod, node::CLIENT, HopKind::Error, t, t + to_secs(self.lb_latency));
-            }
-        }
-        if !accepted {
-            // refused at the door: it never counted against the pod
-            self.requests.get_mut(id).phase = Phase::ToPod;
-        }
-        self.release_request(id);
-    }
-
-    fn count_failure(&mut self, kind: ErrorKind) {
-        self.totals.failed += 1;
-        self.acc.s.failed += 1;
-        self.frame.count(Edge::Error);
-        let (t, s) = (&mut self.totals, &mut self.acc.s);
-        match kind {
-            ErrorKind::Lb503 => {
-                t.err_503 += 1;
-                s.err_503 += 1
-            }
-            ErrorKind::Lb502 => {
-                t.err_502 += 1;
-                s.err_502 += 1
-            }
-            ErrorKind::Timeout => {
-                t.err_timeout += 1;
-                s.err_timeout += 1
-            }
-            ErrorKind::DbConnections => {
-                t.err_db_connections += 1;
-                s.err_db_connections += 1
-            }
-            ErrorKind::PoolTimeout => {
-                t.err_pool_timeout += 1;
-                s.err_pool_timeout += 1
-            }
-            ErrorKind::CacheOom => {
-                t.err_cache_oom += 1;
-                s.err_cache_oom += 1
-            }
-        }
-    }
-
-    fn client_timeout_fires(&mut self, id: ReqId) {
-        if !self.requests.is_live(id) {
-            return;
-        }
-        let r = self.requests.get_mut(id);
-        if r.client_done {
-            return;
-        }
-        r.client_done = true;
-        let traced = r.traced;
-        self.client_in_flight -= 1;
-        self.count_failure(ErrorKind::Timeout);
-        if traced {
-            let t = to_secs(self.now);
-            self.frame.hop(node::LB, node::CLIENT, HopKind::Error, t, t + to_secs(self.lb_latency));
-        }
-    }
-
-    // ----- metrics ----------------------------------------------------------
-
-    fn tick(&mut self) {
-        let now = self.now;
-        // active expiry: like Redis (which tolerates ~10% of keys expired but not yet
-        // reclaimed) the whole table is swept every 10 s; lookups expire keys lazily
-        self.cache.sweep(now, 0.1);
-        self.cache.grow_filler();
-        let s = &mut self.acc.s;
-        s.t_s = (now / NANOS_PER_SEC) as u32 - 1;
-        s.hit_rate = if s.reads > 0 { s.hits as f64 / s.reads as f64 } else { 0.0 };
-        let db_busy = self.db.busy_ns - self.acc.db_busy_mark;
-        self.totals.db_busy_ns += db_busy;
-        self.acc.db_busy_mark = self.db.busy_ns;
-        s.db_utilization = (db_busy as f64 / (self.db.workers() as f64 * NANOS_PER_SEC as f64)).min(1.0);
-        let cache_busy = self.cache.busy_ns - self.acc.cache_busy_mark;
-        self.totals.cache_busy_ns += cache_busy;
-        self.acc.cache_busy_mark = self.cache.busy_ns;
-        s.cache_cpu = (cache_busy as f64 / NANOS_PER_SEC as f64).min(1.0);
-        s.evictions = self.cache.evictions - self.acc.evictions_mark;
-        s.expirations = self.cache.expirations - self.acc.expirations_mark;
-        self.totals.evictions += s.evictions;
-        self.totals.expirations += s.expirations;
-        self.acc.evictions_mark = self.cache.evictions;
-        self.acc.expirations_mark = self.cache.expirations;
-        s.db_connections = self.db.open_connections;
-        s.db_in_flight = self.querying;
-        s.pool_waiters = self.pods.iter().map(|p| p.waiting).sum();
-        s.cache_memory_bytes = self.cache.used_bytes();
-        s.cache_memory_fraction = s.cache_memory_bytes as f64 / self.cache.max_bytes.max(1) as f64;
-        s.cache_keys = self.cache.keys();
-        let lat = &self.acc.lat;
-        s.p50_ms = metrics::percentile_ms(&lat.all, 0.50);
-        s.p95_ms = metrics::percentile_ms(&lat.all, 0.95);
-        s.p99_ms = metrics::percentile_ms(&lat.all, 0.99);
-        s.max_ms = metrics::max_ms(&lat.all);
-        s.hit_p50_ms = metrics::percentile_ms(&lat.hit, 0.50);
-        s.hit_p99_ms = metrics::percentile_ms(&lat.hit, 0.99);
-        s.miss_p50_ms = metrics::percentile_ms(&lat.miss, 0.50);
-        s.miss_p99_ms = metrics::percentile_ms(&lat.miss, 0.99);
-        s.lb_queue = self.lb.queue_len(now);
-        s.in_flight = self.client_in_flight;
-        s.server_in_flight = self.requests.live() as u64;
-        self.peak_db_offered = self.peak_db_offered.max(s.db_offered);
-        let done = std::mem::take(&mut self.acc.s);
-        self.history.push(done);
-        self.acc.lat.reset();
-        self.queue.push(now + NANOS_PER_SEC, Ev::Tick);
-    }
-
-    // ----- commands ---------------------------------------------------------
-
-    fn set_source_rate(&mut self, src: Source, rate: f64) {
-        self.rates[src as usize] = rate;
-        // arrivals are memoryless: restarting the stream keeps it Poisson
-        self.schedule_arrival(src);
-        self.update_trace_every();
-    }
-
-    fn execute(&mut self, cmd: Command) {
-        let now = self.now;
-        match cmd {
-            Command::CrashCache => {
-                if self.cache.up {
-                    self.cache.crash();
-                }
-            }
-            Command::RestartCache => self.cache.restart(now),
-            Command::HotKey { rate, value_kb } => {
-                let per_kb = self.scenario.cache.per_kb_us * 1_000.0;
-                self.hot_extra = if rate > 0.0 { (per_kb * (value_kb - 1.0)) as Nanos } else { 0 };
-                self.set_source_rate(Source::HotKey, rate)
-            }
-            Command::KeyBusting { rate } => self.set_source_rate(Source::Attack, rate),
-            Command::SetRps { rps } => self.set_source_rate(Source::Main, rps),
-            Command::InvalidationFailure { probability } => self.invalidation_failure = probability,
-            Command::SetMemory { gb } => self.cache.set_memory_gb(gb),
-            Command::SetEviction { policy } => self.cache.policy = policy,
-            Command::FillMemory { fraction } => {
-                if self.cache.up {
-                    self.cache.fill(fraction);
-                }
-            }
-            Command::ClearFill => self.cache.clear_fill(),
-            Command::DbSlowdown { factor } => self.db.slowdown = factor,
-            Command::PodsUnhealthy { count } => {
-                for (i, p) in self.pods.iter_mut().enumerate() {
-                    p.healthy = (i as u32) >= count;
-                }
-            }
-            Command::SetPods { count } => self.set_pods(count as usize),
-            Command::SetTargetHitRate { hit_rate } => {
-                self.target_hit_rate = hit_rate;
-                let s = &self.scenario;
-                self.keyspace = calibrate::derive_keyspace(
-                    hit_rate,
-                    s.client.top1_share,
-                    key_rates(s, self.rates[0]),
-                    to_secs(self.ttl),
-                    miss_delay_s(s),
-                );
-                self.zipf = Zipf::new(self.keyspace.keys, self.keyspace.zipf_s);
-                self.db.ensure_keys(self.keyspace.keys);
-            }
-            Command::SetTtl { seconds } => self.ttl = from_secs(seconds),
-        }
-    }
-
-    fn set_pods(&mut self, count: usize) {
-        while self.pods.len() < count {
-            self.pods.push(Pod::new());
-        }
-        for (i, p) in self.pods.iter_mut().enumerate() {
-            let active = i < count;
-            if p.active && !active {
-                // retire: close idle connections now, busy ones when they return
-                self.db.disconnect(p.pool_idle);
-                p.pool_open -= p.pool_idle;
-                p.pool_idle = 0;
-            }
-            if active && !p.active {
-                p.healthy = true;
-            }
-            p.active = active;
-        }
-        self.frame.per_pod.resize(self.pods.len(), 0);
     }
 }

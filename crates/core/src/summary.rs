@@ -73,7 +73,12 @@ pub struct Summary {
 }
 
 fn pct(h: &hdrhistogram::Histogram<u64>) -> Percentiles {
-    Percentiles { p50: percentile_ms(h, 0.5), p95: percentile_ms(h, 0.95), p99: percentile_ms(h, 0.99), max: max_ms(h) }
+    Percentiles {
+        p50: percentile_ms(h, 0.5),
+        p95: percentile_ms(h, 0.95),
+        p99: percentile_ms(h, 0.99),
+        max: max_ms(h),
+    }
 }
 
 impl Summary {
@@ -99,7 +104,11 @@ impl Summary {
                 cache_oom: t.err_cache_oom,
             },
             in_flight: sim.in_flight(),
-            hit_rate: if t.reads > 0 { t.hits as f64 / t.reads as f64 } else { 0.0 },
+            hit_rate: if t.reads > 0 {
+                t.hits as f64 / t.reads as f64
+            } else {
+                0.0
+            },
             db_qps_mean: t.db_queries as f64 / secs,
             db_offered_qps_peak: sim.peak_db_offered(),
             db_utilization_mean: t.db_busy_ns as f64
@@ -119,7 +128,11 @@ impl Summary {
             evictions: t.evictions,
             expirations: t.expirations,
             set_oom: t.set_oom,
-            keyspace: KeyspaceSummary { keys: ks.keys, zipf_s: ks.zipf_s, predicted_hit_rate: ks.predicted_hit_rate },
+            keyspace: KeyspaceSummary {
+                keys: ks.keys,
+                zipf_s: ks.zipf_s,
+                predicted_hit_rate: ks.predicted_hit_rate,
+            },
         }
     }
 }

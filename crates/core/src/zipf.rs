@@ -20,7 +20,13 @@ impl Zipf {
     /// `n` >= 1 keys, exponent `s` > 0.
     pub fn new(n: u64, s: f64) -> Self {
         let n = n.max(1) as f64;
-        let mut z = Zipf { n, s, h_integral_x1: 0.0, h_integral_n: 0.0, shortcut: 0.0 };
+        let mut z = Zipf {
+            n,
+            s,
+            h_integral_x1: 0.0,
+            h_integral_n: 0.0,
+            shortcut: 0.0,
+        };
         z.h_integral_x1 = z.h_integral(1.5) - 1.0;
         z.h_integral_n = z.h_integral(n + 0.5);
         z.shortcut = 2.0 - z.h_integral_inv(z.h_integral(2.5) - z.h(2.0));
@@ -133,7 +139,8 @@ mod tests {
         let z = Zipf::new(n, s);
         let mut rng = Stream::new(5, 1);
         let draws = 300_000;
-        let top = (0..draws).filter(|_| z.sample(&mut rng) <= n / 100).count() as f64 / draws as f64;
+        let top =
+            (0..draws).filter(|_| z.sample(&mut rng) <= n / 100).count() as f64 / draws as f64;
         let exact = crate::calibrate::top_share(n, s, 0.01);
         assert!((top - exact).abs() < 0.005, "sampled {top} exact {exact}");
     }

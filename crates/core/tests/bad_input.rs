@@ -8,20 +8,56 @@ fn malformed_scenarios_name_the_field() {
         ("not json", "{", ""),
         ("empty", "", ""),
         ("unknown top-level field", r#"{"rsp": 5}"#, "rsp"),
-        ("unknown nested field", r#"{"client": {"rsp": 5}}"#, "client.rsp"),
+        (
+            "unknown nested field",
+            r#"{"client": {"rsp": 5}}"#,
+            "client.rsp",
+        ),
         ("wrong type", r#"{"client": {"rps": "fast"}}"#, "client.rps"),
         ("negative rps", r#"{"client": {"rps": -5}}"#, "client.rps"),
         ("huge rps", r#"{"client": {"rps": 1e12}}"#, "client.rps"),
-        ("mix does not add up", r#"{"client": {"read_fraction": 0.9}}"#, "client.read_fraction"),
-        ("hit rate above 1", r#"{"client": {"target_hit_rate": 1.5}}"#, "client.target_hit_rate"),
-        ("unknown eviction", r#"{"cache": {"eviction": "lfu"}}"#, "cache.eviction"),
+        (
+            "mix does not add up",
+            r#"{"client": {"read_fraction": 0.9}}"#,
+            "client.read_fraction",
+        ),
+        (
+            "hit rate above 1",
+            r#"{"client": {"target_hit_rate": 1.5}}"#,
+            "client.target_hit_rate",
+        ),
+        (
+            "unknown eviction",
+            r#"{"cache": {"eviction": "lfu"}}"#,
+            "cache.eviction",
+        ),
         ("zero pods", r#"{"app": {"pods": 0}}"#, "app.pods"),
         ("negative pods", r#"{"app": {"pods": -1}}"#, "app.pods"),
-        ("tiny memory", r#"{"cache": {"memory_gb": 0}}"#, "cache.memory_gb"),
-        ("service cv", r#"{"db": {"service": {"kind": "log_normal", "cv": -1}}}"#, "db.service.cv"),
-        ("unknown distribution", r#"{"db": {"service": {"kind": "pareto"}}}"#, "db.service"),
-        ("unknown fault", r#"{"faults": [{"at_s": 1, "command": {"type": "meteor"}}]}"#, "faults[0].command"),
-        ("negative fault time", r#"{"faults": [{"at_s": -1, "command": {"type": "crash_cache"}}]}"#, "faults[0].at_s"),
+        (
+            "tiny memory",
+            r#"{"cache": {"memory_gb": 0}}"#,
+            "cache.memory_gb",
+        ),
+        (
+            "service cv",
+            r#"{"db": {"service": {"kind": "log_normal", "cv": -1}}}"#,
+            "db.service.cv",
+        ),
+        (
+            "unknown distribution",
+            r#"{"db": {"service": {"kind": "pareto"}}}"#,
+            "db.service",
+        ),
+        (
+            "unknown fault",
+            r#"{"faults": [{"at_s": 1, "command": {"type": "meteor"}}]}"#,
+            "faults[0].command",
+        ),
+        (
+            "negative fault time",
+            r#"{"faults": [{"at_s": -1, "command": {"type": "crash_cache"}}]}"#,
+            "faults[0].at_s",
+        ),
         (
             "fault value out of range",
             r#"{"faults": [{"at_s": 1, "command": {"type": "hot_key", "rate": 1e300}}]}"#,
@@ -34,7 +70,11 @@ fn malformed_scenarios_name_the_field() {
         let err = Scenario::from_json(text).expect_err(what);
         assert!(!err.message.is_empty(), "{what}");
         if !field.is_empty() {
-            assert!(err.field.starts_with(field), "{what}: field {:?} should name {field}", err.field);
+            assert!(
+                err.field.starts_with(field),
+                "{what}: field {:?} should name {field}",
+                err.field
+            );
             assert!(err.to_string().contains(field), "{what}: {err}");
         }
     }
@@ -43,8 +83,17 @@ fn malformed_scenarios_name_the_field() {
 #[test]
 fn hostile_inputs_do_not_panic() {
     let deep = "[".repeat(10_000);
-    let garbage: String = (0..100_000).map(|i| char::from(b'!' + (i * 7 % 90) as u8)).collect();
-    for text in [deep.as_str(), garbage.as_str(), "\u{0}", "nul", "1e400", "{\"client\": {\"rps\": 1e400}}"] {
+    let garbage: String = (0..100_000)
+        .map(|i| char::from(b'!' + (i * 7 % 90) as u8))
+        .collect();
+    for text in [
+        deep.as_str(),
+        garbage.as_str(),
+        "\u{0}",
+        "nul",
+        "1e400",
+        "{\"client\": {\"rps\": 1e400}}",
+    ] {
         assert!(Scenario::from_json(text).is_err());
     }
 }
@@ -65,7 +114,10 @@ fn bad_commands_are_refused_and_the_run_goes_on() {
         let err = sim.apply(cmd.clone()).expect_err(&format!("{cmd:?}"));
         assert!(err.to_string().contains("between"), "{err}");
     }
-    assert!(sim.applied_log().is_empty(), "refused commands are not logged");
+    assert!(
+        sim.applied_log().is_empty(),
+        "refused commands are not logged"
+    );
     sim.advance_to(2.0);
     assert_eq!(sim.history().len(), 2);
     assert_eq!(sim.history().last().unwrap().failed, 0);

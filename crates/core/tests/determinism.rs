@@ -16,7 +16,11 @@ fn same_seed_same_run_different_seed_different_run() {
         let mut other = preset(name);
         other.seed = 2;
         let c = run(other, 70.0);
-        assert_ne!(Summary::of(&a), Summary::of(&c), "{name}: a different seed must differ");
+        assert_ne!(
+            Summary::of(&a),
+            Summary::of(&c),
+            "{name}: a different seed must differ"
+        );
     }
 }
 
@@ -43,7 +47,11 @@ fn live_commands_replayed_as_faults_give_the_same_run() {
     live.apply(Command::CrashCache).unwrap();
     live.advance_to(12.5);
     live.apply(Command::RestartCache).unwrap();
-    live.apply(Command::HotKey { rate: 2_000.0, value_kb: 8.0 }).unwrap();
+    live.apply(Command::HotKey {
+        rate: 2_000.0,
+        value_kb: 8.0,
+    })
+    .unwrap();
     live.advance_to(20.0);
     let mut scenario = preset("steady");
     scenario.faults = live.applied_log().to_vec();
@@ -73,13 +81,23 @@ fn every_request_ends_exactly_once_in_every_preset() {
         let sim = run(preset(p.name), 45.0);
         let t = sim.totals();
         assert!(t.arrived > 0);
-        let kinds = t.err_503 + t.err_502 + t.err_timeout + t.err_db_connections + t.err_pool_timeout + t.err_cache_oom;
+        let kinds = t.err_503
+            + t.err_502
+            + t.err_timeout
+            + t.err_db_connections
+            + t.err_pool_timeout
+            + t.err_cache_oom;
         assert_eq!(kinds, t.failed, "{}: errors by kind add up", p.name);
         // the per-second series adds up to the totals
         let arrived: u64 = sim.history().iter().map(|s| s.arrived).sum();
         let completed: u64 = sim.history().iter().map(|s| s.completed).sum();
         let failed: u64 = sim.history().iter().map(|s| s.failed).sum();
-        assert_eq!((arrived, completed, failed), (t.arrived, t.completed, t.failed), "{}", p.name);
+        assert_eq!(
+            (arrived, completed, failed),
+            (t.arrived, t.completed, t.failed),
+            "{}",
+            p.name
+        );
     }
 }
 
@@ -87,7 +105,10 @@ fn every_request_ends_exactly_once_in_every_preset() {
 fn in_flight_drains_when_traffic_stops() {
     let mut sim = Simulation::new(preset("cache-crash")).unwrap();
     sim.advance_to(70.0);
-    assert!(sim.in_flight() > 100, "the crash leaves many requests waiting");
+    assert!(
+        sim.in_flight() > 100,
+        "the crash leaves many requests waiting"
+    );
     sim.apply(Command::RestartCache).unwrap();
     sim.apply(Command::SetRps { rps: 1.0 }).unwrap();
     sim.advance_to(80.0);

@@ -23,7 +23,16 @@ fn fingerprint(sim: &Simulation) -> u64 {
         }
     }
     let t = sim.totals();
-    for v in [t.arrived, t.completed, t.failed, t.hits, t.reads, t.db_queries, t.stale_reads, t.evictions] {
+    for v in [
+        t.arrived,
+        t.completed,
+        t.failed,
+        t.hits,
+        t.reads,
+        t.db_queries,
+        t.stale_reads,
+        t.evictions,
+    ] {
         eat(v);
     }
     h
@@ -36,7 +45,8 @@ fn run() -> Simulation {
     s.cache.eviction = cachesim_core::EvictionPolicy::AllkeysLru;
     let mut sim = Simulation::new(s).unwrap();
     sim.advance_to(3.0);
-    sim.apply(Command::InvalidationFailure { probability: 0.3 }).unwrap();
+    sim.apply(Command::InvalidationFailure { probability: 0.3 })
+        .unwrap();
     sim.apply(Command::SetMemory { gb: 0.05 }).unwrap();
     sim.advance_to(6.0);
     sim.apply(Command::CrashCache).unwrap();
@@ -50,8 +60,16 @@ fn run() -> Simulation {
 fn same_fingerprint_natively_and_in_wasm() {
     let sim = run();
     let t = sim.totals();
-    assert!(t.arrived > 25_000 && t.evictions > 0 && t.stale_reads > 0 && t.cache_errors > 0, "{t:?}");
-    assert_eq!(fingerprint(&sim), GOLDEN, "fingerprint {:#x}; totals {t:?}", fingerprint(&sim));
+    assert!(
+        t.arrived > 25_000 && t.evictions > 0 && t.stale_reads > 0 && t.cache_errors > 0,
+        "{t:?}"
+    );
+    assert_eq!(
+        fingerprint(&sim),
+        GOLDEN,
+        "fingerprint {:#x}; totals {t:?}",
+        fingerprint(&sim)
+    );
 }
 
 /// Computed natively on x86_64; wasm32 must agree bit for bit.

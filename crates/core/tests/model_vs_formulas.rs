@@ -40,12 +40,18 @@ fn db_latency_matches_erlang_c_with_exponential_service() {
         let lambda = t.db_queries as f64 / sim.now_s();
         let expected_ms = mmc_response(24, lambda, 0.012) * 1000.0;
         let err = (measured_ms / expected_ms - 1.0).abs();
-        assert!(err < 0.10, "load {load}: measured {measured_ms:.2} ms, Erlang C {expected_ms:.2} ms");
+        assert!(
+            err < 0.10,
+            "load {load}: measured {measured_ms:.2} ms, Erlang C {expected_ms:.2} ms"
+        );
         // and the waiting part alone, where Erlang C does the work (at 50% it is tiny)
         if load >= 0.75 {
             let wq = t.db_wait_ns as f64 / t.db_queries as f64 / 1e6;
             let wq_expected = expected_ms - 12.0;
-            assert!((wq / wq_expected - 1.0).abs() < 0.25, "load {load}: wait {wq:.3} vs {wq_expected:.3}");
+            assert!(
+                (wq / wq_expected - 1.0).abs() < 0.25,
+                "load {load}: wait {wq:.3} vs {wq_expected:.3}"
+            );
         }
     }
 }
@@ -60,7 +66,10 @@ fn db_waiting_scales_with_service_variability_allen_cunneen() {
     let wq = t.db_wait_ns as f64 / t.db_queries as f64 / 1e6;
     let wq_mmc = (mmc_response(24, lambda, 0.012) - 0.012) * 1000.0;
     let expected = wq_mmc * (1.0 + cv * cv) / 2.0;
-    assert!((wq / expected - 1.0).abs() < 0.25, "wait {wq:.3} ms vs Allen-Cunneen {expected:.3} ms");
+    assert!(
+        (wq / expected - 1.0).abs() < 0.25,
+        "wait {wq:.3} ms vs Allen-Cunneen {expected:.3} ms"
+    );
 }
 
 #[test]
@@ -73,7 +82,11 @@ fn littles_law_on_the_db() {
     // lambda * W, with W the query round trip (network + wait + execution)
     let lambda = t.db_queries as f64 / sim.now_s();
     let w = t.db_sojourn_ns as f64 / t.db_queries as f64 / 1e9 + 0.005;
-    assert!((l / (lambda * w) - 1.0).abs() < 0.05, "L {l:.1} vs lambda W {:.1}", lambda * w);
+    assert!(
+        (l / (lambda * w) - 1.0).abs() < 0.05,
+        "L {l:.1} vs lambda W {:.1}",
+        lambda * w
+    );
 }
 
 #[test]
@@ -106,7 +119,10 @@ fn unreachable_targets_say_so() {
     let sim = cachesim_core::Simulation::new(s).unwrap();
     let ks = sim.keyspace();
     assert!(ks.predicted_hit_rate < 0.94, "{ks:?}");
-    assert!(ks.predicted_hit_rate > 0.85, "the best reachable is still chosen: {ks:?}");
+    assert!(
+        ks.predicted_hit_rate > 0.85,
+        "the best reachable is still chosen: {ks:?}"
+    );
 }
 
 #[test]
@@ -129,7 +145,11 @@ fn db_read_queries_follow_reads_times_miss_rate() {
     let t = sim.totals();
     let h = t.hits as f64 / t.reads as f64;
     let expected = t.reads as f64 * (1.0 - h);
-    assert!((t.db_miss as f64 / expected - 1.0).abs() < 0.05, "db miss queries {} vs {expected}", t.db_miss);
+    assert!(
+        (t.db_miss as f64 / expected - 1.0).abs() < 0.05,
+        "db miss queries {} vs {expected}",
+        t.db_miss
+    );
     // and against the seed's expectation: 7.5K reads/s at ~85% -> ~1.1K miss queries/s
     let per_s = t.db_miss as f64 / sim.now_s();
     assert!((per_s - 7_500.0 * 0.15).abs() < 7_500.0 * 0.015, "{per_s}");
@@ -141,7 +161,8 @@ fn cache_cpu_is_rate_times_service_time() {
     let sum = summary(&sim);
     let c = &sim.scenario().client;
     // commands per request: GET per read, backfill SET per read miss, SET per write, DEL per delete
-    let ops = c.rps * (c.read_fraction * (1.0 + (1.0 - sum.hit_rate)) + c.write_fraction + c.delete_fraction);
+    let ops = c.rps
+        * (c.read_fraction * (1.0 + (1.0 - sum.hit_rate)) + c.write_fraction + c.delete_fraction);
     let expected = ops / sim.scenario().cache.ops_per_sec;
     assert!(
         (sum.cache_cpu_utilization / expected - 1.0).abs() < 0.03,
@@ -154,10 +175,22 @@ fn cache_cpu_is_rate_times_service_time() {
 fn steady_state_meets_the_seed_slis_with_headroom() {
     let sim = run(preset("steady"), 120.0);
     let s = summary(&sim);
-    assert!(s.latency_ms.hit.p99 < 2.0, "hit p99 {}", s.latency_ms.hit.p99);
-    assert!(s.latency_ms.miss.p99 < 30.0, "miss + backfill p99 {}", s.latency_ms.miss.p99);
+    assert!(
+        s.latency_ms.hit.p99 < 2.0,
+        "hit p99 {}",
+        s.latency_ms.hit.p99
+    );
+    assert!(
+        s.latency_ms.miss.p99 < 30.0,
+        "miss + backfill p99 {}",
+        s.latency_ms.miss.p99
+    );
     assert!(s.hit_rate > 0.8);
-    assert!(s.db_utilization_mean < 0.8, "DB headroom: {}", s.db_utilization_mean);
+    assert!(
+        s.db_utilization_mean < 0.8,
+        "DB headroom: {}",
+        s.db_utilization_mean
+    );
     assert_eq!(s.errors, 0);
 }
 

@@ -19,11 +19,21 @@ fn cache_crash_is_a_thundering_herd() {
     assert!(peak >= 5.0 * DB_CAPACITY, "peak offered {peak}");
     assert!(mean(&crash, |s| s.db_offered as f64) >= 4.8 * DB_CAPACITY);
     // errors within seconds
-    let first_errors = crash.iter().find(|s| s.failed > 0).expect("errors during the crash");
-    assert!(first_errors.t_s <= 62, "first errors at {}", first_errors.t_s);
+    let first_errors = crash
+        .iter()
+        .find(|s| s.failed > 0)
+        .expect("errors during the crash");
+    assert!(
+        first_errors.t_s <= 62,
+        "first errors at {}",
+        first_errors.t_s
+    );
     // connection pools exhausted and p99 past 500 ms
     assert!(crash.iter().any(|s| s.db_connections == 200));
-    assert!(crash.iter().any(|s| s.p99_ms > 500.0), "p99 climbs past 500 ms");
+    assert!(
+        crash.iter().any(|s| s.p99_ms > 500.0),
+        "p99 climbs past 500 ms"
+    );
     assert_eq!(mean(&crash, |s| s.hit_rate), 0.0);
 }
 
@@ -36,26 +46,45 @@ fn recovery_after_a_cold_restart_is_db_bound() {
     // the cache can only fill as fast as the DB answers misses
     for w in recovery.windows(2) {
         let growth = w[1].cache_keys as f64 - w[0].cache_keys as f64;
-        assert!(growth <= DB_CAPACITY * 1.1, "cache grew {growth} keys in a second at t={}", w[1].t_s);
+        assert!(
+            growth <= DB_CAPACITY * 1.1,
+            "cache grew {growth} keys in a second at t={}",
+            w[1].t_s
+        );
     }
     // so 30 s after the restart it is still far from its 85%
     let late = &recovery[recovery.len() - 5..];
-    assert!(mean(late, |s| s.hit_rate) < 0.8, "{}", mean(late, |s| s.hit_rate));
+    assert!(
+        mean(late, |s| s.hit_rate) < 0.8,
+        "{}",
+        mean(late, |s| s.hit_rate)
+    );
     assert!(mean(late, |s| s.hit_rate) > mean(&recovery[..3], |s| s.hit_rate));
 }
 
 #[test]
 fn concurrent_misses_on_one_key_each_query_the_db() {
     // A cold cache, background traffic negligible, then a burst of reads of one key.
-    let mut s = Scenario { warm_start: false, ..Scenario::default() };
+    let mut s = Scenario {
+        warm_start: false,
+        ..Scenario::default()
+    };
     s.client.rps = 1.0;
     let mut sim = cachesim_core::Simulation::new(s).unwrap();
     sim.advance_to(1.0);
     let before = sim.totals().clone();
     let rate = 5_000.0;
-    sim.apply(Command::HotKey { rate, value_kb: 1.0 }).unwrap();
+    sim.apply(Command::HotKey {
+        rate,
+        value_kb: 1.0,
+    })
+    .unwrap();
     sim.advance_to(1.2);
-    sim.apply(Command::HotKey { rate: 0.0, value_kb: 1.0 }).unwrap();
+    sim.apply(Command::HotKey {
+        rate: 0.0,
+        value_kb: 1.0,
+    })
+    .unwrap();
     sim.advance_to(3.0);
     assert_conserved(&sim);
     let t = sim.totals();
@@ -79,12 +108,22 @@ fn noeviction_memory_full_fails_sets_and_the_hit_rate_decays() {
     let early = seconds(&sim, 40, 60);
     let after_ttl = seconds(&sim, 340, 400);
     assert!(mean(&before, |s| s.hit_rate) > 0.83);
-    assert!(sum(&early, |s| s.set_oom as f64) > 0.0, "SETs fail with OOM");
-    assert!(sum(&early, |s| s.err_cache_oom as f64) > 0.0, "writes surface the OOM");
+    assert!(
+        sum(&early, |s| s.set_oom as f64) > 0.0,
+        "SETs fail with OOM"
+    );
+    assert!(
+        sum(&early, |s| s.err_cache_oom as f64) > 0.0,
+        "writes surface the OOM"
+    );
     // reads still work: what was cached still hits until it expires
     assert!(mean(&early, |s| s.hit_rate) > 0.2);
     // ... and after one TTL nothing is left
-    assert!(mean(&after_ttl, |s| s.hit_rate) < 0.02, "{}", mean(&after_ttl, |s| s.hit_rate));
+    assert!(
+        mean(&after_ttl, |s| s.hit_rate) < 0.02,
+        "{}",
+        mean(&after_ttl, |s| s.hit_rate)
+    );
     assert!(after_ttl.iter().all(|s| s.cache_memory_fraction > 0.99));
 }
 
@@ -94,7 +133,11 @@ fn lru_memory_pressure_evicts_and_lowers_the_hit_rate() {
     let before = seconds(&sim, 10, 30);
     let after = seconds(&sim, 60, 150);
     assert!(sum(&after, |s| s.evictions as f64) > 10_000.0);
-    assert_eq!(sum(&after, |s| s.set_oom as f64), 0.0, "allkeys-lru never refuses a write");
+    assert_eq!(
+        sum(&after, |s| s.set_oom as f64),
+        0.0,
+        "allkeys-lru never refuses a write"
+    );
     let drop = mean(&before, |s| s.hit_rate) - mean(&after, |s| s.hit_rate);
     assert!(drop > 0.1, "hit rate drop {drop}");
     assert!(after.iter().all(|s| s.cache_memory_fraction <= 1.0));
@@ -107,12 +150,21 @@ fn failed_invalidations_serve_stale_reads_until_the_ttl() {
     let during = mean(&seconds(&sim, 60, 90), |s| s.stale_reads as f64);
     let after_ttl = mean(&seconds(&sim, 400, 420), |s| s.stale_reads as f64);
     assert!(sum(&seconds(&sim, 30, 90), |s| s.invalidation_failures as f64) > 10_000.0);
-    assert!(during > 50.0 * baseline.max(1.0), "stale {during}/s vs baseline {baseline}/s");
+    assert!(
+        during > 50.0 * baseline.max(1.0),
+        "stale {during}/s vs baseline {baseline}/s"
+    );
     // stale values written before 90 s have all expired by 90 + TTL
-    assert!(after_ttl <= baseline.max(1.0) * 3.0, "after TTL {after_ttl}/s vs baseline {baseline}/s");
+    assert!(
+        after_ttl <= baseline.max(1.0) * 3.0,
+        "after TTL {after_ttl}/s vs baseline {baseline}/s"
+    );
     // between the two, it decays
     let mid = mean(&seconds(&sim, 200, 220), |s| s.stale_reads as f64);
-    assert!(mid < during && mid > after_ttl, "{during} > {mid} > {after_ttl}");
+    assert!(
+        mid < during && mid > after_ttl,
+        "{during} > {mid} > {after_ttl}"
+    );
 }
 
 #[test]
@@ -121,8 +173,13 @@ fn key_busting_drives_misses_and_db_load() {
     let before = seconds(&sim, 10, 30);
     let attack = seconds(&sim, 35, 60);
     assert!(mean(&attack, |s| s.hit_rate) < mean(&before, |s| s.hit_rate) - 0.2);
-    assert!(mean(&attack, |s| s.db_offered as f64) > mean(&before, |s| s.db_offered as f64) + 4_000.0);
-    assert!(attack.last().unwrap().cache_keys > before.last().unwrap().cache_keys, "attack keys fill memory");
+    assert!(
+        mean(&attack, |s| s.db_offered as f64) > mean(&before, |s| s.db_offered as f64) + 4_000.0
+    );
+    assert!(
+        attack.last().unwrap().cache_keys > before.last().unwrap().cache_keys,
+        "attack keys fill memory"
+    );
 }
 
 #[test]
@@ -130,7 +187,11 @@ fn hot_key_saturates_the_single_redis_thread() {
     let sim = run(preset("hot-key"), 60.0);
     let before = seconds(&sim, 10, 30);
     let hot = seconds(&sim, 35, 60);
-    assert!(mean(&hot, |s| s.cache_cpu) > 0.8, "cpu {}", mean(&hot, |s| s.cache_cpu));
+    assert!(
+        mean(&hot, |s| s.cache_cpu) > 0.8,
+        "cpu {}",
+        mean(&hot, |s| s.cache_cpu)
+    );
     // every key's hits slow down, not just the hot one's
     assert!(mean(&hot, |s| s.hit_p99_ms) > mean(&before, |s| s.hit_p99_ms) + 0.5);
 }

@@ -35,7 +35,11 @@ pub fn assert_conserved(sim: &Simulation) {
 }
 
 pub fn seconds(sim: &Simulation, from: u32, to: u32) -> Vec<SecondStats> {
-    sim.history().iter().filter(|s| s.t_s >= from && s.t_s < to).cloned().collect()
+    sim.history()
+        .iter()
+        .filter(|s| s.t_s >= from && s.t_s < to)
+        .cloned()
+        .collect()
 }
 
 pub fn sum(xs: &[SecondStats], f: impl Fn(&SecondStats) -> f64) -> f64 {
