@@ -47,8 +47,6 @@ pub struct Request {
     pub version: u16,
     /// Cache epoch when the pending command was sent.
     pub epoch: u32,
-    /// Waiting for a pooled connection since.
-    pub wait_since: Nanos,
 }
 
 /// Handle to a request: slot and generation.

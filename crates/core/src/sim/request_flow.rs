@@ -101,7 +101,6 @@ impl Simulation {
                     traced,
                     version: 0,
                     epoch: 0,
-                    wait_since: 0,
                 });
                 self.client_in_flight += 1;
                 self.deadlines.push_back((now + self.client_timeout, id));
@@ -322,9 +321,7 @@ impl Simulation {
         } else {
             pod.waiters.push_back(id);
             pod.waiting += 1;
-            let r = self.requests.get_mut(id);
-            r.phase = Phase::WaitingConnection;
-            r.wait_since = self.now;
+            self.requests.get_mut(id).phase = Phase::WaitingConnection;
             self.queue
                 .push(self.now + self.pool_timeout, Ev::PoolTimeout(id));
         }
