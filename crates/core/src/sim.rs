@@ -31,6 +31,14 @@ use crate::zipf::Zipf;
 use serde::Serialize;
 use std::collections::VecDeque;
 
+/// Counts one occurrence in the run's totals and in the current second.
+macro_rules! count {
+    ($sim:expr, $field:ident) => {{
+        $sim.totals.$field += 1;
+        $sim.acc.s.$field += 1;
+    }};
+}
+
 mod commands;
 mod metrics_tick;
 mod request_flow;

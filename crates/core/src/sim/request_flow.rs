@@ -54,8 +54,7 @@ impl Simulation {
                 (Op::Read, k)
             }
         };
-        self.totals.arrived += 1;
-        self.acc.s.arrived += 1;
+        count!(self, arrived);
         self.frame.count(Edge::ClientLb);
         self.arrivals_seen += 1;
         // hashed, not every k-th: a stride would line up with the LB's round-robin
@@ -178,8 +177,7 @@ impl Simulation {
         };
         match self.cache.enqueue(arrive, self.cache_timeout, extra) {
             Some(done) => {
-                self.totals.cache_ops += 1;
-                self.acc.s.cache_ops += 1;
+                count!(self, cache_ops);
                 self.queue.push(done, Ev::CacheDone(id, cmd));
             }
             None => self
@@ -227,15 +225,12 @@ impl Simulation {
         };
         match cmd {
             CacheCmd::Get => {
-                self.totals.reads += 1;
-                self.acc.s.reads += 1;
+                count!(self, reads);
                 match self.cache.get(key, now) {
                     GetResult::Hit { version } => {
-                        self.totals.hits += 1;
-                        self.acc.s.hits += 1;
+                        count!(self, hits);
                         if version != self.db.version(key) {
-                            self.totals.stale_reads += 1;
-                            self.acc.s.stale_reads += 1;
+                            count!(self, stale_reads);
                         }
                         hop(self, HopKind::CacheHit);
                         self.respond_at(id, back);
@@ -257,8 +252,7 @@ impl Simulation {
                 {
                     SetResult::Stored => self.respond_at(id, back),
                     SetResult::Oom => {
-                        self.totals.set_oom += 1;
-                        self.acc.s.set_oom += 1;
+                        count!(self, set_oom);
                         if op == Op::Write {
                             self.finish_with_error(id, ErrorKind::CacheOom, true);
                         } else {
@@ -278,8 +272,7 @@ impl Simulation {
 
     /// A Redis command failed (timeout, refused, lost in a crash).
     pub(super) fn cache_failed(&mut self, id: ReqId, cmd: CacheCmd) {
-        self.totals.cache_errors += 1;
-        self.acc.s.cache_errors += 1;
+        count!(self, cache_errors);
         match cmd {
             CacheCmd::Get => {
                 // cache-aside degrades to the DB
@@ -293,8 +286,7 @@ impl Simulation {
                 let op = self.requests.get(id).op;
                 if self.cache.up && op != Op::Read {
                     // the old value stays cached: a failed invalidation
-                    self.totals.invalidation_failures += 1;
-                    self.acc.s.invalidation_failures += 1;
+                    count!(self, invalidation_failures);
                 }
                 self.respond_at(id, self.now);
             }
@@ -302,8 +294,7 @@ impl Simulation {
     }
 
     pub(super) fn acquire_connection(&mut self, id: ReqId) {
-        self.totals.db_offered += 1;
-        self.acc.s.db_offered += 1;
+        count!(self, db_offered);
         let pod_i = self.requests.get(id).pod as usize;
         let pool_size = self.scenario.app.pool_size;
         let pod = &mut self.pods[pod_i];
@@ -392,23 +383,19 @@ impl Simulation {
         };
         self.release_connection(pod);
         self.querying -= 1;
-        self.totals.db_queries += 1;
-        self.acc.s.db_queries += 1;
+        count!(self, db_queries);
         match op {
             Op::Read => {
-                self.totals.db_miss += 1;
-                self.acc.s.db_miss += 1;
+                count!(self, db_miss);
                 self.requests.get_mut(id).version = self.db.version(key);
                 self.send_cache(id, CacheCmd::Set);
             }
             Op::Write | Op::Delete => {
                 self.db.bump(key);
                 if op == Op::Write {
-                    self.totals.db_write += 1;
-                    self.acc.s.db_write += 1;
+                    count!(self, db_write);
                 } else {
-                    self.totals.db_delete += 1;
-                    self.acc.s.db_delete += 1;
+                    count!(self, db_delete);
                 }
                 self.requests.get_mut(id).version = self.db.version(key);
                 let cmd = if op == Op::Write {
@@ -419,8 +406,7 @@ impl Simulation {
                 if self.rng_faults.chance(self.invalidation_failure) {
                     // the SET/DEL is lost on the network; the app logs it and answers
                     if self.cache.up {
-                        self.totals.invalidation_failures += 1;
-                        self.acc.s.invalidation_failures += 1;
+                        count!(self, invalidation_failures);
                     }
                     self.respond_at(id, self.now + 2 * self.half_cache_rtt);
                 } else {
@@ -428,8 +414,7 @@ impl Simulation {
                 }
             }
             Op::Direct => {
-                self.totals.db_direct += 1;
-                self.acc.s.db_direct += 1;
+                count!(self, db_direct);
                 self.respond_at(id, self.now);
             }
         }
@@ -474,8 +459,7 @@ impl Simulation {
             let latency = at - r.arrival;
             self.total_lat.record(class, latency);
             self.acc.lat.record(class, latency);
-            self.totals.completed += 1;
-            self.acc.s.completed += 1;
+            count!(self, completed);
             self.client_in_flight -= 1;
             self.frame.count(Edge::Response);
             if r.traced {
@@ -525,35 +509,15 @@ impl Simulation {
     }
 
     pub(super) fn count_failure(&mut self, kind: ErrorKind) {
-        self.totals.failed += 1;
-        self.acc.s.failed += 1;
+        count!(self, failed);
         self.frame.count(Edge::Error);
-        let (t, s) = (&mut self.totals, &mut self.acc.s);
         match kind {
-            ErrorKind::Lb503 => {
-                t.err_503 += 1;
-                s.err_503 += 1
-            }
-            ErrorKind::Lb502 => {
-                t.err_502 += 1;
-                s.err_502 += 1
-            }
-            ErrorKind::Timeout => {
-                t.err_timeout += 1;
-                s.err_timeout += 1
-            }
-            ErrorKind::DbConnections => {
-                t.err_db_connections += 1;
-                s.err_db_connections += 1
-            }
-            ErrorKind::PoolTimeout => {
-                t.err_pool_timeout += 1;
-                s.err_pool_timeout += 1
-            }
-            ErrorKind::CacheOom => {
-                t.err_cache_oom += 1;
-                s.err_cache_oom += 1
-            }
+            ErrorKind::Lb503 => count!(self, err_503),
+            ErrorKind::Lb502 => count!(self, err_502),
+            ErrorKind::Timeout => count!(self, err_timeout),
+            ErrorKind::DbConnections => count!(self, err_db_connections),
+            ErrorKind::PoolTimeout => count!(self, err_pool_timeout),
+            ErrorKind::CacheOom => count!(self, err_cache_oom),
         }
     }
 
