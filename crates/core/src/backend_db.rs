@@ -127,8 +127,7 @@ impl BackendDb {
         (start, end)
     }
 
-    /// Queries queued or executing at `now` is not tracked exactly; this is the
-    /// number of busy workers at `now`.
+    /// Workers executing a query at `now` (queued queries are not counted).
     pub fn busy_workers(&self, now: Nanos) -> u32 {
         self.worker_free
             .iter()

@@ -141,13 +141,6 @@ impl CacheNode {
         GetResult::Hit { version: e.version }
     }
 
-    /// Whether `key` holds an unexpired value (for tests and diagnostics; not a command).
-    pub fn contains_live(&self, key: u32, now: Nanos) -> bool {
-        self.store
-            .find(key)
-            .is_some_and(|i| self.store.entry(i).expires_ms > (now / NANOS_PER_MS) as u32)
-    }
-
     /// `SET key value EX ttl` (or without TTL when `ttl` is `None`).
     pub fn set(
         &mut self,

@@ -603,11 +603,6 @@ impl Simulation {
             + self.requests.heap_bytes()
     }
 
-    /// Whether `key` (a rank - 1) is cached and unexpired right now (diagnostics).
-    pub fn is_cached(&self, key: u32) -> bool {
-        self.cache.up && self.cache.contains_live(key, self.now)
-    }
-
     // ----- events -----------------------------------------------------------
 
     fn dispatch(&mut self, ev: Ev) {
