@@ -596,27 +596,45 @@ impl App {
         }
     }
 
+    /// Reads a number typed in a field. A value that is not a number or is out
+    /// of `range` gives a message when the user commits the field (else it is
+    /// still being typed) and `None`.
+    fn read_number(
+        &mut self,
+        text: &str,
+        what: &str,
+        unit: &str,
+        range: std::ops::RangeInclusive<f64>,
+        commit: bool,
+    ) -> Option<f64> {
+        let problem = match text.trim().parse::<f64>() {
+            Ok(x) if range.contains(&x) => return Some(x),
+            Ok(_) => format!(
+                "{what} must be between {} and {} {unit}.",
+                range.start(),
+                range.end()
+            ),
+            Err(_) => format!("{what} {} is not a number of {unit}.", quote(text)),
+        };
+        if commit {
+            self.show_message(&problem, true);
+        }
+        None
+    }
+
     fn on_memory(&mut self, commit: bool) {
         let text = self.els.memory.value();
-        let Ok(gb) = text.trim().parse::<f64>() else {
-            if commit {
-                self.show_message(
-                    &format!("Cache memory {} is not a number of GB.", quote(&text)),
-                    true,
-                );
-            }
+        let current = self.driver.sim.status().cache_max_bytes as f64 / (1024.0 * 1024.0 * 1024.0);
+        if text
+            .trim()
+            .parse::<f64>()
+            .is_ok_and(|gb| (gb - current).abs() < 1e-9)
+        {
+            return;
+        }
+        let Some(gb) = self.read_number(&text, "Cache memory", "GB", 0.01..=1024.0, commit) else {
             return;
         };
-        let current = self.driver.sim.status().cache_max_bytes as f64 / (1024.0 * 1024.0 * 1024.0);
-        if (gb - current).abs() < 1e-9 {
-            return;
-        }
-        if !(0.01..=1024.0).contains(&gb) {
-            if commit {
-                self.show_message("Cache memory must be between 0.01 and 1024 GB.", true);
-            }
-            return;
-        }
         self.els
             .memory_value
             .set_text_content(Some(&format!("{} GB", gb)));
@@ -626,24 +644,18 @@ impl App {
 
     fn on_ttl(&mut self, commit: bool) {
         let text = self.els.ttl.value();
-        let Ok(seconds) = text.trim().parse::<f64>() else {
-            if commit {
-                self.show_message(
-                    &format!("TTL {} is not a number of seconds.", quote(&text)),
-                    true,
-                );
-            }
+        let current = self.driver.sim.status().ttl_s;
+        if text
+            .trim()
+            .parse::<f64>()
+            .is_ok_and(|s| (s - current).abs() < 1e-9)
+        {
+            return;
+        }
+        let Some(seconds) = self.read_number(&text, "TTL", "seconds", 1.0..=86_400.0, commit)
+        else {
             return;
         };
-        if (seconds - self.driver.sim.status().ttl_s).abs() < 1e-9 {
-            return;
-        }
-        if !(1.0..=86_400.0).contains(&seconds) {
-            if commit {
-                self.show_message("TTL must be between 1 and 86400 seconds.", true);
-            }
-            return;
-        }
         self.apply(Command::SetTtl { seconds });
         self.after_change();
     }

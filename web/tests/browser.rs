@@ -241,8 +241,23 @@ fn every_control_changes_the_run() {
         state(&root)["status"]["cache_max_bytes"].as_u64().unwrap(),
         13 * 1024 * 1024 * 1024
     );
+    // a value that is not a number, or out of range, is refused with a message
+    set_input(&root, "memory-gb", "lots", "change");
+    let msg = el::<HtmlElement>(&root, "message").text_content().unwrap();
+    assert!(msg.contains("is not a number of GB"), "{msg}");
+    assert_eq!(
+        state(&root)["status"]["cache_max_bytes"].as_u64().unwrap(),
+        13 * 1024 * 1024 * 1024
+    );
     // TTL
     set_input(&root, "ttl", "60", "change");
+    assert_eq!(state(&root)["status"]["ttl_s"], 60.0);
+    set_input(&root, "ttl", "0", "change");
+    let msg = el::<HtmlElement>(&root, "message").text_content().unwrap();
+    assert!(
+        msg.contains("TTL must be between 1 and 86400 seconds."),
+        "{msg}"
+    );
     assert_eq!(state(&root)["status"]["ttl_s"], 60.0);
     // eviction
     set_select(&root, "eviction", "allkeys-lru");
@@ -276,7 +291,10 @@ fn every_control_changes_the_run() {
     let t2 = state(&root)["now_s"].as_f64().unwrap();
     // 3 frames of 16.7 ms at 10x ask for 0.5 s; the per-frame work budget may
     // give less on a busy machine (never a timed assertion), but never more
-    assert!(t2 > t1 + 0.005 && t2 <= t1 + 3.0 * 0.0167 * 10.0 + 1e-6, "10x: {t1} -> {t2}");
+    assert!(
+        t2 > t1 + 0.005 && t2 <= t1 + 3.0 * 0.0167 * 10.0 + 1e-6,
+        "10x: {t1} -> {t2}"
+    );
     // reset: back to t = 0 with the scenario's own values
     click(&root, "reset");
     let s = state(&root);
