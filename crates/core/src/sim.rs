@@ -88,6 +88,21 @@ enum Ev {
     Tick,
 }
 
+/// The event queue's FIFO lanes (see `engine`): kinds of event that are
+/// scheduled in time order, because their delay is constant or comes from a
+/// FIFO server.
+mod lane {
+    /// The LB (FIFO, constant latency) hands a request to a pod.
+    pub const AT_POD: usize = 0;
+    /// Redis (one FIFO thread) finishes a command.
+    pub const CACHE_DONE: usize = 1;
+    /// A write, delete or direct request finishes its processing.
+    pub const PROCESSED: usize = 2;
+    /// A missed read finishes its processing.
+    pub const MISSED: usize = 3;
+    pub const COUNT: usize = 4;
+}
+
 /// Why a request failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -160,7 +175,7 @@ struct Accum {
 pub struct Simulation {
     scenario: Scenario,
     now: Nanos,
-    queue: EventQueue<Ev>,
+    queue: EventQueue<Ev, { lane::COUNT }>,
     deadlines: VecDeque<(Nanos, ReqId)>,
     requests: Requests,
     lb: AppLb,

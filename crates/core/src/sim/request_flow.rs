@@ -125,7 +125,7 @@ impl Simulation {
                         to_secs(at_pod),
                     );
                 }
-                self.queue.push(at_pod, Ev::AtPod(id));
+                self.queue.push_lane(lane::AT_POD, at_pod, Ev::AtPod(id));
             }
         }
     }
@@ -145,8 +145,11 @@ impl Simulation {
             Op::Read => self.send_cache(id, CacheCmd::Get),
             _ => {
                 self.requests.get_mut(id).phase = Phase::Processing;
-                self.queue
-                    .push(self.now + self.processing, Ev::Processed(id));
+                self.queue.push_lane(
+                    lane::PROCESSED,
+                    self.now + self.processing,
+                    Ev::Processed(id),
+                );
             }
         }
     }
@@ -178,7 +181,8 @@ impl Simulation {
         match self.cache.enqueue(arrive, self.cache_timeout, extra) {
             Some(done) => {
                 count!(self, cache_ops);
-                self.queue.push(done, Ev::CacheDone(id, cmd));
+                self.queue
+                    .push_lane(lane::CACHE_DONE, done, Ev::CacheDone(id, cmd));
             }
             None => self
                 .queue
@@ -240,7 +244,11 @@ impl Simulation {
                         let r = self.requests.get_mut(id);
                         r.missed = true;
                         r.phase = Phase::Processing;
-                        self.queue.push(back + self.processing, Ev::Processed(id));
+                        self.queue.push_lane(
+                            lane::MISSED,
+                            back + self.processing,
+                            Ev::Processed(id),
+                        );
                     }
                 }
             }
