@@ -54,6 +54,7 @@ pub mod scenario;
 pub mod sim;
 pub mod summary;
 pub mod time;
+pub mod ziggurat;
 pub mod zipf;
 
 pub use command::{Command, EvictionPolicy, ScheduledCommand};

@@ -60,17 +60,16 @@ impl Stream {
         ((self.next_u64() as u128 * n as u128) >> 64) as u64
     }
 
-    /// Exponential with the given mean.
+    /// Exponential with the given mean (ziggurat).
     #[inline]
     pub fn exponential(&mut self, mean: f64) -> f64 {
-        -libm::log(self.uniform_open0()) * mean
+        crate::ziggurat::exp1(self) * mean
     }
 
-    /// Standard normal by Box-Muller (one of the pair; simple and reproducible).
+    /// Standard normal (ziggurat).
+    #[inline]
     pub fn normal(&mut self) -> f64 {
-        let u1 = self.uniform_open0();
-        let u2 = self.uniform();
-        libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(2.0 * core::f64::consts::PI * u2)
+        crate::ziggurat::normal(self)
     }
 
     /// Bernoulli trial.
