@@ -25,9 +25,11 @@ pub struct Entry {
     pub version: u16,
 }
 
+/// An empty slot. It never expires, so the sweep tells an expired entry by
+/// its expiry alone.
 const VACANT: Entry = Entry {
     key: EMPTY,
-    expires_ms: 0,
+    expires_ms: NO_EXPIRY,
     lru_s: 0,
     version: 0,
 };
@@ -211,9 +213,11 @@ impl CacheStore {
             // re-check the same slot after a removal: backward shift may have moved an entry into it
             loop {
                 let e = self.slots[i];
-                if e.key == EMPTY || e.expires_ms > now_ms {
+                // vacant slots and keys without a TTL never expire
+                if e.expires_ms > now_ms {
                     break;
                 }
+                debug_assert_ne!(e.key, EMPTY);
                 self.remove_at(i);
                 on_expired(e.key);
             }
