@@ -45,16 +45,19 @@ impl<E> Ord for Scheduled<E> {
     }
 }
 
-/// Where the earliest event is: the heap (`HEAP`) or a lane.
-const HEAP: usize = usize::MAX;
-
 /// An event queue with `L` FIFO lanes beside its heap.
 pub struct EventQueue<E, const L: usize = 0> {
     heap: BinaryHeap<Scheduled<E>>,
     lanes: [VecDeque<Scheduled<E>>; L],
+    /// (time, seq) of each lane's front, then of the heap's top, `u128::MAX`
+    /// when empty: the earliest event is found without touching the lists.
+    fronts: Vec<u128>,
     seq: u64,
-    /// The earliest event's place, as found by the last `peek_time` (None after a push).
-    next: Option<usize>,
+}
+
+#[inline]
+fn key<E>(s: Option<&Scheduled<E>>) -> u128 {
+    s.map_or(u128::MAX, |s| ((s.time as u128) << 64) | s.seq as u128)
 }
 
 impl<E, const L: usize> Default for EventQueue<E, L> {
@@ -62,8 +65,8 @@ impl<E, const L: usize> Default for EventQueue<E, L> {
         EventQueue {
             heap: BinaryHeap::new(),
             lanes: std::array::from_fn(|_| VecDeque::new()),
+            fronts: vec![u128::MAX; L + 1],
             seq: 0,
-            next: None,
         }
     }
 }
@@ -73,57 +76,70 @@ impl<E, const L: usize> EventQueue<E, L> {
     #[inline]
     pub fn push(&mut self, time: Nanos, event: E) {
         self.seq += 1;
-        self.next = None;
         self.heap.push(Scheduled {
             time,
             seq: self.seq,
             event,
         });
+        self.fronts[L] = key(self.heap.peek());
     }
 
     /// Schedules `event` at `time` in `lane` if that keeps the lane in time
     /// order, otherwise in the heap: the order of events is the same either way.
     #[inline]
     pub fn push_lane(&mut self, lane: usize, time: Nanos, event: E) {
-        self.seq += 1;
-        self.next = None;
-        let s = Scheduled {
-            time,
-            seq: self.seq,
-            event,
-        };
         let q = &mut self.lanes[lane];
         if q.back().is_none_or(|b| b.time <= time) {
+            self.seq += 1;
+            let s = Scheduled {
+                time,
+                seq: self.seq,
+                event,
+            };
+            if q.is_empty() {
+                self.fronts[lane] = key(Some(&s));
+            }
             q.push_back(s);
         } else {
-            self.heap.push(s);
+            self.push(time, event);
         }
+    }
+
+    /// Where the earliest event is (`L`: the heap) and its (time, seq).
+    #[inline]
+    fn earliest(&self) -> (usize, u128) {
+        let mut best = L;
+        let mut best_key = self.fronts[L];
+        for (i, &k) in self.fronts[..L].iter().enumerate() {
+            let earlier = k < best_key;
+            best_key = if earlier { k } else { best_key };
+            best = if earlier { i } else { best };
+        }
+        (best, best_key)
     }
 
     /// Time of the earliest event.
     #[inline]
-    pub fn peek_time(&mut self) -> Option<Nanos> {
-        let mut best = self.heap.peek().map(|s| (s.key(), HEAP));
-        for (i, q) in self.lanes.iter().enumerate() {
-            if let Some(f) = q.front() {
-                if best.is_none_or(|(k, _)| f.key() < k) {
-                    best = Some((f.key(), i));
-                }
-            }
-        }
-        self.next = best.map(|(_, i)| i);
-        best.map(|((t, _), _)| t)
+    pub fn peek_time(&self) -> Option<Nanos> {
+        let (_, k) = self.earliest();
+        (k != u128::MAX).then_some((k >> 64) as Nanos)
     }
 
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(Nanos, E)> {
-        if self.next.is_none() {
-            self.peek_time()?;
+        let (i, k) = self.earliest();
+        if k == u128::MAX {
+            return None;
         }
-        let s = match self.next.take()? {
-            HEAP => self.heap.pop(),
-            i => self.lanes[i].pop_front(),
+        let s = if i == L {
+            let s = self.heap.pop();
+            self.fronts[L] = key(self.heap.peek());
+            s
+        } else {
+            let s = self.lanes[i].pop_front();
+            self.fronts[i] = key(self.lanes[i].front());
+            s
         }?;
         Some((s.time, s.event))
     }
