@@ -108,9 +108,9 @@ impl BackendDb {
         let ms = match self.dist {
             ServiceDist::Exponential => rng.exponential(mean),
             ServiceDist::Deterministic => mean,
+            // mean x exp(N(-sigma^2/2, sigma^2)): log-normal with this mean
             ServiceDist::LogNormal { .. } => {
-                let mu = libm::log(mean) - 0.5 * self.sigma * self.sigma;
-                libm::exp(mu + self.sigma * rng.normal())
+                mean * libm::exp(self.sigma * rng.normal() - 0.5 * self.sigma * self.sigma)
             }
         };
         from_ms(ms).max(1)
