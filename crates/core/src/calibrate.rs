@@ -67,7 +67,7 @@ pub fn harmonic(n: u64, s: f64) -> f64 {
 }
 
 /// Approximates sum_{k=a..=b} k^-s for a >= 2 by the midpoint integral.
-pub(crate) fn tail_weight(a: u64, b: u64, s: f64) -> f64 {
+fn tail_weight(a: u64, b: u64, s: f64) -> f64 {
     let lo = a as f64 - 0.5;
     let hi = b as f64 + 0.5;
     if (s - 1.0).abs() < 1e-12 {
