@@ -249,12 +249,20 @@ mod tests {
     #[test]
     fn segment_weights_are_the_exact_sums() {
         for &s in &[0.5, 0.9, 1.0, 1.0 + 1e-12, 1.3] {
-            for &(a, b) in &[(1025u64, 1035u64), (2000, 2020), (50_000, 50_500), (300, 303)] {
+            for &(a, b) in &[
+                (1025u64, 1035u64),
+                (2000, 2020),
+                (50_000, 50_500),
+                (300, 303),
+            ] {
                 let exact: f64 = (a..=b).map(|k| libm::pow(k as f64, -s)).sum();
                 let w = segment_weight(a, b, s);
                 // the first term left out shrinks as a^-3
                 let tol = if a > EXACT { 1e-12 } else { 1e-10 };
-                assert!((w / exact - 1.0).abs() < tol, "s={s} [{a}, {b}]: {w} vs {exact}");
+                assert!(
+                    (w / exact - 1.0).abs() < tol,
+                    "s={s} [{a}, {b}]: {w} vs {exact}"
+                );
             }
         }
     }
