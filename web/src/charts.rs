@@ -6,6 +6,7 @@ use crate::explain::{
     db_load, CPU_ALERT, HIT_SLI, MEM_ALERT, MEM_CRITICAL, SLI_HIT_P99_MS, SLI_MISS_P99_MS,
 };
 use cachesim_core::SecondStats;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -136,60 +137,20 @@ fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
         .ok();
 }
 
-pub fn hit_rate(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
-    let root = area(canvas)?;
-    let (font, xl, yl) = sizes(i.dpr);
-    let (x0, x1) = i.x_range();
-    let mut chart = ChartBuilder::on(&root)
-        .margin((8.0 * i.dpr) as u32)
-        .x_label_area_size(xl)
-        .y_label_area_size(yl)
-        .build_cartesian_2d(x0..x1, 0f64..100f64)
-        .ok()?;
-    chart
-        .configure_mesh()
-        .x_desc("simulated time (s)")
-        .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_desc("hit rate (%)")
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .label_style(("sans-serif", font))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .ok()?;
-    chart
-        .draw_series(LineSeries::new(
-            series(i.seconds, |s| s.hit_rate * 100.0),
-            line_style(GREEN, i.dpr),
-        ))
-        .ok()?
-        .label("reads served by Redis")
-        .legend(legend_line!(GREEN, i.dpr));
-    threshold(
-        &mut chart,
-        (x0, x1),
-        i.target_hit_rate * 100.0,
-        GREY,
-        "target",
-        i.dpr,
-    );
-    threshold(&mut chart, (x0, x1), HIT_SLI * 100.0, RED, "SLI 80%", i.dpr);
-    legend(&mut chart, i.dpr, SeriesLabelPosition::LowerLeft);
-    root.present().ok()
-}
+type Linear<'a> = ChartContext<'a, CanvasBackend, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
-pub fn db(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
-    let root = area(canvas)?;
+/// A chart over the time window with a linear y axis from 0 to `top`, its
+/// mesh and axis labels drawn.
+fn linear<'a>(
+    root: &'a Area,
+    i: &ChartInput,
+    top: f64,
+    y_desc: &str,
+    y_format: &dyn Fn(&f64) -> String,
+) -> Option<Linear<'a>> {
     let (font, xl, yl) = sizes(i.dpr);
     let (x0, x1) = i.x_range();
-    let offered = series(i.seconds, |s| db_load(s, i.db_capacity) * i.db_capacity);
-    let misses = series(i.seconds, |s| s.db_miss as f64);
-    let top = offered
-        .iter()
-        .chain(misses.iter())
-        .map(|p| p.1)
-        .fold(i.db_capacity * 1.25, f64::max)
-        * 1.45;
-    let mut chart = ChartBuilder::on(&root)
+    let mut chart = ChartBuilder::on(root)
         .margin((8.0 * i.dpr) as u32)
         .x_label_area_size(xl)
         .y_label_area_size(yl)
@@ -199,30 +160,86 @@ pub fn db(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
         .configure_mesh()
         .x_desc("simulated time (s)")
         .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_desc("queries/s")
-        .y_label_formatter(&|v| crate::format::compact(*v))
+        .y_desc(y_desc)
+        .y_label_formatter(y_format)
         .label_style(("sans-serif", font))
         .light_line_style(WHITE.mix(0.0))
         .draw()
         .ok()?;
+    Some(chart)
+}
+
+/// A labelled line.
+fn line<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate<From = (f64, f64)>>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    points: Vec<(f64, f64)>,
+    color: RGBColor,
+    label: &str,
+    dpr: f64,
+) -> Option<()> {
     chart
-        .draw_series(LineSeries::new(offered, line_style(RED, i.dpr)))
+        .draw_series(LineSeries::new(points, line_style(color, dpr)))
         .ok()?
-        .label("work offered (in 12 ms SELECTs/s)")
-        .legend(legend_line!(RED, i.dpr));
-    chart
-        .draw_series(LineSeries::new(misses, line_style(ORANGE, i.dpr)))
-        .ok()?
-        .label("SELECTs after a miss, served")
-        .legend(legend_line!(ORANGE, i.dpr));
+        .label(label)
+        .legend(legend_line!(color, dpr));
+    Some(())
+}
+
+fn whole(v: &f64) -> String {
+    format!("{v:.0}")
+}
+
+fn compact(v: &f64) -> String {
+    crate::format::compact(*v)
+}
+
+pub fn hit_rate(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
+    let root = area(canvas)?;
+    let x = i.x_range();
+    let mut chart = linear(&root, i, 100.0, "hit rate (%)", &whole)?;
+    let hits = series(i.seconds, |s| s.hit_rate * 100.0);
+    line(&mut chart, hits, GREEN, "reads served by Redis", i.dpr)?;
     threshold(
         &mut chart,
-        (x0, x1),
-        i.db_capacity,
+        x,
+        i.target_hit_rate * 100.0,
         GREY,
-        &format!("capacity {}/s", crate::format::compact(i.db_capacity)),
+        "target",
         i.dpr,
     );
+    threshold(&mut chart, x, HIT_SLI * 100.0, RED, "SLI 80%", i.dpr);
+    legend(&mut chart, i.dpr, SeriesLabelPosition::LowerLeft);
+    root.present().ok()
+}
+
+pub fn db(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
+    let root = area(canvas)?;
+    let x = i.x_range();
+    let offered = series(i.seconds, |s| db_load(s, i.db_capacity) * i.db_capacity);
+    let misses = series(i.seconds, |s| s.db_miss as f64);
+    let top = offered
+        .iter()
+        .chain(misses.iter())
+        .map(|p| p.1)
+        .fold(i.db_capacity * 1.25, f64::max)
+        * 1.45;
+    let mut chart = linear(&root, i, top, "queries/s", &compact)?;
+    line(
+        &mut chart,
+        offered,
+        RED,
+        "work offered (in 12 ms SELECTs/s)",
+        i.dpr,
+    )?;
+    line(
+        &mut chart,
+        misses,
+        ORANGE,
+        "SELECTs after a miss, served",
+        i.dpr,
+    )?;
+    let capacity = format!("capacity {}/s", crate::format::compact(i.db_capacity));
+    threshold(&mut chart, x, i.db_capacity, GREY, &capacity, i.dpr);
     legend(&mut chart, i.dpr, SeriesLabelPosition::UpperLeft);
     root.present().ok()
 }
@@ -298,8 +315,6 @@ type ErrorSeries = (&'static str, RGBColor, fn(&SecondStats) -> u64);
 
 pub fn errors(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
     let root = area(canvas)?;
-    let (font, xl, yl) = sizes(i.dpr);
-    let (x0, x1) = i.x_range();
     let kinds: [ErrorSeries; 6] = [
         ("pool wait timeout", RED, |s| s.err_pool_timeout),
         ("too many DB connections", ORANGE, |s| s.err_db_connections),
@@ -315,41 +330,26 @@ pub fn errors(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
         .max()
         .unwrap_or(0) as f64;
     let top = (top * 1.45).max(10.0);
-    let mut chart = ChartBuilder::on(&root)
-        .margin((8.0 * i.dpr) as u32)
-        .x_label_area_size(xl)
-        .y_label_area_size(yl)
-        .build_cartesian_2d(x0..x1, 0f64..top)
-        .ok()?;
-    chart
-        .configure_mesh()
-        .x_desc("simulated time (s)")
-        .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_desc("errors/s")
-        .y_label_formatter(&|v| crate::format::compact(*v))
-        .label_style(("sans-serif", font))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .ok()?;
+    let mut chart = linear(&root, i, top, "errors/s", &compact)?;
     let mut any = false;
     for (name, color, f) in kinds {
         if i.seconds.iter().all(|s| f(s) == 0) {
             continue;
         }
         any = true;
-        chart
-            .draw_series(LineSeries::new(
-                series(i.seconds, move |s| f(s) as f64),
-                line_style(color, i.dpr),
-            ))
-            .ok()?
-            .label(name)
-            .legend(legend_line!(color, i.dpr));
+        line(
+            &mut chart,
+            series(i.seconds, move |s| f(s) as f64),
+            color,
+            name,
+            i.dpr,
+        )?;
     }
     if any {
         legend(&mut chart, i.dpr, SeriesLabelPosition::UpperLeft);
     } else {
         let (w, h) = root.dim_in_pixel();
+        let (font, _, _) = sizes(i.dpr);
         root.draw(&Text::new(
             "no errors in this window",
             ((w as f64 * 0.4) as i32, (h as f64 * 0.4) as i32),
@@ -362,43 +362,15 @@ pub fn errors(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
 
 pub fn cache(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
     let root = area(canvas)?;
-    let (font, xl, yl) = sizes(i.dpr);
-    let (x0, x1) = i.x_range();
-    let mut chart = ChartBuilder::on(&root)
-        .margin((8.0 * i.dpr) as u32)
-        .x_label_area_size(xl)
-        .y_label_area_size(yl)
-        .build_cartesian_2d(x0..x1, 0f64..100f64)
-        .ok()?;
-    chart
-        .configure_mesh()
-        .x_desc("simulated time (s)")
-        .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_desc("% of capacity")
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .label_style(("sans-serif", font))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .ok()?;
-    chart
-        .draw_series(LineSeries::new(
-            series(i.seconds, |s| s.cache_cpu * 100.0),
-            line_style(BLUE, i.dpr),
-        ))
-        .ok()?
-        .label("CPU (single thread)")
-        .legend(legend_line!(BLUE, i.dpr));
-    chart
-        .draw_series(LineSeries::new(
-            series(i.seconds, |s| s.cache_memory_fraction * 100.0),
-            line_style(PURPLE, i.dpr),
-        ))
-        .ok()?
-        .label("memory")
-        .legend(legend_line!(PURPLE, i.dpr));
+    let x = i.x_range();
+    let mut chart = linear(&root, i, 100.0, "% of capacity", &whole)?;
+    let cpu = series(i.seconds, |s| s.cache_cpu * 100.0);
+    line(&mut chart, cpu, BLUE, "CPU (single thread)", i.dpr)?;
+    let memory = series(i.seconds, |s| s.cache_memory_fraction * 100.0);
+    line(&mut chart, memory, PURPLE, "memory", i.dpr)?;
     threshold(
         &mut chart,
-        (x0, x1),
+        x,
         CPU_ALERT * 100.0,
         BLUE,
         "CPU alert 60%",
@@ -406,7 +378,7 @@ pub fn cache(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
     );
     threshold(
         &mut chart,
-        (x0, x1),
+        x,
         MEM_ALERT * 100.0,
         AMBER,
         "memory alert 70%",
@@ -414,7 +386,7 @@ pub fn cache(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
     );
     threshold(
         &mut chart,
-        (x0, x1),
+        x,
         MEM_CRITICAL * 100.0,
         RED,
         "memory critical 85%",
