@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  assertNoPageProblems, canvasStats, closePage, isVisible, openPage, readState, shot, startHarness, waitState,
+  assertNoPageProblems, canvasStats, closePage, isVisible, openPage, readState, setSpeed, shot, startHarness, waitState,
 } from './harness.mjs';
 
 /** base64url (no padding) of a string, as the page's share links encode scenarios. */
@@ -85,6 +85,16 @@ describe('URL: embed and bad links', () => {
     const full = await open('', { width: 375, height: 700 });
     await waitState(full, (s) => s.last !== null, { what: 'a first complete second', timeout: 60_000 });
     await shot(full, '06d-full-page-375');
+    // the Client box's one line with a hot key and an attack on top of the traffic, and errors
+    await full.locator('#btn-hot-key').click();
+    await full.locator('#btn-key-busting').click();
+    await setSpeed(full, 10);
+    await waitState(full, (s) => s.last && s.last.failed > 0 && s.status.hot_key_rate > 0 && s.status.attack_rate > 0, {
+      what: 'errors under a hot key and an attack',
+      timeout: 60_000,
+    });
+    await full.evaluate(() => window.scrollTo(0, 0));
+    await shot(full, '06e-phone-hot-key-attack', { fullPage: false });
     assertNoPageProblems(assert, full);
   });
 

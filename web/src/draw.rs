@@ -427,16 +427,47 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
         }
     }
     if layout.vertical && rows.len() > 1 {
-        // a phone's Client box has room for one line
+        // a phone's Client box has room for one line: the most detailed
+        // wording that fits, keeping the errors figure
         let first = rows[0].1;
-        let mut one = String::new();
-        for (text, _) in rows.drain(..) {
-            if !one.is_empty() {
-                one.push_str(if text.starts_with('+') { " " } else { " · " });
+        let extra = st.hot_key_rate + st.attack_rate;
+        let errors = scene.last.map_or(0, |l| l.failed);
+        let err = |long: bool| match (errors, long) {
+            (0, _) => String::new(),
+            (e, true) => format!(" · {} errors/s", compact(e as f64)),
+            (e, false) => format!(" · {} err/s", compact(e as f64)),
+        };
+        let detail = |long: bool| {
+            let mut t = if long {
+                format!("{} RPS", compact(st.rps))
+            } else {
+                compact(st.rps)
+            };
+            for (rate, name) in [(st.hot_key_rate, "hot"), (st.attack_rate, "attack")] {
+                if rate > 0.0 {
+                    let name = if long && name == "hot" {
+                        "hot key"
+                    } else {
+                        name
+                    };
+                    t.push_str(&format!(" + {} {name}", compact(rate)));
+                }
             }
-            one.push_str(&text);
-        }
-        rows.push((one, first));
+            t
+        };
+        let candidates = [
+            detail(true) + &err(true),
+            detail(false) + &err(false),
+            format!("{} RPS", compact(st.rps + extra)) + &err(false),
+        ];
+        font(ctx, px, false);
+        let fits = |t: &String| ctx.measure_text(t).is_ok_and(|m| m.width() <= inner.w);
+        let one = candidates
+            .iter()
+            .find(|t| fits(t))
+            .unwrap_or(&candidates[2])
+            .clone();
+        rows = vec![(one, first)];
     }
     lines(ctx, &inner, &rows, px);
 

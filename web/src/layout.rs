@@ -89,7 +89,7 @@ pub fn canvas_height(w: f64) -> f64 {
 pub fn layout(w: f64, h: f64, pods: usize) -> Layout {
     let n = pods.max(1);
     if w < NARROW_PX {
-        let client = Rect::centered(w / 2.0, 34.0, (w * 0.5).min(220.0), 48.0);
+        let client = Rect::centered(w / 2.0, 34.0, (w * 0.62).min(260.0), 48.0);
         let lb = Rect::centered(w / 2.0, 128.0, (w * 0.62).min(260.0), 66.0);
         let row_y = 262.0;
         let slot = (w - 16.0) / n as f64;
