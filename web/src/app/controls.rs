@@ -1,0 +1,344 @@
+//! What each control does: commands to the model (throttled while a slider
+//! is dragged), the failure toggles, numeric fields, presets, seed, playback
+//! and the keyboard.
+
+use super::*;
+
+impl App {
+    pub(super) fn show_message(&self, text: &str, problem: bool) {
+        let m = &self.els.message;
+        m.set_text_content(Some(text));
+        m.set_class_name(if problem {
+            "cs-message cs-problem"
+        } else {
+            "cs-message"
+        });
+        m.remove_attribute("hidden").ok();
+    }
+
+    pub(super) fn apply(&mut self, cmd: Command) -> bool {
+        let label = cmd.label();
+        match self.driver.apply(cmd) {
+            Ok(()) => true,
+            Err(e) => {
+                self.show_message(&format!("Could not apply \"{label}\": {e}."), true);
+                false
+            }
+        }
+    }
+
+    /// A one-shot command from a button, with a note saying what happened.
+    pub(super) fn command(&mut self, cmd: Command, note: &str) {
+        if self.apply(cmd) {
+            self.show_message(note, false);
+        }
+        self.after_change();
+    }
+
+    pub(super) fn toggle(&mut self, t: Toggle) {
+        let on = !self.driver.toggle_state(t);
+        let cmd = self.driver.toggle_command(t, on);
+        let label = cmd.label();
+        match self.driver.toggle(t) {
+            Ok(state) => self.show_message(
+                &format!("{}: {label}.", if state { "On" } else { "Off" }),
+                false,
+            ),
+            Err(e) => self.show_message(&format!("Could not apply \"{label}\": {e}."), true),
+        }
+        self.after_change();
+    }
+
+    /// After any change: texts and state at once (the tests read them).
+    pub(super) fn after_change(&mut self) {
+        self.sync_controls(false);
+        self.refresh_texts();
+        self.draw_arch();
+    }
+
+    pub(super) fn due(&mut self, slot: usize, force: bool) -> bool {
+        let now = now_ms();
+        if force || now - self.pending.last_ms[slot] >= COMMAND_EVERY_MS {
+            self.pending.last_ms[slot] = now;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Applies a slider's command now if its slot is due (or `force`);
+    /// returns false when it must wait (the caller keeps it pending).
+    pub(super) fn send_throttled(&mut self, slot: usize, force: bool, cmd: Command) -> bool {
+        if !self.due(slot, force) {
+            return false;
+        }
+        self.apply(cmd);
+        self.after_change();
+        true
+    }
+
+    pub(super) fn on_rps(&mut self, force: bool) {
+        let pos: f64 = self.els.rps.value().parse().unwrap_or(0.0);
+        let rps = format::rps_from_slider(pos);
+        self.els
+            .rps_value
+            .set_text_content(Some(&format!("{} RPS", compact(rps))));
+        self.els
+            .rps
+            .set_attribute(
+                "aria-valuetext",
+                &format!("{} requests per second", compact(rps)),
+            )
+            .ok();
+        if self.driver.sim.status().rps == rps {
+            self.pending.rps = None;
+            return;
+        }
+        // cleared first: the controls' refresh skips a slider with a pending value
+        self.pending.rps = None;
+        if !self.send_throttled(0, force, Command::SetRps { rps }) {
+            self.pending.rps = Some(rps);
+        }
+    }
+
+    pub(super) fn on_hit_rate(&mut self, force: bool) {
+        let v: f64 = self.els.hit_rate.value().parse().unwrap_or(85.0);
+        let hit_rate = (v / 100.0).clamp(0.5, 0.99);
+        self.els
+            .hit_rate_value
+            .set_text_content(Some(&pct(hit_rate)));
+        if (self.driver.target_hit_rate() - hit_rate).abs() < 1e-9 {
+            self.pending.hit_rate = None;
+            return;
+        }
+        // cleared first: the controls' refresh skips a slider with a pending value
+        self.pending.hit_rate = None;
+        if !self.send_throttled(1, force, Command::SetTargetHitRate { hit_rate }) {
+            self.pending.hit_rate = Some(hit_rate);
+        }
+    }
+
+    pub(super) fn active_pods(&self) -> u32 {
+        self.driver
+            .sim
+            .status()
+            .pods
+            .iter()
+            .filter(|p| p.active)
+            .count() as u32
+    }
+
+    pub(super) fn on_pods(&mut self, force: bool) {
+        let count: u32 = self.els.pods.value().parse().unwrap_or(2);
+        self.els
+            .pods_value
+            .set_text_content(Some(&count.to_string()));
+        if count == self.active_pods() {
+            self.pending.pods = None;
+            return;
+        }
+        // cleared first: the controls' refresh skips a slider with a pending value
+        self.pending.pods = None;
+        if !self.send_throttled(2, force, Command::SetPods { count }) {
+            self.pending.pods = Some(count);
+        }
+    }
+
+    pub(super) fn flush_pending(&mut self) {
+        let now = now_ms();
+        if let Some(rps) = self.pending.rps {
+            if now - self.pending.last_ms[0] >= COMMAND_EVERY_MS {
+                self.pending.rps = None;
+                self.pending.last_ms[0] = now;
+                self.apply(Command::SetRps { rps });
+            }
+        }
+        if let Some(hit_rate) = self.pending.hit_rate {
+            if now - self.pending.last_ms[1] >= COMMAND_EVERY_MS {
+                self.pending.hit_rate = None;
+                self.pending.last_ms[1] = now;
+                self.apply(Command::SetTargetHitRate { hit_rate });
+            }
+        }
+        if let Some(count) = self.pending.pods {
+            if now - self.pending.last_ms[2] >= COMMAND_EVERY_MS {
+                self.pending.pods = None;
+                self.pending.last_ms[2] = now;
+                self.apply(Command::SetPods { count });
+            }
+        }
+    }
+
+    /// Reads a number typed in a field. A value that is not a number or is out
+    /// of `range` gives a message when the user commits the field (else it is
+    /// still being typed) and `None`.
+    pub(super) fn read_number(
+        &mut self,
+        text: &str,
+        what: &str,
+        unit: &str,
+        range: std::ops::RangeInclusive<f64>,
+        commit: bool,
+    ) -> Option<f64> {
+        let problem = match text.trim().parse::<f64>() {
+            Ok(x) if range.contains(&x) => return Some(x),
+            Ok(_) => format!(
+                "{what} must be between {} and {} {unit}.",
+                range.start(),
+                range.end()
+            ),
+            Err(_) => format!("{what} {} is not a number of {unit}.", quote(text)),
+        };
+        if commit {
+            self.show_message(&problem, true);
+        }
+        None
+    }
+
+    pub(super) fn on_memory(&mut self, commit: bool) {
+        let text = self.els.memory.value();
+        let current = self.driver.sim.status().cache_max_bytes as f64 / (1024.0 * 1024.0 * 1024.0);
+        if text
+            .trim()
+            .parse::<f64>()
+            .is_ok_and(|gb| (gb - current).abs() < 1e-9)
+        {
+            return;
+        }
+        let Some(gb) = self.read_number(&text, "Cache memory", "GB", 0.01..=1024.0, commit) else {
+            return;
+        };
+        self.els
+            .memory_value
+            .set_text_content(Some(&format!("{} GB", gb)));
+        self.apply(Command::SetMemory { gb });
+        self.after_change();
+    }
+
+    pub(super) fn on_ttl(&mut self, commit: bool) {
+        let text = self.els.ttl.value();
+        let current = self.driver.sim.status().ttl_s;
+        if text
+            .trim()
+            .parse::<f64>()
+            .is_ok_and(|s| (s - current).abs() < 1e-9)
+        {
+            return;
+        }
+        let Some(seconds) = self.read_number(&text, "TTL", "seconds", 1.0..=86_400.0, commit)
+        else {
+            return;
+        };
+        self.apply(Command::SetTtl { seconds });
+        self.after_change();
+    }
+
+    pub(super) fn on_eviction(&mut self) {
+        let policy = match self.els.eviction.value().as_str() {
+            "allkeys-lru" => EvictionPolicy::AllkeysLru,
+            _ => EvictionPolicy::Noeviction,
+        };
+        self.apply(Command::SetEviction { policy });
+        self.after_change();
+    }
+
+    pub(super) fn restart_with(&mut self, scenario: Scenario, preset: Option<String>, note: &str) {
+        match self.driver.restart(scenario, preset) {
+            Ok(()) => self.show_message(note, false),
+            Err(e) => self.show_message(&format!("Could not restart: {e}."), true),
+        }
+        self.charted_second = None;
+        self.sync_controls(true);
+        self.refresh_texts();
+        self.resize();
+        self.draw_arch();
+        self.draw_charts();
+    }
+
+    pub(super) fn on_seed(&mut self) {
+        let text = self.els.seed.value();
+        match text.trim().parse::<u64>() {
+            Ok(seed) => {
+                let mut s = self.driver.base.clone();
+                s.seed = seed;
+                let preset = self.driver.preset.clone();
+                self.restart_with(
+                    s,
+                    preset,
+                    &format!("Restarted with seed {seed} (changes made live were dropped)."),
+                );
+            }
+            Err(_) => self.show_message(
+                &format!("Seed {} is not a whole number from 0 up.", quote(&text)),
+                true,
+            ),
+        }
+    }
+
+    pub(super) fn on_preset(&mut self) {
+        let name = self.els.preset.value();
+        match presets::preset(&name) {
+            Some(mut s) => {
+                s.seed = self.driver.base.seed;
+                self.restart_with(
+                    s,
+                    Some(name.clone()),
+                    &format!("Preset {name}: {}", preset_description(&name)),
+                );
+            }
+            None => self.show_message(&format!("Unknown preset {}.", quote(&name)), true),
+        }
+    }
+
+    pub(super) fn on_speed(&mut self) {
+        let v: u32 = self.els.speed.value().parse().unwrap_or(1);
+        self.driver.set_speed(v);
+        self.refresh_texts();
+    }
+
+    pub(super) fn toggle_pause(&mut self) {
+        self.driver.paused = !self.driver.paused;
+        self.after_change();
+    }
+
+    pub(super) fn step(&mut self) {
+        self.driver.step();
+        self.after_change();
+        self.draw_charts();
+    }
+
+    pub(super) fn reset(&mut self) {
+        let s = self.driver.base.clone();
+        let p = self.driver.preset.clone();
+        self.restart_with(
+            s,
+            p,
+            "Restarted from t = 0 (changes made live were dropped).",
+        );
+    }
+
+    pub(super) fn on_key(&mut self, e: &Event) {
+        let Some(k) = e.dyn_ref::<KeyboardEvent>() else {
+            return;
+        };
+        if k.ctrl_key() || k.meta_key() || k.alt_key() {
+            return;
+        }
+        let tag = e
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .map(|el| el.tag_name().to_ascii_lowercase())
+            .unwrap_or_default();
+        if matches!(tag.as_str(), "input" | "select" | "textarea" | "button") {
+            return;
+        }
+        match k.key().as_str() {
+            " " => {
+                e.prevent_default();
+                self.toggle_pause();
+            }
+            "." => self.step(),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Sharing and exporting: the share link (live commands become scheduled
+//! faults), the per-second CSV and the charts as one PNG.
+
+use super::*;
+
+impl App {
+    pub(super) fn share_url(&self) -> String {
+        let loc = window().location();
+        let base = format!(
+            "{}{}",
+            loc.origin().unwrap_or_default(),
+            loc.pathname().unwrap_or_default()
+        );
+        let mut url = format!("{base}{}", self.driver.share_query());
+        if self.embed {
+            url.push_str("&embed");
+        }
+        url
+    }
+
+    pub(super) fn copy_link(&mut self) {
+        let url = self.share_url();
+        self.els.share_url.set_value(&url);
+        self.els.share_url.select();
+        let clipboard = window().navigator().clipboard();
+        let promise = clipboard.write_text(&url);
+        let msg = self.els.message.clone();
+        let fail = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            msg.set_text_content(Some("The browser did not allow copying: the link is in the box below, select it and copy."));
+            msg.remove_attribute("hidden").ok();
+        });
+        let _ = promise.catch(&fail);
+        fail.forget();
+        self.show_message(
+            &format!(
+                "Link copied ({} characters): it reproduces this run, live changes included.",
+                url.len()
+            ),
+            false,
+        );
+    }
+
+    pub(super) fn download(&self, href: &str, filename: &str) {
+        if let Ok(a) = self.doc.create_element("a") {
+            if let Ok(a) = a.dyn_into::<HtmlAnchorElement>() {
+                a.set_href(href);
+                a.set_download(filename);
+                a.set_attribute("hidden", "").ok();
+                self.root.append_child(&a).ok();
+                a.click();
+                a.remove();
+            }
+        }
+    }
+
+    pub(super) fn file_stem(&self) -> String {
+        let s = &self.driver.base;
+        let name: String = s
+            .name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .take(40)
+            .collect();
+        format!(
+            "cachesim-{}-seed{}",
+            if name.is_empty() { "run".into() } else { name },
+            s.seed
+        )
+    }
+
+    pub(super) fn export_csv(&mut self) {
+        let csv = self.driver.csv();
+        let parts = js_sys::Array::of1(&JsValue::from_str(&csv));
+        let opts = web_sys::BlobPropertyBag::new();
+        opts.set_type("text/csv");
+        match web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
+            .and_then(|b| web_sys::Url::create_object_url_with_blob(&b))
+        {
+            Ok(url) => {
+                self.download(&url, &format!("{}.csv", self.file_stem()));
+                let n = self.driver.sim.history().len();
+                self.show_message(
+                    &format!(
+                        "CSV of {n} simulated seconds ({} columns) downloaded.",
+                        cachesim_core::SecondStats::FIELDS.len()
+                    ),
+                    false,
+                );
+                let u = url.clone();
+                let revoke = Closure::once_into_js(move || {
+                    web_sys::Url::revoke_object_url(&u).ok();
+                });
+                window()
+                    .set_timeout_with_callback_and_timeout_and_arguments_0(
+                        revoke.unchecked_ref(),
+                        10_000,
+                    )
+                    .ok();
+            }
+            Err(_) => self.show_message("The browser could not build the CSV file.", true),
+        }
+    }
+
+    pub(super) fn export_png(&mut self) {
+        self.draw_charts();
+        let result = (|| -> Result<String, JsValue> {
+            let charts = &self.els.charts;
+            let cw = charts.iter().map(|c| c.width()).max().unwrap_or(600).max(1);
+            let ch = charts
+                .iter()
+                .map(|c| c.height())
+                .max()
+                .unwrap_or(240)
+                .max(1);
+            let cols = 2u32;
+            let rows = (charts.len() as u32).div_ceil(cols);
+            let out: HtmlCanvasElement = self.doc.create_element("canvas")?.dyn_into()?;
+            out.set_width(cw * cols);
+            out.set_height(ch * rows);
+            let ctx = out
+                .get_context("2d")?
+                .ok_or("no 2d context")?
+                .dyn_into::<CanvasRenderingContext2d>()?;
+            ctx.set_fill_style_str("#ffffff");
+            ctx.fill_rect(0.0, 0.0, (cw * cols) as f64, (ch * rows) as f64);
+            for (i, c) in charts.iter().enumerate() {
+                let (x, y) = ((i as u32 % cols) * cw, (i as u32 / cols) * ch);
+                ctx.draw_image_with_html_canvas_element(c, x as f64, y as f64)?;
+            }
+            out.to_data_url_with_type("image/png")
+        })();
+        match result {
+            Ok(url) => {
+                self.download(&url, &format!("{}-charts.png", self.file_stem()));
+                self.show_message("Charts saved as a PNG image.", false);
+            }
+            Err(_) => self.show_message("The browser could not export the charts.", true),
+        }
+    }
+}

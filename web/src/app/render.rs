@@ -1,0 +1,428 @@
+//! Showing the run: the controls' live values, the texts (explanation,
+//! component details, clock), the canvas and the charts, and the per-frame
+//! loop that advances the simulation.
+
+use super::*;
+use crate::driver::EdgeRates;
+use cachesim_core::Status;
+
+impl App {
+    pub(super) fn fill_presets(&mut self, doc: &Document) -> Result<(), JsValue> {
+        let sel = &self.els.preset;
+        let custom = doc.create_element("option")?;
+        custom.set_attribute("value", "custom")?;
+        custom.set_text_content(Some("custom (from a link)"));
+        custom.set_attribute(
+            "title",
+            "a scenario loaded from a link that is not a preset",
+        )?;
+        custom.set_attribute("disabled", "")?;
+        sel.append_child(&custom)?;
+        for p in presets::PRESETS {
+            let o = doc.create_element("option")?;
+            o.set_attribute("value", p.name)?;
+            o.set_attribute("title", p.description)?;
+            o.set_text_content(Some(p.name));
+            sel.append_child(&o)?;
+        }
+        Ok(())
+    }
+
+    /// Puts the live values into the controls (not into the one being used).
+    pub(super) fn sync_controls(&mut self, all: bool) {
+        let st = self.driver.sim.status();
+        let active = self.doc.active_element();
+        let focused = |el: &HtmlElement| {
+            !all && active
+                .as_ref()
+                .is_some_and(|a| a == el.unchecked_ref::<Element>())
+        };
+        let e = &self.els;
+        if !focused(e.rps.unchecked_ref()) && self.pending.rps.is_none() {
+            e.rps
+                .set_value(&format::slider_from_rps(st.rps).to_string());
+        }
+        e.rps_value
+            .set_text_content(Some(&format!("{} RPS", compact(st.rps))));
+        e.rps
+            .set_attribute(
+                "aria-valuetext",
+                &format!("{} requests per second", compact(st.rps)),
+            )
+            .ok();
+        let hit = self.driver.target_hit_rate();
+        if !focused(e.hit_rate.unchecked_ref()) && self.pending.hit_rate.is_none() {
+            e.hit_rate
+                .set_value(&format!("{:.0}", (hit * 100.0).clamp(50.0, 99.0)));
+        }
+        e.hit_rate_value.set_text_content(Some(&pct(hit)));
+        e.hit_rate
+            .set_title(&format!("The keyspace is derived so that the steady-state hit rate is this; the model predicts {}", pct(st.predicted_hit_rate)));
+        let gb = st.cache_max_bytes as f64 / (1024.0 * 1024.0 * 1024.0);
+        let gb_text = format!("{}", (gb * 1000.0).round() / 1000.0);
+        if !focused(e.memory.unchecked_ref()) && e.memory.value() != gb_text {
+            e.memory.set_value(&gb_text);
+        }
+        e.memory_value
+            .set_text_content(Some(&format!("{gb_text} GB")));
+        let ttl_text = format!("{}", st.ttl_s);
+        if !focused(e.ttl.unchecked_ref()) && e.ttl.value() != ttl_text {
+            e.ttl.set_value(&ttl_text);
+        }
+        e.ttl_value.set_text_content(Some(&format::secs(st.ttl_s)));
+        if !focused(e.eviction.unchecked_ref()) {
+            e.eviction.set_value(st.eviction);
+        }
+        let pods = st.pods.iter().filter(|p| p.active).count();
+        if !focused(e.pods.unchecked_ref()) && self.pending.pods.is_none() {
+            e.pods.set_value(&pods.to_string());
+        }
+        e.pods_value.set_text_content(Some(&pods.to_string()));
+        let seed = self.driver.base.seed.to_string();
+        if !focused(e.seed.unchecked_ref()) && e.seed.value() != seed {
+            e.seed.set_value(&seed);
+        }
+        let preset = self
+            .driver
+            .preset
+            .clone()
+            .unwrap_or_else(|| "custom".into());
+        e.preset.set_value(&preset);
+        let desc = if preset == "custom" {
+            let d = &self.driver.base.description;
+            if d.is_empty() {
+                "A scenario from a link.".to_string()
+            } else {
+                d.clone()
+            }
+        } else {
+            preset_description(&preset).to_string()
+        };
+        e.preset_description.set_text_content(Some(&desc));
+        e.speed.set_value(&self.driver.speed.to_string());
+        e.play_pause
+            .set_text_content(Some(if self.driver.paused { "Play" } else { "Pause" }));
+        e.play_pause
+            .set_attribute(
+                "aria-pressed",
+                if self.driver.paused { "true" } else { "false" },
+            )
+            .ok();
+        e.play_pause
+            .set_attribute(
+                "aria-label",
+                if self.driver.paused {
+                    "Play (paused)"
+                } else {
+                    "Pause (running)"
+                },
+            )
+            .ok();
+        for (t, b) in &e.toggles {
+            let on = self.driver.toggle_state(*t);
+            b.set_attribute("aria-pressed", if on { "true" } else { "false" })
+                .ok();
+        }
+    }
+
+    /// Explanation, readouts, component list, legend scale, clock, state JSON.
+    pub(super) fn refresh_texts(&mut self) {
+        self.last_text_ms = self.clock_ms();
+        let st = self.driver.sim.status();
+        let last = self.driver.last().cloned();
+        self.shown = last.clone();
+        let ex = self.driver.explanation();
+        let e = &self.els;
+        e.explain.set_text_content(Some(&ex.text));
+        e.explain
+            .set_class_name(&format!("cs-explain cs-{}", ex.level.as_str()));
+        e.clock.set_text_content(Some(&format::clock(st.now_s)));
+        let note = if self.driver.paused {
+            "paused".to_string()
+        } else if self.driver.slower_than_asked() {
+            format!(
+                "running slower than real time: {}x of the {}x asked",
+                format_speed(self.driver.achieved_speed),
+                self.driver.speed
+            )
+        } else {
+            format!("{}x", self.driver.speed)
+        };
+        e.speed_note.set_text_content(Some(&note));
+        e.speed_note
+            .set_class_name(if self.driver.slower_than_asked() {
+                "cs-speed-note cs-slow"
+            } else {
+                "cs-speed-note"
+            });
+        let scale = if self.driver.reduced_motion {
+            "Reduced motion: edge widths show the traffic.".to_string()
+        } else if self.driver.trace_every > 0 {
+            self.driver.dot_scale()
+        } else {
+            String::new()
+        };
+        e.dot_scale.set_text_content(Some(&scale));
+        e.dot_scale.set_title(&format!(
+            "exactly 1 traced request in {} is drawn",
+            self.driver.trace_every
+        ));
+        let scene = scene(&self.driver.rates, &self.driver.base, &st, last.as_ref());
+        let readouts = match &last {
+            Some(l) => format!(
+                "Hit rate {} · DB load {} · p50 {} · p99 {} · {} errors/s · {} in flight",
+                pct(l.hit_rate),
+                format::load(scene.db_load()),
+                format::ms(l.p50_ms),
+                format::ms(l.p99_ms),
+                compact(l.failed as f64),
+                compact(st.in_flight as f64)
+            ),
+            None => "Collecting the first simulated second…".into(),
+        };
+        e.readouts.set_text_content(Some(&readouts));
+        for (key, li) in &e.components {
+            li.set_text_content(Some(&component_text(key, &scene, &self.driver)));
+        }
+        let mut v = self.driver.state_value();
+        v["timing_ms"] = serde_json::json!({ "frame": self.frame_ms, "draw": self.draw_ms, "charts": self.charts_ms });
+        e.state_json.set_text_content(Some(&v.to_string()));
+    }
+
+    pub(super) fn resize(&mut self) {
+        let dpr = window().device_pixel_ratio().clamp(1.0, 3.0);
+        let canvas = &self.els.arch;
+        let mut w = canvas.client_width() as f64;
+        if w <= 0.0 {
+            w = 900.0;
+        }
+        let h = layout::canvas_height(w);
+        canvas
+            .style()
+            .set_property("height", &format!("{h}px"))
+            .ok();
+        if (w - self.css_w).abs() > 0.5 || (h - self.css_h).abs() > 0.5 || dpr != self.dpr {
+            canvas.set_width((w * dpr).round() as u32);
+            canvas.set_height((h * dpr).round() as u32);
+            self.css_w = w;
+            self.css_h = h;
+            self.dpr = dpr;
+        }
+        for c in &self.els.charts {
+            let mut cw = c.client_width() as f64;
+            if cw <= 0.0 {
+                cw = 420.0;
+            }
+            let ch = if cw < 420.0 { 210.0 } else { 230.0 };
+            c.style().set_property("height", &format!("{ch}px")).ok();
+            let (bw, bh) = ((cw * dpr).round() as u32, (ch * dpr).round() as u32);
+            if c.width() != bw || c.height() != bh {
+                c.set_width(bw);
+                c.set_height(bh);
+            }
+        }
+    }
+
+    pub(super) fn draw_arch(&mut self) {
+        let st = self.driver.sim.status();
+        let last = self.shown.clone();
+        let scene = scene(&self.driver.rates, &self.driver.base, &st, last.as_ref());
+        let lay = layout::layout(self.css_w, self.css_h, scene.active_pods());
+        let key = (self.css_w.to_bits(), self.css_h.to_bits(), lay.pods.len());
+        if key != self.layout_key {
+            self.layout_key = key;
+            self.driver.dots.lengths = lay.path_lengths();
+        }
+        let ctx = &self.els.ctx;
+        let t0 = now_ms();
+        ctx.set_transform(self.dpr, 0.0, 0.0, self.dpr, 0.0, 0.0)
+            .ok();
+        draw::draw(ctx, self.css_w, self.css_h, &lay, &self.driver, &scene);
+        self.draw_ms += (now_ms() - t0 - self.draw_ms) * 0.1;
+    }
+
+    /// Redraws every chart now.
+    pub(super) fn draw_charts(&mut self) {
+        self.last_chart_ms = self.clock_ms();
+        self.charted_second = self.driver.last().map(|l| l.t_s);
+        self.charts_due = 0;
+        self.draw_chart_set(None);
+    }
+
+    /// Draws one chart (`Some(i)`) or all of them.
+    pub(super) fn draw_chart_set(&mut self, only: Option<usize>) {
+        if self.embed {
+            return;
+        }
+        let hist = self.driver.sim.history();
+        let seconds: Vec<_> = hist.tail(WINDOW_S as usize).cloned().collect();
+        let input = ChartInput {
+            seconds: &seconds,
+            now_s: self.driver.sim.now_s(),
+            db_capacity: Capacities::of(&self.driver.base).db_qps,
+            target_hit_rate: self.driver.target_hit_rate(),
+            dpr: self.dpr,
+        };
+        let c = &self.els.charts;
+        let t0 = now_ms();
+        for (i, canvas) in c.iter().enumerate() {
+            if only.is_none_or(|o| o == i) {
+                draw_chart(i, canvas, &input);
+            }
+        }
+        let spent = now_ms() - t0;
+        self.charts_ms = if only.is_some() {
+            spent * c.len() as f64
+        } else {
+            spent
+        };
+    }
+
+    /// The time of the last animation frame (ms): the clock of the refresh throttles.
+    pub(super) fn clock_ms(&self) -> f64 {
+        self.last_frame_ms.unwrap_or(0.0)
+    }
+
+    pub(super) fn on_frame(&mut self, t_ms: f64) {
+        let dt = match self.last_frame_ms {
+            Some(prev) => ((t_ms - prev) / 1000.0).max(0.0),
+            None => 0.0,
+        };
+        self.last_frame_ms = Some(t_ms);
+        self.frame_ms += (dt * 1000.0 - self.frame_ms) * 0.1;
+        self.flush_pending();
+        let mut clock = now_ms;
+        self.driver.frame(dt, &mut clock);
+        let w = self.els.arch.client_width() as f64;
+        if w > 0.0 && (w - self.css_w).abs() > 0.5 {
+            self.resize();
+        }
+        let now = t_ms;
+        // texts first: the canvas prints the second they show
+        if now - self.last_text_ms >= TEXT_EVERY_MS {
+            self.sync_controls(false);
+            self.refresh_texts();
+        }
+        self.draw_arch();
+        let second = self.driver.last().map(|l| l.t_s);
+        if self.charts_due > 0 {
+            // one chart per frame, so a redraw never costs a frame
+            let n = self.els.charts.len();
+            self.draw_chart_set(Some(n - self.charts_due));
+            self.charts_due -= 1;
+        } else if second != self.charted_second && now - self.last_chart_ms >= CHART_EVERY_MS {
+            self.last_chart_ms = now;
+            self.charted_second = second;
+            self.charts_due = self.els.charts.len();
+        }
+    }
+}
+
+pub(super) fn draw_chart(i: usize, canvas: &HtmlCanvasElement, input: &ChartInput) {
+    match i {
+        0 => charts::hit_rate(canvas, input),
+        1 => charts::db(canvas, input),
+        2 => charts::latency(canvas, input),
+        3 => charts::errors(canvas, input),
+        _ => charts::cache(canvas, input),
+    };
+}
+
+pub(super) fn format_speed(x: f64) -> String {
+    if x >= 10.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+pub(super) fn health_word(h: Health) -> &'static str {
+    match h {
+        Health::Ok => "ok",
+        Health::Warn => "warning",
+        Health::Bad => "overloaded",
+        Health::Down => "down",
+    }
+}
+
+/// The short live text of one component in `#components`.
+pub(super) fn component_text(key: &str, s: &Scene, d: &Driver) -> String {
+    let st = s.status;
+    let l = s.last;
+    match key {
+        "client" => {
+            let mut t = format!("Client: {} RPS offered", compact(st.rps));
+            if st.hot_key_rate > 0.0 {
+                t.push_str(&format!(" + {} hot key", compact(st.hot_key_rate)));
+            }
+            if st.attack_rate > 0.0 {
+                t.push_str(&format!(" + {} key-busting", compact(st.attack_rate)));
+            }
+            if let Some(l) = l {
+                t.push_str(&format!(", {} errors/s, p99 {}", compact(l.failed as f64), format::ms(l.p99_ms)));
+            }
+            t
+        }
+        "lb" => format!(
+            "AppLB: {} of {} RPS capacity, queue {} ({})",
+            compact(l.map_or(d.rates.client_lb, |l| l.arrived as f64)),
+            compact(s.caps.lb_rps),
+            st.lb_queue,
+            health_word(s.lb_health())
+        ),
+        "app" => {
+            let active: Vec<_> = st.pods.iter().filter(|p| p.active).collect();
+            let healthy = active.iter().filter(|p| p.healthy).count();
+            let busy: u32 = active.iter().map(|p| p.inflight).sum();
+            let waiting: u32 = active.iter().map(|p| p.waiting).sum();
+            format!(
+                "AppService: {} pods, {} healthy, {} requests busy, {} waiting for a DB connection",
+                active.len(),
+                healthy,
+                busy,
+                waiting
+            )
+        }
+        "cache" => {
+            if !st.cache_up {
+                "CacheNode (Redis): DOWN, every GET fails and falls through to the DB".into()
+            } else {
+                format!(
+                    "CacheNode (Redis): up, CPU {}, memory {}, {} keys, hit rate {} ({})",
+                    pct(l.map_or(0.0, |l| l.cache_cpu)),
+                    pct(s.mem_fraction()),
+                    compact(st.cache_keys as f64),
+                    l.map_or("-".into(), |l| pct(l.hit_rate)),
+                    health_word(s.cache_health())
+                )
+            }
+        }
+        "db" => format!(
+            "BackendDB (PostgreSQL): load {}, {} queries/s ({} SELECTs after a miss, capacity ~{}), connections {}/{} ({})",
+            format::load(s.db_load()),
+            compact(l.map_or(0.0, |l| l.db_queries as f64)),
+            compact(l.map_or(0.0, |l| l.db_miss as f64)),
+            per_sec(s.caps.db_qps),
+            st.db_connections,
+            st.db_max_connections,
+            health_word(s.db_health())
+        ),
+        _ => String::new(),
+    }
+}
+
+/// What the canvas and the texts show: the live status and a second.
+fn scene<'a>(
+    rates: &'a EdgeRates,
+    base: &Scenario,
+    st: &'a Status,
+    last: Option<&'a SecondStats>,
+) -> Scene<'a> {
+    Scene {
+        status: st,
+        last,
+        rates,
+        caps: Capacities::of(base),
+        pool_size: base.app.pool_size,
+    }
+}
