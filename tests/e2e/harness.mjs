@@ -207,8 +207,8 @@ export async function startHarness() {
  * publish its first state. Page errors and console errors are collected in
  * `page.problems` (the tests assert on them).
  */
-export async function openPage(h, query = '', { width = 1280, height = 900 } = {}) {
-  const context = await h.browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1 });
+export async function openPage(h, query = '', { width = 1280, height = 900, dpr = 1 } = {}) {
+  const context = await h.browser.newContext({ viewport: { width, height }, deviceScaleFactor: dpr });
   const page = await context.newPage();
   page.problems = [];
   page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));

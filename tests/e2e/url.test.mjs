@@ -117,6 +117,21 @@ describe('URL: embed and bad links', () => {
     return { page: p, msg };
   }
 
+  test('6f. a high-DPI screen: every canvas is drawn at device pixels, not stretched', async () => {
+    const p = await open('?preset=cache-crash&t=62', { width: 1280, height: 900, dpr: 2 });
+    await waitState(p, (s) => s.last !== null && s.now_s > 62.5, { what: 'a second after the crash', timeout: 60_000 });
+    await p.waitForTimeout(600); // a chart refresh
+    for (const sel of ['#arch-canvas', '#chart-hit-rate', '#chart-db', '#chart-latency', '#chart-errors', '#chart-cache']) {
+      const css = await p.locator(sel).evaluate((c) => ({ w: c.clientWidth, h: c.clientHeight }));
+      const px = await canvasStats(p, sel);
+      assert.ok(css.w > 100, `${sel} is laid out: ${JSON.stringify(css)}`);
+      assert.ok(Math.abs(px.width - 2 * css.w) <= 2 && Math.abs(px.height - 2 * css.h) <= 2, `${sel} has 2x backing pixels: ${px.width}x${px.height} for ${css.w}x${css.h} CSS px`);
+      assert.ok(px.colors >= 6 && px.nonBackground > 0.01, `${sel} is drawn: ${JSON.stringify(px)}`);
+    }
+    await shot(p, '06f-high-dpi', { fullPage: false });
+    assertNoPageProblems(assert, p);
+  });
+
   test('7a. ?s=%%%garbage: a notice, the defaults, no panic', async () => {
     const { page, msg } = await badLink('?s=%%%garbage', 'garbage', /scenario|link/i);
     assert.ok(msg.text.length < 600, 'the notice is short');

@@ -197,10 +197,7 @@ impl App {
             w = 900.0;
         }
         let h = layout::canvas_height(w);
-        canvas
-            .style()
-            .set_property("height", &format!("{h}px"))
-            .ok();
+        set_content_height(canvas, h);
         if (w - self.css_w).abs() > 0.5 || (h - self.css_h).abs() > 0.5 || dpr != self.dpr {
             canvas.set_width((w * dpr).round() as u32);
             canvas.set_height((h * dpr).round() as u32);
@@ -214,7 +211,7 @@ impl App {
                 cw = 420.0;
             }
             let ch = if cw < 420.0 { 210.0 } else { 230.0 };
-            c.style().set_property("height", &format!("{ch}px")).ok();
+            set_content_height(c, ch);
             let (bw, bh) = ((cw * dpr).round() as u32, (ch * dpr).round() as u32);
             if c.width() != bw || c.height() != bh {
                 c.set_width(bw);
@@ -424,5 +421,19 @@ fn scene<'a>(
         rates,
         caps: Capacities::of(base),
         pool_size: base.app.pool_size,
+    }
+}
+
+/// Makes the element's content box `h` CSS pixels tall whatever its border
+/// (the page uses `box-sizing: border-box`), so the canvas' backing store of
+/// `h` x device pixel ratio maps one to one onto the screen.
+fn set_content_height(el: &HtmlElement, h: f64) {
+    let style = el.style();
+    style.set_property("height", &format!("{h}px")).ok();
+    let frame = (el.offset_height() - el.client_height()).max(0);
+    if frame > 0 {
+        style
+            .set_property("height", &format!("{}px", h + frame as f64))
+            .ok();
     }
 }
