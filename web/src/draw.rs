@@ -244,7 +244,7 @@ fn node_box(ctx: &Ctx, r: &Rect, title: &str, health: Health, title_px: f64) -> 
     }
 }
 
-/// Grey, crossed and labelled DOWN.
+/// Crosses out `r` (a box's content area) and labels it (DOWN, UNHEALTHY).
 fn cross_out(ctx: &Ctx, r: &Rect, label: &str) {
     ctx.set_stroke_style_str("#52525b");
     ctx.set_line_width(3.0);
@@ -566,7 +566,8 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
         let inner = node_box(ctx, r, &title, ph, pod_px);
         match p {
             Some(p) if !p.healthy => {
-                cross_out(ctx, r, "UNHEALTHY");
+                // below the title, so the box still says which pod it is
+                cross_out(ctx, &inner, "UNHEALTHY");
             }
             Some(p) => {
                 let rows = vec![
@@ -595,8 +596,14 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
     let inner = node_box(ctx, &layout.cache, "CacheNode (Redis)", ch, title_px);
     if ch == Health::Down {
         let rows = vec![("every GET fails → DB".to_string(), INK)];
-        lines(ctx, &inner, &rows, px);
-        cross_out(ctx, &layout.cache, "DOWN");
+        let y = lines(ctx, &inner, &rows, px);
+        // below the texts, which stay readable
+        let below = Rect {
+            y,
+            h: inner.y + inner.h - y,
+            ..inner
+        };
+        cross_out(ctx, &below, "DOWN");
     } else {
         let cpu = scene.last.map_or(0.0, |l| l.cache_cpu);
         let mem = scene.mem_fraction();

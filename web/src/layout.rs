@@ -113,7 +113,8 @@ pub fn layout(w: f64, h: f64, pods: usize) -> Layout {
             db,
         }
     } else {
-        let client = Rect::centered(w * 0.07, h / 2.0, w * 0.11, 86.0);
+        // room for four lines: the rate, a hot key, an attack and the errors
+        let client = Rect::centered(w * 0.07, h / 2.0, w * 0.11, 104.0);
         let lb = Rect::centered(w * 0.255, h / 2.0, w * 0.15, 112.0);
         let top = 14.0;
         let slot = (h - 2.0 * top) / n as f64;
