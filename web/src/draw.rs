@@ -171,6 +171,15 @@ fn font(ctx: &Ctx, px: f64, bold: bool) {
     ));
 }
 
+/// The first of `candidates` (most detailed first) that fits `max_w` pixels
+/// at `px`, else the last (which `fit_text` then cuts).
+fn first_fit<const N: usize>(ctx: &Ctx, px: f64, max_w: f64, candidates: [String; N]) -> String {
+    font(ctx, px, false);
+    let fits = |t: &String| ctx.measure_text(t).is_ok_and(|m| m.width() <= max_w);
+    let i = candidates.iter().position(fits).unwrap_or(N - 1);
+    candidates.into_iter().nth(i).unwrap_or_default()
+}
+
 /// Text cut to fit `max_w` pixels.
 fn fit_text(ctx: &Ctx, text: &str, x: f64, y: f64, max_w: f64) {
     if max_w <= 4.0 {
@@ -460,14 +469,7 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
             detail(false) + &err(false),
             format!("{} RPS", compact(st.rps + extra)) + &err(false),
         ];
-        font(ctx, px, false);
-        let fits = |t: &String| ctx.measure_text(t).is_ok_and(|m| m.width() <= inner.w);
-        let one = candidates
-            .iter()
-            .find(|t| fits(t))
-            .unwrap_or(&candidates[2])
-            .clone();
-        rows = vec![(one, first)];
+        rows = vec![(first_fit(ctx, px, inner.w, candidates), first)];
     }
     lines(ctx, &inner, &rows, px);
 
@@ -794,10 +796,13 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
     let waiting: u32 = st.pods.iter().map(|p| p.waiting).sum();
     let mut rows = Vec::new();
     if waiting > 0 {
-        rows.push((
-            format!("{} requests wait for a connection", compact(waiting as f64)),
-            "#b91c1c",
-        ));
+        let n = compact(waiting as f64);
+        let candidates = [
+            format!("{n} requests wait for a connection"),
+            format!("{n} wait for a connection"),
+            format!("{n} wait for a conn."),
+        ];
+        rows.push((first_fit(ctx, px, inner.w, candidates), "#b91c1c"));
     }
     if st.db_slowdown != 1.0 {
         rows.push((format!("queries {}x slower", st.db_slowdown), "#b91c1c"));
