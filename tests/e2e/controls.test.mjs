@@ -1,11 +1,14 @@
 // The other controls: the failure toggles (aria-pressed and the model's
-// state), the keyboard shortcuts, speed and reset, and the CSV and PNG exports.
+// state), the keyboard shortcuts, speed and reset, the CSV and PNG exports,
+// and saving and loading scenario files.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  assertNoPageProblems, closePage, isVisible, openPage, readState, setSpeed, shot, startHarness, waitState,
+  ROOT, assertNoPageProblems, closePage, isVisible, openPage, readState, setSpeed, shot, startHarness, waitPage, waitState,
 } from './harness.mjs';
 
 /** Each toggle: its button and how the state JSON shows it on and off. */
@@ -106,5 +109,52 @@ describe('controls', () => {
     assert.ok(bytes.length > 5000, `the PNG has content: ${bytes.length} bytes`);
     await shot(page, '11-exports');
     assertNoPageProblems(assert, page);
+  });
+
+  test('12. scenario files: save the run (live crash included), load it in a fresh page, refuse a bad file', async () => {
+    await page.locator('#reset').click();
+    await waitState(page, (x) => x.now_s >= 2, { what: 'two simulated seconds', timeout: 60_000 });
+    await page.locator('#btn-crash').click();
+    const crashed = await waitState(page, (x) => !x.status.cache_up, { what: 'the crash', timeout: 15_000 });
+    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.locator('#export-scenario').click()]);
+    assert.equal(dl.suggestedFilename(), `cachesim-steady-seed${crashed.scenario.seed}.json`);
+    const file = await dl.path();
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+    assert.deepEqual(saved, crashed.scenario, 'the file is the run\'s scenario, live changes as faults');
+    assert.ok(saved.faults.some((f) => f.command.type === 'crash_cache' && f.at_s >= 2), `the live crash is a fault: ${JSON.stringify(saved.faults)}`);
+    assert.match(await page.locator('#message').textContent(), /cachesim run --scenario/);
+
+    // the CLI reads the same file (when a native build left the binary)
+    const cli = path.join(ROOT, 'target', 'debug', 'cachesim');
+    if (fs.existsSync(cli)) {
+      const v = spawnSync(cli, ['validate', file], { encoding: 'utf8' });
+      assert.equal(v.status, 0, `cachesim validate accepts the saved file: ${v.stdout}${v.stderr}`);
+    }
+
+    const fresh = await openPage(h, '?preset=hot-key');
+    try {
+      await waitState(fresh, (x) => x.preset === 'hot-key', { what: 'the hot-key preset', timeout: 30_000 });
+      await fresh.locator('#scenario-file').setInputFiles(file);
+      const loaded = await waitState(fresh, (x) => x.preset === 'steady' && x.now_s < 2, { what: 'the loaded scenario', timeout: 30_000 });
+      assert.deepEqual(loaded.scenario, saved, 'the page runs the file');
+      assert.match(await fresh.locator('#message').textContent(), /Loaded the scenario/);
+      const again = await waitState(fresh, (x) => x.now_s > 2.5 && !x.status.cache_up, { what: 'the crash at the same time', timeout: 60_000 });
+      assert.ok(!again.status.cache_up, 'the crash replays from the file');
+
+      // a bad file: a message naming the field, the run goes on unchanged
+      const before = await readState(fresh);
+      await fresh.locator('#scenario-file').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"client":{"rps":-1}}') });
+      await waitPage(fresh, () => /client\.rps/.test(document.querySelector('#message').textContent), null, { what: 'the message about client.rps' });
+      const msg = await fresh.locator('#message').textContent();
+      assert.match(msg, /bad\.json/);
+      assert.match(msg, /goes on unchanged/);
+      const after = await waitState(fresh, (x) => x.now_s > before.now_s + 0.5, { what: 'the run to go on', timeout: 30_000 });
+      assert.deepEqual(after.scenario, saved, 'the scenario is unchanged');
+      assert.equal(await isVisible(fresh, '#panic-banner'), false);
+      await shot(fresh, '12-scenario-file');
+      assertNoPageProblems(assert, fresh);
+    } finally {
+      await closePage(fresh);
+    }
   });
 });

@@ -86,6 +86,7 @@ struct Els {
     readouts: HtmlElement,
     charts: Vec<HtmlCanvasElement>,
     share_url: HtmlInputElement,
+    scenario_file: HtmlInputElement,
     message: HtmlElement,
     state_json: HtmlElement,
     components: Vec<(String, HtmlElement)>,
@@ -347,6 +348,7 @@ fn elements(root: &Element) -> Result<Els, JsValue> {
         readouts: find(root, "readouts")?,
         charts,
         share_url: find(root, "share-url")?,
+        scenario_file: find(root, "scenario-file")?,
         message: find(root, "message")?,
         state_json: find(root, "state-json")?,
         components,
@@ -440,6 +442,13 @@ fn wire(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsValue> {
     on(&button("copy-link")?, "click", app, |a, _| a.copy_link());
     on(&button("export-csv")?, "click", app, |a, _| a.export_csv());
     on(&button("export-png")?, "click", app, |a, _| a.export_png());
+    on(&button("export-scenario")?, "click", app, |a, _| {
+        a.export_scenario()
+    });
+    on(&button("load-scenario")?, "click", app, |a, _| {
+        a.els.scenario_file.click()
+    });
+    wire_scenario_file(app);
     let doc = app.borrow().doc.clone();
     on(&doc, "keydown", app, |a, e| a.on_key(e));
     let w = window();
@@ -449,6 +458,52 @@ fn wire(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsValue> {
         a.draw_charts();
     });
     Ok(())
+}
+
+/// A chosen scenario file is read (a promise) and then loaded.
+fn wire_scenario_file(app: &Rc<RefCell<App>>) {
+    let input = app.borrow().els.scenario_file.clone();
+    let weak = Rc::downgrade(app);
+    let on_change = Closure::<dyn FnMut(Event)>::new(move |_| {
+        let Some(app) = weak.upgrade() else { return };
+        let input = app.borrow().els.scenario_file.clone();
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        // choosing the same file again must fire `change` again
+        input.set_value("");
+        let name = file.name();
+        if file.size() > codec::MAX_SCENARIO_FILE as f64 {
+            app.borrow_mut()
+                .load_scenario_text(&name, Err("the file is too large"));
+            return;
+        }
+        let loaded = {
+            let (app, name) = (Rc::downgrade(&app), name.clone());
+            Closure::<dyn FnMut(JsValue)>::new(move |text: JsValue| {
+                if let Some(app) = app.upgrade() {
+                    let text = text.as_string().unwrap_or_default();
+                    app.borrow_mut().load_scenario_text(&name, Ok(&text));
+                }
+            })
+        };
+        let failed = {
+            let (app, name) = (Rc::downgrade(&app), name.clone());
+            Closure::<dyn FnMut(JsValue)>::new(move |_| {
+                if let Some(app) = app.upgrade() {
+                    app.borrow_mut()
+                        .load_scenario_text(&name, Err("the browser could not read it"));
+                }
+            })
+        };
+        let _ = file.text().then2(&loaded, &failed);
+        loaded.forget();
+        failed.forget();
+    });
+    input
+        .add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref())
+        .ok();
+    on_change.forget();
 }
 
 /// The page's entry point: mounts into `#app` when the page has one.

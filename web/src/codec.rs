@@ -11,6 +11,8 @@ use cachesim_core::{presets, Command, Scenario, ScheduledCommand};
 
 /// Longest query string accepted.
 pub const MAX_QUERY_LEN: usize = 64 * 1024;
+/// The largest scenario file the page loads (bytes).
+pub const MAX_SCENARIO_FILE: usize = 256 * 1024;
 /// The browser version's ceiling on any arrival rate (the RPS slider's maximum).
 pub const MAX_WEB_RPS: f64 = 200_000.0;
 /// Largest keyspace the browser version builds (memory of the tab).
@@ -258,7 +260,20 @@ pub fn decode_scenario(text: &str) -> Result<Scenario, String> {
     let bytes = base64url_decode(text.trim())?;
     let json =
         String::from_utf8(bytes).map_err(|_| "the scenario is not UTF-8 text".to_string())?;
-    let s = Scenario::from_json(&json).map_err(|e| format!("the scenario is invalid: {e}"))?;
+    parse_scenario_json(&json)
+}
+
+/// Reads a scenario's JSON (a saved scenario file, or a link's decoded `s`):
+/// strict, like the CLI, and within the web limits.
+pub fn parse_scenario_json(json: &str) -> Result<Scenario, String> {
+    if json.len() > MAX_SCENARIO_FILE {
+        return Err(format!(
+            "the scenario is too large ({} KB; at most {} KB)",
+            json.len().div_ceil(1024),
+            MAX_SCENARIO_FILE / 1024
+        ));
+    }
+    let s = Scenario::from_json(json).map_err(|e| format!("the scenario is invalid: {e}"))?;
     check_web_limits(&s)?;
     Ok(s)
 }
@@ -352,6 +367,27 @@ pub fn parse_query(query: &str) -> Parsed {
 mod tests {
     use super::*;
     use cachesim_core::Simulation;
+
+    #[test]
+    fn scenario_files_are_read_strictly_with_the_field_named() {
+        let s = parse_scenario_json(r#"{"client":{"rps":20000},"seed":9}"#).unwrap();
+        assert_eq!((s.client.rps, s.seed), (20_000.0, 9));
+        let cases = [
+            (r#"{"client":{"rps":-5}}"#, "client.rps"),
+            (r#"{"cache":{"ttl_seconds":3}}"#, "ttl_seconds"),
+            (r#"{"client":{"rps":"fast"}}"#, "client.rps"),
+            ("not json", "invalid"),
+            (r#"{"client":{"rps":900000000}}"#, "rps"),
+        ];
+        for (json, named) in cases {
+            let err = parse_scenario_json(json).unwrap_err();
+            assert!(err.contains(named), "{json}: {err}");
+        }
+        let huge = format!(r#"{{"name":"{}"}}"#, "x".repeat(MAX_SCENARIO_FILE));
+        assert!(parse_scenario_json(&huge)
+            .unwrap_err()
+            .contains("too large"));
+    }
 
     #[test]
     fn base64url_round_trips_and_matches_rfc4648() {

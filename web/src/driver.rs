@@ -486,6 +486,12 @@ impl Driver {
         codec::share_query(&self.share_scenario())
     }
 
+    /// The run as a scenario file (live changes as faults): what the page's
+    /// "Save scenario" writes, and what `cachesim run --scenario` reads.
+    pub fn scenario_file(&self) -> String {
+        serde_json::to_string_pretty(&self.share_scenario()).expect("a scenario always serialises")
+    }
+
     pub fn explanation(&self) -> Explanation {
         let st = self.sim.status();
         explain::explain(&explain::Inputs {
@@ -667,6 +673,23 @@ mod tests {
             d.apply(Command::SetPods { count: 0 }).is_err(),
             "the core's own validation"
         );
+    }
+
+    #[test]
+    fn a_saved_scenario_file_replays_the_run() {
+        let mut d = Driver::new(presets::preset("steady").unwrap(), Some("steady".into())).unwrap();
+        d.sim.advance_to(2.0);
+        d.sim.apply(cachesim_core::Command::CrashCache).unwrap();
+        d.sim.advance_to(4.0);
+        let file = d.scenario_file();
+        // what the CLI reads (Scenario::from_json) and what the page loads
+        let loaded = codec::parse_scenario_json(&file).unwrap();
+        assert_eq!(Scenario::from_json(&file).unwrap(), loaded);
+        assert_eq!(loaded.faults.len(), 1, "the live crash is a fault at 2 s");
+        assert_eq!(loaded.faults[0].at_s, 2.0);
+        let mut replay = Driver::new(loaded, None).unwrap();
+        replay.sim.advance_to(4.0);
+        assert_eq!(replay.sim.totals(), d.sim.totals(), "the same run");
     }
 
     #[test]

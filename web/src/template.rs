@@ -159,6 +159,9 @@ pub fn markup() -> String {
         <button type="button" id="copy-link">Copy link</button>
         <button type="button" id="export-csv">Export CSV</button>
         <button type="button" id="export-png">Charts as PNG</button>
+        <button type="button" id="export-scenario" title="The run as a JSON scenario file, live changes included: load it here again, or run it with the cachesim CLI">Save scenario</button>
+        <button type="button" id="load-scenario" title="Run a JSON scenario file (saved here, or written for the cachesim CLI)">Load scenario…</button>
+        <input id="scenario-file" type="file" accept=".json,application/json" hidden>
       </div>
       <label class="cs-sr-only" for="share-url">Share link</label>
       <input id="share-url" type="text" readonly placeholder="The share link appears here">
@@ -212,6 +215,9 @@ mod tests {
             "share-url",
             "export-csv",
             "export-png",
+            "export-scenario",
+            "load-scenario",
+            "scenario-file",
             "message",
             "panic-banner",
             "state-json",

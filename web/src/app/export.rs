@@ -1,5 +1,6 @@
 //! Sharing and exporting: the share link (live commands become scheduled
-//! faults), the per-second CSV and the charts as one PNG.
+//! faults), the run as a scenario file (and loading one), the per-second CSV
+//! and the charts as one PNG.
 
 use super::*;
 
@@ -68,36 +69,39 @@ impl App {
         )
     }
 
-    pub(super) fn export_csv(&mut self) {
-        let csv = self.driver.csv();
-        let parts = js_sys::Array::of1(&JsValue::from_str(&csv));
+    /// Downloads `text` as a file (a blob URL, revoked once the download has started).
+    pub(super) fn download_text(&self, text: &str, mime: &str, filename: &str) -> bool {
+        let parts = js_sys::Array::of1(&JsValue::from_str(text));
         let opts = web_sys::BlobPropertyBag::new();
-        opts.set_type("text/csv");
-        match web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
+        opts.set_type(mime);
+        let Ok(url) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
             .and_then(|b| web_sys::Url::create_object_url_with_blob(&b))
-        {
-            Ok(url) => {
-                self.download(&url, &format!("{}.csv", self.file_stem()));
-                let n = self.driver.sim.history().len();
-                self.show_message(
-                    &format!(
-                        "CSV of {n} simulated seconds ({} columns) downloaded.",
-                        cachesim_core::SecondStats::FIELDS.len()
-                    ),
-                    false,
-                );
-                let u = url.clone();
-                let revoke = Closure::once_into_js(move || {
-                    web_sys::Url::revoke_object_url(&u).ok();
-                });
-                window()
-                    .set_timeout_with_callback_and_timeout_and_arguments_0(
-                        revoke.unchecked_ref(),
-                        10_000,
-                    )
-                    .ok();
-            }
-            Err(_) => self.show_message("The browser could not build the CSV file.", true),
+        else {
+            return false;
+        };
+        self.download(&url, filename);
+        let revoke = Closure::once_into_js(move || {
+            web_sys::Url::revoke_object_url(&url).ok();
+        });
+        window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000)
+            .ok();
+        true
+    }
+
+    pub(super) fn export_csv(&mut self) {
+        let file = format!("{}.csv", self.file_stem());
+        if self.download_text(&self.driver.csv(), "text/csv", &file) {
+            let n = self.driver.sim.history().len();
+            self.show_message(
+                &format!(
+                    "CSV of {n} simulated seconds ({} columns) downloaded.",
+                    cachesim_core::SecondStats::FIELDS.len()
+                ),
+                false,
+            );
+        } else {
+            self.show_message("The browser could not build the CSV file.", true);
         }
     }
 
@@ -135,6 +139,49 @@ impl App {
                 self.show_message("Charts saved as a PNG image.", false);
             }
             Err(_) => self.show_message("The browser could not export the charts.", true),
+        }
+    }
+
+    /// Downloads the run as a JSON scenario file (live changes as faults).
+    pub(super) fn export_scenario(&mut self) {
+        let file = format!("{}.json", self.file_stem());
+        if self.download_text(&self.driver.scenario_file(), "application/json", &file) {
+            self.show_message(
+                &format!(
+                    "Scenario saved as {file}: load it here again, or run it headless with `cachesim run --scenario {file}`."
+                ),
+                false,
+            );
+        } else {
+            self.show_message("The browser could not save the scenario.", true);
+        }
+    }
+
+    /// Runs a scenario file's text, or says what is wrong with it (the run
+    /// goes on unchanged).
+    pub(super) fn load_scenario_text(&mut self, file: &str, text: Result<&str, &str>) {
+        match text
+            .map_err(str::to_string)
+            .and_then(codec::parse_scenario_json)
+        {
+            Ok(s) => {
+                let preset = presets::PRESETS
+                    .iter()
+                    .find(|p| p.name == s.name)
+                    .map(|p| p.name.to_string());
+                self.restart_with(
+                    s,
+                    preset,
+                    &format!("Loaded the scenario in {}.", quote(file)),
+                );
+            }
+            Err(why) => self.show_message(
+                &format!(
+                    "Could not load {}: {why}. The run goes on unchanged.",
+                    quote(file)
+                ),
+                true,
+            ),
         }
     }
 }
