@@ -6,10 +6,12 @@
 //! one (which PostgreSQL may refuse with `too many connections`), or waits in
 //! the pool's FIFO queue for up to `pool_timeout_ms`. Under a thundering herd
 //! this wait, not the DB itself, is where latency climbs to 500 ms and beyond.
+//! With single-flight on, a pod sends one query per key at a time: misses on
+//! a key already being loaded wait for that load instead.
 //! The cache-aside logic that pods run is in `sim`.
 
 use crate::request::ReqId;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 #[derive(Clone, Debug, Default)]
 pub struct Pod {
@@ -24,6 +26,9 @@ pub struct Pod {
     /// Requests waiting for a connection, oldest first (entries may be stale).
     pub waiters: VecDeque<ReqId>,
     pub waiting: u32,
+    /// Single-flight: keys with a miss query in flight, and the requests
+    /// waiting for its result.
+    pub flights: BTreeMap<u32, Vec<ReqId>>,
 }
 
 impl Pod {

@@ -63,6 +63,8 @@ pub enum Command {
     SetTargetHitRate { hit_rate: f64 },
     /// Change the TTL used by new SETs.
     SetTtl { seconds: f64 },
+    /// Turn single-flight (per-pod coalescing of concurrent misses on a key) on or off.
+    SingleFlight { on: bool },
 }
 
 fn one_kb() -> f64 {
@@ -105,6 +107,8 @@ impl Command {
                 format!("target hit rate {:.1}%", hit_rate * 100.0)
             }
             Command::SetTtl { seconds } => format!("TTL {seconds} s"),
+            Command::SingleFlight { on: true } => "single-flight on".into(),
+            Command::SingleFlight { on: false } => "single-flight off".into(),
         }
     }
 }

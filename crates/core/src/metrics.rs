@@ -54,6 +54,9 @@ second_stats! {
     db_direct: u64,
     /// Queries the app tried to run (rejected and timed-out ones included).
     db_offered: u64,
+    /// Missed reads that waited for another request's query of the same key
+    /// (single-flight) instead of querying the DB themselves.
+    coalesced: u64,
     /// Busy fraction of the DB's workers.
     db_utilization: f64,
     /// Open DB connections at the end of the second.
@@ -230,6 +233,7 @@ pub struct Totals {
     pub db_delete: u64,
     pub db_direct: u64,
     pub db_offered: u64,
+    pub coalesced: u64,
     pub db_busy_ns: u64,
     pub cache_ops: u64,
     pub cache_busy_ns: u64,

@@ -23,6 +23,8 @@ pub enum Phase {
     CacheGet,
     Processing,
     WaitingConnection,
+    /// Single-flight: waiting for another request's load of the same key.
+    Coalesced,
     Connecting,
     Querying,
     CacheUpdate,
@@ -43,6 +45,8 @@ pub struct Request {
     pub missed: bool,
     /// Sampled for the animation.
     pub traced: bool,
+    /// Leads a single-flight load: others may be waiting for its result.
+    pub leads: bool,
     /// DB version read by the SELECT (for the backfill SET).
     pub version: u16,
     /// Cache epoch when the pending command was sent.

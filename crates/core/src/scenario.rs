@@ -80,6 +80,10 @@ pub struct AppConfig {
     pub connect_ms: f64,
     /// Redis command timeout in the app's client; a timed-out GET falls through to the DB.
     pub cache_timeout_ms: f64,
+    /// Coalesce concurrent misses on one key within a pod (like Go's
+    /// `singleflight`): one request queries the DB and backfills, the others
+    /// wait for its result. Off in the seed's V0 (N misses make N queries).
+    pub single_flight: bool,
 }
 
 /// The single Redis node.
@@ -182,6 +186,7 @@ impl Default for AppConfig {
             pool_timeout_ms: 500.0,
             connect_ms: 3.0,
             cache_timeout_ms: 250.0,
+            single_flight: false,
         }
     }
 }
@@ -478,6 +483,7 @@ pub fn validate_command(cmd: &Command) -> Result<(), ConfigError> {
             check_range("seconds", *seconds, limits::TTL_S.0, limits::TTL_S.1)
         }
         Command::CrashCache
+        | Command::SingleFlight { .. }
         | Command::RestartCache
         | Command::SetEviction { .. }
         | Command::ClearFill => Ok(()),

@@ -3,8 +3,10 @@
 //!
 //! * read: `GET key`; hit -> respond. Miss (or Redis down / timed out) ->
 //!   3 ms processing, a pooled DB connection, `SELECT`, then backfill
-//!   `SET key value EX ttl` (awaited), then respond. No single-flight: N
-//!   concurrent misses on a key make N queries.
+//!   `SET key value EX ttl` (awaited), then respond. No single-flight by
+//!   default: N concurrent misses on a key make N queries. With single-flight
+//!   on, a pod's first miss on a key leads the load and the pod's later misses
+//!   on that key wait for it and answer with its value (or its error).
 //! * write: processing, DB `UPDATE`, then `SET` with TTL.
 //! * delete: processing, DB write, then `DEL`.
 //! * direct (not a cache operation): processing, DB query, respond.
@@ -147,6 +149,7 @@ pub struct Status {
     pub hot_key_rate: f64,
     pub attack_rate: f64,
     pub invalidation_failure: f64,
+    pub single_flight: bool,
     pub keyspace_keys: u64,
     pub zipf_s: f64,
     /// The target the keyspace was derived from.
@@ -197,6 +200,8 @@ pub struct Simulation {
     /// queue rather than in it: one heap operation fewer per request.
     next_arrival: [Nanos; 3],
     invalidation_failure: f64,
+    /// Pods coalesce concurrent misses on a key (see `AppConfig::single_flight`).
+    single_flight: bool,
     target_hit_rate: f64,
     ttl: Nanos,
     /// Extra Redis CPU per command on the hot key (its value is large).
@@ -299,6 +304,7 @@ impl Simulation {
             rates: [s.client.rps, 0.0, 0.0],
             next_arrival: [Nanos::MAX; 3],
             invalidation_failure: 0.0,
+            single_flight: s.app.single_flight,
             target_hit_rate: s.client.target_hit_rate,
             ttl: from_secs(s.cache.ttl_s),
             hot_extra: 0,
@@ -598,6 +604,7 @@ impl Simulation {
             hot_key_rate: self.rates[Source::HotKey as usize],
             attack_rate: self.rates[Source::Attack as usize],
             invalidation_failure: self.invalidation_failure,
+            single_flight: self.single_flight,
             keyspace_keys: self.keyspace.keys,
             zipf_s: self.keyspace.zipf_s,
             target_hit_rate: self.target_hit_rate,

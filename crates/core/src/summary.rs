@@ -69,6 +69,9 @@ pub struct Summary {
     pub evictions: u64,
     pub expirations: u64,
     pub set_oom: u64,
+    /// Missed reads that waited for another request's query of their key
+    /// (single-flight) instead of querying the DB.
+    pub coalesced: u64,
     pub keyspace: KeyspaceSummary,
 }
 
@@ -128,6 +131,7 @@ impl Summary {
             evictions: t.evictions,
             expirations: t.expirations,
             set_oom: t.set_oom,
+            coalesced: t.coalesced,
             keyspace: KeyspaceSummary {
                 keys: ks.keys,
                 zipf_s: ks.zipf_s,

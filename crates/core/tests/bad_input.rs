@@ -34,6 +34,11 @@ fn malformed_scenarios_name_the_field() {
         ("zero pods", r#"{"app": {"pods": 0}}"#, "app.pods"),
         ("negative pods", r#"{"app": {"pods": -1}}"#, "app.pods"),
         (
+            "single-flight not a boolean",
+            r#"{"app": {"single_flight": "yes"}}"#,
+            "app.single_flight",
+        ),
+        (
             "tiny memory",
             r#"{"cache": {"memory_gb": 0}}"#,
             "cache.memory_gb",

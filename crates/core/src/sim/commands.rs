@@ -60,6 +60,7 @@ impl Simulation {
                 self.db.ensure_keys(self.keyspace.keys);
             }
             Command::SetTtl { seconds } => self.ttl = from_secs(seconds),
+            Command::SingleFlight { on } => self.single_flight = on,
         }
     }
 

@@ -98,6 +98,7 @@ impl Simulation {
                     client_done: false,
                     missed: false,
                     traced,
+                    leads: false,
                     version: 0,
                     epoch: 0,
                 });
@@ -302,6 +303,9 @@ impl Simulation {
     }
 
     pub(super) fn acquire_connection(&mut self, id: ReqId) {
+        if self.single_flight && self.join_flight(id) {
+            return;
+        }
         count!(self, db_offered);
         let pod_i = self.requests.get(id).pod as usize;
         let pool_size = self.scenario.app.pool_size;
@@ -439,11 +443,54 @@ impl Simulation {
         self.finish_with_error(id, ErrorKind::PoolTimeout, true);
     }
 
+    /// Single-flight: a missed read either joins the pod's load of its key
+    /// (true: it waits for that result) or starts one and leads it.
+    pub(super) fn join_flight(&mut self, id: ReqId) -> bool {
+        let r = self.requests.get(id);
+        if r.op != Op::Read {
+            return false;
+        }
+        let (key, pod) = (r.key, r.pod as usize);
+        match self.pods[pod].flights.entry(key) {
+            std::collections::btree_map::Entry::Occupied(mut waiting) => {
+                waiting.get_mut().push(id);
+                self.requests.get_mut(id).phase = Phase::Coalesced;
+                count!(self, coalesced);
+                true
+            }
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(Vec::new());
+                self.requests.get_mut(id).leads = true;
+                false
+            }
+        }
+    }
+
+    /// A single-flight leader is done: the requests waiting for its load get
+    /// its value at the same moment (`Ok(at)`), or its error.
+    pub(super) fn land_flight(&mut self, id: ReqId, outcome: Result<Nanos, ErrorKind>) {
+        let r = self.requests.get_mut(id);
+        if !r.leads {
+            return;
+        }
+        r.leads = false;
+        let (key, pod) = (r.key, r.pod as usize);
+        for f in self.pods[pod].flights.remove(&key).unwrap_or_default() {
+            debug_assert!(self.requests.is_live(f));
+            debug_assert_eq!(self.requests.get(f).phase, Phase::Coalesced);
+            match outcome {
+                Ok(at) => self.respond_at(f, at),
+                Err(kind) => self.finish_with_error(f, kind, true),
+            }
+        }
+    }
+
     /// The server answers; the answer reaches the client at `at`. Only a network
     /// leg remains, which nothing can interrupt except the client's own timeout,
     /// so the request is completed now with its latency measured to `at` (one
     /// event fewer per request). If the timeout comes first, the answer waits.
     pub(super) fn respond_at(&mut self, id: ReqId, at: Nanos) {
+        self.land_flight(id, Ok(at));
         let r = self.requests.get_mut(id);
         r.phase = Phase::Responding;
         if r.client_done || at - r.arrival <= self.client_timeout {
@@ -494,6 +541,7 @@ impl Simulation {
 
     /// The server answers with an error (or refuses the request).
     pub(super) fn finish_with_error(&mut self, id: ReqId, kind: ErrorKind, accepted: bool) {
+        self.land_flight(id, Err(kind));
         let r = *self.requests.get(id);
         if !r.client_done {
             self.client_in_flight -= 1;
