@@ -93,9 +93,10 @@ fn a_leaders_error_reaches_everyone_waiting_for_it() {
     let coalesced = t.coalesced - before.coalesced;
     let pool_timeouts = t.err_pool_timeout - before.err_pool_timeout;
     assert!(coalesced >= 40, "{coalesced} waited for the leader");
-    // the leader timed out waiting for a connection, and so did everyone waiting for it
+    // the leader timed out waiting for a connection, and so did everyone
+    // waiting for it: more pool timeouts than followers
     assert!(
-        pool_timeouts >= coalesced + 1,
+        pool_timeouts > coalesced,
         "{pool_timeouts} pool timeouts for {coalesced} followers of {burst} requests"
     );
     // nobody hangs once the leader is done (the 1 RPS background aside)
