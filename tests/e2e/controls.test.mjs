@@ -157,4 +157,27 @@ describe('controls', () => {
       await closePage(fresh);
     }
   });
+
+  test('13. single-flight: the checkbox coalesces misses under a hot key, and the share link keeps it', async () => {
+    const hot = await openPage(h, '?preset=hot-key&t=40');
+    try {
+      await waitState(hot, (x) => x.now_s >= 40 && x.last !== null, { what: 'the hot key running', timeout: 60_000 });
+      const box = hot.locator('#single-flight');
+      assert.equal(await box.isChecked(), false, 'off by default, as in the seed');
+      await box.check();
+      const on = await waitState(hot, (x) => x.status.single_flight && x.last && x.last.coalesced > 0, { what: 'coalesced misses', timeout: 60_000 });
+      assert.ok(on.scenario.faults.some((f) => f.command.type === 'single_flight' && f.command.on === true), 'the live change is in the scenario');
+      await waitPage(hot, () => /misses wait for a load/.test(document.querySelector('#explain').textContent), null, { what: 'the explanation to name single-flight' });
+      await hot.locator('#copy-link').click();
+      const url = new URL(await hot.locator('#share-url').inputValue());
+      const shared = JSON.parse(Buffer.from(url.searchParams.get('s'), 'base64url').toString('utf8'));
+      assert.ok(shared.faults.some((f) => f.command.type === 'single_flight' && f.command.on), 'the share link replays it');
+      await shot(hot, '13-single-flight');
+      await box.uncheck();
+      await waitState(hot, (x) => !x.status.single_flight, { what: 'single-flight off', timeout: 15_000 });
+      assertNoPageProblems(assert, hot);
+    } finally {
+      await closePage(hot);
+    }
+  });
 });

@@ -75,6 +75,7 @@ struct Els {
     eviction: HtmlSelectElement,
     pods: HtmlInputElement,
     pods_value: HtmlElement,
+    single_flight: HtmlInputElement,
     seed: HtmlInputElement,
     preset: HtmlSelectElement,
     preset_description: HtmlElement,
@@ -348,6 +349,7 @@ fn elements(root: &Element) -> Result<Els, JsValue> {
         readouts: find(root, "readouts")?,
         charts,
         share_url: find(root, "share-url")?,
+        single_flight: find(root, "single-flight")?,
         scenario_file: find(root, "scenario-file")?,
         message: find(root, "message")?,
         state_json: find(root, "state-json")?,
@@ -379,7 +381,7 @@ fn on(
 }
 
 fn wire(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsValue> {
-    let (rps, hit, mem, ttl, ev, pods, seed, preset, speed, rm) = {
+    let (rps, hit, mem, ttl, ev, sf, pods, seed, preset, speed, rm) = {
         let a = app.borrow();
         let e = &a.els;
         (
@@ -388,6 +390,7 @@ fn wire(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsValue> {
             e.memory.clone(),
             e.ttl.clone(),
             e.eviction.clone(),
+            e.single_flight.clone(),
             e.pods.clone(),
             e.seed.clone(),
             e.preset.clone(),
@@ -406,6 +409,7 @@ fn wire(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsValue> {
     on(&ttl, "change", app, |a, _| a.on_ttl(true));
     on(&ttl, "input", app, |a, _| a.on_ttl(false));
     on(&ev, "change", app, |a, _| a.on_eviction());
+    on(&sf, "change", app, |a, _| a.on_single_flight());
     on(&seed, "change", app, |a, _| a.on_seed());
     on(&preset, "change", app, |a, _| a.on_preset());
     on(&speed, "change", app, |a, _| a.on_speed());

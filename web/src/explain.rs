@@ -166,6 +166,7 @@ pub fn explain(i: &Inputs) -> Explanation {
     let mut said_stale = false;
     let mut said_hit = false;
     let mut said_p99 = false;
+    let mut said_waiters = false;
 
     if !active.is_empty() && healthy == 0 {
         level = Level::Bad;
@@ -185,8 +186,13 @@ pub fn explain(i: &Inputs) -> Explanation {
         cause = Some(if recent_restart && hit < i.target_hit_rate - 0.1 {
             said_hit = true;
             format!(
-                "thundering herd after the cache restart (cold cache, hit rate {}; no single-flight, so concurrent misses on one key all query the DB)",
-                pct(hit)
+                "thundering herd after the cache restart (cold cache, hit rate {}; {})",
+                pct(hit),
+                if st.single_flight {
+                    "single-flight lets one miss per key and pod query the DB, but there are that many keys"
+                } else {
+                    "no single-flight, so concurrent misses on one key all query the DB"
+                }
             )
         } else if st.attack_rate > 0.0 {
             format!(
@@ -195,8 +201,13 @@ pub fn explain(i: &Inputs) -> Explanation {
             )
         } else if st.hot_key_rate > 0.0 {
             format!(
-                "the hot key's {} reads: each time a write deletes or replaces it, they all miss until one backfill lands (no single-flight), and the busy Redis (CPU {}) slows every request",
+                "the hot key's {} reads: each time a write deletes or replaces it, they all miss until one backfill lands ({}), and the busy Redis (CPU {}) slows every request",
                 per_sec(st.hot_key_rate),
+                if st.single_flight {
+                    "single-flight sends one query per pod"
+                } else {
+                    "no single-flight, so each miss queries the DB"
+                },
                 pct(l.cache_cpu)
             )
         } else if st.db_slowdown > 1.0 {
@@ -285,6 +296,15 @@ pub fn explain(i: &Inputs) -> Explanation {
             "Key-busting attack: {} reads of never-seen keys always miss and each costs a DB query",
             per_sec(st.attack_rate)
         );
+    } else if db_ratio > 0.9 && l.pool_waiters > 0 {
+        // at capacity rather than over it, but a backlog is still waiting
+        level = Level::Bad;
+        said_waiters = true;
+        headline = format!(
+            "DB at {} with a backlog: {} requests wait for a pooled connection",
+            load(db_ratio),
+            compact(l.pool_waiters as f64)
+        );
     } else {
         headline = format!(
             "Normal: {} of reads hit Redis (p50 {}); misses, writes and direct requests send {} queries to PostgreSQL, which puts it at {} (it serves about {} SELECTs)",
@@ -315,7 +335,7 @@ pub fn explain(i: &Inputs) -> Explanation {
             l.db_connections, st.db_max_connections
         ));
     }
-    if l.pool_waiters > 0 {
+    if l.pool_waiters > 0 && !said_waiters {
         details.push(format!(
             "{} requests waiting for a pooled DB connection",
             compact(l.pool_waiters as f64)
@@ -400,6 +420,12 @@ pub fn explain(i: &Inputs) -> Explanation {
     if !active.is_empty() && healthy > 0 && healthy < active.len() {
         details.push(format!("{} of {} pods healthy", healthy, active.len()));
     }
+    if l.coalesced > 0 {
+        details.push(format!(
+            "single-flight: {} misses wait for a load of their key already running instead of querying",
+            per_sec(l.coalesced as f64)
+        ));
+    }
     if i.timeline.fill_active && !said_mem {
         details.push("a batch job is filling Redis with no-TTL keys".into());
     }
@@ -423,7 +449,10 @@ mod tests {
     use cachesim_core::{presets, Simulation};
 
     fn run(name: &str, t: f64) -> Explanation {
-        let s = presets::preset(name).unwrap();
+        run_scenario(presets::preset(name).unwrap(), t)
+    }
+
+    fn run_scenario(s: cachesim_core::Scenario, t: f64) -> Explanation {
         let mut sim = Simulation::new(s.clone()).unwrap();
         sim.advance_to(t);
         let st = sim.status();
@@ -507,6 +536,43 @@ mod tests {
         assert!(oom.text.contains("OOM"), "{}", oom.text);
         let stale = run("stale-invalidation", 60.0);
         assert!(stale.text.contains("stale"), "{}", stale.text);
+    }
+
+    #[test]
+    fn a_backlog_at_capacity_is_not_normal() {
+        let s = presets::preset("steady").unwrap();
+        let mut sim = Simulation::new(s.clone()).unwrap();
+        sim.advance_to(1.5);
+        let st = sim.status();
+        let mut l = sim.history().last().unwrap().clone();
+        // the DB just at capacity, with requests still queued for connections
+        l.db_utilization = 1.0;
+        l.db_offered = l.db_queries;
+        l.pool_waiters = 1_300;
+        let e = explain(&Inputs {
+            last: Some(&l),
+            status: &st,
+            caps: Capacities::of(&s),
+            target_hit_rate: s.client.target_hit_rate,
+            timeline: Timeline::default(),
+        });
+        assert!(
+            e.text
+                .starts_with("DB at 1.0x capacity with a backlog: 1.3K requests wait"),
+            "{}",
+            e.text
+        );
+        assert_eq!(e.level, Level::Bad);
+        assert_eq!(e.text.matches("pooled").count(), 1, "said once: {}", e.text);
+    }
+
+    #[test]
+    fn single_flight_is_named_when_it_coalesces() {
+        let mut s = presets::preset("hot-key").unwrap();
+        s.app.single_flight = true;
+        let on = run_scenario(s, 40.0);
+        assert!(on.text.contains("misses wait for a load"), "{}", on.text);
+        assert!(!run("hot-key", 40.0).text.contains("misses wait for a load"));
     }
 
     #[test]

@@ -148,6 +148,7 @@ pub fn markup() -> String {
       <div class="cs-field"><label for="ttl">TTL (seconds)</label><input id="ttl" type="number" min="1" max="86400" step="1" inputmode="numeric"><output id="ttl-value" for="ttl"></output></div>
       <div class="cs-field"><label for="eviction">Eviction policy</label><select id="eviction" class="cs-wide"><option value="noeviction">noeviction</option><option value="allkeys-lru">allkeys-lru</option></select></div>
       <div class="cs-field"><label for="pods">AppService pods</label><input id="pods" type="range" min="1" max="16" step="1"><output id="pods-value" for="pods"></output></div>
+      <label class="cs-check" title="Like Go's singleflight: a pod's first miss on a key queries the DB and backfills; its other misses on that key wait for that result instead of querying"><input type="checkbox" id="single-flight"> Single-flight: coalesce a pod's concurrent misses on a key</label>
     </fieldset>
     <fieldset class="cs-group cs-scenario"><legend>Scenario</legend>
       <div class="cs-field"><label for="preset">Preset</label><select id="preset" class="cs-wide"></select></div>
@@ -216,6 +217,7 @@ mod tests {
             "export-csv",
             "export-png",
             "export-scenario",
+            "single-flight",
             "load-scenario",
             "scenario-file",
             "message",

@@ -251,6 +251,16 @@ pub fn write_summary(
         share(s.stale_reads, totals.reads),
         int(s.invalidation_failures)
     )?;
+    if sc.app.single_flight || s.coalesced > 0 {
+        let misses = totals.reads - totals.hits;
+        writeln!(
+            out,
+            "{:W$}{} missed reads ({} of misses) waited for a load of their key instead of querying",
+            "Single-flight",
+            int(s.coalesced),
+            share(s.coalesced, misses)
+        )?;
+    }
 
     if !sc.faults.is_empty() {
         for (i, f) in sc.faults.iter().enumerate() {

@@ -277,6 +277,41 @@ fn set_and_seed_change_the_run() {
 }
 
 #[test]
+fn single_flight_is_a_setting_and_reported() {
+    let args = |sf: &'static str| {
+        [
+            "run",
+            "--preset",
+            "hot-key",
+            "--seconds",
+            "45",
+            "--set",
+            sf,
+            "--format",
+        ]
+    };
+    let off = json(&[&args("app.single_flight=false")[..], &["json"]].concat());
+    let on = json(&[&args("app.single_flight=true")[..], &["json"]].concat());
+    assert_eq!(off["coalesced"], 0);
+    assert!(
+        off["errors"].as_u64().unwrap() > 0,
+        "the stampedes fail requests"
+    );
+    assert!(on["coalesced"].as_u64().unwrap() > 1_000);
+    assert_eq!(on["errors"], 0);
+    let text = ok(&[&args("app.single_flight=true")[..], &["summary"]].concat());
+    assert!(text.contains("Single-flight"), "{text}");
+    let err = fails(&[
+        "run",
+        "--preset",
+        "steady",
+        "--set",
+        "app.single_flight=maybe",
+    ]);
+    assert!(err.contains("app.single_flight"), "{err}");
+}
+
+#[test]
 fn scenario_output_validates_and_runs_for_every_preset() {
     let dir = temp_dir("presets");
     for p in PRESETS {

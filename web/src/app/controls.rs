@@ -233,6 +233,16 @@ impl App {
         self.after_change();
     }
 
+    pub(super) fn on_single_flight(&mut self) {
+        let on = self.els.single_flight.checked();
+        let note = if on {
+            "Single-flight on: a pod's concurrent misses on one key now wait for one DB query."
+        } else {
+            "Single-flight off: every miss queries the DB, as in the seed's design."
+        };
+        self.command(Command::SingleFlight { on }, note);
+    }
+
     pub(super) fn on_eviction(&mut self) {
         let policy = match self.els.eviction.value().as_str() {
             "allkeys-lru" => EvictionPolicy::AllkeysLru,

@@ -73,6 +73,8 @@ impl App {
         if !focused(e.eviction.unchecked_ref()) {
             e.eviction.set_value(st.eviction);
         }
+        // a checkbox shows the model's state even while focused
+        e.single_flight.set_checked(st.single_flight);
         let pods = st.pods.iter().filter(|p| p.active).count();
         if !focused(e.pods.unchecked_ref()) && self.pending.pods.is_none() {
             e.pods.set_value(&pods.to_string());
