@@ -1,7 +1,7 @@
 //! The model against the seed's own numbers and failure stories.
 
 mod common;
-use cachesim_core::{Command, Scenario};
+use cachesim_core::Command;
 use common::*;
 
 const DB_CAPACITY: f64 = 2_000.0; // 24 workers / 12 ms
@@ -65,12 +65,7 @@ fn recovery_after_a_cold_restart_is_db_bound() {
 #[test]
 fn concurrent_misses_on_one_key_each_query_the_db() {
     // A cold cache, background traffic negligible, then a burst of reads of one key.
-    let mut s = Scenario {
-        warm_start: false,
-        ..Scenario::default()
-    };
-    s.client.rps = 1.0;
-    let mut sim = cachesim_core::Simulation::new(s).unwrap();
+    let mut sim = cachesim_core::Simulation::new(cold_and_quiet()).unwrap();
     sim.advance_to(1.0);
     let before = sim.totals().clone();
     let rate = 5_000.0;

@@ -3,7 +3,7 @@
 //! `seed_scenarios.rs`); on, a pod runs one load per key at a time.
 
 mod common;
-use cachesim_core::{Command, Scenario, Simulation};
+use cachesim_core::{Command, Simulation};
 use common::*;
 
 fn hot_key(rate: f64) -> Command {
@@ -13,26 +13,12 @@ fn hot_key(rate: f64) -> Command {
     }
 }
 
-/// A cold cache, background traffic negligible, `setup` applied at 0.5 s.
-fn quiet(single_flight: bool, setup: &[Command]) -> Simulation {
-    let mut s = Scenario {
-        warm_start: false,
-        ..Scenario::default()
-    };
-    s.client.rps = 1.0;
-    s.app.single_flight = single_flight;
-    let mut sim = Simulation::new(s).unwrap();
-    sim.advance_to(0.5);
-    for c in setup {
-        sim.apply(c.clone()).unwrap();
-    }
-    sim.advance_to(1.0);
-    sim
-}
-
 #[test]
 fn concurrent_misses_on_one_key_make_one_query_per_pod() {
-    let mut sim = quiet(true, &[]);
+    let mut s = cold_and_quiet();
+    s.app.single_flight = true;
+    let mut sim = Simulation::new(s).unwrap();
+    sim.advance_to(1.0);
     let before = sim.totals().clone();
     sim.apply(hot_key(5_000.0)).unwrap();
     sim.advance_to(1.2);
@@ -54,22 +40,19 @@ fn concurrent_misses_on_one_key_make_one_query_per_pod() {
     assert_eq!(t.failed, before.failed, "nobody failed");
     assert_eq!(sim.in_flight(), 0, "nobody is left waiting");
     // a follower answers when its leader does: no slower than the leader's own miss path
-    let miss_p99 = percentile(&sim, |s| s.miss_p99_ms);
+    let miss_p99 = worst_second(&sim, |s| s.miss_p99_ms);
     assert!(miss_p99 < 30.0, "miss p99 {miss_p99} ms");
 }
 
-fn percentile(sim: &Simulation, f: impl Fn(&cachesim_core::SecondStats) -> f64) -> f64 {
+/// The largest per-second value of `f` over the run.
+fn worst_second(sim: &Simulation, f: impl Fn(&cachesim_core::SecondStats) -> f64) -> f64 {
     sim.history().iter().map(f).fold(0.0, f64::max)
 }
 
 #[test]
 fn a_leaders_error_reaches_everyone_waiting_for_it() {
     // one pod with one pooled connection, queries 100x slower (1.2 s)
-    let mut s = Scenario {
-        warm_start: false,
-        ..Scenario::default()
-    };
-    s.client.rps = 1.0;
+    let mut s = cold_and_quiet();
     s.app.pods = 1;
     s.app.pool_size = 1;
     s.app.single_flight = true;

@@ -3,6 +3,16 @@
 
 use cachesim_core::{presets, Scenario, SecondStats, Simulation, Summary};
 
+/// A cold cache and negligible background traffic (1 RPS): a stage for bursts.
+pub fn cold_and_quiet() -> Scenario {
+    let mut s = Scenario {
+        warm_start: false,
+        ..Scenario::default()
+    };
+    s.client.rps = 1.0;
+    s
+}
+
 pub fn preset(name: &str) -> Scenario {
     presets::preset(name).unwrap_or_else(|| panic!("preset {name}"))
 }
