@@ -177,19 +177,25 @@ mod tests {
         w.into_iter().map(|x| x / total).collect()
     }
 
+    /// How often each rank comes out in `draws` samples (every one in 1..=n).
+    fn rank_counts(z: &Zipf, seed: u64, draws: u32) -> Vec<u32> {
+        let mut rng = Stream::new(seed, 1);
+        let mut counts = vec![0u32; z.n() as usize];
+        for _ in 0..draws {
+            let k = z.sample(&mut rng);
+            assert!((1..=z.n()).contains(&k));
+            counts[(k - 1) as usize] += 1;
+        }
+        counts
+    }
+
     #[test]
     fn matches_exact_pmf_on_small_keyspace() {
         for &s in &[0.6, 0.9, 1.0, 1.3] {
             let n = 50;
             let z = Zipf::new(n, s);
-            let mut rng = Stream::new(11, 1);
             let draws = 400_000;
-            let mut counts = vec![0u32; n as usize];
-            for _ in 0..draws {
-                let k = z.sample(&mut rng);
-                assert!((1..=n).contains(&k));
-                counts[(k - 1) as usize] += 1;
-            }
+            let counts = rank_counts(&z, 11, draws);
             let pmf = exact_pmf(n, s);
             for (i, (&c, &p)) in counts.iter().zip(&pmf).enumerate() {
                 let expected = p * draws as f64;
@@ -210,14 +216,8 @@ mod tests {
         for &(n, s, head) in &[(3000u64, 0.9, 200u64), (3000, 1.0, 150), (1500, 1.3, 300)] {
             let z = Zipf::with_exact(n, s, head);
             assert!(z.segments.len() < n as usize / 3, "segments are wide");
-            let mut rng = Stream::new(12, 1);
             let draws = 3_000_000;
-            let mut counts = vec![0u32; n as usize];
-            for _ in 0..draws {
-                let k = z.sample(&mut rng);
-                assert!((1..=n).contains(&k));
-                counts[(k - 1) as usize] += 1;
-            }
+            let counts = rank_counts(&z, 12, draws);
             let pmf = exact_pmf(n, s);
             let mut chi2 = 0.0;
             for (i, (&c, &p)) in counts.iter().zip(&pmf).enumerate() {
