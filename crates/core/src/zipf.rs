@@ -189,6 +189,23 @@ mod tests {
         counts
     }
 
+    /// Asserts each rank's count within 5 standard deviations of its
+    /// expectation; returns the chi-square statistic over all ranks.
+    fn every_rank_within_5_sd(counts: &[u32], pmf: &[f64], draws: u32, label: &str) -> f64 {
+        let mut chi2 = 0.0;
+        for (i, (&c, &p)) in counts.iter().zip(pmf).enumerate() {
+            let expected = p * draws as f64;
+            let sd = (expected * (1.0 - p)).sqrt();
+            assert!(
+                (c as f64 - expected).abs() < 5.0 * sd + 1.0,
+                "{label} rank {} got {c} expected {expected:.0}",
+                i + 1
+            );
+            chi2 += (c as f64 - expected).powi(2) / expected;
+        }
+        chi2
+    }
+
     #[test]
     fn matches_exact_pmf_on_small_keyspace() {
         for &s in &[0.6, 0.9, 1.0, 1.3] {
@@ -197,15 +214,7 @@ mod tests {
             let draws = 400_000;
             let counts = rank_counts(&z, 11, draws);
             let pmf = exact_pmf(n, s);
-            for (i, (&c, &p)) in counts.iter().zip(&pmf).enumerate() {
-                let expected = p * draws as f64;
-                let sd = (expected * (1.0 - p)).sqrt();
-                assert!(
-                    (c as f64 - expected).abs() < 5.0 * sd + 1.0,
-                    "s={s} rank {} got {c} expected {expected:.0}",
-                    i + 1
-                );
-            }
+            every_rank_within_5_sd(&counts, &pmf, draws, &format!("s={s}"));
         }
     }
 
@@ -219,17 +228,8 @@ mod tests {
             let draws = 3_000_000;
             let counts = rank_counts(&z, 12, draws);
             let pmf = exact_pmf(n, s);
-            let mut chi2 = 0.0;
-            for (i, (&c, &p)) in counts.iter().zip(&pmf).enumerate() {
-                let expected = p * draws as f64;
-                let sd = (expected * (1.0 - p)).sqrt();
-                assert!(
-                    (c as f64 - expected).abs() < 5.0 * sd + 1.0,
-                    "n={n} s={s} head={head} rank {} got {c} expected {expected:.0}",
-                    i + 1
-                );
-                chi2 += (c as f64 - expected).powi(2) / expected;
-            }
+            let chi2 =
+                every_rank_within_5_sd(&counts, &pmf, draws, &format!("n={n} s={s} head={head}"));
             // n - 1 degrees of freedom: mean n - 1, sd sqrt(2(n - 1))
             let dof = (n - 1) as f64;
             assert!(
