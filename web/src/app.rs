@@ -477,9 +477,9 @@ fn wire_scenario_file(app: &Rc<RefCell<App>>) {
         // choosing the same file again must fire `change` again
         input.set_value("");
         let name = file.name();
-        if file.size() > codec::MAX_SCENARIO_FILE as f64 {
-            app.borrow_mut()
-                .load_scenario_text(&name, Err("the file is too large"));
+        // checked before reading: a huge file is never loaded into memory
+        if let Err(why) = codec::check_scenario_size(file.size()) {
+            app.borrow_mut().load_scenario_text(&name, Err(&why));
             return;
         }
         let loaded = {

@@ -263,16 +263,22 @@ pub fn decode_scenario(text: &str) -> Result<Scenario, String> {
     parse_scenario_json(&json)
 }
 
-/// Reads a scenario's JSON (a saved scenario file, or a link's decoded `s`):
-/// strict, like the CLI, and within the web limits.
-pub fn parse_scenario_json(json: &str) -> Result<Scenario, String> {
-    if json.len() > MAX_SCENARIO_FILE {
+/// A scenario of `bytes` is not too large to load (a file is checked before it is read).
+pub fn check_scenario_size(bytes: f64) -> Result<(), String> {
+    if bytes > MAX_SCENARIO_FILE as f64 {
         return Err(format!(
             "the scenario is too large ({} KB; at most {} KB)",
-            json.len().div_ceil(1024),
+            (bytes / 1024.0).ceil(),
             MAX_SCENARIO_FILE / 1024
         ));
     }
+    Ok(())
+}
+
+/// Reads a scenario's JSON (a saved scenario file, or a link's decoded `s`):
+/// strict, like the CLI, and within the web limits.
+pub fn parse_scenario_json(json: &str) -> Result<Scenario, String> {
+    check_scenario_size(json.len() as f64)?;
     let s = Scenario::from_json(json).map_err(|e| format!("the scenario is invalid: {e}"))?;
     check_web_limits(&s)?;
     Ok(s)
