@@ -3,17 +3,43 @@
 use cachesim_core::{SecondStats, Simulation, Summary};
 use std::io::{self, Write};
 
-/// The per-second series: a header row of `SecondStats::FIELDS`, then one row per second.
+/// The per-second series: a header row of `SecondStats::FIELDS`, then one row
+/// per second. A run with more than one shard or a proxy gets the cache tier's
+/// columns after them: the proxy's and the warm-up worker's, then per shard
+/// (`shard0_ops`, `shard0_cpu`, `shard0_hit_rate`, ...; empty while a shard did
+/// not exist).
 pub fn write_csv(out: &mut impl Write, sim: &Simulation) -> io::Result<()> {
-    writeln!(out, "{}", SecondStats::FIELDS.join(","))?;
+    let history = sim.history();
+    let shards = history.tiers().map(|t| t.shards.len()).max().unwrap_or(1);
+    let tier_columns = shards > 1 || history.tiers().any(|t| t.proxy_ops > 0 || t.db_warmup > 0);
+    let mut header = SecondStats::FIELDS.join(",");
+    if tier_columns {
+        header.push_str(",proxy_ops,proxy_refused,proxy_utilization,db_warmup,warmed");
+        for i in 0..shards {
+            header.push_str(&format!(",shard{i}_ops,shard{i}_cpu,shard{i}_hit_rate"));
+        }
+    }
+    writeln!(out, "{header}")?;
     let mut row = String::new();
-    for s in sim.history().iter() {
+    for (s, t) in history.iter().zip(history.tiers()) {
         row.clear();
         for (i, v) in s.values().iter().enumerate() {
             if i > 0 {
                 row.push(',');
             }
             row.push_str(&v.to_string());
+        }
+        if tier_columns {
+            row.push_str(&format!(
+                ",{},{},{},{},{}",
+                t.proxy_ops, t.proxy_refused, t.proxy_utilization, t.db_warmup, t.warmed
+            ));
+            for i in 0..shards {
+                match t.shards.get(i) {
+                    Some(x) => row.push_str(&format!(",{},{},{}", x.ops, x.cpu, x.hit_rate)),
+                    None => row.push_str(",,,"),
+                }
+            }
         }
         writeln!(out, "{row}")?;
     }
@@ -96,6 +122,11 @@ pub fn write_summary(
         sc.app.pods,
         sc.cache.ttl_s,
         sc.cache.eviction.as_str()
+    )?;
+    writeln!(
+        out,
+        "  architecture {}: {}",
+        s.topology.design, s.topology.description
     )?;
     writeln!(out)?;
 
@@ -213,12 +244,46 @@ pub fn write_summary(
     let peak_cpu = history.iter().map(|h| h.cache_cpu).fold(0.0, f64::max);
     writeln!(
         out,
-        "{:W$}{} mean, {} in the busiest second (one thread, {} ops/s ceiling)",
+        "{:W$}{} mean{}, {} in the busiest second (one thread, {} ops/s ceiling)",
         "Cache CPU",
         pct(s.cache_cpu_utilization),
+        if s.shards.len() > 1 { " per shard" } else { "" },
         pct(peak_cpu),
         num(sc.cache.ops_per_sec)
     )?;
+    if s.shards.len() > 1 {
+        for sh in &s.shards {
+            writeln!(
+                out,
+                "{:W$}  shard {:>2}: {:>8} ops/s, CPU {} mean / {} peak, hit rate {}, {} keys{}",
+                "",
+                sh.shard,
+                num(sh.ops_per_s),
+                pct(sh.cpu_mean),
+                pct(sh.cpu_peak),
+                pct(sh.hit_rate),
+                int(sh.keys_at_end),
+                if sh.up_at_end { "" } else { " (down)" }
+            )?;
+        }
+    }
+    if s.topology.proxy {
+        writeln!(
+            out,
+            "{:W$}{} commands forwarded, {} refused (queue full)",
+            "Proxy",
+            int(s.proxy_ops),
+            int(s.proxy_refused)
+        )?;
+    }
+    if s.db_warmup_queries > 0 {
+        writeln!(
+            out,
+            "{:W$}{} DB queries pre-loading restarted shards",
+            "Warm-up",
+            int(s.db_warmup_queries)
+        )?;
+    }
     let peak_mem = history
         .iter()
         .map(|h| h.cache_memory_fraction)
@@ -227,12 +292,16 @@ pub fn write_summary(
         out,
         "{:W$}{} of {} ({}) at the end, peak {}; {} keys{}",
         "Cache memory",
-        bytes(st.cache_memory_bytes as f64),
-        bytes(st.cache_max_bytes as f64),
-        share(st.cache_memory_bytes, st.cache_max_bytes),
+        bytes(st.cache_memory_bytes() as f64),
+        bytes(st.cache_max_bytes() as f64),
+        share(st.cache_memory_bytes(), st.cache_max_bytes()),
         pct(peak_mem),
-        int(st.cache_keys),
-        if st.cache_up { "" } else { " (Redis is down)" }
+        int(st.cache_keys()),
+        match st.shards_down() {
+            0 => String::new(),
+            _ if st.cache_down() => " (Redis is down)".to_string(),
+            n => format!(" ({n} of {} shards down)", st.shards.len()),
+        }
     )?;
     writeln!(
         out,
@@ -251,7 +320,7 @@ pub fn write_summary(
         share(s.stale_reads, totals.reads),
         int(s.invalidation_failures)
     )?;
-    if sc.app.single_flight || s.coalesced > 0 {
+    if sc.app.single_flight || s.topology.proxy_single_flight || s.coalesced > 0 {
         let misses = totals.reads - totals.hits;
         writeln!(
             out,

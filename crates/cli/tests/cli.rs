@@ -100,10 +100,10 @@ fn without_wall_clock(out: &str) -> (String, Value) {
 }
 
 #[test]
-fn presets_lists_all_eight() {
+fn presets_lists_every_preset() {
     let out = ok(&["presets"]);
-    assert_eq!(PRESETS.len(), 8);
-    assert_eq!(out.lines().count(), 8, "one line per preset:\n{out}");
+    assert_eq!(PRESETS.len(), 12, "eight V0 presets and four V1 ones");
+    assert_eq!(out.lines().count(), PRESETS.len(), "one line per preset:\n{out}");
     for p in PRESETS {
         let line = out
             .lines()

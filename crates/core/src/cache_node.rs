@@ -61,6 +61,8 @@ pub struct CacheNode {
     pub evictions: u64,
     pub expirations: u64,
     pub busy_ns: u64,
+    /// Commands executed.
+    pub ops: u64,
 }
 
 impl CacheNode {
@@ -81,6 +83,7 @@ impl CacheNode {
             evictions: 0,
             expirations: 0,
             busy_ns: 0,
+            ops: 0,
         }
     }
 
@@ -99,6 +102,7 @@ impl CacheNode {
         let cost = self.service_ns + extra;
         self.busy_until = start + cost;
         self.busy_ns += cost;
+        self.ops += 1;
         Some(self.busy_until)
     }
 

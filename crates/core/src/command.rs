@@ -1,6 +1,7 @@
 //! Commands: faults and live changes, applied at once (from the UI or CLI) or
 //! at a scheduled time in a scenario.
 
+use crate::router::RouterKind;
 use serde::{Deserialize, Serialize};
 
 /// Redis `maxmemory-policy`.
@@ -26,10 +27,18 @@ impl EvictionPolicy {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
-    /// The Redis process dies: every key is lost and commands fail until a restart.
-    CrashCache,
-    /// Start Redis again, empty (no persistence).
-    RestartCache,
+    /// A Redis process (shard `shard`; V0's only node is shard 0) dies: its
+    /// keys are lost and commands to it fail until a restart.
+    CrashCache {
+        #[serde(default, skip_serializing_if = "is_zero")]
+        shard: u32,
+    },
+    /// Start a Redis shard again, empty (no persistence). It also restarts a
+    /// running shard, which loses its keys.
+    RestartCache {
+        #[serde(default, skip_serializing_if = "is_zero")]
+        shard: u32,
+    },
     /// One key (the most popular one) receives `rate` extra reads per second; 0 turns it off.
     /// `value_kb` is the size of its value (a viral page is large): each GET of it
     /// costs Redis `cache.per_kb_us` per KB beyond the first.
@@ -37,18 +46,34 @@ pub enum Command {
         rate: f64,
         #[serde(default = "one_kb")]
         value_kb: f64,
+        /// The most popular key that lives on this shard instead of the most
+        /// popular key overall.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        shard: Option<u32>,
     },
     /// Probability that the cache update after a DB write (SET or DEL) is lost.
     InvalidationFailure { probability: f64 },
-    /// Change Redis `maxmemory`.
-    SetMemory { gb: f64 },
+    /// Change Redis `maxmemory` of one shard, or of every shard.
+    SetMemory {
+        gb: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        shard: Option<u32>,
+    },
     /// Change Redis `maxmemory-policy`.
     SetEviction { policy: EvictionPolicy },
     /// A batch job writes keys without a TTL and keeps used memory at `fraction` of
     /// maxmemory (it takes back whatever expiry frees, once a second).
-    FillMemory { fraction: f64 },
-    /// Stop the batch job and delete what it wrote.
-    ClearFill,
+    FillMemory {
+        fraction: f64,
+        /// One shard; every shard when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        shard: Option<u32>,
+    },
+    /// Stop the batch job and delete what it wrote (on one shard, or all).
+    ClearFill {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        shard: Option<u32>,
+    },
     /// Multiply every DB query's service time by `factor` (1 = normal).
     DbSlowdown { factor: f64 },
     /// Mark `count` AppService pods unhealthy (their health checks fail; the LB stops routing to them).
@@ -65,6 +90,31 @@ pub enum Command {
     SetTtl { seconds: f64 },
     /// Turn single-flight (per-pod coalescing of concurrent misses on a key) on or off.
     SingleFlight { on: bool },
+    /// A new empty Redis shard joins (numbered after the others); keys the
+    /// router now sends to it miss until they are filled again.
+    AddShard,
+    /// The highest-numbered shard leaves, with its keys.
+    RemoveShard,
+    /// Route keys by the consistent-hash ring or by mod-N: keys whose shard
+    /// changes miss.
+    SetRouter { router: RouterKind },
+    /// Put the CacheProxyService in (with its configured or default settings) or take it out.
+    SetProxy { on: bool },
+    /// Single-flight in the proxy (across every pod) on or off.
+    ProxySingleFlight { on: bool },
+    /// The warm-up worker on or off (it acts on the next cold restart).
+    Warmup { on: bool },
+}
+
+fn is_zero(x: &u32) -> bool {
+    *x == 0
+}
+
+fn on_shard(shard: &Option<u32>) -> String {
+    match shard {
+        Some(s) => format!(" on shard {s}"),
+        None => String::new(),
+    }
 }
 
 fn one_kb() -> f64 {
@@ -84,19 +134,27 @@ impl Command {
     /// Short human label (used by the UI's timeline and the CLI).
     pub fn label(&self) -> String {
         match self {
-            Command::CrashCache => "crash cache".into(),
-            Command::RestartCache => "restart cache (cold)".into(),
-            Command::HotKey { rate, value_kb } if *rate > 0.0 => {
-                format!("hot key +{rate:.0}/s ({value_kb:.0} KB)")
+            Command::CrashCache { shard: 0 } => "crash cache".into(),
+            Command::CrashCache { shard } => format!("crash shard {shard}"),
+            Command::RestartCache { shard: 0 } => "restart cache (cold)".into(),
+            Command::RestartCache { shard } => format!("restart shard {shard} (cold)"),
+            Command::HotKey {
+                rate,
+                value_kb,
+                shard,
+            } if *rate > 0.0 => {
+                format!("hot key +{rate:.0}/s ({value_kb:.0} KB){}", on_shard(shard))
             }
             Command::HotKey { .. } => "hot key off".into(),
             Command::InvalidationFailure { probability } => {
                 format!("drop {:.0}% of invalidations", probability * 100.0)
             }
-            Command::SetMemory { gb } => format!("maxmemory {gb} GB"),
+            Command::SetMemory { gb, shard } => format!("maxmemory {gb} GB{}", on_shard(shard)),
             Command::SetEviction { policy } => format!("eviction {}", policy.as_str()),
-            Command::FillMemory { fraction } => format!("fill memory to {:.0}%", fraction * 100.0),
-            Command::ClearFill => "clear filler".into(),
+            Command::FillMemory { fraction, shard } => {
+                format!("fill memory to {:.0}%{}", fraction * 100.0, on_shard(shard))
+            }
+            Command::ClearFill { shard } => format!("clear filler{}", on_shard(shard)),
             Command::DbSlowdown { factor } => format!("DB slowdown x{factor}"),
             Command::PodsUnhealthy { count } => format!("{count} pods unhealthy"),
             Command::SetPods { count } => format!("{count} pods"),
@@ -109,6 +167,15 @@ impl Command {
             Command::SetTtl { seconds } => format!("TTL {seconds} s"),
             Command::SingleFlight { on: true } => "single-flight on".into(),
             Command::SingleFlight { on: false } => "single-flight off".into(),
+            Command::AddShard => "add a shard".into(),
+            Command::RemoveShard => "remove the last shard".into(),
+            Command::SetRouter { router } => format!("router {}", router.as_str()),
+            Command::SetProxy { on: true } => "proxy in".into(),
+            Command::SetProxy { on: false } => "proxy out".into(),
+            Command::ProxySingleFlight { on: true } => "proxy single-flight on".into(),
+            Command::ProxySingleFlight { on: false } => "proxy single-flight off".into(),
+            Command::Warmup { on: true } => "warm-up worker on".into(),
+            Command::Warmup { on: false } => "warm-up worker off".into(),
         }
     }
 }

@@ -99,6 +99,38 @@ second_stats! {
     server_in_flight: u64,
 }
 
+/// One Redis shard during one simulated second.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ShardSecond {
+    pub up: bool,
+    /// Commands executed.
+    pub ops: u64,
+    /// Single-thread CPU busy fraction.
+    pub cpu: f64,
+    pub reads: u64,
+    pub hits: u64,
+    pub hit_rate: f64,
+    pub keys: u64,
+    pub memory_fraction: f64,
+    pub evictions: u64,
+}
+
+/// The cache tier during one simulated second: per shard, the proxy, the
+/// warm-up worker. Kept beside `SecondStats` (whose columns are V0's).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TierSecond {
+    pub shards: Vec<ShardSecond>,
+    /// Commands the proxy forwarded (0 without a proxy).
+    pub proxy_ops: u64,
+    /// Commands the proxy refused (its queue was full).
+    pub proxy_refused: u64,
+    pub proxy_utilization: f64,
+    /// DB queries of the warm-up worker (also counted in `db_queries`).
+    pub db_warmup: u64,
+    /// Keys the warm-up worker SET.
+    pub warmed: u64,
+}
+
 /// Latency histograms for one class of requests.
 #[derive(Clone, Debug)]
 pub struct Latency {
@@ -171,6 +203,7 @@ pub fn max_ms(h: &Histogram<u64>) -> f64 {
 #[derive(Clone, Debug)]
 pub struct History {
     seconds: VecDeque<SecondStats>,
+    tiers: VecDeque<TierSecond>,
     capacity: usize,
 }
 
@@ -178,15 +211,36 @@ impl History {
     pub fn new(capacity: usize) -> Self {
         History {
             seconds: VecDeque::with_capacity(capacity.min(4096)),
+            tiers: VecDeque::with_capacity(capacity.min(4096)),
             capacity: capacity.max(1),
         }
     }
 
-    pub fn push(&mut self, s: SecondStats) {
+    pub fn push(&mut self, s: SecondStats, tier: TierSecond) {
         if self.seconds.len() == self.capacity {
             self.seconds.pop_front();
+            self.tiers.pop_front();
         }
         self.seconds.push_back(s);
+        self.tiers.push_back(tier);
+    }
+
+    /// The cache tier's seconds, in the same order as `iter`.
+    pub fn tiers(&self) -> impl Iterator<Item = &TierSecond> {
+        self.tiers.iter()
+    }
+
+    pub fn last_tier(&self) -> Option<&TierSecond> {
+        self.tiers.back()
+    }
+
+    pub fn last_shards(&self) -> Option<&[ShardSecond]> {
+        self.tiers.back().map(|t| t.shards.as_slice())
+    }
+
+    /// The cache tier's last `n` seconds, oldest first.
+    pub fn tier_tail(&self, n: usize) -> impl Iterator<Item = &TierSecond> {
+        self.tiers.iter().skip(self.tiers.len().saturating_sub(n))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &SecondStats> {
@@ -233,10 +287,15 @@ pub struct Totals {
     pub db_delete: u64,
     pub db_direct: u64,
     pub db_offered: u64,
+    /// DB queries of the warm-up worker (included in `db_queries`).
+    pub db_warmup: u64,
     pub coalesced: u64,
     pub db_busy_ns: u64,
     pub cache_ops: u64,
     pub cache_busy_ns: u64,
+    /// Commands the proxy forwarded, and refused.
+    pub proxy_ops: u64,
+    pub proxy_refused: u64,
     pub cache_errors: u64,
     pub evictions: u64,
     pub expirations: u64,

@@ -2,7 +2,7 @@
 //! from a warm cache in its steady state at the seed's 10K RPS and 85%.
 
 use crate::command::{Command, EvictionPolicy, ScheduledCommand};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, TopologyConfig};
 
 /// A preset's name and one-line description.
 #[derive(Clone, Copy, Debug)]
@@ -38,6 +38,22 @@ pub const PRESETS: &[PresetInfo] = &[
         description: "from 30 s an attacker reads 5K never-seen keys/s: misses, DB load and memory growth",
     },
     PresetInfo { name: "db-slowdown", description: "at 30 s every query takes 3x longer: pools saturate, latency climbs" },
+    PresetInfo {
+        name: "v1-steady",
+        description: "V1: the same 10K RPS through a CacheProxyService and three Redis shards on a consistent-hash ring",
+    },
+    PresetInfo {
+        name: "v1-shard-crash",
+        description: "V1: one of three shards crashes at 60 s and restarts cold at 90 s with the warm-up worker: about a third of reads fall to the DB",
+    },
+    PresetInfo {
+        name: "v1-hot-key-coalesced",
+        description: "V1: the hot key of `hot-key` (8K extra reads/s of 64 KB) with single-flight in the proxy: one DB query per expiry, no stampede",
+    },
+    PresetInfo {
+        name: "v1-resize",
+        description: "V1: a fourth shard joins at 60 s; the ring re-homes ~25% of keys (try topology.router=mod-n: ~75%)",
+    },
 ];
 
 fn at(at_s: f64, command: Command) -> ScheduledCommand {
@@ -52,13 +68,16 @@ pub fn preset(name: &str) -> Option<Scenario> {
         description: info.description.to_string(),
         ..Scenario::default()
     };
+    if name.starts_with("v1-") {
+        s.topology = TopologyConfig::v1();
+    }
     match name {
         "steady" => {}
         "cache-crash" => {
             s.duration_s = 300.0;
             s.faults = vec![
-                at(60.0, Command::CrashCache),
-                at(90.0, Command::RestartCache),
+                at(60.0, Command::CrashCache { shard: 0 }),
+                at(90.0, Command::RestartCache { shard: 0 }),
             ];
         }
         "hot-key" => {
@@ -67,17 +86,30 @@ pub fn preset(name: &str) -> Option<Scenario> {
                 Command::HotKey {
                     rate: 8_000.0,
                     value_kb: 64.0,
+                    shard: None,
                 },
             )];
         }
         "memory-full-noeviction" => {
             s.duration_s = 400.0;
-            s.faults = vec![at(30.0, Command::FillMemory { fraction: 1.0 })];
+            s.faults = vec![at(
+                30.0,
+                Command::FillMemory {
+                    fraction: 1.0,
+                    shard: None,
+                },
+            )];
         }
         "memory-full-lru" => {
             s.duration_s = 240.0;
             s.cache.eviction = EvictionPolicy::AllkeysLru;
-            s.faults = vec![at(30.0, Command::SetMemory { gb: 0.15 })];
+            s.faults = vec![at(
+                30.0,
+                Command::SetMemory {
+                    gb: 0.15,
+                    shard: None,
+                },
+            )];
         }
         "stale-invalidation" => {
             s.duration_s = 420.0;
@@ -91,6 +123,28 @@ pub fn preset(name: &str) -> Option<Scenario> {
         }
         "db-slowdown" => {
             s.faults = vec![at(30.0, Command::DbSlowdown { factor: 3.0 })];
+        }
+        "v1-steady" => {}
+        "v1-shard-crash" => {
+            s.duration_s = 300.0;
+            s.faults = vec![
+                at(60.0, Command::CrashCache { shard: 1 }),
+                at(90.0, Command::RestartCache { shard: 1 }),
+            ];
+        }
+        "v1-hot-key-coalesced" => {
+            s.faults = vec![at(
+                30.0,
+                Command::HotKey {
+                    rate: 8_000.0,
+                    value_kb: 64.0,
+                    shard: None,
+                },
+            )];
+        }
+        "v1-resize" => {
+            s.duration_s = 240.0;
+            s.faults = vec![at(60.0, Command::AddShard)];
         }
         _ => return None,
     }

@@ -31,6 +31,16 @@ pub enum Phase {
     Responding,
 }
 
+/// Which single-flight table a request leads a load in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flight {
+    None,
+    /// Its pod's (`app.single_flight`).
+    Pod,
+    /// The proxy's, shared by every pod.
+    Proxy,
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct Request {
     pub gen: u32,
@@ -39,6 +49,8 @@ pub struct Request {
     pub op: Op,
     pub phase: Phase,
     pub pod: u16,
+    /// The shard its last Redis command went to.
+    pub shard: u8,
     /// The client gave up (timeout) or was answered with an error; the server may still be working.
     pub client_done: bool,
     /// The read missed (for latency classes).
@@ -46,7 +58,7 @@ pub struct Request {
     /// Sampled for the animation.
     pub traced: bool,
     /// Leads a single-flight load: others may be waiting for its result.
-    pub leads: bool,
+    pub leads: Flight,
     /// DB version read by the SELECT (for the backfill SET).
     pub version: u16,
     /// Cache epoch when the pending command was sent.

@@ -26,6 +26,8 @@ pub mod streams {
     pub const FAULTS: u64 = 5;
     pub const EVICTION: u64 = 6;
     pub const WARMUP: u64 = 7;
+    /// The warm-up worker's DB service times.
+    pub const WARMUP_WORKER: u64 = 8;
 }
 
 impl Stream {

@@ -5,6 +5,7 @@
 //! that name the field (`cache.memory_gb`) and what is allowed.
 
 use crate::command::{Command, EvictionPolicy, ScheduledCommand};
+pub use crate::router::RouterKind;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -25,6 +26,8 @@ pub struct Scenario {
     pub app: AppConfig,
     pub cache: CacheConfig,
     pub db: DbConfig,
+    /// Which components exist and how they are wired (V0 when absent).
+    pub topology: TopologyConfig,
     /// Commands applied at given simulated times.
     pub faults: Vec<ScheduledCommand>,
 }
@@ -86,7 +89,113 @@ pub struct AppConfig {
     pub single_flight: bool,
 }
 
-/// The single Redis node.
+/// The architecture: the Redis nodes behind the pods, how keys route to
+/// them, and what sits between. `Client -> AppLB -> pods` and the DB are
+/// always there. The default is the seed's V0: one Redis node that the pods
+/// talk to directly.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TopologyConfig {
+    /// Redis nodes (shards), each a single-threaded node configured by `cache`.
+    pub shards: u32,
+    /// How keys map to shards: `ring` (consistent hashing) or `mod-n`.
+    pub router: RouterKind,
+    /// Points per shard on the consistent-hash ring.
+    pub vnodes: u32,
+    /// A CacheProxyService between the pods and the shards (V1); `null`: the
+    /// pods route keys to the shards themselves.
+    pub proxy: Option<ProxyConfig>,
+    /// Pre-loads a shard's hottest keys from the DB after it restarts cold.
+    pub warmup: WarmupConfig,
+}
+
+/// CacheProxyService: every Redis command from the pods passes through it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProxyConfig {
+    /// Round-trip time it adds to every command (pod -> proxy -> shard and back).
+    pub latency_ms: f64,
+    /// Commands per second it can forward (a FIFO server at that rate).
+    pub capacity_ops: f64,
+    /// A command that would wait longer than this in the proxy is refused
+    /// (the app sees a failed command: a GET falls through to the DB).
+    pub max_queue_ms: f64,
+    /// Coalesce concurrent misses on one key across every pod: one DB query,
+    /// its result goes to every waiter.
+    pub single_flight: bool,
+}
+
+/// WarmupWorker: after a shard restarts cold, it reads that shard's hottest
+/// keys from the DB and SETs them, at a bounded rate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WarmupConfig {
+    pub enabled: bool,
+    /// Keys pre-loaded per second, at most.
+    pub keys_per_s: f64,
+    /// How many of the shard's hottest keys it loads.
+    pub hottest_keys: u32,
+    /// Queries it keeps in flight at most (its own DB connections).
+    pub connections: u32,
+}
+
+impl TopologyConfig {
+    /// The seed's V0: one Redis, no proxy.
+    pub fn v0() -> TopologyConfig {
+        TopologyConfig::default()
+    }
+
+    /// V1: a CacheProxyService with single-flight in front of three shards on
+    /// a consistent-hash ring of 150 virtual nodes each, and a warm-up worker.
+    pub fn v1() -> TopologyConfig {
+        TopologyConfig {
+            shards: 3,
+            router: RouterKind::Ring,
+            vnodes: 150,
+            proxy: Some(ProxyConfig::default()),
+            warmup: WarmupConfig {
+                enabled: true,
+                ..WarmupConfig::default()
+            },
+        }
+    }
+}
+
+impl Default for TopologyConfig {
+    fn default() -> Self {
+        TopologyConfig {
+            shards: 1,
+            router: RouterKind::Ring,
+            vnodes: 150,
+            proxy: None,
+            warmup: WarmupConfig::default(),
+        }
+    }
+}
+
+impl Default for ProxyConfig {
+    fn default() -> Self {
+        ProxyConfig {
+            latency_ms: 0.2,
+            capacity_ops: 300_000.0,
+            max_queue_ms: 50.0,
+            single_flight: true,
+        }
+    }
+}
+
+impl Default for WarmupConfig {
+    fn default() -> Self {
+        WarmupConfig {
+            enabled: false,
+            keys_per_s: 1_000.0,
+            hottest_keys: 20_000,
+            connections: 8,
+        }
+    }
+}
+
+/// One Redis node (each shard is one).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CacheConfig {
@@ -144,6 +253,7 @@ impl Default for Scenario {
             app: AppConfig::default(),
             cache: CacheConfig::default(),
             db: DbConfig::default(),
+            topology: TopologyConfig::default(),
             faults: Vec::new(),
         }
     }
@@ -291,6 +401,8 @@ pub mod limits {
     pub const ATTACK_RATE: (f64, f64) = (0.0, 1_000_000.0);
     pub const SLOWDOWN: (f64, f64) = (0.1, 100.0);
     pub const DURATION_S: (f64, f64) = (1.0, 86_400.0);
+    pub const SHARDS: (u64, u64) = (1, 16);
+    pub const VNODES: (u64, u64) = (1, 1_000);
 }
 
 impl Scenario {
@@ -427,6 +539,7 @@ impl Scenario {
             check_range("db.service.cv", cv, 0.0, 10.0)?;
         }
         check_int("db.max_connections", d.max_connections as u64, 1, 1_000_000)?;
+        self.topology.validate()?;
         for (i, f) in self.faults.iter().enumerate() {
             check_range(
                 &format!("faults[{i}].at_s"),
@@ -439,14 +552,119 @@ impl Scenario {
                 message: e.message,
             })?;
         }
+        self.check_fault_targets()
+    }
+
+    /// Walks the faults in time order, tracking how many shards there are, so
+    /// that a fault naming a shard that will not exist at its time is refused.
+    fn check_fault_targets(&self) -> Result<(), ConfigError> {
+        let mut order: Vec<usize> = (0..self.faults.len()).collect();
+        order.sort_by(|&a, &b| self.faults[a].at_s.total_cmp(&self.faults[b].at_s));
+        let mut shards = self.topology.shards;
+        for i in order {
+            let cmd = &self.faults[i].command;
+            shards = check_target(cmd, shards).map_err(|e| ConfigError {
+                field: format!("faults[{i}].command.{}", e.field),
+                message: format!("{} (at {} s)", e.message, fmt_num(self.faults[i].at_s)),
+            })?;
+        }
         Ok(())
     }
+}
+
+impl TopologyConfig {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check_int(
+            "topology.shards",
+            self.shards as u64,
+            limits::SHARDS.0,
+            limits::SHARDS.1,
+        )?;
+        check_int(
+            "topology.vnodes",
+            self.vnodes as u64,
+            limits::VNODES.0,
+            limits::VNODES.1,
+        )?;
+        if let Some(p) = &self.proxy {
+            check_range("topology.proxy.latency_ms", p.latency_ms, 0.0, 10_000.0)?;
+            check_range(
+                "topology.proxy.capacity_ops",
+                p.capacity_ops,
+                1.0,
+                100_000_000.0,
+            )?;
+            check_range(
+                "topology.proxy.max_queue_ms",
+                p.max_queue_ms,
+                0.0,
+                600_000.0,
+            )?;
+        }
+        let w = &self.warmup;
+        check_range("topology.warmup.keys_per_s", w.keys_per_s, 1.0, 1_000_000.0)?;
+        check_int(
+            "topology.warmup.hottest_keys",
+            w.hottest_keys as u64,
+            1,
+            100_000_000,
+        )?;
+        check_int(
+            "topology.warmup.connections",
+            w.connections as u64,
+            1,
+            1_000,
+        )?;
+        Ok(())
+    }
+}
+
+/// Checks that a command names a shard that exists when there are `shards`
+/// of them, and returns how many there are after it.
+pub fn check_target(cmd: &Command, shards: u32) -> Result<u32, ConfigError> {
+    let exists = |field: &str, shard: u32| {
+        if shard < shards {
+            Ok(())
+        } else {
+            Err(err(
+                field,
+                format!(
+                    "there is no shard {shard}: shards are numbered 0 to {}",
+                    shards - 1
+                ),
+            ))
+        }
+    };
+    match cmd {
+        Command::CrashCache { shard } | Command::RestartCache { shard } => exists("shard", *shard)?,
+        Command::HotKey { shard: Some(s), .. }
+        | Command::SetMemory { shard: Some(s), .. }
+        | Command::FillMemory { shard: Some(s), .. }
+        | Command::ClearFill { shard: Some(s) } => exists("shard", *s)?,
+        Command::AddShard => {
+            if shards as u64 >= limits::SHARDS.1 {
+                return Err(err(
+                    "type",
+                    format!("cannot add a shard: at most {} shards", limits::SHARDS.1),
+                ));
+            }
+            return Ok(shards + 1);
+        }
+        Command::RemoveShard => {
+            if shards <= 1 {
+                return Err(err("type", "cannot remove the only shard"));
+            }
+            return Ok(shards - 1);
+        }
+        _ => {}
+    }
+    Ok(shards)
 }
 
 /// Checks a command's values; the error's field is relative to the command.
 pub fn validate_command(cmd: &Command) -> Result<(), ConfigError> {
     match cmd {
-        Command::HotKey { rate, value_kb } => {
+        Command::HotKey { rate, value_kb, .. } => {
             check_range(
                 "rate",
                 *rate,
@@ -461,10 +679,10 @@ pub fn validate_command(cmd: &Command) -> Result<(), ConfigError> {
         Command::InvalidationFailure { probability } => {
             check_range("probability", *probability, 0.0, 1.0)
         }
-        Command::SetMemory { gb } => {
+        Command::SetMemory { gb, .. } => {
             check_range("gb", *gb, limits::MEMORY_GB.0, limits::MEMORY_GB.1)
         }
-        Command::FillMemory { fraction } => check_range("fraction", *fraction, 0.0, 1.0),
+        Command::FillMemory { fraction, .. } => check_range("fraction", *fraction, 0.0, 1.0),
         Command::DbSlowdown { factor } => {
             check_range("factor", *factor, limits::SLOWDOWN.0, limits::SLOWDOWN.1)
         }
@@ -482,11 +700,17 @@ pub fn validate_command(cmd: &Command) -> Result<(), ConfigError> {
         Command::SetTtl { seconds } => {
             check_range("seconds", *seconds, limits::TTL_S.0, limits::TTL_S.1)
         }
-        Command::CrashCache
+        Command::CrashCache { .. }
         | Command::SingleFlight { .. }
-        | Command::RestartCache
+        | Command::RestartCache { .. }
         | Command::SetEviction { .. }
-        | Command::ClearFill => Ok(()),
+        | Command::ClearFill { .. }
+        | Command::AddShard
+        | Command::RemoveShard
+        | Command::SetRouter { .. }
+        | Command::SetProxy { .. }
+        | Command::ProxySingleFlight { .. }
+        | Command::Warmup { .. } => Ok(()),
     }
 }
 
@@ -509,13 +733,14 @@ mod tests {
         let mut s = Scenario::default();
         s.faults.push(ScheduledCommand {
             at_s: 60.0,
-            command: Command::CrashCache,
+            command: Command::CrashCache { shard: 0 },
         });
         s.faults.push(ScheduledCommand {
             at_s: 70.0,
             command: Command::HotKey {
                 rate: 5000.0,
                 value_kb: 64.0,
+                shard: None,
             },
         });
         let back = Scenario::from_json(&s.to_json_pretty()).unwrap();

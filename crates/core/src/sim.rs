@@ -20,18 +20,21 @@ use crate::app_lb::{AppLb, LbReject};
 use crate::app_service::Pod;
 use crate::backend_db::{BackendDb, QueryKind};
 use crate::cache_node::{CacheNode, GetResult, SetResult, RESERVED_BASE};
+use crate::cache_proxy::CacheProxy;
 use crate::calibrate::{self, KeyRates, Keyspace};
 use crate::command::{Command, ScheduledCommand};
 use crate::engine::EventQueue;
-use crate::frame::{node, Edge, EdgeCounts, Frame, FrameBuffer, HopKind};
-use crate::metrics::{self, History, Latency, LatencyClass, SecondStats, Totals};
-use crate::request::{Op, Phase, ReqId, Request, Requests};
+use crate::frame::{node, Frame, FrameBuffer, HopKind, NodeKind, NodeView, TopologyView};
+use crate::metrics::{self, History, Latency, LatencyClass, SecondStats, ShardSecond, Totals};
+use crate::request::{Flight, Op, Phase, ReqId, Request, Requests};
 use crate::rng::{streams, Stream};
-use crate::scenario::{validate_command, ConfigError, Scenario};
+use crate::router::Router;
+use crate::scenario::{check_target, validate_command, ConfigError, Scenario};
 use crate::time::{from_ms, from_secs, to_secs, Nanos, NANOS_PER_SEC};
+use crate::warmup::WarmupJob;
 use crate::zipf::Zipf;
 use serde::Serialize;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 /// Counts one occurrence in the run's totals and in the current second.
 macro_rules! count {
@@ -44,6 +47,10 @@ macro_rules! count {
 mod commands;
 mod metrics_tick;
 mod request_flow;
+mod status;
+mod warmup_flow;
+
+pub use status::{PodStatus, ProxyStatus, ShardStatus, Status};
 
 /// Keys of the key-busting attack: never seen before, above the keyspace.
 pub const ATTACK_BASE: u32 = 0x8000_0000;
@@ -73,9 +80,9 @@ enum CacheCmd {
 #[derive(Clone, Copy, Debug)]
 enum Ev {
     AtPod(ReqId),
-    /// A Redis command finished executing.
-    CacheDone(ReqId, CacheCmd),
-    /// The app gave up on a Redis command (timeout or connection refused).
+    /// A Redis command finished executing on a shard.
+    CacheDone(ReqId, CacheCmd, u8),
+    /// The app gave up on a Redis command (timeout, refused, proxy full).
     CacheFailed(ReqId, CacheCmd),
     /// Processing done: the request wants a DB connection.
     Processed(ReqId),
@@ -88,6 +95,10 @@ enum Ev {
     Respond(ReqId),
     /// Second boundary: metrics and active expiry.
     Tick,
+    /// The warm-up job in this slot may issue its next query.
+    WarmupTick(u8),
+    /// A warm-up SELECT of this key is back at the worker.
+    WarmupLoaded(u8, u32),
 }
 
 /// The event queue's FIFO lanes (see `engine`): kinds of event that are
@@ -96,7 +107,8 @@ enum Ev {
 mod lane {
     /// The LB (FIFO, constant latency) hands a request to a pod.
     pub const AT_POD: usize = 0;
-    /// Redis (one FIFO thread) finishes a command.
+    /// Redis (one FIFO thread per shard) finishes a command; in order for one
+    /// shard, so with several shards most of these go to the heap.
     pub const CACHE_DONE: usize = 1;
     /// A write, delete or direct request finishes its processing.
     pub const PROCESSED: usize = 2;
@@ -116,62 +128,17 @@ pub enum ErrorKind {
     CacheOom,
 }
 
-/// Live state of one pod (for the UI).
-#[derive(Clone, Debug, Serialize)]
-pub struct PodStatus {
-    pub healthy: bool,
-    pub active: bool,
-    pub inflight: u32,
-    pub pool_open: u32,
-    pub pool_busy: u32,
-    pub waiting: u32,
-}
-
-/// Live state of the whole system (for the UI).
-#[derive(Clone, Debug, Serialize)]
-pub struct Status {
-    pub now_s: f64,
-    pub cache_up: bool,
-    pub cache_keys: u64,
-    pub cache_memory_bytes: u64,
-    pub cache_max_bytes: u64,
-    pub cache_queue: u64,
-    pub eviction: &'static str,
-    pub ttl_s: f64,
-    pub db_connections: u32,
-    pub db_max_connections: u32,
-    pub db_workers: u32,
-    pub db_busy_workers: u32,
-    pub db_slowdown: f64,
-    pub lb_queue: u64,
-    pub pods: Vec<PodStatus>,
-    pub rps: f64,
-    pub hot_key_rate: f64,
-    pub attack_rate: f64,
-    pub invalidation_failure: f64,
-    pub single_flight: bool,
-    pub keyspace_keys: u64,
-    pub zipf_s: f64,
-    /// The target the keyspace was derived from.
-    pub target_hit_rate: f64,
-    pub predicted_hit_rate: f64,
-    pub in_flight: u64,
-    /// A `fill_memory` batch job is holding memory.
-    pub fill_active: bool,
-    pub lb_capacity_rps: f64,
-    /// Cache-miss SELECTs per second the DB can serve: workers / read service time.
-    pub db_select_capacity_qps: f64,
-}
-
 /// Per-second accumulators.
 #[derive(Default)]
 struct Accum {
     s: SecondStats,
     lat: Latency,
     db_busy_mark: u64,
-    cache_busy_mark: u64,
-    evictions_mark: u64,
-    expirations_mark: u64,
+    /// Per shard: reads, hits and commands this second.
+    shard_reads: Vec<u64>,
+    shard_hits: Vec<u64>,
+    db_warmup: u64,
+    warmed: u64,
 }
 
 /// A running simulation.
@@ -183,7 +150,24 @@ pub struct Simulation {
     requests: Requests,
     lb: AppLb,
     pods: Vec<Pod>,
-    cache: CacheNode,
+    /// The Redis shards, by position (V0: one).
+    caches: Vec<CacheNode>,
+    /// Which shard owns a key.
+    router: Router,
+    /// The CacheProxyService, when the topology has one.
+    proxy: Option<CacheProxy>,
+    /// What a proxy put in live is configured with.
+    proxy_cfg: crate::scenario::ProxyConfig,
+    /// The proxy's single-flight table (one for every pod): keys with a miss
+    /// load in flight and the requests waiting for it.
+    proxy_flights: BTreeMap<u32, Vec<ReqId>>,
+    warmup_on: bool,
+    warmups: Vec<Option<WarmupJob>>,
+    /// DB connections the warm-up worker holds, and its queries in flight.
+    warmup_conns: u32,
+    warmup_in_flight: u32,
+    /// Epochs handed to shards: every crash, restart or new shard gets a new one.
+    next_epoch: u32,
     db: BackendDb,
     keyspace: Keyspace,
     zipf: Zipf,
@@ -194,6 +178,7 @@ pub struct Simulation {
     rng_db: Stream,
     rng_faults: Stream,
     rng_evict: Stream,
+    rng_warmup: Stream,
     // live parameters
     rates: [f64; 3],
     /// Next arrival of each source (`Nanos::MAX`: none). Kept beside the event
@@ -206,6 +191,8 @@ pub struct Simulation {
     ttl: Nanos,
     /// Extra Redis CPU per command on the hot key (its value is large).
     hot_extra: Nanos,
+    /// The hot key (the most popular key, or the most popular on a chosen shard).
+    hot_key: u32,
     attack_next: u32,
     // durations
     half_cache_rtt: Nanos,
@@ -238,6 +225,19 @@ pub struct Simulation {
     /// that turns live commands into faults replays the same run.
     pending_faults: VecDeque<(Nanos, u32)>,
     events: u64,
+}
+
+/// Table capacity for one of `shards` shards: the keys it is expected to
+/// hold (with room for the ring's imbalance), at most what its memory holds.
+fn shard_capacity(s: &Scenario, expected_live: f64, shards: usize) -> usize {
+    let share = if shards == 1 {
+        1.0
+    } else {
+        1.3 / shards as f64
+    };
+    let cache_cap = (expected_live * 1.1 * share) as u64;
+    let mem_cap = s.cache.memory_gb * 1024.0 * 1024.0 * 1024.0 / s.cache.entry_bytes as f64;
+    cache_cap.min(mem_cap as u64).min(1 << 26) as usize
 }
 
 /// The miss penalty the calibration assumes: GET, processing, DB round trip and read, backfill SET.
@@ -277,12 +277,14 @@ impl Simulation {
         } else {
             keyspace.keys as f64 * 0.05
         };
-        let cache_cap = (expected_live * 1.1) as u64;
-        let mem_cap = s.cache.memory_gb * 1024.0 * 1024.0 * 1024.0 / s.cache.entry_bytes as f64;
-        let cache = CacheNode::new(
-            &s.cache,
-            cache_cap.min(mem_cap as u64).min(1 << 26) as usize,
-        );
+        let shards = s.topology.shards as usize;
+        let caches = (0..shards)
+            .map(|i| {
+                let mut c = CacheNode::new(&s.cache, shard_capacity(s, expected_live, shards));
+                c.epoch = i as u32;
+                c
+            })
+            .collect();
         let seed = s.seed;
         let mut sim = Simulation {
             now: 0,
@@ -291,7 +293,16 @@ impl Simulation {
             requests: Requests::default(),
             lb: AppLb::new(&s.lb),
             pods: (0..s.app.pods).map(|_| Pod::new()).collect(),
-            cache,
+            caches,
+            router: Router::new(s.topology.router, s.topology.vnodes, shards),
+            proxy: s.topology.proxy.as_ref().map(CacheProxy::new),
+            proxy_cfg: s.topology.proxy.clone().unwrap_or_default(),
+            proxy_flights: BTreeMap::new(),
+            warmup_on: s.topology.warmup.enabled,
+            warmups: vec![None; node::MAX_SHARDS as usize],
+            warmup_conns: 0,
+            warmup_in_flight: 0,
+            next_epoch: shards as u32,
             db: BackendDb::new(&s.db, keyspace.keys),
             zipf: Zipf::new(keyspace.keys, keyspace.zipf_s),
             keyspace,
@@ -301,6 +312,7 @@ impl Simulation {
             rng_db: Stream::new(seed, streams::DB_SERVICE),
             rng_faults: Stream::new(seed, streams::FAULTS),
             rng_evict: Stream::new(seed, streams::EVICTION),
+            rng_warmup: Stream::new(seed, streams::WARMUP_WORKER),
             rates: [s.client.rps, 0.0, 0.0],
             next_arrival: [Nanos::MAX; 3],
             invalidation_failure: 0.0,
@@ -308,6 +320,7 @@ impl Simulation {
             target_hit_rate: s.client.target_hit_rate,
             ttl: from_secs(s.cache.ttl_s),
             hot_extra: 0,
+            hot_key: 0,
             attack_next: ATTACK_BASE,
             half_cache_rtt: from_ms(s.app.cache_rtt_ms) / 2,
             half_db_rtt: from_ms(s.app.db_rtt_ms) / 2,
@@ -319,16 +332,16 @@ impl Simulation {
             lb_latency: from_ms(s.lb.latency_ms),
             totals: Totals::default(),
             total_lat: Latency::default(),
-            acc: Accum::default(),
+            acc: Accum {
+                shard_reads: vec![0; shards],
+                shard_hits: vec![0; shards],
+                ..Accum::default()
+            },
             history: History::new(3_600),
             client_in_flight: 0,
             querying: 0,
             peak_db_offered: 0,
-            frame: FrameBuffer {
-                per_pod: vec![0; s.app.pods as usize],
-                max_hops: 5_000,
-                ..FrameBuffer::default()
-            },
+            frame: FrameBuffer::new(s.app.pods as usize, 5_000),
             frame_start: 0,
             trace_rate: 0.0,
             trace_every: u64::MAX,
@@ -340,6 +353,9 @@ impl Simulation {
         };
         if sim.scenario.warm_start {
             sim.warm_cache();
+        }
+        if sim.warmup_on {
+            sim.open_warmup_pool();
         }
         sim.update_trace_every();
         sim.schedule_arrival(Source::Main);
@@ -387,8 +403,10 @@ impl Simulation {
             for rank in k..=end {
                 if rng.chance(fill) {
                     let ttl = (rng.uniform() * self.ttl as f64) as Nanos + 1;
-                    if self.cache.set((rank - 1) as u32, 0, Some(ttl), 0, &mut rng)
-                        == SetResult::Oom
+                    let key = (rank - 1) as u32;
+                    let shard = self.router.route(key);
+                    if self.caches[shard].set(key, 0, Some(ttl), 0, &mut rng) == SetResult::Oom
+                        && self.caches.len() == 1
                     {
                         return;
                     }
@@ -396,7 +414,9 @@ impl Simulation {
             }
             k = end + 1;
         }
-        self.cache.evictions = 0;
+        for c in &mut self.caches {
+            c.evictions = 0;
+        }
     }
 
     // ----- public API -------------------------------------------------------
@@ -483,6 +503,7 @@ impl Simulation {
     /// change nothing; the run goes on either way.
     pub fn apply(&mut self, cmd: Command) -> Result<(), ConfigError> {
         validate_command(&cmd)?;
+        check_target(&cmd, self.caches.len() as u32)?;
         self.applied.push(ScheduledCommand {
             at_s: self.now_s(),
             command: cmd.clone(),
@@ -550,76 +571,74 @@ impl Simulation {
 
     /// Edge counts and traced hops since the previous call.
     pub fn take_frame(&mut self) -> Frame {
-        let c = self.frame.counts;
+        let topology = self.topology_view();
+        let (responses, errors) = (self.frame.responses, self.frame.errors);
+        let flows = self.frame.take_flows(&topology);
         let frame = Frame {
             now_s: self.now_s(),
             span_s: to_secs(self.now - self.frame_start),
-            edges: EdgeCounts {
-                client_lb: c[Edge::ClientLb as usize],
-                lb_pod: std::mem::replace(&mut self.frame.per_pod, vec![0; self.pods.len()]),
-                pod_cache: c[Edge::PodCache as usize],
-                pod_db: c[Edge::PodDb as usize],
-                responses: c[Edge::Response as usize],
-                errors: c[Edge::Error as usize],
-            },
+            topology,
+            flows,
+            responses,
+            errors,
             hops: std::mem::take(&mut self.frame.hops),
             trace_every: self.trace_every,
             dropped_hops: std::mem::take(&mut self.frame.dropped_hops),
         };
-        self.frame.counts = Default::default();
         self.frame_start = self.now;
         frame
     }
 
-    /// Live state.
-    pub fn status(&self) -> Status {
-        Status {
-            now_s: self.now_s(),
-            cache_up: self.cache.up,
-            cache_keys: self.cache.keys(),
-            cache_memory_bytes: self.cache.used_bytes(),
-            cache_max_bytes: self.cache.max_bytes,
-            cache_queue: self.cache.queue_len(self.now),
-            eviction: self.cache.policy.as_str(),
-            ttl_s: to_secs(self.ttl),
-            db_connections: self.db.open_connections,
-            db_max_connections: self.db.max_connections,
-            db_workers: self.db.workers(),
-            db_busy_workers: self.db.busy_workers(self.now),
-            db_slowdown: self.db.slowdown,
-            lb_queue: self.lb.queue_len(self.now),
-            pods: self
-                .pods
-                .iter()
-                .map(|p| PodStatus {
-                    healthy: p.healthy,
-                    active: p.active,
-                    inflight: p.inflight,
-                    pool_open: p.pool_open,
-                    pool_busy: p.busy_connections(),
-                    waiting: p.waiting,
-                })
-                .collect(),
-            rps: self.rates[Source::Main as usize],
-            hot_key_rate: self.rates[Source::HotKey as usize],
-            attack_rate: self.rates[Source::Attack as usize],
-            invalidation_failure: self.invalidation_failure,
-            single_flight: self.single_flight,
-            keyspace_keys: self.keyspace.keys,
-            zipf_s: self.keyspace.zipf_s,
-            target_hit_rate: self.target_hit_rate,
-            predicted_hit_rate: self.keyspace.predicted_hit_rate,
-            in_flight: self.client_in_flight,
-            fill_active: self.cache.fill_active(),
-            lb_capacity_rps: self.scenario.lb.capacity_rps,
-            db_select_capacity_qps: self.db.workers() as f64 * 1_000.0
-                / (self.scenario.db.read_service_ms * self.db.slowdown),
+    /// The architecture as it runs now: its nodes and the edges requests travel.
+    pub fn topology_view(&self) -> TopologyView {
+        let view = |id, kind, index| NodeView { id, kind, index };
+        let mut nodes = vec![
+            view(node::CLIENT, NodeKind::Client, 0),
+            view(node::LB, NodeKind::Lb, 0),
+        ];
+        let mut edges = vec![(node::CLIENT, node::LB)];
+        let pods: Vec<usize> = (0..self.pods.len())
+            .filter(|&i| self.pods[i].active)
+            .collect();
+        for &p in &pods {
+            nodes.push(view(node::pod(p), NodeKind::Pod, p));
+            edges.push((node::LB, node::pod(p)));
         }
+        let shards = 0..self.caches.len();
+        if self.proxy.is_some() {
+            nodes.push(view(node::PROXY, NodeKind::Proxy, 0));
+        }
+        nodes.extend(
+            shards
+                .clone()
+                .map(|i| view(node::shard(i), NodeKind::Shard, i)),
+        );
+        nodes.push(view(node::DB, NodeKind::Db, 0));
+        for &p in &pods {
+            if self.proxy.is_some() {
+                edges.push((node::pod(p), node::PROXY));
+            } else {
+                edges.extend(shards.clone().map(|i| (node::pod(p), node::shard(i))));
+            }
+        }
+        if self.proxy.is_some() {
+            edges.extend(shards.clone().map(|i| (node::PROXY, node::shard(i))));
+        }
+        edges.extend(pods.iter().map(|&p| (node::pod(p), node::DB)));
+        if self.warmup_on {
+            nodes.push(view(node::WARMUP, NodeKind::Warmup, 0));
+            edges.push((node::WARMUP, node::DB));
+            edges.extend(shards.map(|i| (node::WARMUP, node::shard(i))));
+        }
+        TopologyView { nodes, edges }
     }
 
     /// Bytes of the simulator's own large structures (cache table, DB versions, queues).
     pub fn model_heap_bytes(&self) -> usize {
-        self.cache.store.heap_bytes()
+        self.caches
+            .iter()
+            .map(|c| c.store.heap_bytes())
+            .sum::<usize>()
             + self.db.heap_bytes()
             + self.queue.heap_bytes()
             + self.requests.heap_bytes()
@@ -630,7 +649,7 @@ impl Simulation {
     fn dispatch(&mut self, ev: Ev) {
         match ev {
             Ev::AtPod(id) => self.at_pod(id),
-            Ev::CacheDone(id, cmd) => self.cache_done(id, cmd),
+            Ev::CacheDone(id, cmd, shard) => self.cache_done(id, cmd, shard as usize),
             Ev::CacheFailed(id, cmd) => self.cache_failed(id, cmd),
             Ev::Processed(id) => self.acquire_connection(id),
             Ev::Connected(id) => self.send_query(id),
@@ -638,6 +657,8 @@ impl Simulation {
             Ev::PoolTimeout(id) => self.pool_timeout_fires(id),
             Ev::Respond(id) => self.respond(id, self.now),
             Ev::Tick => self.tick(),
+            Ev::WarmupTick(slot) => self.warmup_tick(slot as usize),
+            Ev::WarmupLoaded(slot, key) => self.warmup_loaded(slot as usize, key),
         }
     }
 }

@@ -40,6 +40,34 @@ pub struct KeyspaceSummary {
     pub predicted_hit_rate: f64,
 }
 
+/// One Redis shard over the run (the seconds it existed).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ShardSummary {
+    pub shard: usize,
+    /// Commands executed per second, mean.
+    pub ops_per_s: f64,
+    /// Single-thread CPU busy fraction, mean and busiest second.
+    pub cpu_mean: f64,
+    pub cpu_peak: f64,
+    pub hit_rate: f64,
+    pub keys_at_end: u64,
+    pub up_at_end: bool,
+}
+
+/// The architecture the run ended with.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TopologySummary {
+    /// `V0`, `V1` or `custom`, with a plain description.
+    pub design: String,
+    pub description: String,
+    pub shards: usize,
+    pub router: String,
+    pub vnodes: u32,
+    pub proxy: bool,
+    pub proxy_single_flight: bool,
+    pub warmup: bool,
+}
+
 /// Totals of a run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Summary {
@@ -73,6 +101,81 @@ pub struct Summary {
     /// (single-flight) instead of querying the DB.
     pub coalesced: u64,
     pub keyspace: KeyspaceSummary,
+    pub topology: TopologySummary,
+    pub shards: Vec<ShardSummary>,
+    /// Commands the proxy forwarded and refused (0 without a proxy).
+    pub proxy_ops: u64,
+    pub proxy_refused: u64,
+    /// DB queries of the warm-up worker (included in the DB's query counts).
+    pub db_warmup_queries: u64,
+}
+
+/// What the running architecture is, in words.
+pub fn describe(st: &crate::Status) -> (String, String) {
+    let shards = st.shards.len();
+    let routing = if shards > 1 {
+        if st.router == "ring" {
+            format!(", consistent-hash ring ({} vnodes per shard)", st.vnodes)
+        } else {
+            ", hash mod N".to_string()
+        }
+    } else {
+        String::new()
+    };
+    let redis = if shards == 1 {
+        "one Redis".to_string()
+    } else {
+        format!("{shards} Redis shards")
+    };
+    let design = match (&st.proxy, shards) {
+        (None, 1) => "V0",
+        (Some(p), 3) if st.router == "ring" && st.vnodes == 150 && p.single_flight && st.warmup => {
+            "V1"
+        }
+        _ => "custom",
+    };
+    let description = match &st.proxy {
+        None => format!("pods -> {redis}{routing}"),
+        Some(p) => format!(
+            "pods -> CacheProxyService{} -> {redis}{routing}{}",
+            if p.single_flight {
+                " (single-flight)"
+            } else {
+                ""
+            },
+            if st.warmup { ", warm-up worker" } else { "" }
+        ),
+    };
+    (design.to_string(), description)
+}
+
+fn shard_summaries(sim: &Simulation) -> Vec<ShardSummary> {
+    let st = sim.status();
+    (0..st.shards.len())
+        .map(|i| {
+            let seconds: Vec<_> = sim
+                .history()
+                .tiers()
+                .filter_map(|t| t.shards.get(i))
+                .collect();
+            let n = seconds.len().max(1) as f64;
+            let reads: u64 = seconds.iter().map(|x| x.reads).sum();
+            let hits: u64 = seconds.iter().map(|x| x.hits).sum();
+            ShardSummary {
+                shard: i,
+                ops_per_s: seconds.iter().map(|x| x.ops as f64).sum::<f64>() / n,
+                cpu_mean: seconds.iter().map(|x| x.cpu).sum::<f64>() / n,
+                cpu_peak: seconds.iter().map(|x| x.cpu).fold(0.0, f64::max),
+                hit_rate: if reads > 0 {
+                    hits as f64 / reads as f64
+                } else {
+                    0.0
+                },
+                keys_at_end: st.shards[i].keys,
+                up_at_end: st.shards[i].up,
+            }
+        })
+        .collect()
 }
 
 fn pct(h: &hdrhistogram::Histogram<u64>) -> Percentiles {
@@ -91,6 +194,10 @@ impl Summary {
         let lat = sim.latency();
         let ks = sim.keyspace();
         let whole_secs = sim.history().len().max(1) as f64;
+        let st = sim.status();
+        let (design, description) = describe(&st);
+        // mean busy fraction per shard (V0: of its one node)
+        let shard_seconds: usize = sim.history().tiers().map(|t| t.shards.len()).sum();
         Summary {
             scenario: sim.scenario().name.clone(),
             seed: sim.scenario().seed,
@@ -115,7 +222,7 @@ impl Summary {
             db_qps_mean: t.db_queries as f64 / secs,
             db_offered_qps_peak: sim.peak_db_offered(),
             db_utilization_mean: t.db_busy_ns as f64
-                / (sim.status().db_workers as f64 * NANOS_PER_SEC as f64 * whole_secs),
+                / (st.db_workers as f64 * NANOS_PER_SEC as f64 * whole_secs),
             latency_ms: LatencySummary {
                 p50: percentile_ms(&lat.all, 0.5),
                 p95: percentile_ms(&lat.all, 0.95),
@@ -124,7 +231,8 @@ impl Summary {
                 hit: pct(&lat.hit),
                 miss: pct(&lat.miss),
             },
-            cache_cpu_utilization: t.cache_busy_ns as f64 / (NANOS_PER_SEC as f64 * whole_secs),
+            cache_cpu_utilization: t.cache_busy_ns as f64
+                / (NANOS_PER_SEC as f64 * (shard_seconds.max(1) as f64)),
             cache_errors: t.cache_errors,
             stale_reads: t.stale_reads,
             invalidation_failures: t.invalidation_failures,
@@ -137,6 +245,20 @@ impl Summary {
                 zipf_s: ks.zipf_s,
                 predicted_hit_rate: ks.predicted_hit_rate,
             },
+            topology: TopologySummary {
+                design,
+                description,
+                shards: st.shards.len(),
+                router: st.router.to_string(),
+                vnodes: st.vnodes,
+                proxy: st.proxy.is_some(),
+                proxy_single_flight: st.proxy.as_ref().is_some_and(|p| p.single_flight),
+                warmup: st.warmup,
+            },
+            shards: shard_summaries(sim),
+            proxy_ops: t.proxy_ops,
+            proxy_refused: t.proxy_refused,
+            db_warmup_queries: t.db_warmup,
         }
     }
 }

@@ -110,7 +110,10 @@ fn bad_commands_are_refused_and_the_run_goes_on() {
     for cmd in [
         Command::SetRps { rps: -1.0 },
         Command::SetRps { rps: f64::NAN },
-        Command::SetMemory { gb: f64::INFINITY },
+        Command::SetMemory {
+            gb: f64::INFINITY,
+            shard: None,
+        },
         Command::SetPods { count: 0 },
         Command::InvalidationFailure { probability: 2.0 },
         Command::SetTargetHitRate { hit_rate: 1.0 },

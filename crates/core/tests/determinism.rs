@@ -1,6 +1,7 @@
 //! A scenario plus a seed gives the same run; every request ends exactly once.
 
 mod common;
+use cachesim_core::frame::{node, NodeKind};
 use cachesim_core::{presets, Command, Simulation, Summary};
 use common::*;
 
@@ -44,12 +45,13 @@ fn live_commands_replayed_as_faults_give_the_same_run() {
     // what a share link does: the commands applied live become scheduled faults
     let mut live = Simulation::new(preset("steady")).unwrap();
     live.advance_to(10.0); // a whole second: the metrics tick shares the instant
-    live.apply(Command::CrashCache).unwrap();
+    live.apply(Command::CrashCache { shard: 0 }).unwrap();
     live.advance_to(12.5);
-    live.apply(Command::RestartCache).unwrap();
+    live.apply(Command::RestartCache { shard: 0 }).unwrap();
     live.apply(Command::HotKey {
         rate: 2_000.0,
         value_kb: 8.0,
+        shard: None,
     })
     .unwrap();
     live.advance_to(20.0);
@@ -109,7 +111,7 @@ fn in_flight_drains_when_traffic_stops() {
         sim.in_flight() > 100,
         "the crash leaves many requests waiting"
     );
-    sim.apply(Command::RestartCache).unwrap();
+    sim.apply(Command::RestartCache { shard: 0 }).unwrap();
     sim.apply(Command::SetRps { rps: 1.0 }).unwrap();
     sim.advance_to(80.0);
     assert_conserved(&sim);
@@ -126,9 +128,19 @@ fn frames_count_edges_and_bound_hops() {
     let f = sim.take_frame();
     assert!(f.hops.len() <= 100);
     assert!(f.dropped_hops > 0);
-    assert_eq!(f.edges.client_lb, sim.totals().arrived);
-    assert_eq!(f.edges.lb_pod.iter().sum::<u64>(), f.edges.client_lb);
-    assert!(f.edges.pod_cache > f.edges.pod_db);
+    let client_lb = f.flow(node::CLIENT, node::LB);
+    assert_eq!(client_lb, sim.totals().arrived);
+    assert_eq!(f.flow_into(NodeKind::Pod), client_lb);
+    assert_eq!(
+        f.flow_into(NodeKind::Shard),
+        sim.totals().cache_ops + sim.totals().cache_errors
+    );
+    assert!(f.flow_into(NodeKind::Shard) > f.flow_into(NodeKind::Db));
+    assert_eq!(f.flows.len(), f.topology.edges.len());
     let g = sim.take_frame();
-    assert_eq!(g.edges.client_lb, 0, "counts reset at each frame");
+    assert_eq!(
+        g.flow(node::CLIENT, node::LB),
+        0,
+        "counts reset at each frame"
+    );
 }

@@ -47,11 +47,15 @@ fn run() -> Simulation {
     sim.advance_to(3.0);
     sim.apply(Command::InvalidationFailure { probability: 0.3 })
         .unwrap();
-    sim.apply(Command::SetMemory { gb: 0.05 }).unwrap();
+    sim.apply(Command::SetMemory {
+        gb: 0.05,
+        shard: None,
+    })
+    .unwrap();
     sim.advance_to(6.0);
-    sim.apply(Command::CrashCache).unwrap();
+    sim.apply(Command::CrashCache { shard: 0 }).unwrap();
     sim.advance_to(7.5);
-    sim.apply(Command::RestartCache).unwrap();
+    sim.apply(Command::RestartCache { shard: 0 }).unwrap();
     sim.advance_to(10.0);
     sim
 }

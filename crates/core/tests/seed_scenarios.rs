@@ -72,12 +72,14 @@ fn concurrent_misses_on_one_key_each_query_the_db() {
     sim.apply(Command::HotKey {
         rate,
         value_kb: 1.0,
+        shard: None,
     })
     .unwrap();
     sim.advance_to(1.2);
     sim.apply(Command::HotKey {
         rate: 0.0,
         value_kb: 1.0,
+        shard: None,
     })
     .unwrap();
     sim.advance_to(3.0);

@@ -10,6 +10,7 @@ fn hot_key(rate: f64) -> Command {
     Command::HotKey {
         rate,
         value_kb: 1.0,
+        shard: None,
     }
 }
 

@@ -1,4 +1,6 @@
-//! Commands (faults and live changes) applied to the running system.
+//! Commands (faults and live changes) applied to the running system: to one
+//! shard, to every shard, or to the architecture itself (add or remove a
+//! shard, change the router, put the proxy in or take it out).
 
 use super::*;
 
@@ -10,35 +12,66 @@ impl Simulation {
         self.update_trace_every();
     }
 
+    /// The shards a command acts on: one, or every one.
+    fn targets(&self, shard: Option<u32>) -> std::ops::Range<usize> {
+        match shard {
+            Some(s) => s as usize..s as usize + 1,
+            None => 0..self.caches.len(),
+        }
+    }
+
+    /// A new epoch: commands in flight to a shard from before it fail.
+    fn fresh_epoch(&mut self) -> u32 {
+        self.next_epoch += 1;
+        self.next_epoch
+    }
+
     pub(super) fn execute(&mut self, cmd: Command) {
-        let now = self.now;
         match cmd {
-            Command::CrashCache => {
-                if self.cache.up {
-                    self.cache.crash();
-                }
-            }
-            Command::RestartCache => self.cache.restart(now),
-            Command::HotKey { rate, value_kb } => {
+            Command::CrashCache { shard } => self.crash_shard(shard as usize),
+            Command::RestartCache { shard } => self.restart_shard(shard as usize),
+            Command::HotKey {
+                rate,
+                value_kb,
+                shard,
+            } => {
                 let per_kb = self.scenario.cache.per_kb_us * 1_000.0;
                 self.hot_extra = if rate > 0.0 {
                     (per_kb * (value_kb - 1.0)) as Nanos
                 } else {
                     0
                 };
+                self.hot_key = match shard {
+                    Some(s) => self.hottest_key_on(s as usize),
+                    None => 0,
+                };
                 self.set_source_rate(Source::HotKey, rate)
             }
             Command::KeyBusting { rate } => self.set_source_rate(Source::Attack, rate),
             Command::SetRps { rps } => self.set_source_rate(Source::Main, rps),
             Command::InvalidationFailure { probability } => self.invalidation_failure = probability,
-            Command::SetMemory { gb } => self.cache.set_memory_gb(gb),
-            Command::SetEviction { policy } => self.cache.policy = policy,
-            Command::FillMemory { fraction } => {
-                if self.cache.up {
-                    self.cache.fill(fraction);
+            Command::SetMemory { gb, shard } => {
+                for i in self.targets(shard) {
+                    self.caches[i].set_memory_gb(gb);
                 }
             }
-            Command::ClearFill => self.cache.clear_fill(),
+            Command::SetEviction { policy } => {
+                for c in &mut self.caches {
+                    c.policy = policy;
+                }
+            }
+            Command::FillMemory { fraction, shard } => {
+                for i in self.targets(shard) {
+                    if self.caches[i].up {
+                        self.caches[i].fill(fraction);
+                    }
+                }
+            }
+            Command::ClearFill { shard } => {
+                for i in self.targets(shard) {
+                    self.caches[i].clear_fill();
+                }
+            }
             Command::DbSlowdown { factor } => self.db.slowdown = factor,
             Command::PodsUnhealthy { count } => {
                 for (i, p) in self.pods.iter_mut().enumerate() {
@@ -61,7 +94,82 @@ impl Simulation {
             }
             Command::SetTtl { seconds } => self.ttl = from_secs(seconds),
             Command::SingleFlight { on } => self.single_flight = on,
+            Command::AddShard => self.add_shard(),
+            Command::RemoveShard => self.remove_shard(),
+            Command::SetRouter { router } => self.router = self.router.with_kind(router),
+            Command::SetProxy { on } => {
+                self.proxy = if on {
+                    Some(CacheProxy::new(&self.proxy_cfg))
+                } else {
+                    None
+                };
+            }
+            Command::ProxySingleFlight { on } => {
+                self.proxy_cfg.single_flight = on;
+                if let Some(p) = &mut self.proxy {
+                    p.single_flight = on;
+                }
+            }
+            Command::Warmup { on } => {
+                if on && !self.warmup_on {
+                    self.open_warmup_pool();
+                } else if !on && self.warmup_on {
+                    self.close_warmup_pool();
+                }
+                self.warmup_on = on;
+            }
         }
+    }
+
+    fn crash_shard(&mut self, i: usize) {
+        if self.caches[i].up {
+            self.caches[i].crash();
+            self.caches[i].epoch = self.fresh_epoch();
+            self.stop_warmup(i);
+        }
+    }
+
+    fn restart_shard(&mut self, i: usize) {
+        self.caches[i].restart(self.now);
+        self.caches[i].epoch = self.fresh_epoch();
+        self.stop_warmup(i);
+        if self.warmup_on {
+            self.start_warmup(i);
+        }
+    }
+
+    /// The most popular key that lives on shard `i` now.
+    fn hottest_key_on(&self, i: usize) -> u32 {
+        (0..self.keyspace.keys.min(u32::MAX as u64) as u32)
+            .find(|&k| self.shard_of(k) == i)
+            .unwrap_or(0)
+    }
+
+    /// A new empty shard joins; the router re-homes the keys that now fall to it.
+    fn add_shard(&mut self) {
+        let n = self.caches.len() + 1;
+        let expected = self.caches.iter().map(|c| c.keys() as f64).sum::<f64>();
+        let mut c = CacheNode::new(
+            &self.scenario.cache,
+            shard_capacity(&self.scenario, expected, n),
+        );
+        c.policy = self.caches[0].policy;
+        c.max_bytes = self.caches[n - 2].max_bytes;
+        c.epoch = self.fresh_epoch();
+        self.caches.push(c);
+        self.acc.shard_reads.push(0);
+        self.acc.shard_hits.push(0);
+        self.router = self.router.resized(n);
+    }
+
+    /// The last shard leaves with its keys.
+    fn remove_shard(&mut self) {
+        let last = self.caches.len() - 1;
+        self.stop_warmup(last);
+        self.caches.pop();
+        self.acc.shard_reads.pop();
+        self.acc.shard_hits.pop();
+        self.router = self.router.resized(last);
     }
 
     pub(super) fn set_pods(&mut self, count: usize) {
@@ -81,6 +189,6 @@ impl Simulation {
             }
             p.active = active;
         }
-        self.frame.per_pod.resize(self.pods.len(), 0);
+        self.frame.resize_pods(self.pods.len());
     }
 }

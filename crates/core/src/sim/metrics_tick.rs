@@ -1,15 +1,20 @@
 //! The end of each simulated second: active expiry, and the second's metrics
-//! rolled into the bounded history.
+//! rolled into the bounded history (V0's columns, and the cache tier's per
+//! shard figures beside them).
 
 use super::*;
+use crate::metrics::TierSecond;
 
 impl Simulation {
     pub(super) fn tick(&mut self) {
         let now = self.now;
         // active expiry: like Redis (which tolerates ~10% of keys expired but not yet
         // reclaimed) the whole table is swept every 10 s; lookups expire keys lazily
-        self.cache.sweep(now, 0.1);
-        self.cache.grow_filler();
+        for c in &mut self.caches {
+            c.sweep(now, 0.1);
+            c.grow_filler();
+        }
+        let shards = self.shard_seconds();
         let s = &mut self.acc.s;
         s.t_s = (now / NANOS_PER_SEC) as u32 - 1;
         s.hit_rate = if s.reads > 0 {
@@ -22,22 +27,23 @@ impl Simulation {
         self.acc.db_busy_mark = self.db.busy_ns;
         s.db_utilization =
             (db_busy as f64 / (self.db.workers() as f64 * NANOS_PER_SEC as f64)).min(1.0);
-        let cache_busy = self.cache.busy_ns - self.acc.cache_busy_mark;
-        self.totals.cache_busy_ns += cache_busy;
-        self.acc.cache_busy_mark = self.cache.busy_ns;
-        s.cache_cpu = (cache_busy as f64 / NANOS_PER_SEC as f64).min(1.0);
-        s.evictions = self.cache.evictions - self.acc.evictions_mark;
-        s.expirations = self.cache.expirations - self.acc.expirations_mark;
+        // the cache tier: the busiest shard's CPU, everything else summed
+        s.cache_cpu = shards.iter().map(|x| x.cpu).fold(0.0, f64::max);
+        s.evictions = shards.iter().map(|x| x.evictions).sum();
+        s.expirations = self
+            .caches
+            .iter_mut()
+            .map(|c| std::mem::take(&mut c.expirations))
+            .sum();
         self.totals.evictions += s.evictions;
         self.totals.expirations += s.expirations;
-        self.acc.evictions_mark = self.cache.evictions;
-        self.acc.expirations_mark = self.cache.expirations;
         s.db_connections = self.db.open_connections;
         s.db_in_flight = self.querying;
         s.pool_waiters = self.pods.iter().map(|p| p.waiting).sum();
-        s.cache_memory_bytes = self.cache.used_bytes();
-        s.cache_memory_fraction = s.cache_memory_bytes as f64 / self.cache.max_bytes.max(1) as f64;
-        s.cache_keys = self.cache.keys();
+        s.cache_memory_bytes = self.caches.iter().map(|c| c.used_bytes()).sum();
+        let max_bytes: u64 = self.caches.iter().map(|c| c.max_bytes).sum();
+        s.cache_memory_fraction = s.cache_memory_bytes as f64 / max_bytes.max(1) as f64;
+        s.cache_keys = self.caches.iter().map(|c| c.keys()).sum();
         let lat = &self.acc.lat;
         s.p50_ms = metrics::percentile_ms(&lat.all, 0.50);
         s.p95_ms = metrics::percentile_ms(&lat.all, 0.95);
@@ -52,8 +58,67 @@ impl Simulation {
         s.server_in_flight = self.requests.live() as u64;
         self.peak_db_offered = self.peak_db_offered.max(s.db_offered);
         let done = std::mem::take(&mut self.acc.s);
-        self.history.push(done);
+        let tier = self.tier_second(shards);
+        self.history.push(done, tier);
         self.acc.lat.reset();
         self.queue.push(now + NANOS_PER_SEC, Ev::Tick);
+    }
+
+    /// Each shard's second; its counters restart.
+    fn shard_seconds(&mut self) -> Vec<ShardSecond> {
+        let mut busy_total = 0;
+        let out = self
+            .caches
+            .iter_mut()
+            .enumerate()
+            .map(|(i, c)| {
+                let busy = std::mem::take(&mut c.busy_ns);
+                busy_total += busy;
+                let reads = std::mem::take(&mut self.acc.shard_reads[i]);
+                let hits = std::mem::take(&mut self.acc.shard_hits[i]);
+                ShardSecond {
+                    up: c.up,
+                    ops: std::mem::take(&mut c.ops),
+                    cpu: (busy as f64 / NANOS_PER_SEC as f64).min(1.0),
+                    reads,
+                    hits,
+                    hit_rate: if reads > 0 {
+                        hits as f64 / reads as f64
+                    } else {
+                        0.0
+                    },
+                    keys: c.keys(),
+                    memory_fraction: c.used_bytes() as f64 / c.max_bytes.max(1) as f64,
+                    evictions: std::mem::take(&mut c.evictions),
+                }
+            })
+            .collect();
+        self.totals.cache_busy_ns += busy_total;
+        out
+    }
+
+    /// The proxy's and the warm-up worker's second.
+    fn tier_second(&mut self, shards: Vec<ShardSecond>) -> TierSecond {
+        let (proxy_ops, proxy_refused, proxy_utilization) = match &mut self.proxy {
+            Some(p) => {
+                let busy = std::mem::take(&mut p.busy_ns);
+                (
+                    std::mem::take(&mut p.ops),
+                    std::mem::take(&mut p.refused),
+                    (busy as f64 / NANOS_PER_SEC as f64).min(1.0),
+                )
+            }
+            None => (0, 0, 0.0),
+        };
+        self.totals.proxy_ops += proxy_ops;
+        self.totals.proxy_refused += proxy_refused;
+        TierSecond {
+            shards,
+            proxy_ops,
+            proxy_refused,
+            proxy_utilization,
+            db_warmup: std::mem::take(&mut self.acc.db_warmup),
+            warmed: std::mem::take(&mut self.acc.warmed),
+        }
     }
 }

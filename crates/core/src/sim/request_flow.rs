@@ -55,7 +55,7 @@ impl Simulation {
             }
         };
         count!(self, arrived);
-        self.frame.count(Edge::ClientLb);
+        self.frame.client_lb += 1;
         self.arrivals_seen += 1;
         // hashed, not every k-th: a stride would line up with the LB's round-robin
         let traced =
@@ -95,17 +95,17 @@ impl Simulation {
                     op,
                     phase: Phase::ToPod,
                     pod: pod as u16,
+                    shard: 0,
                     client_done: false,
                     missed: false,
                     traced,
-                    leads: false,
+                    leads: Flight::None,
                     version: 0,
                     epoch: 0,
                 });
                 self.client_in_flight += 1;
                 self.deadlines.push_back((now + self.client_timeout, id));
-                self.frame.count(Edge::LbPod);
-                if let Some(c) = self.frame.per_pod.get_mut(pod) {
+                if let Some(c) = self.frame.lb_pod.get_mut(pod) {
                     *c += 1;
                 }
                 if traced {
@@ -120,7 +120,7 @@ impl Simulation {
                     );
                     self.frame.hop(
                         node::LB,
-                        node::POD0 + pod as u16,
+                        node::pod(pod),
                         HopKind::Request,
                         mid.min(to_secs(at_pod)),
                         to_secs(at_pod),
@@ -155,35 +155,67 @@ impl Simulation {
         }
     }
 
+    /// The shard that owns `key` now.
+    #[inline]
+    pub(super) fn shard_of(&self, key: u32) -> usize {
+        self.router.route(key)
+    }
+
+    /// Time from a shard back to the pod: the network, and the proxy's hop.
+    #[inline]
+    pub(super) fn reply_delay(&self) -> Nanos {
+        self.half_cache_rtt + self.proxy.as_ref().map_or(0, |p| p.half_latency)
+    }
+
     pub(super) fn send_cache(&mut self, id: ReqId, cmd: CacheCmd) {
         let now = self.now;
-        self.frame.count(Edge::PodCache);
+        let (key, pod, traced, op) = {
+            let r = self.requests.get(id);
+            (r.key, r.pod as usize, r.traced, r.op)
+        };
+        let shard = self.shard_of(key);
+        self.frame.cache_command(pod, shard);
         let r = self.requests.get_mut(id);
         r.phase = if cmd == CacheCmd::Get {
             Phase::CacheGet
         } else {
             Phase::CacheUpdate
         };
-        let traced = r.traced;
-        let pod = r.pod;
-        if !self.cache.up {
+        r.shard = shard as u8;
+        // through the proxy, if there is one: it may refuse a command past its queue
+        let mut arrive = now + self.half_cache_rtt;
+        let mut at_proxy = None;
+        if let Some(p) = &mut self.proxy {
+            match p.forward(arrive) {
+                Some(leaves) => {
+                    at_proxy = Some((arrive, leaves));
+                    arrive = leaves + p.half_latency;
+                }
+                None => {
+                    self.queue
+                        .push(now + 2 * self.half_cache_rtt, Ev::CacheFailed(id, cmd));
+                    return;
+                }
+            }
+        }
+        let cache = &mut self.caches[shard];
+        if !cache.up {
             // connection refused, one round trip later
-            self.queue
-                .push(now + 2 * self.half_cache_rtt, Ev::CacheFailed(id, cmd));
+            let back = arrive + (arrive - now);
+            self.queue.push(back, Ev::CacheFailed(id, cmd));
             return;
         }
-        r.epoch = self.cache.epoch;
-        let arrive = now + self.half_cache_rtt;
-        let extra = if r.key == 0 && r.op != Op::Direct {
+        r.epoch = cache.epoch;
+        let extra = if key == self.hot_key && op != Op::Direct {
             self.hot_extra
         } else {
             0
         };
-        match self.cache.enqueue(arrive, self.cache_timeout, extra) {
+        match cache.enqueue(arrive, self.cache_timeout, extra) {
             Some(done) => {
                 count!(self, cache_ops);
                 self.queue
-                    .push_lane(lane::CACHE_DONE, done, Ev::CacheDone(id, cmd));
+                    .push_lane(lane::CACHE_DONE, done, Ev::CacheDone(id, cmd, shard as u8));
             }
             None => self
                 .queue
@@ -195,45 +227,65 @@ impl Simulation {
             } else {
                 HopKind::CacheWrite
             };
-            self.frame.hop(
-                node::POD0 + pod,
-                node::CACHE,
-                kind,
-                to_secs(now),
-                to_secs(arrive),
-            );
+            let (from, to) = (node::pod(pod), node::shard(shard));
+            match at_proxy {
+                None => self
+                    .frame
+                    .hop(from, to, kind, to_secs(now), to_secs(arrive)),
+                Some((reach, leaves)) => {
+                    self.frame
+                        .hop(from, node::PROXY, kind, to_secs(now), to_secs(reach));
+                    self.frame
+                        .hop(node::PROXY, to, kind, to_secs(leaves), to_secs(arrive));
+                }
+            }
         }
     }
 
-    pub(super) fn cache_done(&mut self, id: ReqId, cmd: CacheCmd) {
+    /// A traced reply from a shard to a pod, through the proxy if there is one.
+    fn reply_hop(&mut self, shard: usize, pod: u16, kind: HopKind, back: Nanos) {
+        let (now, from, to) = (self.now, node::shard(shard), node::pod(pod as usize));
+        match &self.proxy {
+            None => self.frame.hop(from, to, kind, to_secs(now), to_secs(back)),
+            Some(p) => {
+                let mid = now + p.half_latency;
+                self.frame
+                    .hop(from, node::PROXY, kind, to_secs(now), to_secs(mid));
+                self.frame
+                    .hop(node::PROXY, to, kind, to_secs(mid), to_secs(back));
+            }
+        }
+    }
+
+    pub(super) fn cache_done(&mut self, id: ReqId, cmd: CacheCmd, shard: usize) {
         let (epoch, key, op, version, traced, pod) = {
             let r = self.requests.get(id);
             (r.epoch, r.key, r.op, r.version, r.traced, r.pod)
         };
-        if !self.cache.up || epoch != self.cache.epoch {
-            // the command was lost in a crash: the app sees a dropped connection
+        if self
+            .caches
+            .get(shard)
+            .is_none_or(|c| !c.up || epoch != c.epoch)
+        {
+            // the command was lost in a crash (or its shard left): the app sees a dropped connection
             self.cache_failed(id, cmd);
             return;
         }
         let now = self.now;
-        let back = now + self.half_cache_rtt;
+        let back = now + self.reply_delay();
         let hop = |s: &mut Self, kind| {
             if traced {
-                s.frame.hop(
-                    node::CACHE,
-                    node::POD0 + pod,
-                    kind,
-                    to_secs(now),
-                    to_secs(back),
-                );
+                s.reply_hop(shard, pod, kind, back);
             }
         };
         match cmd {
             CacheCmd::Get => {
                 count!(self, reads);
-                match self.cache.get(key, now) {
+                self.acc.shard_reads[shard] += 1;
+                match self.caches[shard].get(key, now) {
                     GetResult::Hit { version } => {
                         count!(self, hits);
+                        self.acc.shard_hits[shard] += 1;
                         if version != self.db.version(key) {
                             count!(self, stale_reads);
                         }
@@ -255,9 +307,7 @@ impl Simulation {
             }
             CacheCmd::Set => {
                 hop(self, HopKind::CacheWrite);
-                match self
-                    .cache
-                    .set(key, version, Some(self.ttl), now, &mut self.rng_evict)
+                match self.caches[shard].set(key, version, Some(self.ttl), now, &mut self.rng_evict)
                 {
                     SetResult::Stored => self.respond_at(id, back),
                     SetResult::Oom => {
@@ -273,7 +323,7 @@ impl Simulation {
             }
             CacheCmd::Del => {
                 hop(self, HopKind::CacheWrite);
-                self.cache.del(key);
+                self.caches[shard].del(key);
                 self.respond_at(id, back);
             }
         }
@@ -292,8 +342,9 @@ impl Simulation {
                     .push(self.now + self.processing, Ev::Processed(id));
             }
             CacheCmd::Set | CacheCmd::Del => {
-                let op = self.requests.get(id).op;
-                if self.cache.up && op != Op::Read {
+                let r = self.requests.get(id);
+                let (op, shard) = (r.op, r.shard as usize);
+                if self.caches.get(shard).is_some_and(|c| c.up) && op != Op::Read {
                     // the old value stays cached: a failed invalidation
                     count!(self, invalidation_failures);
                 }
@@ -303,7 +354,7 @@ impl Simulation {
     }
 
     pub(super) fn acquire_connection(&mut self, id: ReqId) {
-        if self.single_flight && self.join_flight(id) {
+        if self.join_flight(id) {
             return;
         }
         count!(self, db_offered);
@@ -347,10 +398,12 @@ impl Simulation {
         self.totals.db_wait_ns += start - arrive;
         let back = end + self.half_db_rtt;
         self.querying += 1;
-        self.frame.count(Edge::PodDb);
+        if let Some(c) = self.frame.pod_db.get_mut(pod as usize) {
+            *c += 1;
+        }
         if traced {
             self.frame.hop(
-                node::POD0 + pod,
+                node::pod(pod as usize),
                 node::DB,
                 HopKind::DbQuery,
                 to_secs(now),
@@ -358,7 +411,7 @@ impl Simulation {
             );
             self.frame.hop(
                 node::DB,
-                node::POD0 + pod,
+                node::pod(pod as usize),
                 HopKind::DbReply,
                 to_secs(end),
                 to_secs(back),
@@ -417,7 +470,7 @@ impl Simulation {
                 };
                 if self.rng_faults.chance(self.invalidation_failure) {
                     // the SET/DEL is lost on the network; the app logs it and answers
-                    if self.cache.up {
+                    if self.caches[self.shard_of(key)].up {
                         count!(self, invalidation_failures);
                     }
                     self.respond_at(id, self.now + 2 * self.half_cache_rtt);
@@ -443,15 +496,24 @@ impl Simulation {
         self.finish_with_error(id, ErrorKind::PoolTimeout, true);
     }
 
-    /// Single-flight: a missed read either joins the pod's load of its key
-    /// (true: it waits for that result) or starts one and leads it.
+    /// Single-flight: a missed read either joins a load of its key already
+    /// in flight (true: it waits for that result) or starts one and leads it.
+    /// The proxy's table, when it has single-flight on, spans every pod; else
+    /// each pod has its own when `app.single_flight` is on.
     pub(super) fn join_flight(&mut self, id: ReqId) -> bool {
         let r = self.requests.get(id);
         if r.op != Op::Read {
             return false;
         }
         let (key, pod) = (r.key, r.pod as usize);
-        match self.pods[pod].flights.entry(key) {
+        let (table, scope) = if self.proxy.as_ref().is_some_and(|p| p.single_flight) {
+            (&mut self.proxy_flights, Flight::Proxy)
+        } else if self.single_flight {
+            (&mut self.pods[pod].flights, Flight::Pod)
+        } else {
+            return false;
+        };
+        match table.entry(key) {
             std::collections::btree_map::Entry::Occupied(mut waiting) => {
                 waiting.get_mut().push(id);
                 self.requests.get_mut(id).phase = Phase::Coalesced;
@@ -460,7 +522,7 @@ impl Simulation {
             }
             std::collections::btree_map::Entry::Vacant(slot) => {
                 slot.insert(Vec::new());
-                self.requests.get_mut(id).leads = true;
+                self.requests.get_mut(id).leads = scope;
                 false
             }
         }
@@ -470,12 +532,14 @@ impl Simulation {
     /// its value at the same moment (`Ok(at)`), or its error.
     pub(super) fn land_flight(&mut self, id: ReqId, outcome: Result<Nanos, ErrorKind>) {
         let r = self.requests.get_mut(id);
-        if !r.leads {
-            return;
-        }
-        r.leads = false;
+        let scope = std::mem::replace(&mut r.leads, Flight::None);
         let (key, pod) = (r.key, r.pod as usize);
-        for f in self.pods[pod].flights.remove(&key).unwrap_or_default() {
+        let waiting = match scope {
+            Flight::None => return,
+            Flight::Pod => self.pods[pod].flights.remove(&key),
+            Flight::Proxy => self.proxy_flights.remove(&key),
+        };
+        for f in waiting.unwrap_or_default() {
             debug_assert!(self.requests.is_live(f));
             debug_assert_eq!(self.requests.get(f).phase, Phase::Coalesced);
             match outcome {
@@ -516,11 +580,11 @@ impl Simulation {
             self.acc.lat.record(class, latency);
             count!(self, completed);
             self.client_in_flight -= 1;
-            self.frame.count(Edge::Response);
+            self.frame.responses += 1;
             if r.traced {
                 let t = to_secs(at);
                 self.frame.hop(
-                    node::POD0 + r.pod,
+                    node::pod(r.pod as usize),
                     node::CLIENT,
                     HopKind::Response,
                     t,
@@ -549,7 +613,7 @@ impl Simulation {
             if r.traced {
                 let t = to_secs(self.now);
                 self.frame.hop(
-                    node::POD0 + r.pod,
+                    node::pod(r.pod as usize),
                     node::CLIENT,
                     HopKind::Error,
                     t,
@@ -566,7 +630,7 @@ impl Simulation {
 
     pub(super) fn count_failure(&mut self, kind: ErrorKind) {
         count!(self, failed);
-        self.frame.count(Edge::Error);
+        self.frame.errors += 1;
         match kind {
             ErrorKind::Lb503 => count!(self, err_503),
             ErrorKind::Lb502 => count!(self, err_502),
