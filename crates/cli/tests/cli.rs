@@ -103,7 +103,11 @@ fn without_wall_clock(out: &str) -> (String, Value) {
 fn presets_lists_every_preset() {
     let out = ok(&["presets"]);
     assert_eq!(PRESETS.len(), 12, "eight V0 presets and four V1 ones");
-    assert_eq!(out.lines().count(), PRESETS.len(), "one line per preset:\n{out}");
+    assert_eq!(
+        out.lines().count(),
+        PRESETS.len(),
+        "one line per preset:\n{out}"
+    );
     for p in PRESETS {
         let line = out
             .lines()

@@ -297,6 +297,9 @@ pub struct Totals {
     pub proxy_ops: u64,
     pub proxy_refused: u64,
     pub cache_errors: u64,
+    /// GETs among `cache_errors`: reads that fell through to the DB because
+    /// their shard was down, too busy, or unreachable.
+    pub get_failures: u64,
     pub evictions: u64,
     pub expirations: u64,
     pub set_oom: u64,

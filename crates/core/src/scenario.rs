@@ -190,7 +190,7 @@ impl Default for WarmupConfig {
             enabled: false,
             keys_per_s: 1_000.0,
             hottest_keys: 20_000,
-            connections: 8,
+            connections: 20,
         }
     }
 }

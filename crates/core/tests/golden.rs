@@ -78,3 +78,61 @@ fn same_fingerprint_natively_and_in_wasm() {
 
 /// Computed natively on x86_64; wasm32 must agree bit for bit.
 const GOLDEN: u64 = 0x571d242a0f332e1d;
+
+/// V1 with everything that differs from V0: the proxy and its single-flight,
+/// the ring, a shard crash and a cold restart with the warm-up worker, a
+/// resize and a router change.
+fn run_v1() -> Simulation {
+    let mut s = presets::preset("v1-steady").unwrap();
+    s.seed = 11;
+    s.client.rps = 3_000.0;
+    let mut sim = Simulation::new(s).unwrap();
+    sim.advance_to(2.0);
+    sim.apply(Command::CrashCache { shard: 2 }).unwrap();
+    sim.advance_to(4.0);
+    sim.apply(Command::RestartCache { shard: 2 }).unwrap();
+    sim.advance_to(6.0);
+    sim.apply(Command::AddShard).unwrap();
+    sim.advance_to(8.0);
+    sim.apply(Command::SetRouter {
+        router: cachesim_core::router::RouterKind::ModN,
+    })
+    .unwrap();
+    sim.advance_to(10.0);
+    sim
+}
+
+/// The V0 fingerprint and every shard's, proxy's and warm-up worker's seconds.
+fn fingerprint_v1(sim: &Simulation) -> u64 {
+    let mut h = fingerprint(sim);
+    for t in sim.history().tiers() {
+        let mut xs = vec![t.proxy_ops, t.proxy_refused, t.db_warmup, t.warmed];
+        xs.push(t.proxy_utilization.to_bits());
+        for s in &t.shards {
+            xs.extend([s.ops, s.cpu.to_bits(), s.reads, s.hits, s.keys, s.evictions]);
+        }
+        for x in xs {
+            h = (h ^ x).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}
+
+#[test]
+fn same_v1_fingerprint_natively_and_in_wasm() {
+    let sim = run_v1();
+    let t = sim.totals();
+    assert!(
+        t.db_warmup > 0 && t.proxy_ops > 0 && t.coalesced > 0 && t.get_failures > 0,
+        "{t:?}"
+    );
+    assert_eq!(
+        fingerprint_v1(&sim),
+        GOLDEN_V1,
+        "fingerprint {:#x}; totals {t:?}",
+        fingerprint_v1(&sim)
+    );
+}
+
+/// Computed natively on x86_64; wasm32 must agree bit for bit.
+const GOLDEN_V1: u64 = 0x9dc9b3b08c748e67;

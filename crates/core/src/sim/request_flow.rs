@@ -294,6 +294,12 @@ impl Simulation {
                     }
                     GetResult::Miss => {
                         hop(self, HopKind::CacheMiss);
+                        // the proxy sees the miss itself: a load of the key already in flight is joined now
+                        if self.proxy.as_ref().is_some_and(|p| p.single_flight)
+                            && self.join_flight(id)
+                        {
+                            return;
+                        }
                         let r = self.requests.get_mut(id);
                         r.missed = true;
                         r.phase = Phase::Processing;
@@ -334,6 +340,7 @@ impl Simulation {
         count!(self, cache_errors);
         match cmd {
             CacheCmd::Get => {
+                self.totals.get_failures += 1;
                 // cache-aside degrades to the DB
                 let r = self.requests.get_mut(id);
                 r.missed = true;
@@ -498,11 +505,12 @@ impl Simulation {
 
     /// Single-flight: a missed read either joins a load of its key already
     /// in flight (true: it waits for that result) or starts one and leads it.
-    /// The proxy's table, when it has single-flight on, spans every pod; else
-    /// each pod has its own when `app.single_flight` is on.
+    /// The proxy's table, when it has single-flight on, spans every pod and is
+    /// consulted when the proxy sees the miss; else each pod has its own when
+    /// `app.single_flight` is on, consulted when the pod wants a connection.
     pub(super) fn join_flight(&mut self, id: ReqId) -> bool {
         let r = self.requests.get(id);
-        if r.op != Op::Read {
+        if r.op != Op::Read || r.leads != Flight::None {
             return false;
         }
         let (key, pod) = (r.key, r.pod as usize);
