@@ -20,6 +20,7 @@ use crate::format::{self, compact, pct, per_sec};
 use crate::layout;
 use crate::template;
 use cachesim_core::{presets, Command, EvictionPolicy, Scenario, SecondStats};
+use render::shard_max_bytes;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -425,11 +426,11 @@ fn wire(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsValue> {
     on(&button("step")?, "click", app, |a, _| a.step());
     on(&button("reset")?, "click", app, |a, _| a.reset());
     on(&button("btn-crash")?, "click", app, |a, _| {
-        a.command(Command::CrashCache, "Redis crashed: every key is lost.")
+        a.command(Command::CrashCache { shard: 0 }, "Redis crashed: every key is lost.")
     });
     on(&button("btn-restart")?, "click", app, |a, _| {
         a.command(
-            Command::RestartCache,
+            Command::RestartCache { shard: 0 },
             "Redis restarted empty (cold): watch the misses fall on the DB.",
         )
     });

@@ -86,7 +86,7 @@ impl<'a> Scene<'a> {
     }
 
     pub fn cache_health(&self) -> Health {
-        if !self.status.cache_up {
+        if self.status.cache_down() {
             return Health::Down;
         }
         let cpu = self.last.map_or(0.0, |l| l.cache_cpu);
@@ -101,7 +101,7 @@ impl<'a> Scene<'a> {
     }
 
     pub fn mem_fraction(&self) -> f64 {
-        self.status.cache_memory_bytes as f64 / self.status.cache_max_bytes.max(1) as f64
+        self.status.max_memory_fraction()
     }
 
     pub fn db_load(&self) -> f64 {
@@ -325,9 +325,9 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
                     .get((p - node::POD0) as usize)
                     .is_none_or(|p| p.healthy),
             ),
-            (p, node::CACHE) => (
+            (p, node::SHARD0) => (
                 rates.pod_cache * pod_share((p - node::POD0) as usize) / total_lb_pod,
-                !st.cache_up,
+                st.cache_down(),
             ),
             (p, _) => (
                 rates.pod_db * pod_share((p - node::POD0) as usize) / total_lb_pod,
@@ -638,7 +638,7 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
                 format!(
                     "memory {} of {}",
                     pct(mem),
-                    bytes(st.cache_max_bytes as f64)
+                    bytes(st.cache_max_bytes() as f64)
                 ),
                 INK,
             )],
@@ -658,7 +658,7 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
         let mut rows = vec![(
             format!(
                 "{} keys · hit {}",
-                compact(st.cache_keys as f64),
+                compact(st.cache_keys() as f64),
                 scene.last.map_or("-".into(), |l| pct(l.hit_rate))
             ),
             INK,
@@ -674,9 +674,9 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
                     format!("evicting {}/s", compact(l.evictions as f64)),
                     "#b45309",
                 ));
-            } else if st.cache_queue > 50 {
+            } else if st.shards.iter().map(|s| s.queue).sum::<u64>() > 50 {
                 rows.push((
-                    format!("queue {}", compact(st.cache_queue as f64)),
+                    format!("queue {}", compact(st.shards.iter().map(|s| s.queue).sum::<u64>() as f64)),
                     "#b91c1c",
                 ));
             }

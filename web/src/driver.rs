@@ -10,6 +10,7 @@ use crate::format::nice_ceil;
 use cachesim_core::{
     presets, Command, Frame, Scenario, ScheduledCommand, SecondStats, Simulation, Status, Summary,
 };
+use cachesim_core::frame::NodeKind;
 use std::mem::discriminant;
 
 /// Dots started per wall second (at any speed).
@@ -106,17 +107,52 @@ impl EdgeRates {
         }
         let a = 1.0 - (-f.span_s / RATE_TAU_S).exp();
         let ema = |old: &mut f64, count: u64| *old += (count as f64 / f.span_s - *old) * a;
-        ema(&mut self.client_lb, f.edges.client_lb);
-        ema(&mut self.pod_cache, f.edges.pod_cache);
-        ema(&mut self.pod_db, f.edges.pod_db);
-        ema(&mut self.responses, f.edges.responses);
-        ema(&mut self.errors, f.edges.errors);
-        if self.lb_pod.len() < f.edges.lb_pod.len() {
-            self.lb_pod.resize(f.edges.lb_pod.len(), 0.0);
+        let t = FrameTraffic::of(f);
+        ema(&mut self.client_lb, t.client_lb);
+        ema(&mut self.pod_cache, t.pod_cache);
+        ema(&mut self.pod_db, t.pod_db);
+        ema(&mut self.responses, f.responses);
+        ema(&mut self.errors, f.errors);
+        if self.lb_pod.len() < t.lb_pod.len() {
+            self.lb_pod.resize(t.lb_pod.len(), 0.0);
         }
         for (i, r) in self.lb_pod.iter_mut().enumerate() {
-            ema(r, f.edges.lb_pod.get(i).copied().unwrap_or(0));
+            ema(r, t.lb_pod.get(i).copied().unwrap_or(0));
         }
+    }
+}
+
+/// A frame's flows summed the way the V0 readouts count them: into the LB,
+/// into each pod, from the pods to the cache tier (the proxy, or the shards
+/// when there is none) and from the pods to the DB.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FrameTraffic {
+    pub client_lb: u64,
+    pub lb_pod: Vec<u64>,
+    pub pod_cache: u64,
+    pub pod_db: u64,
+}
+
+impl FrameTraffic {
+    pub fn of(f: &Frame) -> FrameTraffic {
+        let mut t = FrameTraffic::default();
+        for flow in &f.flows {
+            match (NodeKind::of(flow.from), NodeKind::of(flow.to)) {
+                ((NodeKind::Client, _), (NodeKind::Lb, _)) => t.client_lb += flow.count,
+                ((NodeKind::Lb, _), (NodeKind::Pod, i)) => {
+                    if t.lb_pod.len() <= i {
+                        t.lb_pod.resize(i + 1, 0);
+                    }
+                    t.lb_pod[i] += flow.count;
+                }
+                ((NodeKind::Pod, _), (NodeKind::Shard | NodeKind::Proxy, _)) => {
+                    t.pod_cache += flow.count
+                }
+                ((NodeKind::Pod, _), (NodeKind::Db, _)) => t.pod_db += flow.count,
+                _ => {}
+            }
+        }
+        t
     }
 }
 
@@ -418,6 +454,7 @@ impl Driver {
                     Command::HotKey {
                         rate: 8_000.0,
                         value_kb: 64.0,
+                        shard: None,
                     },
                 );
                 if let Command::HotKey { rate, .. } = &mut c {
@@ -461,10 +498,10 @@ impl Driver {
                 if on {
                     preset_command(
                         "memory-full-noeviction",
-                        Command::FillMemory { fraction: 1.0 },
+                        Command::FillMemory { fraction: 1.0, shard: None },
                     )
                 } else {
-                    Command::ClearFill
+                    Command::ClearFill { shard: None }
                 }
             }
         }
@@ -514,12 +551,19 @@ impl Driver {
 
     /// `#state-json` as a JSON value (the page adds its own timings).
     pub fn state_value(&self) -> serde_json::Value {
+        let st = self.sim.status();
+        let mut status = serde_json::to_value(&st).unwrap_or_default();
+        // the V0 names (the whole cache tier), kept beside the per-shard rows
+        status["cache_up"] = (!st.cache_down()).into();
+        status["cache_keys"] = st.cache_keys().into();
+        status["cache_memory_bytes"] = st.cache_memory_bytes().into();
+        status["cache_max_bytes"] = st.cache_max_bytes().into();
         serde_json::json!({
             "now_s": self.sim.now_s(),
             "paused": self.paused,
             "speed": self.speed,
             "preset": self.preset,
-            "status": self.sim.status(),
+            "status": status,
             "last": self.last(),
             "totals": Summary::of(&self.sim),
             "scenario": self.share_scenario(),
@@ -641,14 +685,14 @@ mod tests {
         // on a whole second: the nudge keeps the replay exact
         d.apply(Command::SetRps { rps: 15_000.0 }).unwrap();
         d.step();
-        d.apply(Command::CrashCache).unwrap();
+        d.apply(Command::CrashCache { shard: 0 }).unwrap();
         d.apply(Command::SetTtl { seconds: 60.0 }).unwrap();
         d.step();
-        d.apply(Command::RestartCache).unwrap();
+        d.apply(Command::RestartCache { shard: 0 }).unwrap();
         d.step();
         assert_eq!(d.sim.status().rps, 15_000.0);
         assert_eq!(d.sim.status().ttl_s, 60.0);
-        assert!(d.sim.status().cache_up);
+        assert!(!d.sim.status().cache_down());
         let parsed = codec::parse_query(&d.share_query());
         assert!(parsed.problems.is_empty());
         let mut replay = Simulation::new(parsed.state.scenario).unwrap();
@@ -679,7 +723,7 @@ mod tests {
     fn a_saved_scenario_file_replays_the_run() {
         let mut d = Driver::new(presets::preset("steady").unwrap(), Some("steady".into())).unwrap();
         d.sim.advance_to(2.0);
-        d.sim.apply(cachesim_core::Command::CrashCache).unwrap();
+        d.sim.apply(cachesim_core::Command::CrashCache { shard: 0 }).unwrap();
         d.sim.advance_to(4.0);
         let file = d.scenario_file();
         // what the CLI reads (Scenario::from_json) and what the page loads

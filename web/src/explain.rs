@@ -65,10 +65,10 @@ impl Timeline {
         sorted.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
         for c in sorted {
             match &c.command {
-                Command::CrashCache => t.last_crash_s = Some(c.at_s),
-                Command::RestartCache => t.last_restart_s = Some(c.at_s),
-                Command::FillMemory { fraction } => t.fill_active = *fraction > 0.0,
-                Command::ClearFill => t.fill_active = false,
+                Command::CrashCache { shard: 0 } => t.last_crash_s = Some(c.at_s),
+                Command::RestartCache { shard: 0 } => t.last_restart_s = Some(c.at_s),
+                Command::FillMemory { fraction, .. } => t.fill_active = *fraction > 0.0,
+                Command::ClearFill { .. } => t.fill_active = false,
                 _ => {}
             }
         }
@@ -174,7 +174,7 @@ pub fn explain(i: &Inputs) -> Explanation {
         if active.iter().any(|p| p.inflight > 0) {
             headline.push_str("; work already inside the pods drains");
         }
-    } else if !st.cache_up {
+    } else if st.cache_down() {
         level = Level::Bad;
         headline = "Redis is DOWN: every read misses and falls through to PostgreSQL".into();
         if db_ratio > 1.0 {
@@ -225,7 +225,7 @@ pub fn explain(i: &Inputs) -> Explanation {
             format!(
                 "allkeys-lru evicts {} keys because the working set does not fit in {}, so the hit rate falls to {} and the misses land on the DB",
                 per_sec(l.evictions as f64),
-                crate::format::bytes(st.cache_max_bytes as f64),
+                crate::format::bytes(st.cache_max_bytes() as f64),
                 pct(hit)
             )
         } else {
@@ -265,7 +265,7 @@ pub fn explain(i: &Inputs) -> Explanation {
         headline = format!(
             "allkeys-lru evicts {} keys: the working set does not fit in {}, hit rate {}",
             per_sec(l.evictions as f64),
-            crate::format::bytes(st.cache_max_bytes as f64),
+            crate::format::bytes(st.cache_max_bytes() as f64),
             pct(hit)
         );
     } else if l.stale_reads > 0 && (l.invalidation_failures > 0 || st.invalidation_failure > 0.0) {
@@ -361,7 +361,7 @@ pub fn explain(i: &Inputs) -> Explanation {
             ms(l.p99_ms),
             ms(SLI_MISS_P99_MS)
         ));
-    } else if l.hit_p99_ms > SLI_HIT_P99_MS && st.cache_up && !said_cpu {
+    } else if l.hit_p99_ms > SLI_HIT_P99_MS && !st.cache_down() && !said_cpu {
         level = level.max(Level::Warn);
         details.push(format!(
             "cache-hit p99 {} (SLI: {})",
@@ -369,7 +369,7 @@ pub fn explain(i: &Inputs) -> Explanation {
             ms(SLI_HIT_P99_MS)
         ));
     }
-    if !said_hit && st.cache_up && hit < HIT_ALARM {
+    if !said_hit && !st.cache_down() && hit < HIT_ALARM {
         level = level.max(Level::Warn);
         details.push(format!(
             "hit rate {} (alarming below {})",
@@ -377,7 +377,7 @@ pub fn explain(i: &Inputs) -> Explanation {
             pct(HIT_ALARM)
         ));
     }
-    if !said_cpu && st.cache_up && l.cache_cpu >= CPU_ALERT {
+    if !said_cpu && !st.cache_down() && l.cache_cpu >= CPU_ALERT {
         level = level.max(Level::Warn);
         details.push(format!(
             "Redis CPU {} (alert at {})",
@@ -385,7 +385,7 @@ pub fn explain(i: &Inputs) -> Explanation {
             pct(CPU_ALERT)
         ));
     }
-    if !said_mem && st.cache_up {
+    if !said_mem && !st.cache_down() {
         if mem >= MEM_CRITICAL {
             level = level.max(Level::Bad);
             details.push(format!(
@@ -652,19 +652,19 @@ mod tests {
         let cmds = vec![
             ScheduledCommand {
                 at_s: 60.0,
-                command: Command::CrashCache,
+                command: Command::CrashCache { shard: 0 },
             },
             ScheduledCommand {
                 at_s: 90.0,
-                command: Command::RestartCache,
+                command: Command::RestartCache { shard: 0 },
             },
             ScheduledCommand {
                 at_s: 10.0,
-                command: Command::FillMemory { fraction: 1.0 },
+                command: Command::FillMemory { fraction: 1.0, shard: None },
             },
             ScheduledCommand {
                 at_s: 100.0,
-                command: Command::ClearFill,
+                command: Command::ClearFill { shard: None },
             },
         ];
         let t = Timeline::at(&cmds, 95.0);

@@ -145,7 +145,7 @@ impl Layout {
         match id {
             node::CLIENT => Some(self.client),
             node::LB => Some(self.lb),
-            node::CACHE => Some(self.cache),
+            node::SHARD0 => Some(self.cache),
             node::DB => Some(self.db),
             _ => self.pods.get((id - node::POD0) as usize).copied(),
         }
@@ -176,7 +176,7 @@ impl Layout {
         let mut e = vec![(node::CLIENT, node::LB)];
         for i in 0..self.pods.len() as u16 {
             e.push((node::LB, node::POD0 + i));
-            e.push((node::POD0 + i, node::CACHE));
+            e.push((node::POD0 + i, node::SHARD0));
             e.push((node::POD0 + i, node::DB));
         }
         e
@@ -198,7 +198,7 @@ impl Layout {
         let mut pairs = vec![(node::CLIENT, node::LB), (node::LB, node::CLIENT)];
         for i in 0..self.pods.len() as u16 {
             let p = node::POD0 + i;
-            for other in [node::LB, node::CACHE, node::DB, node::CLIENT] {
+            for other in [node::LB, node::SHARD0, node::DB, node::CLIENT] {
                 pairs.push((p, other));
                 pairs.push((other, p));
             }
@@ -291,7 +291,7 @@ mod tests {
         assert_eq!(r.len(), 4);
         assert!(l.lb.contains(r[1]) && l.lb.contains(r[2]));
         assert!(
-            l.path(node::POD0 + 5, node::CACHE).is_none(),
+            l.path(node::POD0 + 5, node::SHARD0).is_none(),
             "pods beyond the shown ones"
         );
         assert_eq!(l.edges().len(), 1 + 3 * 2);

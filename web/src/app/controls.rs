@@ -197,7 +197,7 @@ impl App {
 
     pub(super) fn on_memory(&mut self, commit: bool) {
         let text = self.els.memory.value();
-        let current = self.driver.sim.status().cache_max_bytes as f64 / (1024.0 * 1024.0 * 1024.0);
+        let current = shard_max_bytes(&self.driver.sim.status()) as f64 / (1024.0 * 1024.0 * 1024.0);
         if text
             .trim()
             .parse::<f64>()
@@ -211,7 +211,7 @@ impl App {
         self.els
             .memory_value
             .set_text_content(Some(&format!("{} GB", gb)));
-        self.apply(Command::SetMemory { gb });
+        self.apply(Command::SetMemory { gb, shard: None });
         self.after_change();
     }
 

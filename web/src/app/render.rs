@@ -58,7 +58,7 @@ impl App {
         e.hit_rate_value.set_text_content(Some(&pct(hit)));
         e.hit_rate
             .set_title(&format!("The keyspace is derived so that the steady-state hit rate is this; the model predicts {}", pct(st.predicted_hit_rate)));
-        let gb = st.cache_max_bytes as f64 / (1024.0 * 1024.0 * 1024.0);
+        let gb = shard_max_bytes(&st) as f64 / (1024.0 * 1024.0 * 1024.0);
         let gb_text = format!("{}", (gb * 1000.0).round() / 1000.0);
         if !focused(e.memory.unchecked_ref()) && e.memory.value() != gb_text {
             e.memory.set_value(&gb_text);
@@ -383,14 +383,14 @@ pub(super) fn component_text(key: &str, s: &Scene, d: &Driver) -> String {
             )
         }
         "cache" => {
-            if !st.cache_up {
+            if st.cache_down() {
                 "CacheNode (Redis): DOWN, every GET fails and falls through to the DB".into()
             } else {
                 format!(
                     "CacheNode (Redis): up, CPU {}, memory {}, {} keys, hit rate {} ({})",
                     pct(l.map_or(0.0, |l| l.cache_cpu)),
                     pct(s.mem_fraction()),
-                    compact(st.cache_keys as f64),
+                    compact(st.cache_keys() as f64),
                     l.map_or("-".into(), |l| pct(l.hit_rate)),
                     health_word(s.cache_health())
                 )
@@ -438,4 +438,9 @@ fn set_content_height(el: &HtmlElement, h: f64) {
             .set_property("height", &format!("{}px", h + frame as f64))
             .ok();
     }
+}
+
+/// One shard's maxmemory (the memory control sets every shard to it).
+pub(super) fn shard_max_bytes(st: &Status) -> u64 {
+    st.shards.iter().map(|s| s.max_bytes).max().unwrap_or(0)
 }
