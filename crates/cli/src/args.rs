@@ -31,6 +31,12 @@ RUN OPTIONS:
     --set PATH=VALUE    Change one scenario field by dotted path, e.g.
                         --set client.rps=20000 --set cache.eviction=allkeys-lru
                         (repeatable; VALUE is JSON, or else a string).
+                        The architecture: --set topology.shards=3
+                        --set topology.router=mod-n --set topology.vnodes=150
+                        --set 'topology.proxy={}' (a CacheProxyService with
+                        defaults; null takes it out), then e.g.
+                        --set topology.proxy.single_flight=false,
+                        --set topology.warmup.enabled=true.
     --format FORMAT     summary (default): readable text;
                         json: one summary object (plus peak_rss_mb,
                         wall_seconds, sim_requests_per_wall_second);

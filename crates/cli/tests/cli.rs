@@ -615,3 +615,104 @@ fn help_and_version() {
     }
     assert!(ok(&["--version"]).starts_with("cachesim "));
 }
+
+#[test]
+fn bad_topology_input_exits_2_naming_the_field() {
+    for (set, field, allowed) in [
+        ("topology.shards=0", "topology.shards", "between 1 and 16"),
+        (
+            "topology.vnodes=1000000",
+            "topology.vnodes",
+            "between 1 and 1000",
+        ),
+        ("topology.router=random", "topology.router", "mod-n"),
+        (
+            "topology.proxy.capacity_ops=0",
+            "topology.proxy.capacity_ops",
+            "between",
+        ),
+    ] {
+        let err = fails(&[
+            "run",
+            "--preset",
+            "v1-steady",
+            "--seconds",
+            "1",
+            "--set",
+            set,
+        ]);
+        assert!(err.contains(field) && err.contains(allowed), "{set}: {err}");
+    }
+    // V0 has no proxy: the message says how to put one in
+    let err = fails(&[
+        "run",
+        "--preset",
+        "steady",
+        "--set",
+        "topology.proxy.latency_ms=1",
+    ]);
+    assert!(err.contains("topology.proxy={}"), "{err}");
+    // a fault naming a shard that does not exist at its time
+    let dir = std::env::temp_dir().join(format!("cachesim-topology-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.json");
+    std::fs::write(
+        &file,
+        r#"{"topology": {"shards": 2}, "faults": [
+            {"at_s": 1, "command": {"type": "add_shard"}},
+            {"at_s": 2, "command": {"type": "crash_cache", "shard": 2}},
+            {"at_s": 0.5, "command": {"type": "crash_cache", "shard": 2}}]}"#,
+    )
+    .unwrap();
+    let err = fails(&["validate", file.to_str().unwrap()]);
+    assert!(
+        err.contains("faults[2].command.shard") && err.contains("0 to 1"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_v1_run_names_its_architecture_and_its_shards() {
+    let out = ok(&["run", "--preset", "v1-shard-crash", "--seconds", "70"]);
+    assert!(
+        out.contains("architecture V1: pods -> CacheProxyService"),
+        "{out}"
+    );
+    assert!(out.contains("shard  1:") && out.contains("(down)"), "{out}");
+    let v = json(&[
+        "run",
+        "--preset",
+        "v1-steady",
+        "--seconds",
+        "5",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v["topology"]["design"], "V1");
+    assert_eq!(v["shards"].as_array().unwrap().len(), 3);
+    let csv = ok(&[
+        "run",
+        "--preset",
+        "v1-steady",
+        "--seconds",
+        "3",
+        "--format",
+        "csv",
+    ]);
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.ends_with("shard2_ops,shard2_cpu,shard2_hit_rate"),
+        "{header}"
+    );
+    assert!(csv
+        .lines()
+        .skip(1)
+        .all(|l| l.split(',').count() == header.split(',').count()));
+    // the scenario command prints the topology, and a file from it runs
+    let scenario = ok(&["scenario", "--preset", "v1-resize"]);
+    assert!(
+        scenario.contains("\"router\": \"ring\"") && scenario.contains("add_shard"),
+        "{scenario}"
+    );
+}

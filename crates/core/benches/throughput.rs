@@ -12,6 +12,9 @@ fn bench(name: &str, rps: f64, seconds: f64, scale_capacity: f64) {
     s.client.rps = rps;
     // optionally scale every capacity so each request takes its full path
     s.lb.capacity_rps *= scale_capacity;
+    if let Some(p) = s.topology.proxy.as_mut() {
+        p.capacity_ops *= scale_capacity;
+    }
     s.cache.ops_per_sec *= scale_capacity;
     s.db.workers = (s.db.workers as f64 * scale_capacity) as u32;
     s.db.max_connections = (s.db.max_connections as f64 * scale_capacity) as u32;
@@ -43,4 +46,8 @@ fn main() {
     // 100K RPS with every capacity x10, so each request takes its full path
     bench("steady", 100_000.0, 30.0, 10.0);
     bench("cache-crash", 10_000.0, 120.0, 1.0);
+    // V1: the proxy and three shards on the ring; with capacities x10 the
+    // shards carry 100K RPS with every request on its full path
+    bench("v1-steady", 10_000.0, 120.0, 1.0);
+    bench("v1-steady", 100_000.0, 30.0, 10.0);
 }

@@ -435,6 +435,13 @@ impl Scenario {
         let parts: Vec<&str> = path.split('.').collect();
         for (i, part) in parts.iter().enumerate() {
             let here = parts[..=i].join(".");
+            if node.is_null() {
+                let parent = parts[..i].join(".");
+                return Err(err(
+                    &here,
+                    format!("{parent} is null (absent): set it to an object first, e.g. {parent}={{}} for its defaults"),
+                ));
+            }
             let obj = node.as_object_mut().ok_or_else(|| {
                 err(
                     &here,
