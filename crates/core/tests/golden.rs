@@ -136,3 +136,48 @@ fn same_v1_fingerprint_natively_and_in_wasm() {
 
 /// Computed natively on x86_64; wasm32 must agree bit for bit.
 const GOLDEN_V1: u64 = 0x9dc9b3b08c748e67;
+
+/// Every preset, shortened (its faults moved into the first 20 s) and at
+/// 2K RPS: native and wasm32 give the same summary, bit for bit.
+fn preset_digest(name: &str) -> u64 {
+    let mut s = presets::preset(name).unwrap();
+    s.client.rps = 2_000.0;
+    for f in &mut s.faults {
+        f.at_s = (f.at_s / 6.0).min(19.0);
+    }
+    let mut sim = Simulation::new(s).unwrap();
+    sim.advance_to(20.0);
+    let summary = serde_json::to_string(&cachesim_core::Summary::of(&sim)).unwrap();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in summary.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    fingerprint_v1(&sim) ^ h
+}
+
+#[test]
+fn every_preset_gives_the_same_summary_natively_and_in_wasm() {
+    let got: Vec<(&str, u64)> = presets::PRESETS
+        .iter()
+        .map(|p| (p.name, preset_digest(p.name)))
+        .collect();
+    let want: Vec<(&str, u64)> = PRESET_DIGESTS.to_vec();
+    assert_eq!(got, want, "digests: {got:#x?}");
+}
+
+/// Computed natively on x86_64; wasm32 must agree bit for bit.
+const PRESET_DIGESTS: &[(&str, u64)] = &[
+    ("steady", 0x17320b8590f4cf2f),
+    ("cache-crash", 0x103ad33bd68a52a1),
+    ("hot-key", 0xa5db59baa52973d4),
+    ("memory-full-noeviction", 0x1c2a62c0ec8f3d30),
+    ("memory-full-lru", 0xdf2bbd91d62d48d5),
+    ("stale-invalidation", 0x56fb6ca8626cc10f),
+    ("key-busting", 0xea65403f3d7b76c2),
+    ("db-slowdown", 0x5158cb61a4d0f9c7),
+    ("v1-steady", 0x2407ed6d2a74fbcb),
+    ("v1-shard-crash", 0x8c36405344765974),
+    ("v1-hot-key-coalesced", 0x16c8200a4c9e5a38),
+    ("v1-resize", 0x6d1f495d4f29eae4),
+];
