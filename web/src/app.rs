@@ -12,6 +12,7 @@ mod export;
 mod render;
 
 use crate::charts::{self, ChartInput, WINDOW_S};
+use crate::architecture::{self, Design};
 use crate::codec::{self, quote};
 use crate::draw::{self, Health, Scene};
 use crate::driver::{Driver, Toggle};
@@ -19,6 +20,7 @@ use crate::explain::Capacities;
 use crate::format::{self, compact, pct, per_sec};
 use crate::layout;
 use crate::template;
+use cachesim_core::router::RouterKind;
 use cachesim_core::{presets, Command, EvictionPolicy, Scenario, SecondStats};
 use render::shard_max_bytes;
 use std::cell::RefCell;
@@ -95,6 +97,16 @@ struct Els {
     dot_scale: HtmlElement,
     clock: HtmlElement,
     speed_note: HtmlElement,
+    architecture: HtmlSelectElement,
+    architecture_description: HtmlElement,
+    add_shard: HtmlButtonElement,
+    remove_shard: HtmlButtonElement,
+    shards_value: HtmlElement,
+    proxy: HtmlInputElement,
+    proxy_single_flight: HtmlInputElement,
+    router: HtmlSelectElement,
+    warmup: HtmlInputElement,
+    shard_buttons: HtmlElement,
 }
 
 /// Commands waiting for their turn while a control is dragged.
@@ -138,8 +150,12 @@ pub struct App {
     charts_ms: f64,
     /// Charts still to redraw, one per frame (counting down).
     charts_due: usize,
-    /// Size and pod count of the layout whose path lengths the dots use.
-    layout_key: (u64, u64, usize),
+    /// Size and shape of the layout whose path lengths the dots use.
+    layout_key: (u64, u64, layout::Shape),
+    /// The layout drawn last (where a click on the canvas lands).
+    lay: Option<layout::Layout>,
+    /// Each shard's up state as the per-shard buttons show it.
+    shard_buttons_drawn: Vec<bool>,
     /// The simulated second the texts show; the canvas prints the same one,
     /// so every number on the screen comes from one second.
     shown: Option<SecondStats>,
@@ -259,7 +275,9 @@ pub fn mount(root: &Element, query: &str) -> Result<AppHandle, JsValue> {
         draw_ms: 0.0,
         charts_ms: 0.0,
         charts_due: 0,
-        layout_key: (0, 0, 0),
+        layout_key: (0, 0, layout::Shape::v0(0)),
+        lay: None,
+        shard_buttons_drawn: Vec::new(),
         shown: None,
     };
     app.driver.set_speed(state.speed);
@@ -272,8 +290,7 @@ pub fn mount(root: &Element, query: &str) -> Result<AppHandle, JsValue> {
     app.els.reduce_motion.set_checked(reduced);
     if state.start_at_s > 0.0 {
         app.driver.sim.advance_to(state.start_at_s);
-        app.driver.sim.take_frame();
-        app.driver.seed_rates();
+        app.driver.catch_up();
     }
     app.driver.paused = state.paused;
     if state.embed {
@@ -358,6 +375,16 @@ fn elements(root: &Element) -> Result<Els, JsValue> {
         dot_scale: find(root, "dot-scale")?,
         clock: find(root, "clock")?,
         speed_note: find(root, "speed-note")?,
+        architecture: find(root, "architecture")?,
+        architecture_description: find(root, "architecture-description")?,
+        add_shard: find(root, "add-shard")?,
+        remove_shard: find(root, "remove-shard")?,
+        shards_value: find(root, "shards-value")?,
+        proxy: find(root, "proxy")?,
+        proxy_single_flight: find(root, "proxy-single-flight")?,
+        router: find(root, "router")?,
+        warmup: find(root, "warmup")?,
+        shard_buttons: find(root, "shard-buttons")?,
     })
 }
 
@@ -444,6 +471,7 @@ fn wire(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsValue> {
     ] {
         on(&button(id)?, "click", app, move |a, _| a.toggle(t));
     }
+    wire_architecture(app, root)?;
     on(&button("copy-link")?, "click", app, |a, _| a.copy_link());
     on(&button("export-csv")?, "click", app, |a, _| a.export_csv());
     on(&button("export-png")?, "click", app, |a, _| a.export_png());
@@ -461,6 +489,55 @@ fn wire(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsValue> {
         a.resize();
         a.draw_arch();
         a.draw_charts();
+    });
+    Ok(())
+}
+
+/// The Architecture controls, the per-shard buttons and clicks on the canvas.
+fn wire_architecture(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsValue> {
+    let el = |id: &str| -> Result<web_sys::EventTarget, JsValue> { find(root, id) };
+    on(&el("architecture")?, "change", app, |a, _| a.on_architecture());
+    on(&el("add-shard")?, "click", app, |a, _| {
+        a.command(Command::AddShard, "A new empty shard joined: the keys the router now sends to it miss until they refill.")
+    });
+    on(&el("remove-shard")?, "click", app, |a, _| {
+        a.command(Command::RemoveShard, "The last shard left with its keys: the router sends them to the others, where they miss.")
+    });
+    on(&el("proxy")?, "change", app, |a, _| {
+        let on = a.els.proxy.checked();
+        a.command(Command::SetProxy { on }, if on { "The CacheProxyService is in: every Redis command passes through it." } else { "The proxy is out: the pods route keys to the shards themselves." })
+    });
+    on(&el("proxy-single-flight")?, "change", app, |a, _| {
+        let on = a.els.proxy_single_flight.checked();
+        a.command(Command::ProxySingleFlight { on }, if on { "Proxy single-flight on: concurrent misses on a key, from any pod, make one DB query." } else { "Proxy single-flight off." })
+    });
+    on(&el("router")?, "change", app, |a, _| a.on_router());
+    on(&el("warmup")?, "change", app, |a, _| {
+        let on = a.els.warmup.checked();
+        a.command(Command::Warmup { on }, if on { "Warm-up worker on: after a cold restart it reloads that shard's hottest keys." } else { "Warm-up worker off." })
+    });
+    on(&el("shard-buttons")?, "click", app, |a, e| {
+        let shard = e
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .and_then(|t| t.closest("button[data-shard]").ok().flatten())
+            .and_then(|b| b.get_attribute("data-shard"))
+            .and_then(|v| v.parse::<usize>().ok());
+        if let Some(i) = shard {
+            a.click_shard(i);
+        }
+    });
+    on(&el("arch-canvas")?, "click", app, |a, e| {
+        if let Some(m) = e.dyn_ref::<web_sys::MouseEvent>() {
+            let canvas = &a.els.arch;
+            let p = (
+                (m.offset_x() - canvas.client_left()) as f64,
+                (m.offset_y() - canvas.client_top()) as f64,
+            );
+            if let Some(i) = a.lay.as_ref().and_then(|l| l.shard_at(p)) {
+                a.click_shard(i);
+            }
+        }
     });
     Ok(())
 }

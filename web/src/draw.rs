@@ -1,13 +1,21 @@
 //! Drawing the architecture on its canvas: edges sized by traffic, dots in
-//! flight, and each component with its live state.
+//! flight, and each component with its live state. `draw` walks the boxes
+//! of the layout and hands each to the function of its kind: `front`
+//! (client, LB, pods), `cache_tier` (proxy, shards, warm-up worker), `db`;
+//! `edges` draws the lines and their rates.
+
+mod cache_tier;
+mod db;
+mod edges;
+mod front;
 
 use crate::anim::{DotClass, Dots};
 use crate::driver::{Driver, EdgeRates};
 use crate::explain::{db_load, Capacities, CPU_ALERT, CPU_SATURATED, MEM_ALERT, MEM_CRITICAL};
-use crate::format::{bytes, compact, pct, per_sec};
 use crate::layout::{point_along, Layout, Rect};
-use cachesim_core::frame::node;
-use cachesim_core::{SecondStats, Status};
+use cachesim_core::frame::NodeKind;
+use cachesim_core::metrics::TierSecond;
+use cachesim_core::{SecondStats, ShardStatus, Status};
 use std::collections::HashMap;
 use std::f64::consts::PI;
 use web_sys::CanvasRenderingContext2d as Ctx;
@@ -15,13 +23,6 @@ use web_sys::CanvasRenderingContext2d as Ctx;
 const INK: &str = "#1f2937";
 const MUTED: &str = "#6b7280";
 const EDGE: &str = "#b8c2d3";
-/// The DB box's title, longest first: the first that fits is drawn.
-const DB_TITLES: [&str; 4] = [
-    "BackendDB (PostgreSQL)",
-    "BackendDB (Postgres)",
-    "BackendDB (PG)",
-    "BackendDB",
-];
 
 /// How a component looks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -56,6 +57,8 @@ pub struct Scene<'a> {
     pub status: &'a Status,
     pub last: Option<&'a SecondStats>,
     pub rates: &'a EdgeRates,
+    /// The last complete second of the cache tier (per shard, proxy, warm-up).
+    pub tier: Option<&'a TierSecond>,
     pub caps: Capacities,
     pub pool_size: u32,
 }
@@ -85,23 +88,56 @@ impl<'a> Scene<'a> {
         }
     }
 
-    pub fn cache_health(&self) -> Health {
-        if self.status.cache_down() {
+    pub fn shard(&self, i: usize) -> Option<&ShardStatus> {
+        self.status.shards.get(i)
+    }
+
+    /// One Redis shard: down, or its CPU and memory against the seed's alert lines.
+    pub fn shard_health(&self, i: usize) -> Health {
+        let Some(s) = self.shard(i) else {
+            return Health::Down;
+        };
+        if !s.up {
             return Health::Down;
         }
-        let cpu = self.last.map_or(0.0, |l| l.cache_cpu);
-        let mem = self.mem_fraction();
-        if cpu >= CPU_SATURATED || mem >= MEM_CRITICAL {
+        let mem = shard_memory(s);
+        if s.cpu >= CPU_SATURATED || mem >= MEM_CRITICAL {
             Health::Bad
-        } else if cpu >= CPU_ALERT || mem >= MEM_ALERT {
+        } else if s.cpu >= CPU_ALERT || mem >= MEM_ALERT {
             Health::Warn
         } else {
             Health::Ok
         }
     }
 
+    /// The whole cache tier: down when every shard is, else its worst shard.
+    pub fn cache_health(&self) -> Health {
+        if self.status.cache_down() {
+            return Health::Down;
+        }
+        (0..self.status.shards.len())
+            .map(|i| self.shard_health(i))
+            .filter(|h| *h != Health::Down)
+            .max()
+            .unwrap_or(Health::Ok)
+    }
+
     pub fn mem_fraction(&self) -> f64 {
         self.status.max_memory_fraction()
+    }
+
+    pub fn proxy_health(&self) -> Health {
+        let Some(p) = &self.status.proxy else {
+            return Health::Down;
+        };
+        let refused = self.tier.map_or(0, |t| t.proxy_refused);
+        if p.utilization >= CPU_SATURATED || refused > 0 {
+            Health::Bad
+        } else if p.utilization >= 0.7 {
+            Health::Warn
+        } else {
+            Health::Ok
+        }
     }
 
     pub fn db_load(&self) -> f64 {
@@ -140,11 +176,11 @@ impl<'a> Scene<'a> {
             Health::Ok
         }
     }
+}
 
-    /// Indices of the active pods (the ones drawn).
-    pub fn active_pods(&self) -> usize {
-        self.status.pods.iter().filter(|p| p.active).count().max(1)
-    }
+/// Used memory as a fraction of a shard's maxmemory.
+pub fn shard_memory(s: &ShardStatus) -> f64 {
+    s.memory_bytes as f64 / s.max_bytes.max(1) as f64
 }
 
 fn rrect(ctx: &Ctx, r: &Rect, radius: f64) {
@@ -298,80 +334,47 @@ fn edge_width(rate: f64) -> f64 {
     1.0 + 7.0 * ((1.0 + rate.max(0.0)).log10() / (1.0 + 200_000f64).log10())
 }
 
-/// Draws the whole diagram. `w` and `h` are CSS pixels (the context is scaled).
-pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: &Scene) {
-    ctx.set_fill_style_str("#ffffff");
-    ctx.fill_rect(0.0, 0.0, w, h);
-    let small = layout.w < 640.0;
-    let st = scene.status;
-    // edge widths follow the smoothed rates; every number printed is the last complete second's
-    let rates = scene.rates;
-    let sec = scene.per_second();
-    let npods = layout.pods.len();
+/// What every component's drawing function gets: the context, the layout,
+/// the scene, the last second's rates and the sizes of text.
+struct Pen<'a> {
+    ctx: &'a Ctx,
+    layout: &'a Layout,
+    scene: &'a Scene<'a>,
+    /// The numbers printed: the last complete second's.
+    sec: EdgeRates,
+    small: bool,
+    title_px: f64,
+    px: f64,
+}
 
-    // edges: width follows the traffic (the reduced-motion view relies on it)
-    let pod_share = |i: usize| rates.lb_pod.get(i).copied().unwrap_or(0.0);
-    let total_lb_pod: f64 = rates.lb_pod.iter().sum::<f64>().max(1e-9);
-    ctx.set_line_cap("round");
-    for (from, to) in layout.edges() {
-        let Some(path) = layout.path(from, to) else {
-            continue;
-        };
-        let (rate, down) = match (from, to) {
-            (node::CLIENT, node::LB) => (rates.client_lb, false),
-            (node::LB, p) => (
-                pod_share((p - node::POD0) as usize),
-                !st.pods
-                    .get((p - node::POD0) as usize)
-                    .is_none_or(|p| p.healthy),
-            ),
-            (p, node::SHARD0) => (
-                rates.pod_cache * pod_share((p - node::POD0) as usize) / total_lb_pod,
-                st.cache_down(),
-            ),
-            (p, _) => (
-                rates.pod_db * pod_share((p - node::POD0) as usize) / total_lb_pod,
-                false,
-            ),
-        };
-        ctx.set_line_width(edge_width(rate));
-        let hot = to == node::DB && scene.db_health() == Health::Bad;
-        ctx.set_stroke_style_str(if down {
-            "#a1a1aa"
-        } else if hot {
-            "#f3a6a6"
+impl Pen<'_> {
+    /// A box's traffic goes in its title row (wide canvases, wide boxes).
+    fn rate_in_title(&self, r: &Rect) -> bool {
+        !self.layout.vertical && r.w >= 200.0
+    }
+
+    /// The edge's rate: in the title row when it fits, else in the box's bottom corner.
+    fn title_rate(&self, r: &Rect, title: &str, text: &str) {
+        let ctx = self.ctx;
+        font(ctx, self.title_px, true);
+        let tw = ctx.measure_text(title).map(|m| m.width()).unwrap_or(0.0);
+        font(ctx, self.px, true);
+        let rw = ctx.measure_text(text).map(|m| m.width()).unwrap_or(0.0);
+        ctx.set_fill_style_str(MUTED);
+        ctx.set_text_align("right");
+        if tw + rw + 24.0 <= r.w {
+            ctx.set_text_baseline("top");
+            ctx.fill_text(text, r.x + r.w - 8.0, r.y + 6.0).ok();
         } else {
-            EDGE
-        });
-        if down {
-            ctx.set_line_dash(&js_sys::Array::of2(&6.0.into(), &5.0.into()))
-                .ok();
-        }
-        ctx.begin_path();
-        ctx.move_to(path[0].0, path[0].1);
-        for p in &path[1..] {
-            ctx.line_to(p.0, p.1);
-        }
-        ctx.stroke();
-        if down {
-            ctx.set_line_dash(&js_sys::Array::new()).ok();
+            ctx.set_text_baseline("bottom");
+            ctx.fill_text(text, r.x + r.w - 8.0, r.y + r.h - 5.0).ok();
         }
     }
 
-    // dots
-    if !driver.reduced_motion {
-        draw_dots(
-            ctx,
-            layout,
-            &driver.dots,
-            driver.wall_s,
-            if small { 2.4 } else { 3.0 },
-        );
-    }
-
-    // edge labels (ops/s)
-    let label_px = if small { 10.0 } else { 12.0 };
-    let label = |text: &str, x: f64, y: f64| {
+    /// A rate on a white chip centred at (x, y).
+    fn label(&self, text: &str, x: f64, y: f64) {
+        let ctx = self.ctx;
+        let label_px = if self.small { 10.0 } else { 12.0 };
         font(ctx, label_px, true);
         let tw = ctx.measure_text(text).map(|m| m.width()).unwrap_or(0.0);
         ctx.set_fill_style_str("rgba(255,255,255,0.88)");
@@ -385,453 +388,40 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
         ctx.set_text_align("center");
         ctx.set_text_baseline("middle");
         ctx.fill_text(text, x, y).ok();
+    }
+}
+
+/// Draws the whole diagram. `w` and `h` are CSS pixels (the context is scaled).
+pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: &Scene) {
+    ctx.set_fill_style_str("#ffffff");
+    ctx.fill_rect(0.0, 0.0, w, h);
+    let small = layout.w < 640.0;
+    let pen = Pen {
+        ctx,
+        layout,
+        scene,
+        sec: scene.per_second(),
+        small,
+        title_px: if small { 12.0 } else { 14.0 },
+        px: if small { 11.0 } else { 13.0 },
     };
-    {
-        let a = layout.client.center();
-        let b = layout.lb.center();
-        let (x, y) = if layout.vertical {
-            (
-                a.0 + 48.0,
-                (layout.client.y + layout.client.h + layout.lb.y) / 2.0,
-            )
-        } else {
-            (
-                (layout.client.x + layout.client.w + layout.lb.x) / 2.0,
-                a.1 - 16.0,
-            )
-        };
-        let _ = b;
-        label(&per_sec(sec.client_lb), x, y);
+    // edge widths follow the smoothed rates (the reduced-motion view relies on them)
+    edges::lines(&pen, &driver.topology.edges, scene.rates);
+    if !driver.reduced_motion {
+        draw_dots(ctx, layout, &driver.dots, driver.wall_s, if small { 2.4 } else { 3.0 });
     }
-    let in_title = !layout.vertical && layout.cache.w >= 200.0;
-    if !in_title {
-        label(
-            &format!("{} ops", per_sec(sec.pod_cache)),
-            layout.cache.x + layout.cache.w / 2.0,
-            layout.cache.y - 12.0,
-        );
-        label(
-            &format!("{} queries", per_sec(sec.pod_db)),
-            layout.db.x + layout.db.w / 2.0,
-            layout.db.y - 12.0,
-        );
-    }
-
-    let title_px = if small { 12.0 } else { 14.0 };
-    let px = if small { 11.0 } else { 13.0 };
-
-    // Client
-    // the slider's rate first, then what the failures add on top of it
-    let inner = node_box(ctx, &layout.client, "Client", Health::Ok, title_px);
-    let mut rows = vec![(format!("{} RPS", compact(st.rps)), INK)];
-    if st.hot_key_rate > 0.0 {
-        rows.push((format!("+ {} hot key", compact(st.hot_key_rate)), "#b45309"));
-    }
-    if st.attack_rate > 0.0 {
-        rows.push((format!("+ {} attack", compact(st.attack_rate)), "#b91c1c"));
-    }
-    if let Some(l) = scene.last {
-        if l.failed > 0 {
-            rows.push((format!("{} errors/s", compact(l.failed as f64)), "#b91c1c"));
+    edges::labels(&pen);
+    for (id, r) in layout.boxes() {
+        match NodeKind::of(id) {
+            (NodeKind::Client, _) => front::client(&pen, &r),
+            (NodeKind::Lb, _) => front::lb(&pen, &r),
+            (NodeKind::Pod, i) => front::pod(&pen, &r, i),
+            (NodeKind::Proxy, _) => cache_tier::proxy(&pen, &r),
+            (NodeKind::Shard, i) => cache_tier::shard(&pen, &r, i),
+            (NodeKind::Db, _) => db::db(&pen, &r),
+            (NodeKind::Warmup, _) => cache_tier::warmup(&pen, &r),
         }
     }
-    if layout.vertical && rows.len() > 1 {
-        // a phone's Client box has room for one line: the most detailed
-        // wording that fits, keeping the errors figure
-        let first = rows[0].1;
-        let extra = st.hot_key_rate + st.attack_rate;
-        let errors = scene.last.map_or(0, |l| l.failed);
-        let err = |long: bool| match (errors, long) {
-            (0, _) => String::new(),
-            (e, true) => format!(" · {} errors/s", compact(e as f64)),
-            (e, false) => format!(" · {} err/s", compact(e as f64)),
-        };
-        let detail = |long: bool| {
-            let mut t = if long {
-                format!("{} RPS", compact(st.rps))
-            } else {
-                compact(st.rps)
-            };
-            for (rate, name) in [(st.hot_key_rate, "hot"), (st.attack_rate, "attack")] {
-                if rate > 0.0 {
-                    let name = if long && name == "hot" {
-                        "hot key"
-                    } else {
-                        name
-                    };
-                    t.push_str(&format!(" + {} {name}", compact(rate)));
-                }
-            }
-            t
-        };
-        let candidates = [
-            detail(true) + &err(true),
-            detail(false) + &err(false),
-            format!("{} RPS", compact(st.rps + extra)) + &err(false),
-        ];
-        rows = vec![(first_fit(ctx, px, inner.w, candidates), first)];
-    }
-    lines(ctx, &inner, &rows, px);
-
-    // AppLB
-    let lbh = scene.lb_health();
-    let inner = node_box(ctx, &layout.lb, "AppLB", lbh, title_px);
-    let lb_frac = sec.client_lb / scene.caps.lb_rps;
-    let y = lines(
-        ctx,
-        &inner,
-        &[(
-            format!(
-                "{} of {} RPS",
-                compact(sec.client_lb),
-                compact(scene.caps.lb_rps)
-            ),
-            INK,
-        )],
-        px,
-    );
-    gauge(
-        ctx,
-        inner.x,
-        y,
-        inner.w,
-        6.0,
-        lb_frac,
-        level_color(lb_frac, 0.8, 1.0),
-        &[],
-    );
-    let mut rows = Vec::new();
-    if st.lb_queue >= 50 {
-        rows.push((format!("queue {}", compact(st.lb_queue as f64)), "#b45309"));
-    }
-    if let Some(l) = scene.last {
-        if l.err_502 > 0 {
-            rows.push((format!("502: {}/s", compact(l.err_502 as f64)), "#b91c1c"));
-        }
-        if l.err_503 > 0 {
-            rows.push((format!("503: {}/s", compact(l.err_503 as f64)), "#b91c1c"));
-        }
-    }
-    lines(
-        ctx,
-        &Rect {
-            y: y + 10.0,
-            h: inner.h - (y + 10.0 - inner.y),
-            ..inner
-        },
-        &rows,
-        px,
-    );
-
-    // pods
-    let tiny = if layout.vertical {
-        layout.pods[0].w < 70.0
-    } else {
-        layout.pods[0].h < 40.0
-    };
-    for (i, r) in layout.pods.iter().enumerate().take(npods) {
-        let ph = scene.pod_health(i);
-        let p = st.pods.get(i);
-        if tiny {
-            rrect(ctx, r, 5.0);
-            ctx.set_fill_style_str(ph.fill());
-            ctx.fill();
-            ctx.set_line_width(if ph >= Health::Bad { 2.5 } else { 1.2 });
-            ctx.set_stroke_style_str(ph.stroke());
-            ctx.stroke();
-            font(ctx, 10.0, false);
-            ctx.set_fill_style_str(INK);
-            ctx.set_text_align("center");
-            ctx.set_text_baseline("middle");
-            let (cx, cy) = r.center();
-            let text = match p {
-                Some(p) if !p.healthy => format!("P{} ✕", i + 1),
-                Some(p) => format!("P{} {}", i + 1, compact(p.inflight as f64)),
-                None => format!("P{}", i + 1),
-            };
-            fit_text(ctx, &text, cx, cy, r.w - 4.0);
-            continue;
-        }
-        let pod_px = if small { 11.0 } else { 13.0 };
-        font(ctx, pod_px, true);
-        let long = format!("AppService pod {}", i + 1);
-        let fits = ctx
-            .measure_text(&long)
-            .map(|m| m.width())
-            .unwrap_or(f64::MAX)
-            <= r.w - 12.0;
-        let title = if fits && !layout.vertical {
-            long
-        } else {
-            format!("Pod {}", i + 1)
-        };
-        let inner = node_box(ctx, r, &title, ph, pod_px);
-        match p {
-            Some(p) if !p.healthy => {
-                // below the title, so the box still says which pod it is
-                cross_out(ctx, &inner, "UNHEALTHY");
-            }
-            Some(p) => {
-                let rows = vec![
-                    (format!("busy {}", compact(p.inflight as f64)), INK),
-                    (
-                        format!("pool {}/{}", p.pool_busy, scene.pool_size),
-                        if p.waiting > 0 { "#b91c1c" } else { MUTED },
-                    ),
-                    (
-                        if p.waiting > 0 {
-                            format!("{} waiting", compact(p.waiting as f64))
-                        } else {
-                            String::new()
-                        },
-                        "#b91c1c",
-                    ),
-                ];
-                lines(ctx, &inner, &rows, if small { 10.0 } else { 12.0 });
-            }
-            None => {}
-        }
-    }
-
-    // CacheNode
-    let ch = scene.cache_health();
-    let inner = node_box(ctx, &layout.cache, "CacheNode (Redis)", ch, title_px);
-    if ch == Health::Down {
-        let rows = vec![("every GET fails → DB".to_string(), INK)];
-        let y = lines(ctx, &inner, &rows, px);
-        // below the texts, which stay readable
-        let below = Rect {
-            y,
-            h: inner.y + inner.h - y,
-            ..inner
-        };
-        cross_out(ctx, &below, "DOWN");
-    } else {
-        let cpu = scene.last.map_or(0.0, |l| l.cache_cpu);
-        let mem = scene.mem_fraction();
-        let mut y = lines(
-            ctx,
-            &inner,
-            &[(format!("CPU {} (alert 60%)", pct(cpu)), INK)],
-            px,
-        );
-        gauge(
-            ctx,
-            inner.x,
-            y,
-            inner.w,
-            7.0,
-            cpu,
-            level_color(cpu, CPU_ALERT, CPU_SATURATED),
-            &[CPU_ALERT],
-        );
-        y += 12.0;
-        let r = Rect {
-            y,
-            h: inner.h - (y - inner.y),
-            ..inner
-        };
-        let y2 = lines(
-            ctx,
-            &r,
-            &[(
-                format!(
-                    "memory {} of {}",
-                    pct(mem),
-                    bytes(st.cache_max_bytes() as f64)
-                ),
-                INK,
-            )],
-            px,
-        );
-        gauge(
-            ctx,
-            inner.x,
-            y2,
-            inner.w,
-            7.0,
-            mem,
-            level_color(mem, MEM_ALERT, MEM_CRITICAL),
-            &[MEM_ALERT, MEM_CRITICAL],
-        );
-        let y3 = y2 + 12.0;
-        let mut rows = vec![(
-            format!(
-                "{} keys · hit {}",
-                compact(st.cache_keys() as f64),
-                scene.last.map_or("-".into(), |l| pct(l.hit_rate))
-            ),
-            INK,
-        )];
-        if let Some(l) = scene.last {
-            if l.set_oom > 0 {
-                rows.push((
-                    format!("OOM: {} SETs/s refused", compact(l.set_oom as f64)),
-                    "#b91c1c",
-                ));
-            } else if l.evictions > 0 {
-                rows.push((
-                    format!("evicting {}/s", compact(l.evictions as f64)),
-                    "#b45309",
-                ));
-            } else if st.shards.iter().map(|s| s.queue).sum::<u64>() > 50 {
-                rows.push((
-                    format!("queue {}", compact(st.shards.iter().map(|s| s.queue).sum::<u64>() as f64)),
-                    "#b91c1c",
-                ));
-            }
-        }
-        lines(
-            ctx,
-            &Rect {
-                y: y3,
-                h: inner.h - (y3 - inner.y),
-                ..inner
-            },
-            &rows,
-            px,
-        );
-    }
-
-    // the edge's rate: in the title row when it fits, else in the box's bottom corner
-    let title_rate = |r: &Rect, title: &str, text: &str| {
-        font(ctx, title_px, true);
-        let tw = ctx.measure_text(title).map(|m| m.width()).unwrap_or(0.0);
-        font(ctx, px, true);
-        let rw = ctx.measure_text(text).map(|m| m.width()).unwrap_or(0.0);
-        ctx.set_fill_style_str(MUTED);
-        ctx.set_text_align("right");
-        if tw + rw + 24.0 <= r.w {
-            ctx.set_text_baseline("top");
-            ctx.fill_text(text, r.x + r.w - 8.0, r.y + 6.0).ok();
-        } else {
-            ctx.set_text_baseline("bottom");
-            ctx.fill_text(text, r.x + r.w - 8.0, r.y + r.h - 5.0).ok();
-        }
-    };
-    if in_title {
-        title_rate(
-            &layout.cache,
-            "CacheNode (Redis)",
-            &format!("{} ops", per_sec(sec.pod_cache)),
-        );
-    }
-
-    // BackendDB
-    let dh = scene.db_health();
-    // the longest title that fits the box (a phone's box is narrow)
-    font(ctx, title_px, true);
-    let db_title = DB_TITLES
-        .iter()
-        .copied()
-        .find(|t| ctx.measure_text(t).map(|m| m.width()).unwrap_or(f64::MAX) <= layout.db.w - 12.0)
-        .unwrap_or(DB_TITLES[DB_TITLES.len() - 1]);
-    let inner = node_box(ctx, &layout.db, db_title, dh, title_px);
-    let load = scene.db_load();
-    let load_text = format!("load {}", crate::format::load(load));
-    let mut y = lines(
-        ctx,
-        &inner,
-        &[(load_text, if load > 1.0 { "#b91c1c" } else { INK })],
-        px,
-    );
-    gauge(
-        ctx,
-        inner.x,
-        y,
-        inner.w,
-        7.0,
-        load,
-        level_color(load, 0.85, 1.0),
-        &[],
-    );
-    y += 12.0;
-    let misses = scene.last.map_or(0.0, |l| l.db_miss as f64);
-    let r = Rect {
-        y,
-        h: inner.h - (y - inner.y),
-        ..inner
-    };
-    let y2 = lines(
-        ctx,
-        &r,
-        &[(
-            format!(
-                "{} SELECTs of ~{}",
-                per_sec(misses),
-                per_sec(scene.caps.db_qps)
-            ),
-            INK,
-        )],
-        px,
-    );
-    let r = Rect {
-        y: y2,
-        h: inner.h - (y2 - inner.y),
-        ..inner
-    };
-    let conns = st.db_connections as f64 / st.db_max_connections.max(1) as f64;
-    let y3 = lines(
-        ctx,
-        &r,
-        &[(
-            format!(
-                "connections {}/{}",
-                st.db_connections, st.db_max_connections
-            ),
-            if conns >= 0.99 { "#b91c1c" } else { INK },
-        )],
-        px,
-    );
-    gauge(
-        ctx,
-        inner.x,
-        y3,
-        inner.w,
-        7.0,
-        conns,
-        level_color(conns, 0.7, 0.99),
-        &[0.7],
-    );
-    let waiting: u32 = st.pods.iter().map(|p| p.waiting).sum();
-    let mut rows = Vec::new();
-    if waiting > 0 {
-        let n = compact(waiting as f64);
-        let candidates = [
-            format!("{n} requests wait for a connection"),
-            format!("{n} wait for a connection"),
-            format!("{n} wait for a conn."),
-        ];
-        rows.push((first_fit(ctx, px, inner.w, candidates), "#b91c1c"));
-    }
-    if st.db_slowdown != 1.0 {
-        rows.push((format!("queries {}x slower", st.db_slowdown), "#b91c1c"));
-    }
-    if let Some(l) = scene.last {
-        if l.err_db_connections > 0 {
-            rows.push((
-                format!(
-                    "\"too many connections\": {}/s",
-                    compact(l.err_db_connections as f64)
-                ),
-                "#b91c1c",
-            ));
-        }
-    }
-    let r = Rect {
-        y: y3 + 12.0,
-        h: inner.h - (y3 + 12.0 - inner.y),
-        ..inner
-    };
-    lines(ctx, &r, &rows, px);
-    if in_title {
-        title_rate(
-            &layout.db,
-            db_title,
-            &format!("{} queries", per_sec(sec.pod_db)),
-        );
-    }
-
     if driver.paused {
         font(ctx, 13.0, true);
         ctx.set_text_align("right");

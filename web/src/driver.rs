@@ -10,7 +10,8 @@ use crate::format::nice_ceil;
 use cachesim_core::{
     presets, Command, Frame, Scenario, ScheduledCommand, SecondStats, Simulation, Status, Summary,
 };
-use cachesim_core::frame::NodeKind;
+use cachesim_core::frame::{NodeKind, TopologyView};
+use std::collections::HashMap;
 use std::mem::discriminant;
 
 /// Dots started per wall second (at any speed).
@@ -76,6 +77,8 @@ pub struct EdgeRates {
     pub pod_db: f64,
     pub responses: f64,
     pub errors: f64,
+    /// Every edge of the topology, (from, to) -> per second.
+    pub edges: HashMap<(u16, u16), f64>,
 }
 
 impl EdgeRates {
@@ -98,6 +101,7 @@ impl EdgeRates {
             pod_db: l.db_offered as f64,
             responses: l.completed as f64,
             errors: l.failed as f64,
+            edges: HashMap::new(),
         }
     }
 
@@ -119,6 +123,21 @@ impl EdgeRates {
         for (i, r) in self.lb_pod.iter_mut().enumerate() {
             ema(r, t.lb_pod.get(i).copied().unwrap_or(0));
         }
+        // edges that left the topology fade out with the others
+        for flow in &f.flows {
+            self.edges.entry((flow.from, flow.to)).or_insert(0.0);
+        }
+        let counts: HashMap<(u16, u16), u64> =
+            f.flows.iter().map(|x| ((x.from, x.to), x.count)).collect();
+        for (k, r) in self.edges.iter_mut() {
+            ema(r, counts.get(k).copied().unwrap_or(0));
+        }
+        self.edges.retain(|k, r| counts.contains_key(k) || *r > 0.5);
+    }
+
+    /// The smoothed rate on an edge (0 when there is none).
+    pub fn edge(&self, from: u16, to: u16) -> f64 {
+        self.edges.get(&(from, to)).copied().unwrap_or(0.0)
     }
 }
 
@@ -167,6 +186,8 @@ pub struct Driver {
     pub reduced_motion: bool,
     pub dots: Dots,
     pub rates: EdgeRates,
+    /// The architecture as the last frame reported it.
+    pub topology: TopologyView,
     /// Wall clock of the animation, seconds.
     pub wall_s: f64,
     /// Simulated seconds per wall second actually achieved (smoothed).
@@ -197,6 +218,7 @@ impl Driver {
             reduced_motion: false,
             dots: Dots::default(),
             rates: EdgeRates::default(),
+            topology: TopologyView::default(),
             wall_s: 0.0,
             achieved_speed: 1.0,
             trace_every: 0,
@@ -207,6 +229,7 @@ impl Driver {
             last_work_ms: 0.0,
         };
         d.sim.set_max_hops(MAX_HOPS_PER_FRAME);
+        d.topology = d.sim.take_frame().topology;
         d.retrace();
         Ok(d)
     }
@@ -305,6 +328,7 @@ impl Driver {
         }
         let frame = self.sim.take_frame();
         self.rates.update(&frame);
+        self.topology = frame.topology.clone();
         self.dropped_hops = frame.dropped_hops;
         if frame.trace_every != self.trace_every {
             self.trace_every = 0; // a rate changed (e.g. a scheduled fault): pick a round number again
@@ -344,8 +368,22 @@ impl Driver {
     pub fn step(&mut self) {
         self.paused = true;
         self.sim.advance_by(1.0);
-        self.sim.take_frame();
+        self.catch_up();
+    }
+
+    /// After a jump in time (a step, a link's `t=`): the frame covering the
+    /// jump gives the topology and every edge's mean rate.
+    pub fn catch_up(&mut self) {
+        let f = self.sim.take_frame();
         self.seed_rates();
+        if f.span_s > 0.0 {
+            self.rates.edges = f
+                .flows
+                .iter()
+                .map(|x| ((x.from, x.to), x.count as f64 / f.span_s))
+                .collect();
+        }
+        self.topology = f.topology;
     }
 
     /// Sets the edge rates from the last complete second (after a jump in time).
@@ -428,6 +466,8 @@ impl Driver {
             self.sim.advance_by(1e-9);
         }
         self.sim.apply(cmd).map_err(|e| e.to_string())?;
+        // a shard or the proxy may have come or gone: draw it at once
+        self.topology = self.sim.topology_view();
         self.trace_every = 0;
         self.retrace();
         Ok(())
@@ -537,6 +577,11 @@ impl Driver {
             caps: Capacities::of(&self.base),
             target_hit_rate: self.target_hit_rate(),
             timeline: self.timeline(),
+            shard_reads: explain::shard_read_shares(
+                self.sim.history().tiers().collect::<Vec<_>>().into_iter().rev(),
+                st.shards.len(),
+            ),
+            tier: self.sim.history().last_tier(),
         })
     }
 
@@ -558,7 +603,18 @@ impl Driver {
         status["cache_keys"] = st.cache_keys().into();
         status["cache_memory_bytes"] = st.cache_memory_bytes().into();
         status["cache_max_bytes"] = st.cache_max_bytes().into();
+        let (design, described) = cachesim_core::summary::describe(&st);
+        let edge_rates: Vec<serde_json::Value> = self
+            .topology
+            .edges
+            .iter()
+            .map(|&(from, to)| serde_json::json!({ "from": from, "to": to, "rate": self.rates.edge(from, to) }))
+            .collect();
         serde_json::json!({
+            "design": design,
+            "design_description": described,
+            "topology": self.topology,
+            "edge_rates": edge_rates,
             "now_s": self.sim.now_s(),
             "paused": self.paused,
             "speed": self.speed,

@@ -8,6 +8,7 @@
 //! exhausted (200/200); p99 840 ms".
 
 use crate::format::{compact, load, ms, pct, per_sec, secs, times};
+use cachesim_core::metrics::TierSecond;
 use cachesim_core::{Command, Scenario, ScheduledCommand, SecondStats, Status};
 
 /// Seed thresholds (model facts): Redis CPU alert, memory alert and critical,
@@ -65,8 +66,8 @@ impl Timeline {
         sorted.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
         for c in sorted {
             match &c.command {
-                Command::CrashCache { shard: 0 } => t.last_crash_s = Some(c.at_s),
-                Command::RestartCache { shard: 0 } => t.last_restart_s = Some(c.at_s),
+                Command::CrashCache { .. } => t.last_crash_s = Some(c.at_s),
+                Command::RestartCache { .. } => t.last_restart_s = Some(c.at_s),
                 Command::FillMemory { fraction, .. } => t.fill_active = *fraction > 0.0,
                 Command::ClearFill { .. } => t.fill_active = false,
                 _ => {}
@@ -104,6 +105,39 @@ pub struct Inputs<'a> {
     pub caps: Capacities,
     pub target_hit_rate: f64,
     pub timeline: Timeline,
+    /// Each shard's share of the reads, as measured in the last second it
+    /// and every other shard were up (`shard_read_shares`).
+    pub shard_reads: Vec<f64>,
+    /// The cache tier's last complete second (proxy, warm-up).
+    pub tier: Option<&'a TierSecond>,
+}
+
+/// Each of `shards` shards' share of the reads in the last second when all
+/// of them were up (newest first in `tiers_newest_first`); equal shares when
+/// no such second is known.
+pub fn shard_read_shares<'a>(
+    tiers_newest_first: impl Iterator<Item = &'a TierSecond>,
+    shards: usize,
+) -> Vec<f64> {
+    for t in tiers_newest_first {
+        if t.shards.len() == shards && t.shards.iter().all(|s| s.up) {
+            let total: u64 = t.shards.iter().map(|s| s.reads).sum();
+            if total > 0 {
+                return t.shards.iter().map(|s| s.reads as f64 / total as f64).collect();
+            }
+        }
+    }
+    vec![1.0 / shards.max(1) as f64; shards]
+}
+
+/// "shard 1", "shards 1 and 2", "shards 0, 1 and 2".
+fn shard_list(ids: &[usize]) -> String {
+    let names: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+    match names.as_slice() {
+        [one] => format!("Shard {one}"),
+        [init @ .., last] => format!("Shards {} and {last}", init.join(", ")),
+        [] => String::new(),
+    }
 }
 
 /// The work offered to the DB as a multiple of what its workers can do (1 =
@@ -173,6 +207,33 @@ pub fn explain(i: &Inputs) -> Explanation {
         headline = "No healthy pod: the load balancer answers 502 to new requests".into();
         if active.iter().any(|p| p.inflight > 0) {
             headline.push_str("; work already inside the pods drains");
+        }
+    } else if st.shards_down() > 0 && !st.cache_down() {
+        let down: Vec<usize> = st.shards.iter().filter(|s| !s.up).map(|s| s.index).collect();
+        let share: f64 = down
+            .iter()
+            .map(|&d| i.shard_reads.get(d).copied().unwrap_or(0.0))
+            .sum();
+        // the shards still up hit as measured; every read of a down shard misses
+        let missed = share + (1.0 - share) * (1.0 - hit);
+        level = if db_ratio > 1.05 { Level::Bad } else { Level::Warn };
+        said_hit = true;
+        let (verb, it) = if down.len() == 1 { ("is", "it") } else { ("are", "them") };
+        let router = if st.router == "ring" { "the ring" } else { "hash mod N" };
+        headline = format!(
+            "{} {verb} DOWN: the keys {router} maps to {it} (~{} of reads, measured before the crash) miss and fall through to PostgreSQL, so {} of reads miss now, not all of them as with one Redis",
+            shard_list(&down),
+            pct(share),
+            pct(missed)
+        );
+        if db_ratio > 1.0 {
+            headline.push_str(&format!("; PostgreSQL is at {}", load(db_ratio)));
+        }
+    } else if st.cache_down() && st.shards.len() > 1 {
+        level = Level::Bad;
+        headline = "Every Redis shard is DOWN: every read misses and falls through to PostgreSQL".into();
+        if db_ratio > 1.0 {
+            headline.push_str(&format!(", which is at {}", load(db_ratio)));
         }
     } else if st.cache_down() {
         level = Level::Bad;
@@ -379,8 +440,12 @@ pub fn explain(i: &Inputs) -> Explanation {
     }
     if !said_cpu && !st.cache_down() && l.cache_cpu >= CPU_ALERT {
         level = level.max(Level::Warn);
+        let whose = match st.busiest_shard() {
+            Some(b) if st.shards.len() > 1 => format!("Redis shard {}", b.index),
+            _ => "Redis".to_string(),
+        };
         details.push(format!(
-            "Redis CPU {} (alert at {})",
+            "{whose} CPU {} (alert at {})",
             pct(l.cache_cpu),
             pct(CPU_ALERT)
         ));
@@ -421,9 +486,34 @@ pub fn explain(i: &Inputs) -> Explanation {
         details.push(format!("{} of {} pods healthy", healthy, active.len()));
     }
     if l.coalesced > 0 {
+        let whose = if st.proxy.as_ref().is_some_and(|p| p.single_flight) {
+            "the proxy's single-flight"
+        } else {
+            "single-flight"
+        };
         details.push(format!(
-            "single-flight: {} misses wait for a load of their key already running instead of querying",
+            "{whose}: {} misses wait for a load of their key already running instead of querying",
             per_sec(l.coalesced as f64)
+        ));
+    }
+    if let Some(p) = &st.proxy {
+        let refused = i.tier.map_or(0, |t| t.proxy_refused);
+        if refused > 0 {
+            level = level.max(Level::Bad);
+            details.push(format!(
+                "the CacheProxyService refuses {} commands (its queue is full), which fall through to the DB",
+                per_sec(refused as f64)
+            ));
+        } else if p.utilization >= CPU_SATURATED {
+            level = level.max(Level::Warn);
+            details.push(format!("the CacheProxyService is {} busy", pct(p.utilization)));
+        }
+    }
+    if let Some(w) = st.shards.iter().find(|s| s.warming) {
+        details.push(format!(
+            "the warm-up worker is loading shard {}'s hottest keys from the DB ({} so far)",
+            w.index,
+            compact(w.warmed_keys as f64)
         ));
     }
     if i.timeline.fill_active && !said_mem {
@@ -462,6 +552,8 @@ mod tests {
             caps: Capacities::of(&s),
             target_hit_rate: s.client.target_hit_rate,
             timeline: Timeline::at(&s.faults, t),
+            shard_reads: shard_read_shares(sim.history().tiers().collect::<Vec<_>>().into_iter().rev(), st.shards.len()),
+            tier: sim.history().last_tier(),
         })
     }
 
@@ -555,6 +647,8 @@ mod tests {
             caps: Capacities::of(&s),
             target_hit_rate: s.client.target_hit_rate,
             timeline: Timeline::default(),
+            shard_reads: vec![1.0],
+            tier: None,
         });
         assert!(
             e.text
@@ -591,6 +685,8 @@ mod tests {
                 caps,
                 target_hit_rate: 0.85,
                 timeline: Timeline::default(),
+                shard_reads: vec![1.0],
+                tier: None,
             })
         };
         // Redis memory thresholds
@@ -673,5 +769,24 @@ mod tests {
         assert!(t.fill_active);
         assert!(!Timeline::at(&cmds, 100.0).fill_active);
         assert_eq!(Timeline::at(&cmds, 50.0).last_crash_s, None);
+    }
+
+    #[test]
+    fn a_down_shard_is_named_with_its_measured_share() {
+        let e = run("v1-shard-crash", 64.0);
+        assert!(e.text.starts_with("Shard 1 is DOWN: the keys the ring maps to it (~"), "{}", e.text);
+        // its share of the reads and the reads that miss now, both measured
+        let pcts: Vec<f64> = e
+            .text
+            .split('%')
+            .filter_map(|t| t.rsplit(|c: char| !(c.is_ascii_digit() || c == '.')).next()?.parse().ok())
+            .collect();
+        assert!((0.2..0.5).contains(&(pcts[0] / 100.0)), "{pcts:?} {}", e.text);
+        assert!(pcts[1] > pcts[0] && pcts[1] < 70.0, "{pcts:?} {}", e.text);
+        assert!(!e.text.contains("Redis is DOWN"));
+        assert_eq!(shard_list(&[1, 2]), "Shards 1 and 2");
+        assert_eq!(shard_list(&[0, 1, 2]), "Shards 0, 1 and 2");
+        // V0's wording stays
+        assert!(run("cache-crash", 64.0).text.starts_with("Redis is DOWN"));
     }
 }

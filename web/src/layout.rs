@@ -3,7 +3,7 @@
 //! between two nodes. Wide canvases flow left to right; narrow ones (phones)
 //! top to bottom.
 
-use cachesim_core::frame::node;
+use cachesim_core::frame::{node, NodeKind, TopologyView};
 
 /// Below this CSS width the diagram flows top to bottom.
 pub const NARROW_PX: f64 = 640.0;
@@ -63,6 +63,38 @@ impl Rect {
     }
 }
 
+/// What the diagram has to show: how many pods and shards, and whether the
+/// proxy and the warm-up worker exist (from the core's `TopologyView`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Shape {
+    pub pods: usize,
+    pub shards: usize,
+    pub proxy: bool,
+    pub warmup: bool,
+}
+
+impl Shape {
+    /// V0's shape: `pods` pods and one Redis.
+    pub fn v0(pods: usize) -> Shape {
+        Shape {
+            pods,
+            shards: 1,
+            proxy: false,
+            warmup: false,
+        }
+    }
+
+    /// The shape of a running topology (pods as listed, at least one of each).
+    pub fn of(t: &TopologyView) -> Shape {
+        Shape {
+            pods: t.count(NodeKind::Pod).max(1),
+            shards: t.count(NodeKind::Shard).max(1),
+            proxy: t.has(node::PROXY),
+            warmup: t.has(node::WARMUP),
+        }
+    }
+}
+
 /// Positions of every component on a canvas of `w` x `h` CSS pixels.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Layout {
@@ -72,83 +104,275 @@ pub struct Layout {
     pub client: Rect,
     pub lb: Rect,
     pub pods: Vec<Rect>,
-    pub cache: Rect,
+    pub proxy: Option<Rect>,
+    /// One box per Redis shard, in shard order.
+    pub shards: Vec<Rect>,
     pub db: Rect,
+    pub warmup: Option<Rect>,
 }
 
-/// The canvas height (CSS pixels) that suits a width.
-pub fn canvas_height(w: f64) -> f64 {
+/// Below this many shards a narrow canvas stacks them beside the DB; from it
+/// on they get a full-width grid of their own.
+const NARROW_SIDE_SHARDS: usize = 4;
+/// Height of a shard cell in the narrow full-width grid, and the gap between cells.
+const NARROW_CELL_H: f64 = 50.0;
+const GAP: f64 = 6.0;
+
+/// The canvas height (CSS pixels) that suits a width and a shape: wide
+/// canvases scale with their width; narrow ones are as tall as their stack.
+pub fn canvas_height(w: f64, shape: &Shape) -> f64 {
     if w < NARROW_PX {
-        520.0
+        narrow_height(w, shape).max(520.0)
     } else {
         (w * 0.36).clamp(400.0, 520.0)
     }
 }
 
-/// Lays out the diagram; `pods` is at least 1.
-pub fn layout(w: f64, h: f64, pods: usize) -> Layout {
-    let n = pods.max(1);
+/// `n` cells in a grid filling `area`, columns chosen for cells close to the
+/// area's aspect; `cols` forces the column count.
+pub fn grid(area: Rect, n: usize, cols: Option<usize>) -> Vec<Rect> {
+    let n = n.max(1);
+    let cols = cols
+        .unwrap_or_else(|| ((n as f64 * area.w / area.h.max(1.0)).sqrt().ceil()) as usize)
+        .clamp(1, n);
+    let rows = n.div_ceil(cols);
+    let cw = (area.w - GAP * (cols - 1) as f64) / cols as f64;
+    let ch = (area.h - GAP * (rows - 1) as f64) / rows as f64;
+    (0..n)
+        .map(|i| Rect {
+            x: area.x + (i % cols) as f64 * (cw + GAP),
+            y: area.y + (i / cols) as f64 * (ch + GAP),
+            w: cw,
+            h: ch,
+        })
+        .collect()
+}
+
+/// Columns of the narrow full-width shard grid.
+fn narrow_cols(w: f64) -> usize {
+    (((w - 16.0) / 80.0).floor() as usize).clamp(2, 8)
+}
+
+/// Where the narrow layout's rows below the pods start.
+const NARROW_TIER_Y: f64 = 340.0;
+
+/// The narrow proxy box's height, and a stacked shard's.
+const NARROW_PROXY_H: f64 = 60.0;
+const NARROW_SIDE_SHARD_H: f64 = 62.0;
+const NARROW_WARMUP_H: f64 = 56.0;
+
+fn narrow_height(w: f64, shape: &Shape) -> f64 {
+    let v0 = *shape == Shape::v0(shape.pods);
+    if v0 {
+        return 520.0;
+    }
+    let mut left = NARROW_TIER_Y;
+    if shape.proxy {
+        left += NARROW_PROXY_H + 2.0 * GAP + 8.0;
+    }
+    if shape.shards < NARROW_SIDE_SHARDS {
+        left += shape.shards as f64 * (NARROW_SIDE_SHARD_H + GAP);
+    }
+    let mut right = NARROW_TIER_Y + 164.0 + GAP;
+    if shape.warmup {
+        right += 2.0 * GAP + NARROW_WARMUP_H + GAP;
+    }
+    let mut bottom = left.max(right);
+    if shape.shards >= NARROW_SIDE_SHARDS {
+        let rows = shape.shards.div_ceil(narrow_cols(w));
+        bottom += 14.0 + rows as f64 * (NARROW_CELL_H + GAP);
+    }
+    bottom + 8.0
+}
+
+/// Lays out the diagram for `shape` (at least one pod and one shard).
+pub fn layout(w: f64, h: f64, shape: &Shape) -> Layout {
+    let shape = Shape {
+        pods: shape.pods.max(1),
+        shards: shape.shards.max(1),
+        ..*shape
+    };
     if w < NARROW_PX {
-        let client = Rect::centered(w / 2.0, 34.0, (w * 0.62).min(260.0), 48.0);
-        let lb = Rect::centered(w / 2.0, 128.0, (w * 0.62).min(260.0), 66.0);
-        let row_y = 262.0;
-        let slot = (w - 16.0) / n as f64;
-        let pw = (slot - 4.0).min(120.0);
-        let pods = (0..n)
-            .map(|i| Rect::centered(8.0 + slot * (i as f64 + 0.5), row_y, pw, 78.0))
-            .collect();
-        let bw = (w - 24.0) / 2.0;
+        narrow(w, h, &shape)
+    } else {
+        wide(w, h, &shape)
+    }
+}
+
+/// Top to bottom: client, LB, a row of pods, then the cache tier on the left
+/// (proxy above its shards) and the DB on the right (warm-up worker below
+/// it); many shards get a full-width grid at the bottom.
+fn narrow(w: f64, h: f64, shape: &Shape) -> Layout {
+    let n = shape.pods;
+    let client = Rect::centered(w / 2.0, 34.0, (w * 0.62).min(260.0), 48.0);
+    let lb = Rect::centered(w / 2.0, 128.0, (w * 0.62).min(260.0), 66.0);
+    let row_y = 262.0;
+    let slot = (w - 16.0) / n as f64;
+    let pw = (slot - 4.0).min(120.0);
+    let pods = (0..n)
+        .map(|i| Rect::centered(8.0 + slot * (i as f64 + 0.5), row_y, pw, 78.0))
+        .collect();
+    let bw = (w - 24.0) / 2.0;
+    let (left_x, right_x) = (8.0, w - 8.0 - bw);
+    if *shape == Shape::v0(n) {
+        // V0 as it always looked: Redis and the DB side by side
         let bh = (h - 356.0).clamp(120.0, 170.0);
         let by = 336.0 + bh / 2.0 + 4.0;
-        let cache = Rect::centered(8.0 + bw / 2.0, by, bw, bh);
-        let db = Rect::centered(w - 8.0 - bw / 2.0, by, bw, bh);
-        Layout {
+        return Layout {
             w,
             h,
             vertical: true,
             client,
             lb,
             pods,
-            cache,
-            db,
-        }
+            proxy: None,
+            shards: vec![Rect::centered(left_x + bw / 2.0, by, bw, bh)],
+            db: Rect::centered(right_x + bw / 2.0, by, bw, bh),
+            warmup: None,
+        };
+    }
+    let mut y = NARROW_TIER_Y;
+    let proxy = shape.proxy.then(|| {
+        let r = Rect {
+            x: left_x,
+            y,
+            w: bw,
+            h: NARROW_PROXY_H,
+        };
+        y += NARROW_PROXY_H + 2.0 * GAP + 8.0;
+        r
+    });
+    let db = Rect {
+        x: right_x,
+        y: NARROW_TIER_Y,
+        w: bw,
+        h: 164.0,
+    };
+    let warmup = shape.warmup.then(|| Rect {
+        x: right_x,
+        y: db.y + db.h + 3.0 * GAP,
+        w: bw,
+        h: NARROW_WARMUP_H,
+    });
+    let shards = if shape.shards < NARROW_SIDE_SHARDS {
+        let k = shape.shards as f64;
+        let area = Rect {
+            x: left_x,
+            y,
+            w: bw,
+            h: k * NARROW_SIDE_SHARD_H + (k - 1.0) * GAP,
+        };
+        grid(area, shape.shards, Some(1))
     } else {
-        // room for four lines: the rate, a hot key, an attack and the errors
-        let client = Rect::centered(w * 0.07, h / 2.0, w * 0.11, 104.0);
-        let lb = Rect::centered(w * 0.255, h / 2.0, w * 0.15, 112.0);
-        let top = 14.0;
-        let slot = (h - 2.0 * top) / n as f64;
-        let ph = (slot - 6.0).min(74.0);
-        let pods = (0..n)
-            .map(|i| Rect::centered(w * 0.5, top + slot * (i as f64 + 0.5), w * 0.17, ph))
-            .collect();
-        let bw = w * 0.27;
-        let bh = h * 0.44;
-        let cache = Rect::centered(w - 8.0 - bw / 2.0, h * 0.26, bw, bh);
-        let db = Rect::centered(w - 8.0 - bw / 2.0, h * 0.74, bw, bh);
-        Layout {
-            w,
-            h,
-            vertical: false,
-            client,
-            lb,
-            pods,
-            cache,
-            db,
-        }
+        let below = warmup.map_or(db.y + db.h, |r| r.y + r.h).max(y - GAP);
+        let cols = narrow_cols(w);
+        let rows = shape.shards.div_ceil(cols) as f64;
+        let area = Rect {
+            x: 8.0,
+            y: below + 14.0,
+            w: w - 16.0,
+            h: rows * NARROW_CELL_H + (rows - 1.0) * GAP,
+        };
+        grid(area, shape.shards, Some(cols))
+    };
+    Layout {
+        w,
+        h,
+        vertical: true,
+        client,
+        lb,
+        pods,
+        proxy,
+        shards,
+        db,
+        warmup,
+    }
+}
+
+/// Left to right: client, LB, a column of pods, the proxy, then the shards
+/// (a grid) above the DB on the right; the warm-up worker sits between the
+/// pods and the DB, at the bottom.
+fn wide(w: f64, h: f64, shape: &Shape) -> Layout {
+    let n = shape.pods;
+    // the proxy takes a column of its own: the others move left
+    let (client_x, client_w, lb_x, lb_w, pod_x, pod_w) = if shape.proxy {
+        (0.055, 0.09, 0.205, 0.11, 0.37, 0.13)
+    } else {
+        (0.07, 0.11, 0.255, 0.15, 0.5, 0.17)
+    };
+    // room for four lines: the rate, a hot key, an attack and the errors
+    let client = Rect::centered(w * client_x, h / 2.0, w * client_w, 104.0);
+    let lb = Rect::centered(w * lb_x, h / 2.0, w * lb_w, 112.0);
+    let top = 14.0;
+    let slot = (h - 2.0 * top) / n as f64;
+    let ph = (slot - 6.0).min(74.0);
+    let pods: Vec<Rect> = (0..n)
+        .map(|i| Rect::centered(w * pod_x, top + slot * (i as f64 + 0.5), w * pod_w, ph))
+        .collect();
+    let bw = w * 0.27;
+    let bh = h * 0.44;
+    let col_x = w - 8.0 - bw;
+    let tier = Rect::centered(col_x + bw / 2.0, h * 0.26, bw, bh);
+    let shards = if shape.shards == 1 {
+        vec![tier]
+    } else {
+        grid(tier, shape.shards, None)
+    };
+    let db = Rect::centered(col_x + bw / 2.0, h * 0.74, bw, bh);
+    let pods_right = w * (pod_x + pod_w / 2.0);
+    let proxy = shape.proxy.then(|| {
+        let pw = ((col_x - pods_right) - 2.0 * 0.04 * w).min(0.16 * w);
+        Rect::centered((pods_right + col_x) / 2.0, h * 0.26, pw, (bh * 0.7).min(130.0))
+    });
+    let warmup = shape.warmup.then(|| {
+        let gap = col_x - pods_right;
+        let ww = (gap - 24.0).min(w * 0.13);
+        let wh = (h * 0.2).min(84.0);
+        Rect::centered((pods_right + col_x) / 2.0, h - 10.0 - wh / 2.0, ww, wh)
+    });
+    Layout {
+        w,
+        h,
+        vertical: false,
+        client,
+        lb,
+        pods,
+        proxy,
+        shards,
+        db,
+        warmup,
     }
 }
 
 impl Layout {
-    /// The rectangle of a node (`frame::node` ids; pods beyond the shown ones are `None`).
+    /// The rectangle of a node (`frame::node` ids; nodes the layout has no
+    /// box for are `None`).
     pub fn node(&self, id: u16) -> Option<Rect> {
-        match id {
-            node::CLIENT => Some(self.client),
-            node::LB => Some(self.lb),
-            node::SHARD0 => Some(self.cache),
-            node::DB => Some(self.db),
-            _ => self.pods.get((id - node::POD0) as usize).copied(),
+        match NodeKind::of(id) {
+            (NodeKind::Client, _) => Some(self.client),
+            (NodeKind::Lb, _) => Some(self.lb),
+            (NodeKind::Db, _) => Some(self.db),
+            (NodeKind::Proxy, _) => self.proxy,
+            (NodeKind::Warmup, _) => self.warmup,
+            (NodeKind::Shard, i) => self.shards.get(i).copied(),
+            (NodeKind::Pod, i) => self.pods.get(i).copied(),
         }
+    }
+
+    /// Every box with its node id.
+    pub fn boxes(&self) -> Vec<(u16, Rect)> {
+        let mut v = vec![(node::CLIENT, self.client), (node::LB, self.lb)];
+        v.extend(self.pods.iter().enumerate().map(|(i, r)| (node::pod(i), *r)));
+        v.extend(self.proxy.map(|r| (node::PROXY, r)));
+        v.extend(self.shards.iter().enumerate().map(|(i, r)| (node::shard(i), *r)));
+        v.push((node::DB, self.db));
+        v.extend(self.warmup.map(|r| (node::WARMUP, r)));
+        v
+    }
+
+    /// The shard whose box contains the point, if any.
+    pub fn shard_at(&self, p: (f64, f64)) -> Option<usize> {
+        self.shards.iter().position(|r| r.contains(p))
     }
 
     /// The polyline a dot follows from one node to another, border to border.
@@ -170,17 +394,6 @@ impl Layout {
             b.border_towards(a.center()),
         ])
     }
-
-    /// Every drawn edge (from, to), for lines and their labels.
-    pub fn edges(&self) -> Vec<(u16, u16)> {
-        let mut e = vec![(node::CLIENT, node::LB)];
-        for i in 0..self.pods.len() as u16 {
-            e.push((node::LB, node::POD0 + i));
-            e.push((node::POD0 + i, node::SHARD0));
-            e.push((node::POD0 + i, node::DB));
-        }
-        e
-    }
 }
 
 /// Length of a polyline.
@@ -191,17 +404,17 @@ pub fn path_length(path: &[(f64, f64)]) -> f64 {
 }
 
 impl Layout {
-    /// Path lengths of every pair of nodes a hop can join (both directions,
-    /// and pod to client through the LB).
-    pub fn path_lengths(&self) -> std::collections::HashMap<(u16, u16), f64> {
+    /// Path lengths of every pair of nodes a hop can join: each of `edges`
+    /// both ways, and pod to client through the LB.
+    pub fn path_lengths(&self, edges: &[(u16, u16)]) -> std::collections::HashMap<(u16, u16), f64> {
         let mut m = std::collections::HashMap::new();
-        let mut pairs = vec![(node::CLIENT, node::LB), (node::LB, node::CLIENT)];
-        for i in 0..self.pods.len() as u16 {
-            let p = node::POD0 + i;
-            for other in [node::LB, node::SHARD0, node::DB, node::CLIENT] {
-                pairs.push((p, other));
-                pairs.push((other, p));
-            }
+        let mut pairs = vec![];
+        for &(a, b) in edges {
+            pairs.push((a, b));
+            pairs.push((b, a));
+        }
+        for i in 0..self.pods.len() {
+            pairs.push((node::pod(i), node::CLIENT));
         }
         for (a, b) in pairs {
             if let Some(path) = self.path(a, b) {
@@ -250,8 +463,7 @@ mod tests {
     use super::*;
 
     fn no_overlaps(l: &Layout) {
-        let mut all = vec![l.client, l.lb, l.cache, l.db];
-        all.extend(l.pods.iter().copied());
+        let all: Vec<Rect> = l.boxes().into_iter().map(|(_, r)| r).collect();
         for (i, a) in all.iter().enumerate() {
             assert!(
                 a.x >= 0.0 && a.y >= 0.0 && a.x + a.w <= l.w + 1e-9 && a.y + a.h <= l.h + 1e-9,
@@ -266,35 +478,106 @@ mod tests {
         }
     }
 
+    fn v1(shards: usize) -> Shape {
+        Shape {
+            pods: 2,
+            shards,
+            proxy: true,
+            warmup: true,
+        }
+    }
+
     #[test]
     fn layouts_fit_and_do_not_overlap() {
         for &w in &[320.0, 375.0, 600.0, 640.0, 1000.0, 1400.0, 2400.0] {
-            let h = canvas_height(w);
-            for n in [1, 2, 4, 8, 16] {
-                let l = layout(w, h, n);
-                assert_eq!(l.pods.len(), n);
-                assert_eq!(l.vertical, w < NARROW_PX);
-                no_overlaps(&l);
+            for pods in [1, 2, 4, 8, 16] {
+                for shards in [1, 2, 3, 4, 7, 16] {
+                    for (proxy, warmup) in [(false, false), (true, true), (true, false), (false, true)] {
+                        let shape = Shape {
+                            pods,
+                            shards,
+                            proxy,
+                            warmup,
+                        };
+                        let l = layout(w, canvas_height(w, &shape), &shape);
+                        assert_eq!(l.pods.len(), pods);
+                        assert_eq!(l.shards.len(), shards);
+                        assert_eq!(l.proxy.is_some(), proxy);
+                        assert_eq!(l.warmup.is_some(), warmup);
+                        assert_eq!(l.vertical, w < NARROW_PX);
+                        no_overlaps(&l);
+                    }
+                }
             }
         }
     }
 
     #[test]
+    fn v0_looks_as_it_always_did() {
+        // one Redis box where the cache always was, at the old sizes
+        let l = layout(1400.0, canvas_height(1400.0, &Shape::v0(2)), &Shape::v0(2));
+        assert_eq!(l.h, 504.0);
+        let c = l.shards[0];
+        assert!((c.w - 1400.0 * 0.27).abs() < 1e-9 && (c.h - 504.0 * 0.44).abs() < 1e-9);
+        assert_eq!(l.db.w, c.w);
+        let n = layout(375.0, canvas_height(375.0, &Shape::v0(2)), &Shape::v0(2));
+        assert_eq!(n.h, 520.0);
+        assert_eq!(n.shards[0].y, n.db.y, "Redis and the DB side by side");
+    }
+
+    #[test]
+    fn shard_boxes_stay_legible() {
+        // 1, 3 and 16 shards, wide and on a 375 px phone
+        for (w, min_w, min_h) in [(1400.0, 55.0, 45.0), (375.0, 75.0, 40.0)] {
+            for n in [1, 3, 16] {
+                let shape = v1(n);
+                let l = layout(w, canvas_height(w, &shape), &shape);
+                no_overlaps(&l);
+                for r in &l.shards {
+                    assert!(r.w >= min_w && r.h >= min_h, "{n} shards at {w}: {r:?}");
+                }
+                // every shard is reachable from the proxy and clickable
+                for (i, r) in l.shards.iter().enumerate() {
+                    assert!(l.path(node::PROXY, node::shard(i)).is_some());
+                    assert_eq!(l.shard_at(r.center()), Some(i));
+                }
+            }
+        }
+        let phone = layout(375.0, canvas_height(375.0, &v1(16)), &v1(16));
+        assert!(phone.h > 520.0 && phone.h < 900.0, "{}", phone.h);
+        let wide3 = layout(1400.0, 504.0, &v1(3));
+        assert!(wide3.shards[0].h > 150.0, "three shards side by side: room for gauges");
+    }
+
+    #[test]
     fn paths_run_border_to_border() {
-        let l = layout(1200.0, canvas_height(1200.0), 2);
+        let l = layout(1200.0, canvas_height(1200.0, &Shape::v0(2)), &Shape::v0(2));
         let p = l.path(node::CLIENT, node::LB).unwrap();
         assert_eq!(p.len(), 2);
         assert!(l.client.contains(p[0]) && l.lb.contains(p[1]));
         assert!(!l.client.contains(p[1]));
         // replies go back through the LB
-        let r = l.path(node::POD0 + 1, node::CLIENT).unwrap();
+        let r = l.path(node::pod(1), node::CLIENT).unwrap();
         assert_eq!(r.len(), 4);
         assert!(l.lb.contains(r[1]) && l.lb.contains(r[2]));
-        assert!(
-            l.path(node::POD0 + 5, node::SHARD0).is_none(),
-            "pods beyond the shown ones"
-        );
-        assert_eq!(l.edges().len(), 1 + 3 * 2);
+        assert!(l.path(node::pod(5), node::shard(0)).is_none(), "pods beyond the shown ones");
+        assert!(l.path(node::pod(0), node::shard(1)).is_none(), "shards beyond the shown ones");
+        assert!(l.path(node::pod(0), node::PROXY).is_none(), "no proxy in V0");
+        let lens = l.path_lengths(&[(node::pod(0), node::shard(0))]);
+        assert!(lens.contains_key(&(node::shard(0), node::pod(0))));
+        assert!(lens.contains_key(&(node::pod(1), node::CLIENT)));
+    }
+
+    #[test]
+    fn shape_of_a_topology() {
+        let mut sim = cachesim_core::Simulation::new(cachesim_core::presets::preset("v1-steady").unwrap()).unwrap();
+        sim.advance_to(0.5);
+        let f = sim.take_frame();
+        assert_eq!(Shape::of(&f.topology), v1(3));
+        let l = layout(1400.0, 504.0, &Shape::of(&f.topology));
+        for (a, b) in &f.topology.edges {
+            assert!(l.path(*a, *b).is_some(), "edge {a}->{b} has a path");
+        }
     }
 
     #[test]

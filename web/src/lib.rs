@@ -6,6 +6,7 @@
 //! and is tested natively; the browser modules are compiled for wasm32 only.
 
 pub mod anim;
+pub mod architecture;
 pub mod codec;
 pub mod driver;
 pub mod explain;

@@ -71,6 +71,8 @@ pub const COMPONENTS: &[(&str, &str)] = &[
     ("lb", "AppLB"),
     ("app", "AppService pods"),
     ("cache", "CacheNode (Redis)"),
+    ("proxy", "CacheProxyService"),
+    ("warmup", "WarmupWorker"),
     ("db", "BackendDB (PostgreSQL)"),
 ];
 
@@ -101,6 +103,10 @@ pub fn markup() -> String {
     for (key, name) in COMPONENTS {
         components.push_str(&format!("<li data-component=\"{key}\">{name}</li>"));
     }
+    let mut designs = String::new();
+    for d in crate::architecture::Design::ALL {
+        designs.push_str(&format!("<option value=\"{}\">{}</option>", d.value(), d.label()));
+    }
     let mut legend = String::new();
     for c in DotClass::ALL {
         legend.push_str(&format!(
@@ -121,6 +127,7 @@ pub fn markup() -> String {
 <div class="cs-main">
   <section class="cs-stage" aria-label="Architecture and live state">
     <canvas id="arch-canvas" role="img" aria-label="Architecture: Client to AppLB to AppService pods to CacheNode (Redis) and BackendDB (PostgreSQL), with requests flowing as dots. The list below gives the same live state as text."></canvas>
+    <div id="shard-buttons" class="cs-shards" role="group" aria-label="Redis shards: crash or restart one (or click a shard on the diagram)" hidden></div>
     <div class="cs-legend" aria-label="Legend">{legend}<span id="dot-scale" class="cs-scale"></span></div>
     <p id="readouts" class="cs-readouts" aria-live="off"></p>
     <p id="explain" class="cs-explain" aria-live="polite"></p>
@@ -140,6 +147,19 @@ pub fn markup() -> String {
     </fieldset>
     <fieldset class="cs-group cs-failures"><legend>Failures</legend>
       <div class="cs-buttons">{failures}</div>
+    </fieldset>
+    <fieldset class="cs-group cs-arch"><legend>Architecture</legend>
+      <div class="cs-field"><label for="architecture">Design</label><select id="architecture" class="cs-wide">{designs}<option value="custom" disabled>custom (built live)</option></select></div>
+      <p id="architecture-description" class="cs-desc"></p>
+      <div class="cs-row">
+        <button type="button" id="add-shard" title="A new empty Redis shard joins: the keys the router now sends to it miss until they are filled again">Add shard</button>
+        <button type="button" id="remove-shard" title="The highest-numbered shard leaves, with its keys">Remove shard</button>
+        <output id="shards-value" for="add-shard remove-shard"></output>
+      </div>
+      <label class="cs-check" title="A CacheProxyService between the pods and the shards: every Redis command passes through it"><input type="checkbox" id="proxy"> CacheProxyService in front of the shards</label>
+      <label class="cs-check" title="The proxy coalesces concurrent misses on one key across every pod: one DB query"><input type="checkbox" id="proxy-single-flight"> Proxy single-flight (across every pod)</label>
+      <div class="cs-field"><label for="router">Router</label><select id="router" class="cs-wide"><option value="ring">consistent-hash ring</option><option value="mod-n">hash mod N</option></select></div>
+      <label class="cs-check" title="After a shard restarts cold, it reads that shard's hottest keys from the DB and SETs them"><input type="checkbox" id="warmup"> Warm-up worker (reloads a restarted shard)</label>
     </fieldset>
     <fieldset class="cs-group cs-params"><legend>Traffic and cache</legend>
       <div class="cs-field"><label for="rps">Client RPS</label><input id="rps" type="range" min="0" max="1000" step="1"><output id="rps-value" for="rps"></output></div>
@@ -224,6 +244,16 @@ mod tests {
             "panic-banner",
             "state-json",
             "components",
+            "architecture",
+            "architecture-description",
+            "add-shard",
+            "remove-shard",
+            "shards-value",
+            "proxy",
+            "proxy-single-flight",
+            "router",
+            "warmup",
+            "shard-buttons",
         ];
         for id in ids {
             assert_eq!(m.matches(&format!("id=\"{id}\"")).count(), 1, "{id}");

@@ -178,7 +178,7 @@ fn mounts_and_draws() {
     let items = root
         .query_selector_all("#components li[data-component]")
         .unwrap();
-    assert_eq!(items.length(), 5);
+    assert_eq!(items.length(), 7, "V0 components, the proxy and the warm-up worker");
     let cache = root
         .query_selector("#components li[data-component=cache]")
         .unwrap()

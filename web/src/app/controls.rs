@@ -300,6 +300,49 @@ impl App {
         }
     }
 
+    /// V0 or V1 from the Architecture menu: the run restarts with that
+    /// topology and the settings in force.
+    pub(super) fn on_architecture(&mut self) {
+        let value = self.els.architecture.value();
+        let Some(design) = Design::parse(&value) else {
+            self.show_message(&format!("Unknown design {}.", quote(&value)), true);
+            return;
+        };
+        let (s, preset) = architecture::switch_to(&self.driver, design);
+        self.restart_with(
+            s,
+            preset,
+            &format!(
+                "Restarted as {} (the settings in force kept; changes made live to the architecture dropped).",
+                design.label()
+            ),
+        );
+    }
+
+    pub(super) fn on_router(&mut self) {
+        let router = match self.els.router.value().as_str() {
+            "mod-n" => RouterKind::ModN,
+            _ => RouterKind::Ring,
+        };
+        let note = match router {
+            RouterKind::ModN => "Router hash mod N: a resize now moves most keys to another shard.",
+            RouterKind::Ring => "Router consistent-hash ring: a resize moves only the keys of the shard that joined or left.",
+        };
+        self.command(Command::SetRouter { router }, note);
+    }
+
+    /// A click on shard `i` (on the canvas or its button): crash it, or restart it when down.
+    pub(super) fn click_shard(&mut self, i: usize) {
+        let st = self.driver.sim.status();
+        match architecture::shard_click(&st, i) {
+            Some(cmd) => {
+                let note = architecture::shard_note(&cmd, st.shards.len());
+                self.command(cmd, &note);
+            }
+            None => self.show_message(&format!("There is no shard {i}."), true),
+        }
+    }
+
     pub(super) fn on_speed(&mut self) {
         let v: u32 = self.els.speed.value().parse().unwrap_or(1);
         self.driver.set_speed(v);

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::driver::EdgeRates;
+use cachesim_core::metrics::TierSecond;
 use cachesim_core::Status;
 
 impl App {
@@ -125,6 +126,73 @@ impl App {
             b.set_attribute("aria-pressed", if on { "true" } else { "false" })
                 .ok();
         }
+        self.sync_architecture(&st);
+    }
+
+    /// The Architecture controls and the per-shard buttons show the running topology.
+    fn sync_architecture(&mut self, st: &Status) {
+        let e = &self.els;
+        e.architecture.set_value(architecture::design_value(st));
+        let (_, described) = cachesim_core::summary::describe(st);
+        e.architecture_description.set_text_content(Some(&described));
+        let n = st.shards.len();
+        e.shards_value.set_text_content(Some(&if n == 1 {
+            "1 shard".to_string()
+        } else {
+            format!("{n} shards")
+        }));
+        e.add_shard.set_disabled(n >= cachesim_core::scenario::limits::SHARDS.1 as usize);
+        e.remove_shard.set_disabled(n <= 1);
+        e.proxy.set_checked(st.proxy.is_some());
+        e.proxy_single_flight
+            .set_checked(st.proxy.as_ref().is_some_and(|p| p.single_flight));
+        e.proxy_single_flight.set_disabled(st.proxy.is_none());
+        e.router.set_value(st.router);
+        e.warmup.set_checked(st.warmup);
+        let ups: Vec<bool> = st.shards.iter().map(|s| s.up).collect();
+        if ups != self.shard_buttons_drawn {
+            self.shard_buttons_drawn = ups;
+            self.draw_shard_buttons();
+        }
+    }
+
+    /// One button per shard (crash it, or restart it when down); hidden with V0's one Redis.
+    fn draw_shard_buttons(&self) {
+        let box_ = &self.els.shard_buttons;
+        let ups = &self.shard_buttons_drawn;
+        box_.set_inner_html("");
+        if ups.len() <= 1 {
+            box_.set_attribute("hidden", "").ok();
+            self.els.arch.class_list().remove_1("cs-clickable").ok();
+            return;
+        }
+        box_.remove_attribute("hidden").ok();
+        self.els.arch.class_list().add_1("cs-clickable").ok();
+        if let Ok(label) = self.doc.create_element("span") {
+            label.set_class_name("cs-shards-label");
+            label.set_text_content(Some("Shards:"));
+            box_.append_child(&label).ok();
+        }
+        for (i, up) in ups.iter().enumerate() {
+            let Ok(b) = self.doc.create_element("button") else {
+                continue;
+            };
+            b.set_attribute("type", "button").ok();
+            b.set_attribute("data-shard", &i.to_string()).ok();
+            b.set_id(&format!("shard-{i}"));
+            let (text, title) = if *up {
+                (format!("Crash {i}"), format!("Crash shard {i}: its keys are lost"))
+            } else {
+                (format!("Restart {i}"), format!("Shard {i} is down: restart it empty (cold)"))
+            };
+            if !*up {
+                b.set_class_name("cs-down");
+            }
+            b.set_text_content(Some(&text));
+            b.set_attribute("title", &title).ok();
+            b.set_attribute("aria-label", &title).ok();
+            box_.append_child(&b).ok();
+        }
     }
 
     /// Explanation, readouts, component list, legend scale, clock, state JSON.
@@ -169,7 +237,8 @@ impl App {
             "exactly 1 traced request in {} is drawn",
             self.driver.trace_every
         ));
-        let scene = scene(&self.driver.rates, &self.driver.base, &st, last.as_ref());
+        let tier = self.driver.sim.history().last_tier();
+        let scene = scene(&self.driver.rates, &self.driver.base, &st, last.as_ref(), tier);
         let readouts = match &last {
             Some(l) => format!(
                 "Hit rate {} · DB load {} · p50 {} · p99 {} · {} errors/s · {} in flight",
@@ -198,7 +267,7 @@ impl App {
         if w <= 0.0 {
             w = 900.0;
         }
-        let h = layout::canvas_height(w);
+        let h = layout::canvas_height(w, &layout::Shape::of(&self.driver.topology));
         set_content_height(canvas, h);
         if (w - self.css_w).abs() > 0.5 || (h - self.css_h).abs() > 0.5 || dpr != self.dpr {
             canvas.set_width((w * dpr).round() as u32);
@@ -223,14 +292,20 @@ impl App {
     }
 
     pub(super) fn draw_arch(&mut self) {
+        let shape = layout::Shape::of(&self.driver.topology);
+        if self.css_w > 0.0 && layout::canvas_height(self.css_w, &shape) != self.css_h {
+            // a shard or the proxy came or went: a phone's stack changes height
+            self.resize();
+        }
         let st = self.driver.sim.status();
         let last = self.shown.clone();
-        let scene = scene(&self.driver.rates, &self.driver.base, &st, last.as_ref());
-        let lay = layout::layout(self.css_w, self.css_h, scene.active_pods());
-        let key = (self.css_w.to_bits(), self.css_h.to_bits(), lay.pods.len());
+        let tier = self.driver.sim.history().last_tier();
+        let scene = scene(&self.driver.rates, &self.driver.base, &st, last.as_ref(), tier);
+        let lay = layout::layout(self.css_w, self.css_h, &shape);
+        let key = (self.css_w.to_bits(), self.css_h.to_bits(), shape);
         if key != self.layout_key {
             self.layout_key = key;
-            self.driver.dots.lengths = lay.path_lengths();
+            self.driver.dots.lengths = lay.path_lengths(&self.driver.topology.edges);
         }
         let ctx = &self.els.ctx;
         let t0 = now_ms();
@@ -238,6 +313,7 @@ impl App {
             .ok();
         draw::draw(ctx, self.css_w, self.css_h, &lay, &self.driver, &scene);
         self.draw_ms += (now_ms() - t0 - self.draw_ms) * 0.1;
+        self.lay = Some(lay);
     }
 
     /// Redraws every chart now.
@@ -382,6 +458,30 @@ pub(super) fn component_text(key: &str, s: &Scene, d: &Driver) -> String {
                 waiting
             )
         }
+        "cache" if st.shards.len() > 1 => {
+            let shards: Vec<String> = st
+                .shards
+                .iter()
+                .map(|x| {
+                    if x.up {
+                        format!(
+                            "shard {} up, CPU {}, {} keys",
+                            x.index,
+                            pct(x.cpu),
+                            compact(x.keys as f64)
+                        )
+                    } else {
+                        format!("shard {} DOWN", x.index)
+                    }
+                })
+                .collect();
+            format!(
+                "Redis: {} shards ({} router): {}",
+                st.shards.len(),
+                st.router,
+                shards.join("; ")
+            )
+        }
         "cache" => {
             if st.cache_down() {
                 "CacheNode (Redis): DOWN, every GET fails and falls through to the DB".into()
@@ -396,6 +496,26 @@ pub(super) fn component_text(key: &str, s: &Scene, d: &Driver) -> String {
                 )
             }
         }
+        "proxy" => match &st.proxy {
+            None => "CacheProxyService: none (the pods route keys to Redis themselves)".into(),
+            Some(p) => format!(
+                "CacheProxyService: utilization {}, queue {}, single-flight {}, {} misses waiting on a load ({})",
+                pct(p.utilization),
+                p.queue,
+                if p.single_flight { "on" } else { "off" },
+                p.coalescing,
+                health_word(s.proxy_health())
+            ),
+        },
+        "warmup" => match st.shards.iter().find(|x| x.warming) {
+            _ if !st.warmup => "WarmupWorker: none".into(),
+            Some(x) => format!(
+                "WarmupWorker: loading shard {}, {} keys so far",
+                x.index,
+                compact(x.warmed_keys as f64)
+            ),
+            None => "WarmupWorker: idle (it acts on a cold restart)".into(),
+        },
         "db" => format!(
             "BackendDB (PostgreSQL): load {}, {} queries/s ({} SELECTs after a miss, capacity ~{}), connections {}/{} ({})",
             format::load(s.db_load()),
@@ -416,10 +536,12 @@ fn scene<'a>(
     base: &Scenario,
     st: &'a Status,
     last: Option<&'a SecondStats>,
+    tier: Option<&'a TierSecond>,
 ) -> Scene<'a> {
     Scene {
         status: st,
         last,
+        tier,
         rates,
         caps: Capacities::of(base),
         pool_size: base.app.pool_size,

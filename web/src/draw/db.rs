@@ -1,0 +1,86 @@
+//! The BackendDB (PostgreSQL): its load against its capacity, connections,
+//! the queue of requests waiting for a pooled connection.
+
+use super::*;
+use crate::format::{compact, per_sec};
+
+/// The DB box's title, longest first: the first that fits is drawn.
+const DB_TITLES: [&str; 4] = [
+    "BackendDB (PostgreSQL)",
+    "BackendDB (Postgres)",
+    "BackendDB (PG)",
+    "BackendDB",
+];
+
+pub(super) fn db(pen: &Pen, r: &Rect) {
+    let (ctx, scene, px) = (pen.ctx, pen.scene, pen.px);
+    let st = scene.status;
+    // the longest title that fits the box (a phone's box is narrow)
+    font(ctx, pen.title_px, true);
+    let db_title = DB_TITLES
+        .iter()
+        .copied()
+        .find(|t| ctx.measure_text(t).map(|m| m.width()).unwrap_or(f64::MAX) <= r.w - 12.0)
+        .unwrap_or(DB_TITLES[DB_TITLES.len() - 1]);
+    let inner = node_box(ctx, r, db_title, scene.db_health(), pen.title_px);
+    let load = scene.db_load();
+    let load_text = format!("load {}", crate::format::load(load));
+    let color = if load > 1.0 { "#b91c1c" } else { INK };
+    let mut y = lines(ctx, &inner, &[(load_text, color)], px);
+    gauge(ctx, inner.x, y, inner.w, 7.0, load, level_color(load, 0.85, 1.0), &[]);
+    y += 12.0;
+    let misses = scene.last.map_or(0.0, |l| l.db_miss as f64);
+    let selects = format!(
+        "{} SELECTs of ~{}",
+        per_sec(misses),
+        per_sec(scene.caps.db_qps)
+    );
+    let y2 = lines(ctx, &below(&inner, y), &[(selects, INK)], px);
+    let conns = st.db_connections as f64 / st.db_max_connections.max(1) as f64;
+    let conn_text = format!(
+        "connections {}/{}",
+        st.db_connections, st.db_max_connections
+    );
+    let conn_color = if conns >= 0.99 { "#b91c1c" } else { INK };
+    let y3 = lines(ctx, &below(&inner, y2), &[(conn_text, conn_color)], px);
+    let color = level_color(conns, 0.7, 0.99);
+    gauge(ctx, inner.x, y3, inner.w, 7.0, conns, color, &[0.7]);
+    let waiting: u32 = st.pods.iter().map(|p| p.waiting).sum();
+    let mut rows = Vec::new();
+    if waiting > 0 {
+        let n = compact(waiting as f64);
+        let candidates = [
+            format!("{n} requests wait for a connection"),
+            format!("{n} wait for a connection"),
+            format!("{n} wait for a conn."),
+        ];
+        rows.push((first_fit(ctx, px, inner.w, candidates), "#b91c1c"));
+    }
+    if st.db_slowdown != 1.0 {
+        rows.push((format!("queries {}x slower", st.db_slowdown), "#b91c1c"));
+    }
+    if let Some(l) = scene.last {
+        if l.err_db_connections > 0 {
+            rows.push((
+                format!(
+                    "\"too many connections\": {}/s",
+                    compact(l.err_db_connections as f64)
+                ),
+                "#b91c1c",
+            ));
+        }
+    }
+    lines(ctx, &below(&inner, y3 + 12.0), &rows, px);
+    if pen.rate_in_title(r) {
+        pen.title_rate(r, db_title, &format!("{} queries", per_sec(pen.sec.pod_db)));
+    }
+}
+
+/// The part of `inner` below `y`.
+pub(super) fn below(inner: &Rect, y: f64) -> Rect {
+    Rect {
+        y,
+        h: inner.h - (y - inner.y),
+        ..*inner
+    }
+}
