@@ -1,0 +1,66 @@
+// The page's frame times in headless Chromium: median and 95th percentile of
+// the interval between animation frames, and of the main thread's busy time
+// inside each frame callback (the simulation step, the drawing, the charts),
+// over 600+ frames at 1x, at 10K RPS and at the page's maximum RPS. Also the
+// wasm bundle's size, raw and gzipped (-9). Prints numbers, asserts nothing.
+//
+//   node scripts/bench-page.mjs        (needs dist/: trunk build --release)
+
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { DIST, startHarness } from '../tests/e2e/harness.mjs';
+
+const FRAMES = 660; // the first 60 are dropped (start-up)
+const MAX_WEB_RPS = 200000; // web/src/codec.rs
+
+function pct(xs, q) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+// wraps requestAnimationFrame so each callback's duration and start are recorded
+const probe = () => {
+  const raf = window.requestAnimationFrame.bind(window);
+  window.__frames = [];
+  window.requestAnimationFrame = (cb) =>
+    raf((ts) => {
+      const t0 = performance.now();
+      cb(ts);
+      window.__frames.push([t0, performance.now() - t0]);
+    });
+};
+
+async function frames(h, rps) {
+  const scenario = Buffer.from(JSON.stringify({ client: { rps } })).toString('base64url');
+  const context = await h.browser.newContext({ viewport: { width: 1400, height: 900 } });
+  await context.addInitScript(probe);
+  const page = await context.newPage();
+  await page.goto(`${h.url}?s=${scenario}&speed=1`, { waitUntil: 'load' });
+  await page.waitForFunction((n) => window.__frames && window.__frames.length >= n, FRAMES, { timeout: 120_000, polling: 500 });
+  const f = (await page.evaluate(() => window.__frames)).slice(60, FRAMES);
+  const state = JSON.parse(await page.evaluate(() => document.getElementById('state-json')?.textContent || '{}'));
+  const simulated = state.now_s ?? NaN;
+  await context.close();
+  const gaps = f.slice(1).map((x, i) => x[0] - f[i][0]);
+  const busy = f.map((x) => x[1]);
+  const ms = (x) => `${x.toFixed(1)} ms`;
+  console.log(
+    `page    ${String(rps).padStart(6)} RPS at 1x  frame interval median ${ms(pct(gaps, 0.5))} p95 ${ms(pct(gaps, 0.95))}` +
+      `  busy per frame median ${ms(pct(busy, 0.5))} p95 ${ms(pct(busy, 0.95))}  (${f.length} frames;` +
+      ` ${simulated.toFixed(1)} simulated s at the end)`,
+  );
+}
+
+const wasm = fs.readdirSync(path.join(DIST)).find((f) => f.endsWith('.wasm'));
+const bytes = fs.readFileSync(path.join(DIST, wasm));
+const gz = zlib.gzipSync(bytes, { level: 9 });
+console.log(`bundle  ${wasm}: ${(bytes.length / 1024).toFixed(0)} KB raw, ${(gz.length / 1024).toFixed(0)} KB gzipped (-9)`);
+
+const h = await startHarness();
+try {
+  await frames(h, 10000);
+  await frames(h, MAX_WEB_RPS);
+} finally {
+  await h.close();
+}
