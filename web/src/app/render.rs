@@ -257,6 +257,15 @@ impl App {
         }
         let mut v = self.driver.state_value();
         v["timing_ms"] = serde_json::json!({ "frame": self.frame_ms, "draw": self.draw_ms, "charts": self.charts_ms });
+        // where each node's box is on the canvas (CSS pixels): the tests click shards
+        if let Some(lay) = &self.lay {
+            let boxes: Vec<serde_json::Value> = lay
+                .boxes()
+                .iter()
+                .map(|(id, r)| serde_json::json!({ "id": id, "x": r.x, "y": r.y, "w": r.w, "h": r.h }))
+                .collect();
+            v["canvas"] = serde_json::json!({ "w": lay.w, "h": lay.h, "boxes": boxes });
+        }
         e.state_json.set_text_content(Some(&v.to_string()));
     }
 
