@@ -62,6 +62,10 @@ describe('V1 and the architecture built live', () => {
     assert.equal(v0.topology.nodes.filter((n) => n.kind === 'shard').length, 1, 'V0: one Redis');
     assert.equal(await isVisible(page, '#shard-buttons'), false, 'no per-shard buttons with one Redis');
 
+    const presets = await page.locator('#preset option').evaluateAll((os) => os.map((o) => o.value));
+    for (const p of ['v1-steady', 'v1-shard-crash', 'v1-hot-key-coalesced', 'v1-resize']) {
+      assert.ok(presets.includes(p), `the presets menu offers ${p}`);
+    }
     await page.locator('#architecture').selectOption('v1');
     const v1 = await waitState(page, (s) => s.design === 'V1' && s.topology.nodes.some((n) => n.id === PROXY), { what: 'V1 running' });
     assert.equal(v1.preset, 'v1-steady', 'steady with V1 is the v1-steady preset');
