@@ -187,14 +187,21 @@ fn build(
         Source::Preset(name) => presets::preset(name).ok_or_else(|| unknown_preset(name))?,
         Source::File(path) => load_file(path)?,
     };
-    for (path, value) in sets {
-        scenario.set_path(path, value).map_err(|e| {
-            Failure::Input(format!(
-                "--set {path}={value}: {}",
-                strip_position(&describe(&e))
-            ))
-        })?;
-    }
+    // every --set first, then one validation: the mix can be changed as a whole
+    let pairs: Vec<(&str, &str)> = sets.iter().map(|(p, v)| (p.as_str(), v.as_str())).collect();
+    scenario.set_paths(&pairs).map_err(|e| {
+        let related = |p: &str| {
+            p == e.field
+                || e.field.starts_with(&format!("{p}."))
+                || p.starts_with(&format!("{}.", e.field))
+        };
+        let culprit = sets.iter().rev().find(|(p, _)| related(p));
+        let what = strip_position(&describe(&e));
+        Failure::Input(match culprit {
+            Some((path, value)) => format!("--set {path}={value}: {what}"),
+            None => format!("after every --set: {what}"),
+        })
+    })?;
     if let Some(seed) = seed {
         scenario.seed = seed;
     }

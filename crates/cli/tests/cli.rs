@@ -716,3 +716,33 @@ fn a_v1_run_names_its_architecture_and_its_shards() {
         "{scenario}"
     );
 }
+
+#[test]
+fn the_mix_changes_with_several_sets_validated_once() {
+    let v = json(&[
+        "run",
+        "--preset",
+        "steady",
+        "--seconds",
+        "3",
+        "--format",
+        "json",
+        "--set",
+        "client.read_fraction=0.70",
+        "--set",
+        "client.write_fraction=0.20",
+    ]);
+    assert!(v["requests"].as_u64().unwrap() > 20_000);
+    // one change alone breaks the sum: the message names the field and the sum
+    let err = fails(&[
+        "run",
+        "--preset",
+        "steady",
+        "--set",
+        "client.read_fraction=0.70",
+    ]);
+    assert!(
+        err.contains("--set client.read_fraction=0.70") && err.contains("add up to 0.95"),
+        "{err}"
+    );
+}

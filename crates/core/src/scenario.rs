@@ -428,38 +428,16 @@ impl Scenario {
     /// Sets one field by dotted path (`client.rps=20000`, `cache.eviction=allkeys-lru`)
     /// and re-validates. Values are parsed as JSON, falling back to a string.
     pub fn set_path(&mut self, path: &str, value: &str) -> Result<(), ConfigError> {
+        self.set_paths(&[(path, value)])
+    }
+
+    /// Sets several fields, then validates once: a change that only makes
+    /// sense with another one (the operation mix must add up to 1) can be
+    /// made as a whole. On error nothing changes.
+    pub fn set_paths(&mut self, sets: &[(&str, &str)]) -> Result<(), ConfigError> {
         let mut root = serde_json::to_value(&*self).expect("a scenario always serialises");
-        let parsed: serde_json::Value = serde_json::from_str(value)
-            .unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
-        let mut node = &mut root;
-        let parts: Vec<&str> = path.split('.').collect();
-        for (i, part) in parts.iter().enumerate() {
-            let here = parts[..=i].join(".");
-            if node.is_null() {
-                let parent = parts[..i].join(".");
-                return Err(err(
-                    &here,
-                    format!("{parent} is null (absent): set it to an object first, e.g. {parent}={{}} for its defaults"),
-                ));
-            }
-            let obj = node.as_object_mut().ok_or_else(|| {
-                err(
-                    &here,
-                    "is not a field that can be set (its parent is not an object)",
-                )
-            })?;
-            if !obj.contains_key(*part) {
-                let known: Vec<&String> = obj.keys().collect();
-                return Err(err(
-                    &here,
-                    format!("unknown field; expected one of {known:?}"),
-                ));
-            }
-            if i + 1 == parts.len() {
-                obj.insert(part.to_string(), parsed.clone());
-                break;
-            }
-            node = obj.get_mut(*part).expect("checked above");
+        for (path, value) in sets {
+            set_json_path(&mut root, path, value)?;
         }
         let text = serde_json::to_string(&root).expect("a JSON value always serialises");
         *self = Scenario::from_json(&text).map_err(|mut e| {
@@ -490,7 +468,10 @@ impl Scenario {
         if (sum - 1.0).abs() > 1e-6 {
             return Err(err(
                 "client.read_fraction",
-                format!("read, write, delete and direct fractions must add up to 1, they add up to {sum}"),
+                format!(
+                    "read, write, delete and direct fractions must add up to 1, they add up to {}",
+                    fmt_num((sum * 1e9).round() / 1e9)
+                ),
             ));
         }
         check_range(
@@ -624,6 +605,43 @@ impl TopologyConfig {
         )?;
         Ok(())
     }
+}
+
+/// Replaces the value at a dotted path of a scenario's JSON (no validation).
+fn set_json_path(root: &mut serde_json::Value, path: &str, value: &str) -> Result<(), ConfigError> {
+    let parsed: serde_json::Value = serde_json::from_str(value)
+        .unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
+    let mut node = root;
+    let parts: Vec<&str> = path.split('.').collect();
+    for (i, part) in parts.iter().enumerate() {
+        let here = parts[..=i].join(".");
+        if node.is_null() {
+            let parent = parts[..i].join(".");
+            return Err(err(
+                &here,
+                format!("{parent} is null (absent): set it to an object first, e.g. {parent}={{}} for its defaults"),
+            ));
+        }
+        let obj = node.as_object_mut().ok_or_else(|| {
+            err(
+                &here,
+                "is not a field that can be set (its parent is not an object)",
+            )
+        })?;
+        if !obj.contains_key(*part) {
+            let known: Vec<&String> = obj.keys().collect();
+            return Err(err(
+                &here,
+                format!("unknown field; expected one of {known:?}"),
+            ));
+        }
+        if i + 1 == parts.len() {
+            obj.insert(part.to_string(), parsed);
+            return Ok(());
+        }
+        node = obj.get_mut(*part).expect("checked above");
+    }
+    Ok(())
 }
 
 /// Checks that a command names a shard that exists when there are `shards`
