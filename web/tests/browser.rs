@@ -497,3 +497,70 @@ fn exports_and_reduced_motion() {
         "still drawn, with static flow widths"
     );
 }
+
+#[wasm_bindgen_test]
+fn the_architecture_controls_build_the_topology_live() {
+    let (root, h) = mounted("?preset=steady");
+    frames(&h, 30);
+    assert_eq!(state(&root)["design"], "V0");
+    assert!(el::<HtmlElement>(&root, "shard-buttons").has_attribute("hidden"));
+    // V1 from the menu: a restart with the proxy, three shards and the warm-up worker
+    set_select(&root, "architecture", "v1");
+    frames(&h, 30);
+    let s = state(&root);
+    assert_eq!(s["design"], "V1");
+    assert_eq!(s["preset"], "v1-steady");
+    assert_eq!(s["status"]["shards"].as_array().unwrap().len(), 3);
+    assert!(!s["status"]["proxy"].is_null());
+    let arch: HtmlCanvasElement = el(&root, "arch-canvas");
+    assert!(inked_pixels(&arch) > 5_000, "the V1 diagram is drawn");
+    let boxes = s["canvas"]["boxes"].as_array().unwrap().clone();
+    for id in [2, 16, 17, 18, 3, 4] {
+        assert!(boxes.iter().any(|b| b["id"] == id), "node {id} has a box");
+    }
+    // one shard's button crashes it, and then restarts it
+    assert_eq!(root.query_selector_all("#shard-buttons button").unwrap().length(), 3);
+    click(&root, "shard-2");
+    assert_eq!(state(&root)["status"]["shards"][2]["up"], false);
+    assert_eq!(state(&root)["status"]["cache_up"], true);
+    frames(&h, 2);
+    click(&root, "shard-2");
+    assert_eq!(state(&root)["status"]["shards"][2]["up"], true);
+    // building live: every step is a command in the share scenario
+    click(&root, "add-shard");
+    assert_eq!(state(&root)["status"]["shards"].as_array().unwrap().len(), 4);
+    let proxy: HtmlInputElement = el(&root, "proxy");
+    proxy.set_checked(false);
+    fire(&proxy, "change");
+    assert!(state(&root)["status"]["proxy"].is_null());
+    assert!(el::<HtmlInputElement>(&root, "proxy-single-flight").disabled());
+    set_select(&root, "router", "mod-n");
+    let warmup: HtmlInputElement = el(&root, "warmup");
+    warmup.set_checked(false);
+    fire(&warmup, "change");
+    click(&root, "remove-shard");
+    frames(&h, 10);
+    let s = state(&root);
+    assert_eq!(s["status"]["router"], "mod-n");
+    assert_eq!(s["status"]["warmup"], false);
+    assert_eq!(s["status"]["shards"].as_array().unwrap().len(), 3);
+    assert_eq!(el::<HtmlSelectElement>(&root, "architecture").value(), "custom");
+    let kinds: Vec<String> = s["scenario"]["faults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["command"]["type"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["crash_cache", "restart_cache", "add_shard", "set_proxy", "set_router", "warmup", "remove_shard"]
+    );
+    assert!(inked_pixels(&arch) > 5_000, "the built diagram is drawn");
+    // back to V0: one Redis again, the run goes on
+    set_select(&root, "architecture", "v0");
+    frames(&h, 10);
+    let s = state(&root);
+    assert_eq!(s["design"], "V0");
+    assert_eq!(s["status"]["shards"].as_array().unwrap().len(), 1);
+    assert!(el::<HtmlElement>(&root, "panic-banner").has_attribute("hidden"));
+}
