@@ -1,0 +1,47 @@
+//! `realcheck`: the model against a real Redis and a real PostgreSQL.
+//!
+//!     realcheck all [--out DIR] [--scale X]   every scenario, charts and results (minutes)
+//!     realcheck smoke                         one short scenario; fails if a server or the client fails
+
+use std::path::PathBuf;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut out = PathBuf::from("docs/calibration");
+    let mut scale = 1.0;
+    let mut cmd = None;
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--out" if i + 1 < args.len() => {
+                out = PathBuf::from(&args[i + 1]);
+                i += 1;
+            }
+            "--scale" if i + 1 < args.len() => {
+                scale = args[i + 1].parse().unwrap_or_else(|_| usage(2));
+                i += 1;
+            }
+            "-h" | "--help" => usage(0),
+            "all" | "smoke" if cmd.is_none() => cmd = Some(args[i].clone()),
+            _ => usage(2),
+        }
+        i += 1;
+    }
+    let r = match cmd.as_deref() {
+        Some("all") => cachesim_realcheck::run::all(&out, scale),
+        Some("smoke") => cachesim_realcheck::run::smoke(),
+        _ => usage(2),
+    };
+    cachesim_realcheck::servers::cleanup_all();
+    if let Err(e) = r {
+        eprintln!("realcheck: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn usage(code: i32) -> ! {
+    eprintln!(
+        "usage: realcheck all [--out DIR] [--scale X]   every scenario: charts, CSV and results.md in DIR (default docs/calibration)\n       realcheck smoke                         one short scenario against both servers"
+    );
+    std::process::exit(code)
+}

@@ -1,0 +1,492 @@
+//! Comparison of the real and simulated series, printed and as Markdown/CSV/PNG.
+
+use crate::chart::{self, Panel, Series, MODEL, MODEL2, REAL, REAL2};
+use crate::load::{hist, q_ms, DbShape, Sec};
+use crate::measure::CurvePoint;
+use crate::rel_err;
+use crate::scenarios::Outcome;
+use anyhow::Result;
+use cachesim_core::SecondStats;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// One compared quantity.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub scenario: String,
+    pub metric: String,
+    pub real: f64,
+    pub model: f64,
+    pub unit: &'static str,
+}
+
+impl Row {
+    pub fn err(&self) -> Option<f64> {
+        rel_err(self.real, self.model)
+    }
+    pub fn within(&self, tol: f64) -> bool {
+        match self.err() {
+            Some(e) => e.abs() <= tol,
+            None => self.model.abs() < 1e-9,
+        }
+    }
+}
+
+pub fn fmt_err(r: &Row) -> String {
+    match r.err() {
+        Some(e) => format!("{:+.1}%", e * 100.0),
+        None if r.model.abs() < 1e-9 => "0 = 0".into(),
+        None => "n/a (real 0)".into(),
+    }
+}
+
+fn fmt_v(v: f64) -> String {
+    if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// Seconds [a, b) of a series.
+fn window<T>(v: &[T], a: f64, b: f64) -> &[T] {
+    let a = (a.max(0.0) as usize).min(v.len());
+    let b = (b.max(0.0) as usize).min(v.len()).max(a);
+    &v[a..b]
+}
+
+fn real_hit(v: &[Sec]) -> f64 {
+    let (h, r) = v.iter().fold((0, 0), |(h, r), s| (h + s.hits, r + s.reads));
+    if r == 0 {
+        0.0
+    } else {
+        h as f64 / r as f64
+    }
+}
+
+fn sim_hit(v: &[SecondStats]) -> f64 {
+    let (h, r) = v.iter().fold((0, 0), |(h, r), s| (h + s.hits, r + s.reads));
+    if r == 0 {
+        0.0
+    } else {
+        h as f64 / r as f64
+    }
+}
+
+fn mean<T>(v: &[T], f: impl Fn(&T) -> f64) -> f64 {
+    if v.is_empty() {
+        0.0
+    } else {
+        v.iter().map(f).sum::<f64>() / v.len() as f64
+    }
+}
+
+fn merged(v: &[Sec], f: impl Fn(&Sec) -> &hdrhistogram::Histogram<u64>) -> hdrhistogram::Histogram<u64> {
+    let mut h = hist();
+    for s in v {
+        let _ = h.add(f(s));
+    }
+    h
+}
+
+/// The quantities the issue asks for, for one scenario.
+pub fn compare(o: &Outcome) -> Vec<Row> {
+    let sc = format!("{} ({})", o.spec.name, o.spec.shape.label());
+    let mut rows = Vec::new();
+    let mut row = |metric: &str, real: f64, model: f64, unit: &'static str| {
+        rows.push(Row {
+            scenario: sc.clone(),
+            metric: metric.into(),
+            real,
+            model,
+            unit,
+        })
+    };
+    let end = o.spec.seconds;
+    // the steady window: after 3 s of settling, before any fault
+    let steady_end = o
+        .spec
+        .crash_at
+        .map(|c| c.0)
+        .or(o.spec.memory.map(|m| m.0))
+        .unwrap_or(end);
+    let (rw, sw) = (window(&o.real, 3.0, steady_end), window(&o.sim, 3.0, steady_end));
+    let steady_real = real_hit(rw);
+    let steady_sim = sim_hit(sw);
+    row("steady hit rate", steady_real, steady_sim, "");
+    row("DB queries/s served (steady)", mean(rw, |s| s.db_queries as f64), mean(sw, |s| s.db_queries as f64), "q/s");
+    let miss = merged(rw, |s| &s.lat_miss);
+    // the model's miss latency: p50/p99 of the steady seconds' medians and p99s
+    // is not a merge; use the whole-run summary when there is no fault
+    let (m50, m99) = if o.spec.crash_at.is_none() && o.spec.memory.is_none() {
+        (o.sim_summary.latency_ms.miss.p50, o.sim_summary.latency_ms.miss.p99)
+    } else {
+        (mean(sw, |s| s.miss_p50_ms), mean(sw, |s| s.miss_p99_ms))
+    };
+    row("miss latency p50 (GET + DB query + SET)", q_ms(&miss, 0.5), m50, "ms");
+    row("miss latency p99 (GET + DB query + SET)", q_ms(&miss, 0.99), m99, "ms");
+    if let Some((crash, restart)) = o.spec.crash_at {
+        let (ra, sa) = (window(&o.real, crash, end), window(&o.sim, crash, end));
+        row(
+            "peak DB offered load after the crash/restart",
+            ra.iter().map(|s| s.db_offered).max().unwrap_or(0) as f64,
+            sa.iter().map(|s| s.db_offered).max().unwrap_or(0) as f64,
+            "q/s",
+        );
+        row(
+            "DB queries/s served while Redis is down",
+            mean(window(&o.real, crash + 1.0, restart), |s| s.db_queries as f64),
+            mean(window(&o.sim, crash + 1.0, restart), |s| s.db_queries as f64),
+            "q/s",
+        );
+        row(
+            "errors/s while Redis is down (all kinds)",
+            mean(window(&o.real, crash + 1.0, restart), |s| s.failed as f64),
+            mean(window(&o.sim, crash + 1.0, restart), |s| s.failed as f64),
+            "1/s",
+        );
+        row(
+            "'too many connections' errors, total",
+            ra.iter().map(|s| s.err_db_connections).sum::<u64>() as f64,
+            sa.iter().map(|s| s.err_db_connections).sum::<u64>() as f64,
+            "",
+        );
+        row(
+            "pool-timeout errors, total",
+            ra.iter().map(|s| s.err_pool_timeout).sum::<u64>() as f64,
+            sa.iter().map(|s| s.err_pool_timeout).sum::<u64>() as f64,
+            "",
+        );
+        let lat = merged(window(&o.real, crash + 1.0, restart), |s| &s.lat_ok);
+        row(
+            "latency p99 while Redis is down (successful requests)",
+            q_ms(&lat, 0.99),
+            mean(window(&o.sim, crash + 1.0, restart), |s| s.p99_ms),
+            "ms",
+        );
+        let rec = |hr: Vec<f64>, steady: f64| -> f64 {
+            let start = restart as usize;
+            for (i, h) in hr.iter().enumerate().skip(start) {
+                if *h >= 0.8 * steady {
+                    return (i + 1) as f64 - restart;
+                }
+            }
+            f64::NAN
+        };
+        row(
+            "seconds for the hit rate to reach 80% of steady after the restart",
+            rec(o.real.iter().map(|s| s.hit_rate()).collect(), steady_real),
+            rec(o.sim.iter().map(|s| s.hit_rate).collect(), steady_sim),
+            "s",
+        );
+    }
+    if let Some((at, _, policy)) = o.spec.memory {
+        let (ra, sa) = (window(&o.real, at + 5.0, end), window(&o.sim, at + 5.0, end));
+        let ev: Vec<f64> = ra.windows(2).map(|w| w[1].evicted_total.saturating_sub(w[0].evicted_total) as f64).collect();
+        row(
+            &format!("evictions/s ({})", policy.as_str()),
+            mean(&ev, |x| *x),
+            mean(sa, |s| s.evictions as f64),
+            "1/s",
+        );
+        row(
+            "hit rate after maxmemory drops",
+            real_hit(ra),
+            sim_hit(sa),
+            "",
+        );
+        row("SETs refused with OOM per s", mean(ra, |s| s.set_oom as f64), mean(sa, |s| s.set_oom as f64), "1/s");
+        row(
+            "DB queries/s served after maxmemory drops",
+            mean(ra, |s| s.db_queries as f64),
+            mean(sa, |s| s.db_queries as f64),
+            "q/s",
+        );
+    }
+    rows
+}
+
+pub fn print_rows(rows: &[Row]) {
+    println!("{:<58} {:>10} {:>10} {:>10}", "quantity", "real", "model", "error");
+    for r in rows {
+        println!(
+            "{:<58} {:>10} {:>10} {:>10}{}",
+            format!("{} [{}]", r.metric, r.scenario).chars().take(58).collect::<String>(),
+            fmt_v(r.real),
+            fmt_v(r.model),
+            fmt_err(r),
+            if r.within(0.15) { "" } else { "  > 15%" }
+        );
+    }
+}
+
+pub fn print_series(o: &Outcome) {
+    println!("\n--- {} ({}) per second: real | model ---", o.spec.name, o.spec.shape.label());
+    println!(
+        "{:>3} | {:>6} {:>6} | {:>5} {:>5} | {:>5} {:>5} | {:>7} {:>7} | {:>5} {:>5} | {:>5} {:>5}",
+        "t", "hit", "hit", "dbq", "dbq", "offer", "offer", "p99ms", "p99ms", "err", "err", "evict", "evict"
+    );
+    let mut prev_ev = 0;
+    for (i, r) in o.real.iter().enumerate() {
+        let s = o.sim.get(i).cloned().unwrap_or_default();
+        let ev = r.evicted_total.saturating_sub(prev_ev);
+        prev_ev = r.evicted_total;
+        println!(
+            "{:>3} | {:>6.3} {:>6.3} | {:>5} {:>5} | {:>5} {:>5} | {:>7.1} {:>7.1} | {:>5} {:>5} | {:>5} {:>5}",
+            i,
+            r.hit_rate(),
+            s.hit_rate,
+            r.db_queries,
+            s.db_queries,
+            r.db_offered,
+            s.db_offered,
+            q_ms(&r.lat_ok, 0.99),
+            s.p99_ms,
+            r.failed,
+            s.failed,
+            if i == 0 { 0 } else { ev },
+            s.evictions
+        );
+    }
+}
+
+/// Per-second CSV of both runs.
+pub fn write_csv(o: &Outcome, path: &Path) -> Result<()> {
+    let mut out = String::from(
+        "t_s,real_arrived,real_hit_rate,real_db_queries,real_db_offered,real_p50_ms,real_p99_ms,real_p99_all_incl_failures_ms,real_hit_p99_ms,real_miss_p50_ms,real_miss_p99_ms,real_db_query_p50_ms,real_db_query_p99_ms,real_failed,real_err_timeout,real_err_db_connections,real_err_pool_timeout,real_err_cache_oom,real_err_other,real_cache_errors,real_set_oom,real_evicted_total,real_used_memory,real_redis_keys,real_redis_up,\
+model_arrived,model_hit_rate,model_db_queries,model_db_offered,model_p50_ms,model_p99_ms,model_hit_p99_ms,model_miss_p50_ms,model_miss_p99_ms,model_failed,model_err_timeout,model_err_db_connections,model_err_pool_timeout,model_err_cache_oom,model_set_oom,model_evictions,model_cache_memory_bytes,model_cache_keys\n",
+    );
+    for (i, r) in o.real.iter().enumerate() {
+        let s = o.sim.get(i).cloned().unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{i},{},{:.4},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.4},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{},{},{},{},{},{},{},{},{}",
+            r.arrived,
+            r.hit_rate(),
+            r.db_queries,
+            r.db_offered,
+            q_ms(&r.lat_ok, 0.5),
+            q_ms(&r.lat_ok, 0.99),
+            q_ms(&r.lat_all, 0.99),
+            q_ms(&r.lat_hit, 0.99),
+            q_ms(&r.lat_miss, 0.5),
+            q_ms(&r.lat_miss, 0.99),
+            q_ms(&r.lat_db, 0.5),
+            q_ms(&r.lat_db, 0.99),
+            r.failed,
+            r.err_timeout,
+            r.err_db_connections,
+            r.err_pool_timeout,
+            r.err_cache_oom,
+            r.err_other,
+            r.cache_errors,
+            r.set_oom,
+            r.evicted_total,
+            r.used_memory,
+            r.redis_keys,
+            r.redis_up as u8,
+            s.arrived,
+            s.hit_rate,
+            s.db_queries,
+            s.db_offered,
+            s.p50_ms,
+            s.p99_ms,
+            s.hit_p99_ms,
+            s.miss_p50_ms,
+            s.miss_p99_ms,
+            s.failed,
+            s.err_timeout,
+            s.err_db_connections,
+            s.err_pool_timeout,
+            s.err_cache_oom,
+            s.set_oom,
+            s.evictions,
+            s.cache_memory_bytes,
+            s.cache_keys
+        );
+    }
+    std::fs::write(path, out)?;
+    Ok(())
+}
+
+fn pair(name: &str, real: Vec<(f64, f64)>, model: Vec<(f64, f64)>) -> Vec<Series> {
+    vec![
+        Series {
+            label: format!("real {name}"),
+            points: real,
+            color: REAL,
+            dashed: false,
+        },
+        Series {
+            label: format!("model {name}"),
+            points: model,
+            color: MODEL,
+            dashed: true,
+        },
+    ]
+}
+
+/// The scenario's chart: hit rate, DB load, latency, errors; real vs model.
+pub fn draw_outcome(o: &Outcome, path: &Path) -> Result<()> {
+    let xr = |f: &dyn Fn(&Sec) -> f64| o.real.iter().enumerate().map(|(i, s)| (i as f64 + 0.5, f(s))).collect::<Vec<_>>();
+    let xs = |f: &dyn Fn(&SecondStats) -> f64| o.sim.iter().enumerate().map(|(i, s)| (i as f64 + 0.5, f(s))).collect::<Vec<_>>();
+    let mut marks = Vec::new();
+    if let Some((c, r)) = o.spec.crash_at {
+        marks.push((c, "crash".to_string()));
+        marks.push((r, "restart".to_string()));
+    }
+    if let Some((at, _, p)) = o.spec.memory {
+        marks.push((at, format!("maxmemory, {}", p.as_str())));
+    }
+    let panel = |title: &str, y: &str, series: Vec<Series>, log_y: bool| Panel {
+        title: title.into(),
+        y_label: y.into(),
+        series,
+        log_y,
+        log_x: false,
+        x_label: "seconds".into(),
+        marks: marks.clone(),
+    };
+    let mut db = pair("served", xr(&|s| s.db_queries as f64), xs(&|s| s.db_queries as f64));
+    db.push(Series {
+        label: "real offered".into(),
+        points: xr(&|s| s.db_offered as f64),
+        color: REAL2,
+        dashed: false,
+    });
+    db.push(Series {
+        label: "model offered".into(),
+        points: xs(&|s| s.db_offered as f64),
+        color: MODEL2,
+        dashed: true,
+    });
+    let mut errs = pair("errors", xr(&|s| s.failed as f64), xs(&|s| s.failed as f64));
+    let mut prev = o.real.first().map(|s| s.evicted_total).unwrap_or(0);
+    let ev: Vec<(f64, f64)> = o
+        .real
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let d = s.evicted_total.saturating_sub(prev);
+            prev = s.evicted_total;
+            (i as f64 + 0.5, d as f64)
+        })
+        .collect();
+    if o.spec.memory.is_some() {
+        errs.push(Series {
+            label: "real evictions + OOM SETs".into(),
+            points: ev.iter().zip(&o.real).map(|((x, e), s)| (*x, e + s.set_oom as f64)).collect(),
+            color: REAL2,
+            dashed: false,
+        });
+        errs.push(Series {
+            label: "model evictions + OOM SETs".into(),
+            points: xs(&|s| (s.evictions + s.set_oom) as f64),
+            color: MODEL2,
+            dashed: true,
+        });
+    }
+    let panels = vec![
+        panel("read hit rate", "hits / reads", pair("", xr(&|s| s.hit_rate()), xs(&|s| s.hit_rate)), false),
+        panel("DB queries per second", "queries/s", db, false),
+        panel(
+            "latency p99 of successful requests",
+            "ms (log)",
+            pair("p99", xr(&|s| q_ms(&s.lat_ok, 0.99)), xs(&|s| s.p99_ms)),
+            true,
+        ),
+        panel("errors per second", "per second", errs, false),
+    ];
+    chart::draw(
+        path,
+        &format!("{}: real Redis + PostgreSQL vs cachesim ({})", o.spec.title, o.spec.shape.label()),
+        &panels,
+        2,
+    )
+}
+
+/// The model's closed-loop throughput bound for `n` connections: the M/G/c
+/// DB serves min(n / (S + rtt), workers / S) queries/s.
+pub fn model_curve(n: u32, workers: u32, service_ms: f64, rtt_ms: f64) -> f64 {
+    let open = n as f64 / ((service_ms + rtt_ms) / 1000.0);
+    let cap = workers as f64 / (service_ms / 1000.0);
+    open.min(cap)
+}
+
+/// Model latency for `n` closed-loop connections: rtt + S while n <= workers,
+/// then n / X (Little's law) once the workers are the bottleneck.
+pub fn model_curve_latency(n: u32, workers: u32, service_ms: f64, rtt_ms: f64) -> f64 {
+    let x = model_curve(n, workers, service_ms, rtt_ms);
+    (n as f64 / x * 1000.0).max(service_ms + rtt_ms)
+}
+
+pub struct CurveModel {
+    pub label: String,
+    pub workers: u32,
+    pub service_ms: f64,
+    pub rtt_ms: f64,
+}
+
+pub fn draw_curve(path: &Path, shape: DbShape, pts: &[CurvePoint], models: &[CurveModel]) -> Result<()> {
+    let colors = [MODEL, MODEL2];
+    let mut tput = vec![Series {
+        label: "real".into(),
+        points: pts.iter().map(|p| (p.connections as f64, p.qps)).collect(),
+        color: REAL,
+        dashed: false,
+    }];
+    let mut lat = vec![
+        Series {
+            label: "real p50".into(),
+            points: pts.iter().map(|p| (p.connections as f64, p.p50_ms)).collect(),
+            color: REAL,
+            dashed: false,
+        },
+        Series {
+            label: "real p99".into(),
+            points: pts.iter().map(|p| (p.connections as f64, p.p99_ms)).collect(),
+            color: REAL2,
+            dashed: false,
+        },
+    ];
+    for (m, c) in models.iter().zip(colors) {
+        tput.push(Series {
+            label: m.label.clone(),
+            points: pts.iter().map(|p| (p.connections as f64, model_curve(p.connections, m.workers, m.service_ms, m.rtt_ms))).collect(),
+            color: c,
+            dashed: true,
+        });
+        lat.push(Series {
+            label: format!("{} (mean)", m.label),
+            points: pts
+                .iter()
+                .map(|p| (p.connections as f64, model_curve_latency(p.connections, m.workers, m.service_ms, m.rtt_ms)))
+                .collect(),
+            color: c,
+            dashed: true,
+        });
+    }
+    let panels = vec![
+        Panel {
+            title: "throughput".into(),
+            y_label: "queries/s".into(),
+            series: tput,
+            log_y: false,
+            log_x: true,
+            x_label: "active connections (log)".into(),
+            marks: vec![],
+        },
+        Panel {
+            title: "query latency".into(),
+            y_label: "ms (log)".into(),
+            series: lat,
+            log_y: true,
+            log_x: true,
+            x_label: "active connections (log)".into(),
+            marks: vec![],
+        },
+    ];
+    chart::draw(path, &format!("PostgreSQL against active connections ({})", shape.label()), &panels, 2)
+}

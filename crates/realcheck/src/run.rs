@@ -1,0 +1,408 @@
+//! The two commands: `all` (every scenario, the charts and the results file)
+//! and `smoke` (one short herd scenario, printed; fails only if a server or the client fails).
+
+use crate::load::DbShape;
+use crate::measure::{self, CurvePoint};
+use crate::report::{self, CurveModel, Row};
+use crate::scenarios::{self, Calibration, Outcome, Spec, System};
+use crate::servers::Servers;
+use anyhow::{bail, Context, Result};
+use cachesim_core::{EvictionPolicy, Simulation};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+pub const CURVE_POINTS: &[u32] = &[1, 2, 4, 8, 16, 32, 50, 64, 100, 128, 200, 300];
+/// max_connections while measuring the connection curve
+pub const CURVE_MAX_CONNECTIONS: u32 = 320;
+
+fn machine() -> String {
+    let sh = |c: &str| {
+        std::process::Command::new("sh")
+            .args(["-c", c])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default()
+    };
+    format!(
+        "nproc {}; CPU: {}; memory: {}; kernel {}",
+        sh("nproc"),
+        sh("lscpu | sed -n 's/^Model name: *//p'"),
+        sh("free -h | awk '/^Mem:/ {print $2}'"),
+        sh("uname -r")
+    )
+}
+
+/// Measures the costs that set the model's parameters.
+fn calibrate(servers: &Arc<Mutex<Servers>>, sys: &System, redis_secs: f64, keys: u64) -> Result<Calibration> {
+    let (url, pg) = {
+        let s = servers.lock().unwrap();
+        (s.redis_url(), s.pg_config())
+    };
+    let (rtt, cpu_us, ops) = measure::redis_costs(&url, keys, redis_secs).context("measure redis")?;
+    let (entry, base) = scenarios::redis_entry_bytes(&url, 20_000, sys.value_bytes)?;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let mut costs = rt.block_on(measure::pg_costs(&pg, keys, sys.shaped_ms)).context("measure postgres")?;
+    costs.redis_rtt_ms = rtt;
+    costs.redis_cpu_us_per_cmd = cpu_us;
+    costs.redis_load_ops = ops;
+    Ok(Calibration {
+        costs,
+        entry_bytes: entry,
+        redis_base_bytes: base,
+        pk_saturation_qps: 0.0,
+    })
+}
+
+/// Keys the DB must hold: the largest keyspace the scenarios derive (the real
+/// shape's short miss window gives the most keys), with margin.
+fn keys_needed(sys: &System) -> u64 {
+    let mut cal = Calibration::default();
+    cal.costs.redis_rtt_ms = 0.05;
+    cal.costs.redis_cpu_us_per_cmd = 5.0;
+    cal.costs.pg_select1_ms = 0.05;
+    cal.costs.pg_pk_ms = 0.06;
+    cal.costs.pg_update_ms = 0.1;
+    cal.costs.pg_shaped_ms = 12.1;
+    cal.entry_bytes = 1100.0;
+    let spec = Spec {
+        name: "probe",
+        title: "",
+        seconds: 10.0,
+        shape: DbShape::Real,
+        crash_at: None,
+        memory: None,
+    };
+    let scn = scenarios::sim_scenario(sys, &cal, &spec, 10.0);
+    let n = Simulation::new(scn).map(|s| s.keyspace().keys).unwrap_or(200_000);
+    n * 3 / 2 + 1000
+}
+
+fn start(sys: &System, max_conn: u32) -> Result<(Arc<Mutex<Servers>>, u64)> {
+    crate::servers::install_cleanup_handlers();
+    let servers = Servers::start(max_conn).context("start redis-server and postgres")?;
+    println!(
+        "servers: {} on 127.0.0.1:{}, {} on 127.0.0.1:{}, data in {}",
+        servers.redis_version, servers.redis_port, servers.pg_version, servers.pg_port, servers.dir.display()
+    );
+    let keys = keys_needed(sys);
+    let pg = servers.pg_config();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(scenarios::load_db(&pg, keys, sys.value_bytes)).context("load kv_store")?;
+    println!("kv_store loaded with {keys} rows of {} bytes", sys.value_bytes);
+    Ok((Arc::new(Mutex::new(servers)), keys))
+}
+
+fn print_cal(sys: &System, cal: &Calibration) {
+    let c = &cal.costs;
+    println!("system: {sys:?}");
+    println!(
+        "measured: redis PING rtt {:.3} ms, {:.2} us CPU/command ({:.0} ops/s reached by 8 clients), {:.0} bytes/entry; \
+         postgres connect {:.2} ms, SELECT 1 {:.3} ms, PK SELECT {:.3} ms (cv {:.2}), UPDATE {:.3} ms, shaped SELECT {:.2} ms (cv {:.2})",
+        c.redis_rtt_ms,
+        c.redis_cpu_us_per_cmd,
+        c.redis_load_ops,
+        cal.entry_bytes,
+        c.pg_connect_ms,
+        c.pg_select1_ms,
+        c.pg_pk_ms,
+        c.pg_pk_cv,
+        c.pg_update_ms,
+        c.pg_shaped_ms,
+        c.pg_shaped_cv
+    );
+}
+
+/// Client or server failures (not disagreements with the model).
+fn check_sane(o: &Outcome) -> Result<()> {
+    let steady_end = o.spec.crash_at.map(|c| c.0).unwrap_or(o.spec.seconds) as usize;
+    let w = &o.real[1.min(o.real.len())..steady_end.min(o.real.len())];
+    let arrived: u64 = w.iter().map(|s| s.arrived).sum();
+    let done: u64 = w.iter().map(|s| s.completed).sum();
+    let other: u64 = o.real.iter().map(|s| s.err_other).sum();
+    let all: u64 = o.real.iter().map(|s| s.arrived).sum();
+    if arrived == 0 || done * 10 < arrived * 9 {
+        bail!("{}: only {done} of {arrived} requests succeeded before any fault: the client or a server is failing", o.spec.name);
+    }
+    if other * 100 > all {
+        bail!("{}: {other} of {all} requests failed with unexpected DB errors", o.spec.name);
+    }
+    if o.spec.crash_at.is_some() && !o.real.last().map(|s| s.redis_up).unwrap_or(false) {
+        bail!("{}: redis did not come back after the restart", o.spec.name);
+    }
+    Ok(())
+}
+
+/// One short scenario (a Redis crash and cold restart against the shaped DB),
+/// both servers, the comparison printed.
+pub fn smoke() -> Result<()> {
+    let sys = System {
+        rps: 1000.0,
+        ..System::default()
+    };
+    let (servers, keys) = start(&sys, sys.max_connections)?;
+    let cal = calibrate(&servers, &sys, 1.0, keys)?;
+    print_cal(&sys, &cal);
+    let spec = Spec {
+        name: "smoke-herd",
+        title: "smoke: Redis crash and cold restart",
+        seconds: 14.0,
+        shape: DbShape::Sleep(sys.shaped_ms),
+        crash_at: Some((6.0, 9.0)),
+        memory: None,
+    };
+    let o = scenarios::run(&servers, &sys, &cal, &spec)?;
+    report::print_series(&o);
+    let rows = report::compare(&o);
+    println!();
+    report::print_rows(&rows);
+    servers.lock().unwrap().stop();
+    check_sane(&o)
+}
+
+fn curve(servers: &Arc<Mutex<Servers>>, keys: u64, shape: DbShape, secs: f64) -> Result<Vec<CurvePoint>> {
+    let pg = servers.lock().unwrap().pg_config();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let mut pts = Vec::new();
+    for &n in CURVE_POINTS {
+        let p = rt.block_on(measure::curve_point(&pg, keys, shape, n, secs))?;
+        println!(
+            "  {:<40} {:>4} connections: {:>8.0} q/s, p50 {:>7.3} ms, p99 {:>7.3} ms{}",
+            shape.label(),
+            n,
+            p.qps,
+            p.p50_ms,
+            p.p99_ms,
+            if p.errors > 0 { format!(", {} connections refused", p.errors) } else { String::new() }
+        );
+        pts.push(p);
+    }
+    Ok(pts)
+}
+
+/// Every scenario; writes `out/*.png`, `out/*.csv` and `out/results.md`.
+pub fn all(out: &Path, seconds_scale: f64) -> Result<()> {
+    std::fs::create_dir_all(out)?;
+    let sys = System::default();
+    let (servers, keys) = start(&sys, CURVE_MAX_CONNECTIONS)?;
+    let mut cal = calibrate(&servers, &sys, 3.0, keys)?;
+    print_cal(&sys, &cal);
+
+    // the contention curve, both shapes
+    println!("\nPostgreSQL throughput against active connections (closed loop, 2 s per point):");
+    let real_curve = curve(&servers, keys, DbShape::Real, 2.0 * seconds_scale.min(1.0))?;
+    let shaped_curve = curve(&servers, keys, DbShape::Sleep(sys.shaped_ms), 2.0 * seconds_scale.min(1.0))?;
+    cal.pk_saturation_qps = real_curve.iter().map(|p| p.qps).fold(0.0, f64::max);
+
+    let c = &cal.costs;
+    let svc_real = (c.pg_pk_ms - c.pg_select1_ms).max(0.001);
+    let svc_shaped = (c.pg_shaped_ms - c.pg_select1_ms).max(0.001);
+    // fitted: S = nproc / peak throughput (CPU time per query, all of it on the DB host)
+    let svc_fit = sys.nproc as f64 * 1000.0 / cal.pk_saturation_qps.max(1.0);
+    let real_models = [
+        CurveModel {
+            label: format!("model as run: {} workers x {:.3} ms", sys.nproc, svc_real),
+            workers: sys.nproc,
+            service_ms: svc_real,
+            rtt_ms: c.pg_select1_ms,
+        },
+        CurveModel {
+            label: format!("model fitted: {} workers x {:.3} ms", sys.nproc, svc_fit),
+            workers: sys.nproc,
+            service_ms: svc_fit,
+            rtt_ms: (c.pg_pk_ms - svc_fit).max(0.0),
+        },
+    ];
+    let shaped_models = [CurveModel {
+        label: format!("model: workers = connections, {:.2} ms", svc_shaped),
+        workers: 100_000,
+        service_ms: svc_shaped,
+        rtt_ms: c.pg_select1_ms,
+    }];
+    report::draw_curve(&out.join("pg-connections-real.png"), DbShape::Real, &real_curve, &real_models)?;
+    report::draw_curve(&out.join("pg-connections-shaped.png"), DbShape::Sleep(sys.shaped_ms), &shaped_curve, &shaped_models)?;
+    let mut curve_rows = Vec::new();
+    for (shape, pts, models) in [
+        (DbShape::Real, &real_curve, &real_models[..]),
+        (DbShape::Sleep(sys.shaped_ms), &shaped_curve, &shaped_models[..]),
+    ] {
+        for n in [50, 100, 200] {
+            if let Some(p) = pts.iter().find(|p| p.connections == n) {
+                for m in models {
+                    curve_rows.push(Row {
+                        scenario: format!("pg-connections ({})", shape.label()),
+                        metric: format!("throughput at {n} active connections, {}", m.label),
+                        real: p.qps,
+                        model: report::model_curve(n, m.workers, m.service_ms, m.rtt_ms),
+                        unit: "q/s",
+                    });
+                }
+            }
+        }
+    }
+
+    servers.lock().unwrap().restart_pg(sys.max_connections)?;
+    let s = |x: f64| (x * seconds_scale).round();
+    let shaped = DbShape::Sleep(sys.shaped_ms);
+    let specs = vec![
+        Spec { name: "steady-real", title: "steady state", seconds: s(40.0), shape: DbShape::Real, crash_at: None, memory: None },
+        Spec { name: "steady-shaped", title: "steady state", seconds: s(40.0), shape: shaped, crash_at: None, memory: None },
+        Spec {
+            name: "herd-shaped",
+            title: "Redis killed, restarted cold",
+            seconds: s(60.0),
+            shape: shaped,
+            crash_at: Some((s(20.0), s(30.0))),
+            memory: None,
+        },
+        Spec {
+            name: "herd-real",
+            title: "Redis killed, restarted cold",
+            seconds: s(60.0),
+            shape: DbShape::Real,
+            crash_at: Some((s(20.0), s(30.0))),
+            memory: None,
+        },
+        Spec {
+            name: "memory-lru",
+            title: "maxmemory at 50% of the working set, allkeys-lru",
+            seconds: s(40.0),
+            shape: DbShape::Real,
+            crash_at: None,
+            memory: Some((s(10.0), 0.5, EvictionPolicy::AllkeysLru)),
+        },
+        Spec {
+            name: "memory-noeviction",
+            title: "maxmemory at 50% of the working set, noeviction",
+            seconds: s(40.0),
+            shape: DbShape::Real,
+            crash_at: None,
+            memory: Some((s(10.0), 0.5, EvictionPolicy::Noeviction)),
+        },
+    ];
+    let mut outcomes = Vec::new();
+    for spec in &specs {
+        println!("\n=== scenario {} ({}), {} s ===", spec.name, spec.shape.label(), spec.seconds);
+        let o = scenarios::run(&servers, &sys, &cal, spec)?;
+        check_sane(&o)?;
+        report::print_series(&o);
+        report::write_csv(&o, &out.join(format!("{}.csv", spec.name)))?;
+        report::draw_outcome(&o, &out.join(format!("{}.png", spec.name)))?;
+        outcomes.push(o);
+    }
+    let versions = {
+        let s = servers.lock().unwrap();
+        (s.redis_version.clone(), s.pg_version.clone())
+    };
+    servers.lock().unwrap().stop();
+
+    let mut rows = Vec::new();
+    for o in &outcomes {
+        rows.extend(report::compare(o));
+    }
+    rows.extend(curve_rows);
+    println!();
+    report::print_rows(&rows);
+    write_results(out, &sys, &cal, &outcomes, &rows, &real_curve, &shaped_curve, &versions)?;
+    println!("\nwrote {}", out.join("results.md").display());
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_results(
+    out: &Path,
+    sys: &System,
+    cal: &Calibration,
+    outcomes: &[Outcome],
+    rows: &[Row],
+    real_curve: &[CurvePoint],
+    shaped_curve: &[CurvePoint],
+    versions: &(String, String),
+) -> Result<()> {
+    let mut md = String::new();
+    let c = &cal.costs;
+    let _ = writeln!(md, "# Calibration results (generated by `cachesim-realcheck all`)\n");
+    let _ = writeln!(md, "Machine: {}.  \n{}; {}.\n", machine(), versions.0, versions.1);
+    let _ = writeln!(md, "The load generator, redis-server and PostgreSQL share these cores.\n");
+    let _ = writeln!(md, "## Measured costs\n");
+    let _ = writeln!(md, "| quantity | value |\n|---|---|");
+    for (k, v) in [
+        ("Redis PING round trip", format!("{:.3} ms", c.redis_rtt_ms)),
+        ("Redis CPU per command (GET/SET, 8 clients)", format!("{:.2} us -> cache.ops_per_sec {:.0}", c.redis_cpu_us_per_cmd, 1e6 / c.redis_cpu_us_per_cmd)),
+        ("Redis commands/s reached by 8 blocking clients", format!("{:.0}", c.redis_load_ops)),
+        ("Redis bytes per entry (900-byte value)", format!("{:.0} -> cache.entry_bytes", cal.entry_bytes)),
+        ("PostgreSQL connect (fork + startup + 3 prepares)", format!("{:.2} ms -> app.connect_ms", c.pg_connect_ms)),
+        ("SELECT 1 at one connection", format!("{:.3} ms -> app.db_rtt_ms", c.pg_select1_ms)),
+        ("PK SELECT at one connection", format!("{:.3} ms (cv {:.2})", c.pg_pk_ms, c.pg_pk_cv)),
+        ("UPDATE ... WHERE key (commit) at one connection", format!("{:.3} ms", c.pg_update_ms)),
+        (
+            "shaped miss SELECT (pg_sleep) at one connection",
+            format!("{:.2} ms (cv {:.2})", c.pg_shaped_ms, c.pg_shaped_cv),
+        ),
+        ("PK SELECT peak throughput (connection curve)", format!("{:.0} q/s", cal.pk_saturation_qps)),
+    ] {
+        let _ = writeln!(md, "| {k} | {v} |");
+    }
+    let _ = writeln!(md, "\n## The system as run\n\n`{sys:?}`\n");
+    for o in outcomes {
+        let p = &o.params;
+        let _ = writeln!(
+            md,
+            "- **{}** ({}): {} s at {} RPS, mix {}/{}/{}/{} read/write/delete/direct, {} keys, Zipf s = {:.4}, TTL {} s, {} pods x {} pooled connections, max_connections {}, pool timeout {} ms, Redis command timeout {} ms, client timeout {} ms, warm start {} keys{}{}",
+            o.spec.name,
+            o.spec.shape.label(),
+            p.seconds,
+            p.rps,
+            p.read,
+            p.write,
+            p.delete,
+            1.0 - p.read - p.write - p.delete,
+            p.keys,
+            p.zipf_s,
+            p.ttl_s,
+            p.pods,
+            p.pool_size,
+            sys.max_connections,
+            p.pool_timeout_ms,
+            p.cache_timeout_ms,
+            p.client_timeout_ms,
+            o.warm_keys,
+            o.spec.crash_at.map(|(a, b)| format!(", Redis SIGKILLed at {a} s, restarted empty at {b} s")).unwrap_or_default(),
+            o.spec
+                .memory
+                .map(|(a, f, pol)| format!(", at {a} s maxmemory {} bytes ({f} of the warm set) with {}", o.maxmemory_bytes, pol.as_str()))
+                .unwrap_or_default(),
+        );
+    }
+    let _ = writeln!(md, "\nModel scenario of each run (`cachesim run --scenario FILE` reproduces it): `{}`\n", "docs/calibration/<name>.scenario.json");
+    for o in outcomes {
+        std::fs::write(out.join(format!("{}.scenario.json", o.spec.name)), o.scenario.to_json_pretty())?;
+    }
+    let _ = writeln!(md, "## Real vs model\n");
+    let _ = writeln!(md, "| scenario | quantity | real | model | model error |\n|---|---|---:|---:|---:|");
+    for r in rows {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {:.4} {} | {:.4} {} | {}{} |",
+            r.scenario,
+            r.metric,
+            r.real,
+            r.unit,
+            r.model,
+            r.unit,
+            report::fmt_err(r),
+            if r.within(0.15) { "" } else { " **>15%**" }
+        );
+    }
+    let _ = writeln!(md, "\n## Connection curve (closed loop, random keys)\n");
+    let _ = writeln!(md, "| connections | real PK q/s | p50 ms | p99 ms | shaped q/s | p50 ms | p99 ms |\n|---:|---:|---:|---:|---:|---:|---:|");
+    for (a, b) in real_curve.iter().zip(shaped_curve) {
+        let _ = writeln!(
+            md,
+            "| {} | {:.0} | {:.3} | {:.3} | {:.0} | {:.3} | {:.3} |",
+            a.connections, a.qps, a.p50_ms, a.p99_ms, b.qps, b.p50_ms, b.p99_ms
+        );
+    }
+    std::fs::write(out.join("results.md"), md)?;
+    Ok(())
+}
