@@ -142,6 +142,13 @@ pub fn write_summary(
     )?;
     writeln!(
         out,
+        "{:W$}{} req/s offered, goodput {} req/s answered successfully",
+        "Throughput",
+        num(s.throughput_rps),
+        num(s.goodput_rps)
+    )?;
+    writeln!(
+        out,
         "{:W$}{} of {} reads (target {}, predicted {}; {} keys, Zipf s = {:.3})",
         "Hit rate",
         pct(s.hit_rate),
@@ -224,7 +231,14 @@ pub fn write_summary(
         "Latency (ms)", "p50", "p95", "p99", "max"
     )?;
     for (label, p50, p95, p99, max) in [
-        ("  all", l.p50, l.p95, l.p99, l.max),
+        ("  successes", l.p50, l.p95, l.p99, l.max),
+        (
+            "  with errors",
+            l.with_failures.p50,
+            l.with_failures.p95,
+            l.with_failures.p99,
+            l.with_failures.max,
+        ),
         ("  cache hit", l.hit.p50, l.hit.p95, l.hit.p99, l.hit.max),
         (
             "  cache miss",

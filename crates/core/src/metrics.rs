@@ -97,6 +97,11 @@ second_stats! {
     in_flight: u64,
     /// Requests of any kind the pods are working on (clients may have given up).
     server_in_flight: u64,
+    /// Latency of every request that ended this second, failures included (a
+    /// failed request's latency is the time until its error reached the
+    /// client), milliseconds.
+    with_failures_p50_ms: f64,
+    with_failures_p99_ms: f64,
 }
 
 /// One Redis shard during one simulated second.
@@ -134,9 +139,12 @@ pub struct TierSecond {
 /// Latency histograms for one class of requests.
 #[derive(Clone, Debug)]
 pub struct Latency {
+    /// Successful requests.
     pub all: Histogram<u64>,
     pub hit: Histogram<u64>,
     pub miss: Histogram<u64>,
+    /// Every request that ended, failures included.
+    pub with_failures: Histogram<u64>,
 }
 
 /// Largest latency recorded (us): one hour.
@@ -152,6 +160,7 @@ impl Default for Latency {
             all: hist(),
             hit: hist(),
             miss: hist(),
+            with_failures: hist(),
         }
     }
 }
@@ -168,6 +177,7 @@ impl Latency {
     pub fn record(&mut self, class: LatencyClass, ns: u64) {
         let us = (ns / 1_000).clamp(1, MAX_US);
         self.all.record(us).ok();
+        self.with_failures.record(us).ok();
         match class {
             LatencyClass::Hit => self.hit.record(us).ok(),
             LatencyClass::Miss => self.miss.record(us).ok(),
@@ -175,7 +185,15 @@ impl Latency {
         };
     }
 
+    /// A failed request, `ns` after it arrived.
+    pub fn record_failure(&mut self, ns: u64) {
+        self.with_failures
+            .record((ns / 1_000).clamp(1, MAX_US))
+            .ok();
+    }
+
     pub fn reset(&mut self) {
+        self.with_failures.reset();
         self.all.reset();
         self.hit.reset();
         self.miss.reset();

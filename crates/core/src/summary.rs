@@ -15,12 +15,16 @@ pub struct Percentiles {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LatencySummary {
+    /// Successful requests.
     pub p50: f64,
     pub p95: f64,
     pub p99: f64,
     pub max: f64,
     pub hit: Percentiles,
     pub miss: Percentiles,
+    /// Every request, failures included (a failure's latency is the time
+    /// until its error reached the client).
+    pub with_failures: Percentiles,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -81,6 +85,9 @@ pub struct Summary {
     pub errors: u64,
     pub errors_by_kind: ErrorsByKind,
     pub in_flight: u64,
+    /// Requests that arrived, and requests answered successfully, per second.
+    pub throughput_rps: f64,
+    pub goodput_rps: f64,
     /// Read hit rate (0..1).
     pub hit_rate: f64,
     /// DB queries served per second, mean over the run.
@@ -230,7 +237,10 @@ impl Summary {
                 max: max_ms(&lat.all),
                 hit: pct(&lat.hit),
                 miss: pct(&lat.miss),
+                with_failures: pct(&lat.with_failures),
             },
+            throughput_rps: t.arrived as f64 / secs,
+            goodput_rps: t.completed as f64 / secs,
             cache_cpu_utilization: t.cache_busy_ns as f64
                 / (NANOS_PER_SEC as f64 * (shard_seconds.max(1) as f64)),
             cache_errors: t.cache_errors,

@@ -144,3 +144,27 @@ fn frames_count_edges_and_bound_hops() {
         "counts reset at each frame"
     );
 }
+
+/// Every request that ended has exactly one latency among those "with
+/// failures": successes and failures, none twice, none missing.
+#[test]
+fn every_ended_request_has_one_latency_failures_included() {
+    for name in ["cache-crash", "v1-shard-crash", "key-busting"] {
+        let mut s = preset(name);
+        s.client.rps = 4_000.0;
+        for f in &mut s.faults {
+            f.at_s /= 4.0;
+        }
+        let sim = run(s, 40.0);
+        let t = sim.totals();
+        assert!(t.failed > 0 || name != "cache-crash", "{name}: {t:?}");
+        assert_eq!(
+            sim.latency().with_failures.len(),
+            t.completed + t.failed,
+            "{name}"
+        );
+        assert_eq!(sim.latency().all.len(), t.completed, "{name}");
+        let per_second: u64 = sim.history().iter().map(|s| s.completed + s.failed).sum();
+        assert!(per_second <= t.completed + t.failed);
+    }
+}

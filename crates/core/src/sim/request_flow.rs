@@ -68,7 +68,7 @@ impl Simulation {
                     LbReject::NoHealthyPod => ErrorKind::Lb502,
                     LbReject::OverCapacity => ErrorKind::Lb503,
                 };
-                self.count_failure(kind);
+                self.count_failure(kind, self.lb_latency);
                 if traced {
                     let t = to_secs(now);
                     self.frame.hop(
@@ -617,7 +617,7 @@ impl Simulation {
         let r = *self.requests.get(id);
         if !r.client_done {
             self.client_in_flight -= 1;
-            self.count_failure(kind);
+            self.count_failure(kind, self.now + self.lb_latency - r.arrival);
             if r.traced {
                 let t = to_secs(self.now);
                 self.frame.hop(
@@ -636,7 +636,10 @@ impl Simulation {
         self.release_request(id);
     }
 
-    pub(super) fn count_failure(&mut self, kind: ErrorKind) {
+    /// A request failed; its error reaches the client `latency` after it arrived.
+    pub(super) fn count_failure(&mut self, kind: ErrorKind, latency: Nanos) {
+        self.total_lat.record_failure(latency);
+        self.acc.lat.record_failure(latency);
         count!(self, failed);
         self.frame.errors += 1;
         match kind {
@@ -660,7 +663,7 @@ impl Simulation {
         r.client_done = true;
         let traced = r.traced;
         self.client_in_flight -= 1;
-        self.count_failure(ErrorKind::Timeout);
+        self.count_failure(ErrorKind::Timeout, self.client_timeout);
         if traced {
             let t = to_secs(self.now);
             self.frame.hop(
