@@ -452,14 +452,12 @@ fn wire(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsValue> {
     });
     on(&button("step")?, "click", app, |a, _| a.step());
     on(&button("reset")?, "click", app, |a, _| a.reset());
+    // shard 0: V0's one Redis, the first shard of a cluster
     on(&button("btn-crash")?, "click", app, |a, _| {
-        a.command(Command::CrashCache { shard: 0 }, "Redis crashed: every key is lost.")
+        a.shard_command(Command::CrashCache { shard: 0 })
     });
     on(&button("btn-restart")?, "click", app, |a, _| {
-        a.command(
-            Command::RestartCache { shard: 0 },
-            "Redis restarted empty (cold): watch the misses fall on the DB.",
-        )
+        a.shard_command(Command::RestartCache { shard: 0 })
     });
     for (t, id) in [
         (Toggle::HotKey, "btn-hot-key"),

@@ -331,14 +331,17 @@ impl App {
         self.command(Command::SetRouter { router }, note);
     }
 
+    /// Crashes or restarts one shard, with a note that names it in a cluster.
+    pub(super) fn shard_command(&mut self, cmd: Command) {
+        let note = architecture::shard_note(&cmd, self.driver.sim.status().shards.len());
+        self.command(cmd, &note);
+    }
+
     /// A click on shard `i` (on the canvas or its button): crash it, or restart it when down.
     pub(super) fn click_shard(&mut self, i: usize) {
         let st = self.driver.sim.status();
         match architecture::shard_click(&st, i) {
-            Some(cmd) => {
-                let note = architecture::shard_note(&cmd, st.shards.len());
-                self.command(cmd, &note);
-            }
+            Some(cmd) => self.shard_command(cmd),
             None => self.show_message(&format!("There is no shard {i}."), true),
         }
     }

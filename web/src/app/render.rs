@@ -241,8 +241,10 @@ impl App {
         let scene = scene(&self.driver.rates, &self.driver.base, &st, last.as_ref(), tier);
         let readouts = match &last {
             Some(l) => format!(
-                "Hit rate {} · DB load {} · p50 {} · p99 {} · {} errors/s · {} in flight",
+                "Hit rate {}{} · DB load {} · p50 {} · p99 {} · {} errors/s · {} in flight",
                 pct(l.hit_rate),
+                // GETs to a down shard fail before they can hit or miss
+                if st.shards_down() > 0 && !st.cache_down() { " on the shards up" } else { "" },
                 format::load(scene.db_load()),
                 format::ms(l.p50_ms),
                 format::ms(l.p99_ms),
