@@ -237,7 +237,7 @@ impl Summary {
                 max: max_ms(&lat.all),
                 hit: pct(&lat.hit),
                 miss: pct(&lat.miss),
-                with_failures: pct(&lat.with_failures),
+                with_failures: pct(&lat.with_failures()),
             },
             throughput_rps: t.arrived as f64 / secs,
             goodput_rps: t.completed as f64 / secs,

@@ -159,7 +159,7 @@ fn every_ended_request_has_one_latency_failures_included() {
         let t = sim.totals();
         assert!(t.failed > 0 || name != "cache-crash", "{name}: {t:?}");
         assert_eq!(
-            sim.latency().with_failures.len(),
+            sim.latency().with_failures().len(),
             t.completed + t.failed,
             "{name}"
         );

@@ -53,8 +53,14 @@ impl Simulation {
         s.hit_p99_ms = metrics::percentile_ms(&lat.hit, 0.99);
         s.miss_p50_ms = metrics::percentile_ms(&lat.miss, 0.50);
         s.miss_p99_ms = metrics::percentile_ms(&lat.miss, 0.99);
-        s.with_failures_p50_ms = metrics::percentile_ms(&lat.with_failures, 0.50);
-        s.with_failures_p99_ms = metrics::percentile_ms(&lat.with_failures, 0.99);
+        let with_failures = if lat.failed.is_empty() {
+            None
+        } else {
+            Some(lat.with_failures())
+        };
+        let all = with_failures.as_ref().unwrap_or(&lat.all);
+        s.with_failures_p50_ms = metrics::percentile_ms(all, 0.50);
+        s.with_failures_p99_ms = metrics::percentile_ms(all, 0.99);
         s.lb_queue = self.lb.queue_len(now);
         s.in_flight = self.client_in_flight;
         s.server_in_flight = self.requests.live() as u64;
