@@ -5,6 +5,7 @@
 #   ./scripts/setup.sh            everything (build tools and test browser)
 #   ./scripts/setup.sh build      only what `trunk serve` / `trunk build` need
 #   ./scripts/setup.sh test       only the browser, its driver and Node
+#   ./scripts/setup.sh servers    only redis-server, PostgreSQL and a font (for crates/realcheck)
 #
 # scripts/serve.sh and scripts/test.sh run it, and source it for PATH
 # (~/.cargo/bin) and helpers; call its functions only outside `if`, `&&` and
@@ -17,6 +18,9 @@
 #     wasm-bindgen crate in Cargo.lock         (cargo install, not --locked; ~4 min)
 #   * chromium + chromium-driver               (apt-get, as root or via sudo)
 #   * nodejs + npm, only if node is missing    (apt-get)
+#   * redis-server, postgresql, fonts-dejavu-core
+#     and a system user `cachesim` (postgres
+#     refuses to run as root)                  (apt-get, useradd; `servers` only)
 
 set -euo pipefail
 
@@ -175,6 +179,37 @@ ensure_node() {
     apt_install nodejs npm
 }
 
+# What crates/realcheck needs: Debian's redis-server and PostgreSQL (the
+# harness starts its own instances on loopback ports with throw-away data; the
+# packages' own services are kept from starting during the install), a TTF
+# font for its charts, and a non-root user for postgres when we are root.
+ensure_servers() {
+    local missing=() pg
+    command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+    pg="$(ls /usr/lib/postgresql/*/bin/postgres 2>/dev/null | sort -V | tail -n1 || true)"
+    [[ -n "$pg" ]] || missing+=(postgresql)
+    [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
+    if [[ ${#missing[@]} -gt 0 ]]; then
+        say "installing: ${missing[*]}"
+        # keep the packages' own servers from starting (the harness runs its own)
+        local policy=/usr/sbin/policy-rc.d made_policy=0
+        if [[ ! -e "$policy" && "$(id -u)" -eq 0 ]]; then
+            printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1
+        fi
+        local rc=0
+        apt_install "${missing[@]}" || rc=$?
+        if [[ "$made_policy" -eq 1 ]]; then rm -f "$policy"; fi
+        [[ "$rc" -eq 0 ]] || return "$rc"
+        pg="$(ls /usr/lib/postgresql/*/bin/postgres 2>/dev/null | sort -V | tail -n1 || true)"
+    fi
+    [[ -n "$pg" ]] || die "postgresql installed, but no /usr/lib/postgresql/*/bin/postgres" || return 1
+    if [[ "$(id -u)" -eq 0 ]] && ! id -u cachesim >/dev/null 2>&1; then
+        say "adding system user cachesim (postgres refuses to run as root)"
+        useradd --system --no-create-home --shell /usr/sbin/nologin cachesim
+    fi
+    say "ok: $(redis-server --version | awk '{print $1, $2, $3}'), $("$pg" --version)"
+}
+
 # What `trunk serve` and `trunk build` need.
 setup_build() {
     ensure_rust
@@ -198,12 +233,13 @@ setup_main() {
             ;;
         build) setup_build ;;
         test) setup_test ;;
+        servers) ensure_servers ;;
         -h | --help)
             sed -n '2,/^$/{s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
             return 0
             ;;
         *)
-            printf "[setup] ERROR: unknown argument '%s' (expected: all, build or test)\n" "$1" >&2
+            printf "[setup] ERROR: unknown argument '%s' (expected: all, build, test or servers)\n" "$1" >&2
             return 2
             ;;
     esac

@@ -3,6 +3,9 @@
 #
 #   setup   scripts/setup.sh (wasm target, trunk, wasm-bindgen-cli, chromium, node)
 #   native  cargo test --workspace                  (every crate, the web crate's native tests too)
+#   realcheck  scripts/setup.sh servers, then the model against a real redis-server
+#           and PostgreSQL: cargo test -p cachesim-realcheck --test smoke -- --ignored
+#           (one short crash/restart scenario; fails if a server or the client fails)
 #   wasm    cargo test --target wasm32-unknown-unknown -p cachesim-core --test golden  (same run as native)
 #           cargo test --target wasm32-unknown-unknown -p cachesim-web   (headless Chromium)
 #   npm     npm ci                                  (when package-lock.json exists)
@@ -22,7 +25,7 @@ cd "$ROOT"
 # shellcheck source=scripts/setup.sh
 source "$ROOT/scripts/setup.sh"
 
-ALL_STAGES=(native wasm npm build e2e)
+ALL_STAGES=(native realcheck wasm npm build e2e)
 WEB_CRATE=cachesim-web
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 
@@ -39,7 +42,7 @@ else
                 usage
                 exit 0
                 ;;
-            native | wasm | npm | build) WANT[$arg]=1 ;;
+            native | realcheck | wasm | npm | build) WANT[$arg]=1 ;;
             e2e) WANT[e2e]=1 WANT[npm]=1 WANT[build]=1 ;;
             setup) ;;
             *)
@@ -141,6 +144,17 @@ fi
 
 if wants native; then
     run_stage native "native tests of every crate (cargo test --workspace)" cargo test --workspace
+fi
+
+if wants realcheck; then
+    run_stage servers "redis-server and PostgreSQL for the real check (scripts/setup.sh servers)" \
+        bash "$ROOT/scripts/setup.sh" servers
+    # the smoke run of crates/realcheck: its own servers on loopback, ~25 s
+    run_stage realcheck "the model against a real Redis and PostgreSQL (realcheck smoke)" \
+        cargo test -p cachesim-realcheck --test smoke -- --ignored --nocapture
+    if [[ $STAGE_TESTS -eq 0 ]]; then
+        REPORT+=("        warning: the realcheck stage ran no test")
+    fi
 fi
 
 if wants wasm; then

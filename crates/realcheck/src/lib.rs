@@ -44,3 +44,68 @@ pub fn rel_err(real: f64, model: f64) -> Option<f64> {
         Some((model - real) / real)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn info_parsing() {
+        let info = "# Stats\r\nevicted_keys:42\r\nused_memory:1000\r\nused_memory_human:1K\r\n# Keyspace\r\ndb0:keys=17,expires=17,avg_ttl=1\r\n";
+        assert_eq!(info_field(info, "evicted_keys"), 42.0);
+        assert_eq!(info_field(info, "used_memory"), 1000.0);
+        assert_eq!(info_field(info, "missing"), 0.0);
+        assert_eq!(info_keys(info), 17);
+    }
+
+    #[test]
+    fn relative_error_is_signed_and_guards_zero() {
+        assert_eq!(rel_err(100.0, 115.0), Some(0.15));
+        assert_eq!(rel_err(0.0, 1.0), None);
+    }
+
+    #[test]
+    fn model_curve_is_min_of_open_and_capacity() {
+        // 2 workers x 1 ms: 2000 q/s at most; 1 connection with 1 ms rtt: 500 q/s
+        assert!((report::model_curve(1, 2, 1.0, 1.0) - 500.0).abs() < 1e-9);
+        assert!((report::model_curve(100, 2, 1.0, 1.0) - 2000.0).abs() < 1e-9);
+        // Little's law past saturation: 100 connections / 2000 q/s = 50 ms
+        assert!((report::model_curve_latency(100, 2, 1.0, 1.0) - 50.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn shaped_query_sleeps_inside_the_miss_select() {
+        let q = load::DbShape::Sleep(12.0).miss_sql();
+        assert!(q.contains("pg_sleep(0.012)") && q.contains("WHERE v.key = $1"), "{q}");
+        assert_eq!(load::DbShape::Real.miss_sql(), load::DIRECT_SQL);
+    }
+
+    #[test]
+    fn the_model_scenario_validates_and_uses_the_measured_costs() {
+        let sys = scenarios::System::default();
+        let mut cal = scenarios::Calibration::default();
+        cal.costs.redis_rtt_ms = 0.02;
+        cal.costs.redis_cpu_us_per_cmd = 5.0;
+        cal.costs.pg_select1_ms = 0.1;
+        cal.costs.pg_pk_ms = 0.12;
+        cal.costs.pg_update_ms = 1.0;
+        cal.costs.pg_shaped_ms = 12.3;
+        cal.entry_bytes = 1100.0;
+        let spec = scenarios::Spec {
+            name: "t",
+            title: "t",
+            seconds: 10.0,
+            shape: load::DbShape::Sleep(12.0),
+            crash_at: Some((3.0, 5.0)),
+            memory: None,
+        };
+        let s = scenarios::sim_scenario(&sys, &cal, &spec, 10.0);
+        s.validate().unwrap();
+        assert_eq!(s.cache.ops_per_sec, 200_000.0);
+        assert_eq!(s.db.workers, sys.max_connections);
+        assert!((s.db.read_service_ms - 12.2).abs() < 1e-9);
+        assert_eq!(s.faults.len(), 2);
+        let sim = cachesim_core::Simulation::new(s).unwrap();
+        assert!(sim.keyspace().keys > 1000);
+    }
+}
