@@ -371,6 +371,13 @@ impl Pen<'_> {
         }
     }
 
+    /// The DB's rate has no room above its box (a wide canvas's shard grid
+    /// ends just above it): it goes in the box's bottom corner.
+    fn db_rate_inside(&self) -> bool {
+        let l = self.layout;
+        !l.vertical && !self.rate_in_title(&l.db) && l.shards.len() > 1
+    }
+
     /// A rate on a white chip centred at (x, y).
     fn label(&self, text: &str, x: f64, y: f64) {
         let ctx = self.ctx;

@@ -296,7 +296,7 @@ fn wide(w: f64, h: f64, shape: &Shape) -> Layout {
     let n = shape.pods;
     // the proxy takes a column of its own: the others move left
     let (client_x, client_w, lb_x, lb_w, pod_x, pod_w) = if shape.proxy {
-        (0.055, 0.09, 0.205, 0.11, 0.37, 0.13)
+        (0.06, 0.1, 0.215, 0.115, 0.375, 0.12)
     } else {
         (0.07, 0.11, 0.255, 0.15, 0.5, 0.17)
     };

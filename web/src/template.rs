@@ -76,6 +76,9 @@ pub const COMPONENTS: &[(&str, &str)] = &[
     ("db", "BackendDB (PostgreSQL)"),
 ];
 
+/// The canvas' text alternative for V0 (a cluster's names its design).
+pub const ARCH_LABEL: &str = "Architecture: Client to AppLB to AppService pods to CacheNode (Redis) and BackendDB (PostgreSQL), with requests flowing as dots. The list below gives the same live state as text.";
+
 pub fn markup() -> String {
     let mut failures = String::new();
     for (id, label, title, toggle) in FAILURES {
@@ -126,7 +129,7 @@ pub fn markup() -> String {
 <div id="message" class="cs-message" role="status" aria-live="polite" hidden></div>
 <div class="cs-main">
   <section class="cs-stage" aria-label="Architecture and live state">
-    <canvas id="arch-canvas" role="img" aria-label="Architecture: Client to AppLB to AppService pods to CacheNode (Redis) and BackendDB (PostgreSQL), with requests flowing as dots. The list below gives the same live state as text."></canvas>
+    <canvas id="arch-canvas" role="img" aria-label="{ARCH_LABEL}"></canvas>
     <div id="shard-buttons" class="cs-shards" role="group" aria-label="Redis shards: crash or restart one (or click a shard on the diagram)" hidden></div>
     <div class="cs-legend" aria-label="Legend">{legend}<span id="dot-scale" class="cs-scale"></span></div>
     <p id="readouts" class="cs-readouts" aria-live="off"></p>

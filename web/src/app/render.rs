@@ -135,6 +135,14 @@ impl App {
         e.architecture.set_value(architecture::design_value(st));
         let (_, described) = cachesim_core::summary::describe(st);
         e.architecture_description.set_text_content(Some(&described));
+        if st.shards.len() > 1 || st.proxy.is_some() {
+            let label = format!(
+                "Architecture: Client to AppLB to the AppService pods, then {described}, and BackendDB (PostgreSQL), with requests flowing as dots. Click a shard to crash it or restart it (or use the shard buttons below). The list below gives the same live state as text."
+            );
+            e.arch.set_attribute("aria-label", &label).ok();
+        } else {
+            e.arch.set_attribute("aria-label", template::ARCH_LABEL).ok();
+        }
         let n = st.shards.len();
         e.shards_value.set_text_content(Some(&if n == 1 {
             "1 shard".to_string()

@@ -71,8 +71,15 @@ pub(super) fn db(pen: &Pen, r: &Rect) {
         }
     }
     lines(ctx, &below(&inner, y3 + 12.0), &rows, px);
+    let rate = format!("{} queries", per_sec(pen.sec.pod_db));
     if pen.rate_in_title(r) {
-        pen.title_rate(r, db_title, &format!("{} queries", per_sec(pen.sec.pod_db)));
+        pen.title_rate(r, db_title, &rate);
+    } else if pen.db_rate_inside() {
+        font(ctx, px, true);
+        ctx.set_fill_style_str(MUTED);
+        ctx.set_text_align("right");
+        ctx.set_text_baseline("bottom");
+        ctx.fill_text(&rate, r.x + r.w - 8.0, r.y + r.h - 5.0).ok();
     }
 }
 

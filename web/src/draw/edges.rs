@@ -73,7 +73,7 @@ pub(super) fn labels(pen: &Pen) {
             pen.label(&text, r.x + r.w / 2.0, r.y - 12.0);
         }
     }
-    if !pen.rate_in_title(&l.db) {
+    if !pen.rate_in_title(&l.db) && !pen.db_rate_inside() {
         let text = format!("{} queries", per_sec(pen.sec.pod_db));
         pen.label(&text, l.db.x + l.db.w / 2.0, l.db.y - 12.0);
     }

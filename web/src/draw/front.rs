@@ -7,16 +7,22 @@ use crate::format::compact;
 pub(super) fn client(pen: &Pen, r: &Rect) {
     let (ctx, st, px) = (pen.ctx, pen.scene.status, pen.px);
     let inner = node_box(ctx, r, "Client", Health::Ok, pen.title_px);
-    let mut rows = vec![(format!("{} RPS", compact(st.rps)), INK)];
+    // the longest wording of each line that fits
+    let fit = |long: String, short: String| first_fit(ctx, px, inner.w, [long, short]);
+    let rps = compact(st.rps);
+    let mut rows = vec![(fit(format!("{rps} RPS"), rps.clone()), INK)];
     if st.hot_key_rate > 0.0 {
-        rows.push((format!("+ {} hot key", compact(st.hot_key_rate)), "#b45309"));
+        let r = compact(st.hot_key_rate);
+        rows.push((fit(format!("+ {r} hot key"), format!("+{r} hot")), "#b45309"));
     }
     if st.attack_rate > 0.0 {
-        rows.push((format!("+ {} attack", compact(st.attack_rate)), "#b91c1c"));
+        let r = compact(st.attack_rate);
+        rows.push((fit(format!("+ {r} attack"), format!("+{r} att.")), "#b91c1c"));
     }
     let errors = pen.scene.last.map_or(0, |l| l.failed);
     if errors > 0 {
-        rows.push((format!("{} errors/s", compact(errors as f64)), "#b91c1c"));
+        let e = compact(errors as f64);
+        rows.push((fit(format!("{e} errors/s"), format!("{e} err/s")), "#b91c1c"));
     }
     if pen.layout.vertical && rows.len() > 1 {
         // a phone's Client box has room for one line: the most detailed
@@ -57,10 +63,12 @@ pub(super) fn lb(pen: &Pen, r: &Rect) {
     let (ctx, st, px, scene) = (pen.ctx, pen.scene.status, pen.px, pen.scene);
     let inner = node_box(ctx, r, "AppLB", scene.lb_health(), pen.title_px);
     let lb_frac = pen.sec.client_lb / scene.caps.lb_rps;
-    let text = format!(
-        "{} of {} RPS",
-        compact(pen.sec.client_lb),
-        compact(scene.caps.lb_rps)
+    let (rate, cap) = (compact(pen.sec.client_lb), compact(scene.caps.lb_rps));
+    let text = first_fit(
+        ctx,
+        px,
+        inner.w,
+        [format!("{rate} of {cap} RPS"), format!("{rate} of {cap}"), format!("{rate} RPS")],
     );
     let y = lines(ctx, &inner, &[(text, INK)], px);
     let color = level_color(lb_frac, 0.8, 1.0);
