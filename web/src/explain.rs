@@ -55,6 +55,16 @@ pub struct Timeline {
     pub last_restart_s: Option<f64>,
     /// A batch job is filling memory (FillMemory not followed by ClearFill).
     pub fill_active: bool,
+    /// The last change of how keys map to shards, and when.
+    pub last_resize: Option<(f64, Resize)>,
+}
+
+/// A change that moves keys to another shard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resize {
+    Added,
+    Removed,
+    Router,
 }
 
 impl Timeline {
@@ -70,6 +80,9 @@ impl Timeline {
                 Command::RestartCache { .. } => t.last_restart_s = Some(c.at_s),
                 Command::FillMemory { fraction, .. } => t.fill_active = *fraction > 0.0,
                 Command::ClearFill { .. } => t.fill_active = false,
+                Command::AddShard => t.last_resize = Some((c.at_s, Resize::Added)),
+                Command::RemoveShard => t.last_resize = Some((c.at_s, Resize::Removed)),
+                Command::SetRouter { .. } => t.last_resize = Some((c.at_s, Resize::Router)),
                 _ => {}
             }
         }
@@ -130,6 +143,36 @@ pub fn shard_read_shares<'a>(
     vec![1.0 / shards.max(1) as f64; shards]
 }
 
+/// Why reads miss after a resize or a router change, with the new shard's
+/// measured share of the reads.
+fn resize_cause(i: &Inputs, what: Resize, ago_s: f64, hit: f64) -> String {
+    let st = i.status;
+    let router = if st.router == "ring" { "the ring" } else { "hash mod N" };
+    let ago = secs(ago_s.max(0.0).round());
+    let moved = match what {
+        Resize::Added => {
+            let n = st.shards.len().saturating_sub(1);
+            let share = i.shard_reads.get(n).copied().unwrap_or(0.0);
+            let others = if st.router == "ring" {
+                ""
+            } else {
+                ", and hash mod N moved most other keys to another shard too"
+            };
+            format!(
+                "shard {n} joined {ago} ago: {router} now sends it ~{} of reads, for keys it does not hold yet{others}",
+                pct(share)
+            )
+        }
+        Resize::Removed => format!(
+            "a shard left {ago} ago: {router} sends its keys to the others, which do not hold them"
+        ),
+        Resize::Router => format!(
+            "the router became {router} {ago} ago: keys whose shard changed are not where they are looked for"
+        ),
+    };
+    format!("{moved}, so they miss until they are refilled (hit rate {})", pct(hit))
+}
+
 /// "shard 1", "shards 1 and 2", "shards 0, 1 and 2".
 fn shard_list(ids: &[usize]) -> String {
     let names: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
@@ -186,6 +229,12 @@ pub fn explain(i: &Inputs) -> Explanation {
     let since_restart = i.timeline.last_restart_s.map(|t| st.now_s - t);
     let recent_restart = since_restart.is_some_and(|d| d <= RECENT_RESTART_S);
     let hit = l.hit_rate;
+    let resized = i
+        .timeline
+        .last_resize
+        .filter(|(t, _)| st.now_s - t <= RECENT_RESTART_S && hit < i.target_hit_rate - 0.05)
+        .filter(|(t, _)| i.timeline.last_restart_s.is_none_or(|r| r < *t));
+    let coalescing = st.single_flight || st.proxy.as_ref().is_some_and(|p| p.single_flight);
     let conns_full = st.db_max_connections > 0 && l.db_connections >= st.db_max_connections;
     let errors = l.failed;
     let mem = l.cache_memory_fraction;
@@ -244,12 +293,17 @@ pub fn explain(i: &Inputs) -> Explanation {
     } else if db_ratio > 1.05 {
         level = Level::Bad;
         headline = format!("DB at {}", load(db_ratio));
-        cause = Some(if recent_restart && hit < i.target_hit_rate - 0.1 {
+        cause = Some(if let Some((t, what)) = resized {
+            said_hit = true;
+            resize_cause(i, what, st.now_s - t, hit)
+        } else if recent_restart && hit < i.target_hit_rate - 0.1 {
             said_hit = true;
             format!(
                 "thundering herd after the cache restart (cold cache, hit rate {}; {})",
                 pct(hit),
-                if st.single_flight {
+                if st.proxy.as_ref().is_some_and(|p| p.single_flight) {
+                    "the proxy's single-flight lets one miss per key query the DB, but there are that many keys"
+                } else if coalescing {
                     "single-flight lets one miss per key and pod query the DB, but there are that many keys"
                 } else {
                     "no single-flight, so concurrent misses on one key all query the DB"
@@ -344,6 +398,12 @@ pub fn explain(i: &Inputs) -> Explanation {
             compact(i.caps.lb_rps),
             per_sec(l.arrived as f64)
         );
+    } else if let Some((t, what)) = resized {
+        level = Level::Warn;
+        said_hit = true;
+        let c = resize_cause(i, what, st.now_s - t, hit);
+        let mut chars = c.chars();
+        headline = chars.next().map_or(String::new(), |f| f.to_uppercase().collect::<String>() + chars.as_str());
     } else if recent_restart && hit < i.target_hit_rate - 0.05 {
         level = Level::Warn;
         said_hit = true;
@@ -788,5 +848,14 @@ mod tests {
         assert_eq!(shard_list(&[0, 1, 2]), "Shards 0, 1 and 2");
         // V0's wording stays
         assert!(run("cache-crash", 64.0).text.starts_with("Redis is DOWN"));
+    }
+
+    #[test]
+    fn a_resize_says_which_keys_moved() {
+        let e = run("v1-resize", 62.0);
+        assert!(e.text.contains("shard 3 joined 2 s ago: the ring now sends it ~"), "{}", e.text);
+        assert!(e.text.contains("so they miss until they are refilled"), "{}", e.text);
+        let e = run("v1-shard-crash", 95.0);
+        assert!(e.text.contains("the proxy's single-flight lets one miss per key"), "{}", e.text);
     }
 }
