@@ -147,13 +147,16 @@ pub fn write_summary(
         num(s.throughput_rps),
         num(s.goodput_rps)
     )?;
+    let target = match sc.client.keys {
+        Some(_) => String::new(),
+        None => format!("target {}, ", pct(sc.client.target_hit_rate)),
+    };
     writeln!(
         out,
-        "{:W$}{} of {} reads (target {}, predicted {}; {} keys, Zipf s = {:.3})",
+        "{:W$}{} of {} reads ({target}predicted {}; {} keys, Zipf s = {:.3})",
         "Hit rate",
         pct(s.hit_rate),
         int(totals.reads),
-        pct(sc.client.target_hit_rate),
         pct(s.keyspace.predicted_hit_rate),
         int(s.keyspace.keys),
         s.keyspace.zipf_s

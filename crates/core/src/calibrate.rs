@@ -188,7 +188,7 @@ fn solve_keys(s: f64, target: f64, rates: KeyRates, ttl_s: f64, d: f64) -> u64 {
     lo
 }
 
-fn solve_exponent(n: u64, share: f64) -> f64 {
+pub fn solve_exponent(n: u64, share: f64) -> f64 {
     let (mut lo, mut hi) = (0.01, 4.0);
     for _ in 0..50 {
         let mid = 0.5 * (lo + hi);
@@ -231,6 +231,31 @@ pub fn derive_keyspace(
         zipf_s: s,
         predicted_hit_rate: expected_hit_rate(n, s, rates, ttl_s, miss_delay_s),
         top1_share: top_share(n, s, 0.01),
+    }
+}
+
+/// A keyspace given by the scenario (`keys`, and `zipf_s` or the top 1%
+/// share): what it is predicted to give at these rates and TTL.
+pub fn given_keyspace(
+    keys: u64,
+    zipf_s: Option<f64>,
+    top1_share: f64,
+    rates: KeyRates,
+    ttl_s: f64,
+    miss_delay_s: f64,
+) -> Keyspace {
+    let s = zipf_s.unwrap_or_else(|| {
+        if keys >= 100 {
+            solve_exponent(keys, top1_share)
+        } else {
+            0.9
+        }
+    });
+    Keyspace {
+        keys,
+        zipf_s: s,
+        predicted_hit_rate: expected_hit_rate(keys, s, rates, ttl_s, miss_delay_s),
+        top1_share: top_share(keys, s, 0.01),
     }
 }
 

@@ -56,6 +56,11 @@ pub const PRESETS: &[PresetInfo] = &[
     },
 ];
 
+/// The keyspace `calibrate::derive_keyspace` finds for an 85% hit rate at the
+/// seed's 10K RPS, mix and TTL of 300 s, with the top 1% of keys taking 50%.
+pub const SEED_KEYS: u64 = 515_169;
+pub const SEED_ZIPF_S: f64 = 0.8962887072764054;
+
 fn at(at_s: f64, command: Command) -> ScheduledCommand {
     ScheduledCommand { at_s, command }
 }
@@ -68,6 +73,11 @@ pub fn preset(name: &str) -> Option<Scenario> {
         description: info.description.to_string(),
         ..Scenario::default()
     };
+    // one workload for every preset: the keyspace the seed's 85% needs at
+    // 10K RPS and TTL 300 s, explicit, so that a change of RPS or TTL moves
+    // the hit rate instead of re-deriving the keys (checked by a test)
+    s.client.keys = Some(SEED_KEYS);
+    s.client.zipf_s = Some(SEED_ZIPF_S);
     if name.starts_with("v1-") {
         s.topology = TopologyConfig::v1();
     }
@@ -164,5 +174,15 @@ mod tests {
             assert!(!p.description.is_empty());
         }
         assert!(preset("nope").is_none());
+    }
+
+    #[test]
+    fn the_presets_keyspace_is_what_the_seeds_85_percent_needs() {
+        let mut s = Scenario::default();
+        s.client.keys = None;
+        let sim = crate::Simulation::new(s).unwrap();
+        let ks = sim.keyspace();
+        assert_eq!(ks.keys, SEED_KEYS);
+        assert!((ks.zipf_s - SEED_ZIPF_S).abs() < 1e-12, "{}", ks.zipf_s);
     }
 }

@@ -44,9 +44,20 @@ pub struct ClientConfig {
     pub delete_fraction: f64,
     /// Requests that are not cache operations and go straight to the DB.
     pub direct_fraction: f64,
-    /// Target steady-state read hit rate; the keyspace is derived from it.
+    /// Keys in the workload's keyspace. The keyspace is a property of the
+    /// traffic: once set, changing the RPS, TTL or memory moves the hit rate
+    /// as it would on a real system. When absent it is derived from
+    /// `target_hit_rate` at this scenario's RPS, mix and TTL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<u64>,
+    /// Zipf exponent of key popularity; when absent, set by `top1_share`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zipf_s: Option<f64>,
+    /// Target steady-state read hit rate: the keyspace is derived from it
+    /// when `keys` is absent (and live, by the `set_target_hit_rate` command).
     pub target_hit_rate: f64,
-    /// Share of key traffic that goes to the top 1% of keys (sets the Zipf skew).
+    /// Share of key traffic that goes to the top 1% of keys (sets the Zipf
+    /// skew when `zipf_s` is absent).
     pub top1_share: f64,
     /// The client gives up (and counts an error) after this long.
     pub timeout_ms: f64,
@@ -267,6 +278,8 @@ impl Default for ClientConfig {
             write_fraction: 0.15,
             delete_fraction: 0.05,
             direct_fraction: 0.05,
+            keys: None,
+            zipf_s: None,
             target_hit_rate: 0.85,
             top1_share: 0.5,
             timeout_ms: 1_000.0,
@@ -481,6 +494,12 @@ impl Scenario {
             limits::HIT_RATE.1,
         )?;
         check_range("client.top1_share", c.top1_share, 0.011, 0.99)?;
+        if let Some(keys) = c.keys {
+            check_int("client.keys", keys, 1, crate::calibrate::MAX_KEYS)?;
+        }
+        if let Some(s) = c.zipf_s {
+            check_range("client.zipf_s", s, 0.0, 3.0)?;
+        }
         check_range("client.timeout_ms", c.timeout_ms, 1.0, 600_000.0)?;
         let lb = &self.lb;
         check_range("lb.latency_ms", lb.latency_ms, 0.0, 10_000.0)?;

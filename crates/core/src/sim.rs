@@ -259,13 +259,24 @@ impl Simulation {
     pub fn new(scenario: Scenario) -> Result<Self, ConfigError> {
         scenario.validate()?;
         let s = &scenario;
-        let keyspace = calibrate::derive_keyspace(
-            s.client.target_hit_rate,
-            s.client.top1_share,
-            key_rates(s, s.client.rps),
-            s.cache.ttl_s,
-            miss_delay_s(s),
-        );
+        let rates = key_rates(s, s.client.rps);
+        let keyspace = match s.client.keys {
+            Some(keys) => calibrate::given_keyspace(
+                keys,
+                s.client.zipf_s,
+                s.client.top1_share,
+                rates,
+                s.cache.ttl_s,
+                miss_delay_s(s),
+            ),
+            None => calibrate::derive_keyspace(
+                s.client.target_hit_rate,
+                s.client.top1_share,
+                rates,
+                s.cache.ttl_s,
+                miss_delay_s(s),
+            ),
+        };
         let expected_live = if s.warm_start {
             calibrate::expected_live_keys(
                 keyspace.keys,
@@ -317,7 +328,12 @@ impl Simulation {
             next_arrival: [Nanos::MAX; 3],
             invalidation_failure: 0.0,
             single_flight: s.app.single_flight,
-            target_hit_rate: s.client.target_hit_rate,
+            // a given keyspace has no target: what it predicts stands for one
+            target_hit_rate: if s.client.keys.is_some() {
+                keyspace.predicted_hit_rate
+            } else {
+                s.client.target_hit_rate
+            },
             ttl: from_secs(s.cache.ttl_s),
             hot_extra: 0,
             hot_key: 0,

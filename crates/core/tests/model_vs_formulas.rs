@@ -96,7 +96,7 @@ fn steady_hit_rate_sits_at_the_target() {
     // the miss window stretches to ~0.5 s and the hit rate settles lower (emergent,
     // and what a real system does), so that case runs at 4K RPS.
     for &(rps, target) in &[(10_000.0, 0.85), (4_000.0, 0.7), (10_000.0, 0.9)] {
-        let mut s = preset("steady");
+        let mut s = targeted("steady");
         s.client.rps = rps;
         s.client.target_hit_rate = target;
         let sim = run(s, 240.0);
@@ -114,7 +114,7 @@ fn steady_hit_rate_sits_at_the_target() {
 fn unreachable_targets_say_so() {
     // With 5% deletes and no coalescing, each hot key spends a miss window empty
     // after every delete: at 10K RPS no keyspace reaches 95%.
-    let mut s = preset("steady");
+    let mut s = targeted("steady");
     s.client.target_hit_rate = 0.95;
     let sim = cachesim_core::Simulation::new(s).unwrap();
     let ks = sim.keyspace();
@@ -128,7 +128,7 @@ fn unreachable_targets_say_so() {
 #[test]
 fn cold_start_converges_to_the_same_steady_state() {
     // started empty, the emergent hit rate climbs to the target: the warm start is not what sets it
-    let mut s = preset("steady");
+    let mut s = targeted("steady");
     s.warm_start = false;
     s.client.rps = 2_000.0;
     s.cache.ttl_s = 30.0;

@@ -17,6 +17,15 @@ pub fn preset(name: &str) -> Scenario {
     presets::preset(name).unwrap_or_else(|| panic!("preset {name}"))
 }
 
+/// A preset whose keyspace is derived from its target hit rate at its own
+/// RPS and TTL (the presets carry an explicit keyspace otherwise).
+pub fn targeted(name: &str) -> Scenario {
+    let mut s = preset(name);
+    s.client.keys = None;
+    s.client.zipf_s = None;
+    s
+}
+
 /// Runs `scenario` for `seconds`, checking conservation every simulated second.
 pub fn run(scenario: Scenario, seconds: f64) -> Simulation {
     let mut sim = Simulation::new(scenario).expect("valid scenario");
