@@ -11,8 +11,8 @@ mod controls;
 mod export;
 mod render;
 
-use crate::charts::{self, ChartInput, WINDOW_S};
 use crate::architecture::{self, Design};
+use crate::charts::{self, ChartInput, WINDOW_S};
 use crate::codec::{self, quote};
 use crate::draw::{self, Health, Scene};
 use crate::driver::{Driver, Toggle};
@@ -494,16 +494,28 @@ fn wire(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsValue> {
 /// The Architecture controls, the per-shard buttons and clicks on the canvas.
 fn wire_architecture(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsValue> {
     let el = |id: &str| -> Result<web_sys::EventTarget, JsValue> { find(root, id) };
-    on(&el("architecture")?, "change", app, |a, _| a.on_architecture());
+    on(&el("architecture")?, "change", app, |a, _| {
+        a.on_architecture()
+    });
     on(&el("add-shard")?, "click", app, |a, _| {
-        a.command(Command::AddShard, "A new empty shard joined: the keys the router now sends to it miss until they refill.")
+        a.command(
+            Command::AddShard,
+            "A new empty shard joined: the keys the router now sends to it miss until they refill.",
+        )
     });
     on(&el("remove-shard")?, "click", app, |a, _| {
         a.command(Command::RemoveShard, "The last shard left with its keys: the router sends them to the others, where they miss.")
     });
     on(&el("proxy")?, "change", app, |a, _| {
         let on = a.els.proxy.checked();
-        a.command(Command::SetProxy { on }, if on { "The CacheProxyService is in: every Redis command passes through it." } else { "The proxy is out: the pods route keys to the shards themselves." })
+        a.command(
+            Command::SetProxy { on },
+            if on {
+                "The CacheProxyService is in: every Redis command passes through it."
+            } else {
+                "The proxy is out: the pods route keys to the shards themselves."
+            },
+        )
     });
     on(&el("proxy-single-flight")?, "change", app, |a, _| {
         let on = a.els.proxy_single_flight.checked();
@@ -512,7 +524,14 @@ fn wire_architecture(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsVal
     on(&el("router")?, "change", app, |a, _| a.on_router());
     on(&el("warmup")?, "change", app, |a, _| {
         let on = a.els.warmup.checked();
-        a.command(Command::Warmup { on }, if on { "Warm-up worker on: after a cold restart it reloads that shard's hottest keys." } else { "Warm-up worker off." })
+        a.command(
+            Command::Warmup { on },
+            if on {
+                "Warm-up worker on: after a cold restart it reloads that shard's hottest keys."
+            } else {
+                "Warm-up worker off."
+            },
+        )
     });
     on(&el("shard-buttons")?, "click", app, |a, e| {
         let shard = e

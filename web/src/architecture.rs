@@ -109,7 +109,9 @@ pub fn switch_to(d: &Driver, design: Design) -> (Scenario, Option<String>) {
     match matching_preset(&s) {
         Some((name, preset)) => (preset, Some(name)),
         None => {
-            s.name = format!("{} ({})", s.name, design.value()).trim_start().to_string();
+            s.name = format!("{} ({})", s.name, design.value())
+                .trim_start()
+                .to_string();
             (s, None)
         }
     }
@@ -165,7 +167,11 @@ mod tests {
         assert_eq!(design_value(&d.sim.status()), "v0");
         let (s, p) = switch_to(&d, Design::V1);
         assert_eq!(s.topology, TopologyConfig::v1());
-        assert_eq!(p.as_deref(), Some("v1-steady"), "steady in V1 is the v1-steady preset");
+        assert_eq!(
+            p.as_deref(),
+            Some("v1-steady"),
+            "steady in V1 is the v1-steady preset"
+        );
         d.apply(Command::SetRps { rps: 12_000.0 }).unwrap();
         let (s, p) = switch_to(&d, Design::V1);
         assert_eq!(s.client.rps, 12_000.0);
@@ -173,13 +179,18 @@ mod tests {
         let mut v1 = Driver::new(s, p).unwrap();
         assert_eq!(design_value(&v1.sim.status()), "v1");
         assert_eq!(v1.sim.status().shards.len(), 3);
-        v1.apply(Command::SetRouter { router: cachesim_core::router::RouterKind::ModN })
-            .unwrap();
+        v1.apply(Command::SetRouter {
+            router: cachesim_core::router::RouterKind::ModN,
+        })
+        .unwrap();
         assert_eq!(design_value(&v1.sim.status()), "custom");
         // back to V0: the shard-naming crash of v1-shard-crash cannot stay
         let crash = Driver::new(presets::preset("v1-shard-crash").unwrap(), None).unwrap();
         let (s, _) = switch_to(&crash, Design::V0);
-        assert!(s.faults.iter().all(|f| named_shard(&f.command).is_none_or(|i| i == 0)));
+        assert!(s
+            .faults
+            .iter()
+            .all(|f| named_shard(&f.command).is_none_or(|i| i == 0)));
         assert!(Driver::new(s, None).is_ok());
     }
 
@@ -192,7 +203,10 @@ mod tests {
         d.apply(c).unwrap();
         let st = d.sim.status();
         assert!(!st.shards[1].up && st.shards[0].up && !st.cache_down());
-        assert_eq!(shard_click(&st, 1), Some(Command::RestartCache { shard: 1 }));
+        assert_eq!(
+            shard_click(&st, 1),
+            Some(Command::RestartCache { shard: 1 })
+        );
         assert_eq!(shard_click(&st, 3), None);
         assert!(shard_note(&Command::CrashCache { shard: 1 }, 3).contains("Shard 1"));
     }
@@ -202,7 +216,10 @@ mod tests {
         let mut d = Driver::new(presets::preset("steady").unwrap(), None).unwrap();
         let e = d.apply(Command::CrashCache { shard: 9 }).unwrap_err();
         assert!(e.contains("shard"), "{e}");
-        assert!(d.apply(Command::RemoveShard).is_err(), "V0 keeps its one Redis");
+        assert!(
+            d.apply(Command::RemoveShard).is_err(),
+            "V0 keeps its one Redis"
+        );
         for _ in 0..15 {
             d.apply(Command::AddShard).unwrap();
         }

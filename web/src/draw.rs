@@ -415,7 +415,13 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
     // edge widths follow the smoothed rates (the reduced-motion view relies on them)
     edges::lines(&pen, &driver.topology.edges, scene.rates);
     if !driver.reduced_motion {
-        draw_dots(ctx, layout, &driver.dots, driver.wall_s, if small { 2.4 } else { 3.0 });
+        draw_dots(
+            ctx,
+            layout,
+            &driver.dots,
+            driver.wall_s,
+            if small { 2.4 } else { 3.0 },
+        );
     }
     edges::labels(&pen);
     for (id, r) in layout.boxes() {

@@ -7,10 +7,10 @@ use crate::anim::Dots;
 use crate::codec::{self, check_web_limits, share_scenario, MAX_WEB_KEYS};
 use crate::explain::{self, Capacities, Explanation, Timeline};
 use crate::format::nice_ceil;
+use cachesim_core::frame::{NodeKind, TopologyView};
 use cachesim_core::{
     presets, Command, Frame, Scenario, ScheduledCommand, SecondStats, Simulation, Status, Summary,
 };
-use cachesim_core::frame::{NodeKind, TopologyView};
 use std::collections::HashMap;
 use std::mem::discriminant;
 
@@ -538,7 +538,10 @@ impl Driver {
                 if on {
                     preset_command(
                         "memory-full-noeviction",
-                        Command::FillMemory { fraction: 1.0, shard: None },
+                        Command::FillMemory {
+                            fraction: 1.0,
+                            shard: None,
+                        },
                     )
                 } else {
                     Command::ClearFill { shard: None }
@@ -578,7 +581,12 @@ impl Driver {
             target_hit_rate: self.target_hit_rate(),
             timeline: self.timeline(),
             shard_reads: explain::shard_read_shares(
-                self.sim.history().tiers().collect::<Vec<_>>().into_iter().rev(),
+                self.sim
+                    .history()
+                    .tiers()
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev(),
                 st.shards.len(),
             ),
             tier: self.sim.history().last_tier(),
@@ -779,7 +787,9 @@ mod tests {
     fn a_saved_scenario_file_replays_the_run() {
         let mut d = Driver::new(presets::preset("steady").unwrap(), Some("steady".into())).unwrap();
         d.sim.advance_to(2.0);
-        d.sim.apply(cachesim_core::Command::CrashCache { shard: 0 }).unwrap();
+        d.sim
+            .apply(cachesim_core::Command::CrashCache { shard: 0 })
+            .unwrap();
         d.sim.advance_to(4.0);
         let file = d.scenario_file();
         // what the CLI reads (Scenario::from_json) and what the page loads

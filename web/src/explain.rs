@@ -136,7 +136,11 @@ pub fn shard_read_shares<'a>(
         if t.shards.len() == shards && t.shards.iter().all(|s| s.up) {
             let total: u64 = t.shards.iter().map(|s| s.reads).sum();
             if total > 0 {
-                return t.shards.iter().map(|s| s.reads as f64 / total as f64).collect();
+                return t
+                    .shards
+                    .iter()
+                    .map(|s| s.reads as f64 / total as f64)
+                    .collect();
             }
         }
     }
@@ -147,7 +151,11 @@ pub fn shard_read_shares<'a>(
 /// measured share of the reads.
 fn resize_cause(i: &Inputs, what: Resize, ago_s: f64, hit: f64) -> String {
     let st = i.status;
-    let router = if st.router == "ring" { "the ring" } else { "hash mod N" };
+    let router = if st.router == "ring" {
+        "the ring"
+    } else {
+        "hash mod N"
+    };
     let ago = secs(ago_s.max(0.0).round());
     let moved = match what {
         Resize::Added => {
@@ -170,7 +178,10 @@ fn resize_cause(i: &Inputs, what: Resize, ago_s: f64, hit: f64) -> String {
             "the router became {router} {ago} ago: keys whose shard changed are not where they are looked for"
         ),
     };
-    format!("{moved}, so they miss until they are refilled (hit rate {})", pct(hit))
+    format!(
+        "{moved}, so they miss until they are refilled (hit rate {})",
+        pct(hit)
+    )
 }
 
 /// "shard 1", "shards 1 and 2", "shards 0, 1 and 2".
@@ -258,17 +269,34 @@ pub fn explain(i: &Inputs) -> Explanation {
             headline.push_str("; work already inside the pods drains");
         }
     } else if st.shards_down() > 0 && !st.cache_down() {
-        let down: Vec<usize> = st.shards.iter().filter(|s| !s.up).map(|s| s.index).collect();
+        let down: Vec<usize> = st
+            .shards
+            .iter()
+            .filter(|s| !s.up)
+            .map(|s| s.index)
+            .collect();
         let share: f64 = down
             .iter()
             .map(|&d| i.shard_reads.get(d).copied().unwrap_or(0.0))
             .sum();
         // the shards still up hit as measured; every read of a down shard misses
         let missed = share + (1.0 - share) * (1.0 - hit);
-        level = if db_ratio > 1.05 { Level::Bad } else { Level::Warn };
+        level = if db_ratio > 1.05 {
+            Level::Bad
+        } else {
+            Level::Warn
+        };
         said_hit = true;
-        let (verb, it) = if down.len() == 1 { ("is", "it") } else { ("are", "them") };
-        let router = if st.router == "ring" { "the ring" } else { "hash mod N" };
+        let (verb, it) = if down.len() == 1 {
+            ("is", "it")
+        } else {
+            ("are", "them")
+        };
+        let router = if st.router == "ring" {
+            "the ring"
+        } else {
+            "hash mod N"
+        };
         headline = format!(
             "{} {verb} DOWN: the keys {router} maps to {it} (~{} of reads, measured before the crash) miss and fall through to PostgreSQL, so {} of reads miss now, not all of them as with one Redis",
             shard_list(&down),
@@ -280,7 +308,8 @@ pub fn explain(i: &Inputs) -> Explanation {
         }
     } else if st.cache_down() && st.shards.len() > 1 {
         level = Level::Bad;
-        headline = "Every Redis shard is DOWN: every read misses and falls through to PostgreSQL".into();
+        headline =
+            "Every Redis shard is DOWN: every read misses and falls through to PostgreSQL".into();
         if db_ratio > 1.0 {
             headline.push_str(&format!(", which is at {}", load(db_ratio)));
         }
@@ -403,7 +432,9 @@ pub fn explain(i: &Inputs) -> Explanation {
         said_hit = true;
         let c = resize_cause(i, what, st.now_s - t, hit);
         let mut chars = c.chars();
-        headline = chars.next().map_or(String::new(), |f| f.to_uppercase().collect::<String>() + chars.as_str());
+        headline = chars.next().map_or(String::new(), |f| {
+            f.to_uppercase().collect::<String>() + chars.as_str()
+        });
     } else if recent_restart && hit < i.target_hit_rate - 0.05 {
         level = Level::Warn;
         said_hit = true;
@@ -566,7 +597,10 @@ pub fn explain(i: &Inputs) -> Explanation {
             ));
         } else if p.utilization >= CPU_SATURATED {
             level = level.max(Level::Warn);
-            details.push(format!("the CacheProxyService is {} busy", pct(p.utilization)));
+            details.push(format!(
+                "the CacheProxyService is {} busy",
+                pct(p.utilization)
+            ));
         }
     }
     if let Some(w) = st.shards.iter().find(|s| s.warming) {
@@ -612,7 +646,10 @@ mod tests {
             caps: Capacities::of(&s),
             target_hit_rate: s.client.target_hit_rate,
             timeline: Timeline::at(&s.faults, t),
-            shard_reads: shard_read_shares(sim.history().tiers().collect::<Vec<_>>().into_iter().rev(), st.shards.len()),
+            shard_reads: shard_read_shares(
+                sim.history().tiers().collect::<Vec<_>>().into_iter().rev(),
+                st.shards.len(),
+            ),
             tier: sim.history().last_tier(),
         })
     }
@@ -816,7 +853,10 @@ mod tests {
             },
             ScheduledCommand {
                 at_s: 10.0,
-                command: Command::FillMemory { fraction: 1.0, shard: None },
+                command: Command::FillMemory {
+                    fraction: 1.0,
+                    shard: None,
+                },
             },
             ScheduledCommand {
                 at_s: 100.0,
@@ -834,14 +874,28 @@ mod tests {
     #[test]
     fn a_down_shard_is_named_with_its_measured_share() {
         let e = run("v1-shard-crash", 64.0);
-        assert!(e.text.starts_with("Shard 1 is DOWN: the keys the ring maps to it (~"), "{}", e.text);
+        assert!(
+            e.text
+                .starts_with("Shard 1 is DOWN: the keys the ring maps to it (~"),
+            "{}",
+            e.text
+        );
         // its share of the reads and the reads that miss now, both measured
         let pcts: Vec<f64> = e
             .text
             .split('%')
-            .filter_map(|t| t.rsplit(|c: char| !(c.is_ascii_digit() || c == '.')).next()?.parse().ok())
+            .filter_map(|t| {
+                t.rsplit(|c: char| !(c.is_ascii_digit() || c == '.'))
+                    .next()?
+                    .parse()
+                    .ok()
+            })
             .collect();
-        assert!((0.2..0.5).contains(&(pcts[0] / 100.0)), "{pcts:?} {}", e.text);
+        assert!(
+            (0.2..0.5).contains(&(pcts[0] / 100.0)),
+            "{pcts:?} {}",
+            e.text
+        );
         assert!(pcts[1] > pcts[0] && pcts[1] < 70.0, "{pcts:?} {}", e.text);
         assert!(!e.text.contains("Redis is DOWN"));
         assert_eq!(shard_list(&[1, 2]), "Shards 1 and 2");
@@ -853,9 +907,23 @@ mod tests {
     #[test]
     fn a_resize_says_which_keys_moved() {
         let e = run("v1-resize", 62.0);
-        assert!(e.text.contains("shard 3 joined 2 s ago: the ring now sends it ~"), "{}", e.text);
-        assert!(e.text.contains("so they miss until they are refilled"), "{}", e.text);
+        assert!(
+            e.text
+                .contains("shard 3 joined 2 s ago: the ring now sends it ~"),
+            "{}",
+            e.text
+        );
+        assert!(
+            e.text.contains("so they miss until they are refilled"),
+            "{}",
+            e.text
+        );
         let e = run("v1-shard-crash", 95.0);
-        assert!(e.text.contains("the proxy's single-flight lets one miss per key"), "{}", e.text);
+        assert!(
+            e.text
+                .contains("the proxy's single-flight lets one miss per key"),
+            "{}",
+            e.text
+        );
     }
 }

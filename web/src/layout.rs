@@ -248,7 +248,7 @@ fn narrow(w: f64, h: f64, shape: &Shape) -> Layout {
         w: bw,
         h: 164.0,
     };
-    let warmup = shape.warmup.then(|| Rect {
+    let warmup = shape.warmup.then_some(Rect {
         x: right_x,
         y: db.y + db.h + 3.0 * GAP,
         w: bw,
@@ -322,7 +322,12 @@ fn wide(w: f64, h: f64, shape: &Shape) -> Layout {
     let pods_right = w * (pod_x + pod_w / 2.0);
     let proxy = shape.proxy.then(|| {
         let pw = ((col_x - pods_right) - 2.0 * 0.04 * w).min(0.16 * w);
-        Rect::centered((pods_right + col_x) / 2.0, h * 0.26, pw, (bh * 0.7).min(130.0))
+        Rect::centered(
+            (pods_right + col_x) / 2.0,
+            h * 0.26,
+            pw,
+            (bh * 0.7).min(130.0),
+        )
     });
     let warmup = shape.warmup.then(|| {
         let gap = col_x - pods_right;
@@ -362,9 +367,19 @@ impl Layout {
     /// Every box with its node id.
     pub fn boxes(&self) -> Vec<(u16, Rect)> {
         let mut v = vec![(node::CLIENT, self.client), (node::LB, self.lb)];
-        v.extend(self.pods.iter().enumerate().map(|(i, r)| (node::pod(i), *r)));
+        v.extend(
+            self.pods
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (node::pod(i), *r)),
+        );
         v.extend(self.proxy.map(|r| (node::PROXY, r)));
-        v.extend(self.shards.iter().enumerate().map(|(i, r)| (node::shard(i), *r)));
+        v.extend(
+            self.shards
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (node::shard(i), *r)),
+        );
         v.push((node::DB, self.db));
         v.extend(self.warmup.map(|r| (node::WARMUP, r)));
         v
@@ -492,7 +507,9 @@ mod tests {
         for &w in &[320.0, 375.0, 600.0, 640.0, 1000.0, 1400.0, 2400.0] {
             for pods in [1, 2, 4, 8, 16] {
                 for shards in [1, 2, 3, 4, 7, 16] {
-                    for (proxy, warmup) in [(false, false), (true, true), (true, false), (false, true)] {
+                    for (proxy, warmup) in
+                        [(false, false), (true, true), (true, false), (false, true)]
+                    {
                         let shape = Shape {
                             pods,
                             shards,
@@ -546,7 +563,10 @@ mod tests {
         let phone = layout(375.0, canvas_height(375.0, &v1(16)), &v1(16));
         assert!(phone.h > 520.0 && phone.h < 900.0, "{}", phone.h);
         let wide3 = layout(1400.0, 504.0, &v1(3));
-        assert!(wide3.shards[0].h > 150.0, "three shards side by side: room for gauges");
+        assert!(
+            wide3.shards[0].h > 150.0,
+            "three shards side by side: room for gauges"
+        );
     }
 
     #[test]
@@ -560,9 +580,18 @@ mod tests {
         let r = l.path(node::pod(1), node::CLIENT).unwrap();
         assert_eq!(r.len(), 4);
         assert!(l.lb.contains(r[1]) && l.lb.contains(r[2]));
-        assert!(l.path(node::pod(5), node::shard(0)).is_none(), "pods beyond the shown ones");
-        assert!(l.path(node::pod(0), node::shard(1)).is_none(), "shards beyond the shown ones");
-        assert!(l.path(node::pod(0), node::PROXY).is_none(), "no proxy in V0");
+        assert!(
+            l.path(node::pod(5), node::shard(0)).is_none(),
+            "pods beyond the shown ones"
+        );
+        assert!(
+            l.path(node::pod(0), node::shard(1)).is_none(),
+            "shards beyond the shown ones"
+        );
+        assert!(
+            l.path(node::pod(0), node::PROXY).is_none(),
+            "no proxy in V0"
+        );
         let lens = l.path_lengths(&[(node::pod(0), node::shard(0))]);
         assert!(lens.contains_key(&(node::shard(0), node::pod(0))));
         assert!(lens.contains_key(&(node::pod(1), node::CLIENT)));
@@ -570,7 +599,9 @@ mod tests {
 
     #[test]
     fn shape_of_a_topology() {
-        let mut sim = cachesim_core::Simulation::new(cachesim_core::presets::preset("v1-steady").unwrap()).unwrap();
+        let mut sim =
+            cachesim_core::Simulation::new(cachesim_core::presets::preset("v1-steady").unwrap())
+                .unwrap();
         sim.advance_to(0.5);
         let f = sim.take_frame();
         assert_eq!(Shape::of(&f.topology), v1(3));

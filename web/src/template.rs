@@ -108,7 +108,11 @@ pub fn markup() -> String {
     }
     let mut designs = String::new();
     for d in crate::architecture::Design::ALL {
-        designs.push_str(&format!("<option value=\"{}\">{}</option>", d.value(), d.label()));
+        designs.push_str(&format!(
+            "<option value=\"{}\">{}</option>",
+            d.value(),
+            d.label()
+        ));
     }
     let mut legend = String::new();
     for c in DotClass::ALL {

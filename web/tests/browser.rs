@@ -178,7 +178,11 @@ fn mounts_and_draws() {
     let items = root
         .query_selector_all("#components li[data-component]")
         .unwrap();
-    assert_eq!(items.length(), 7, "V0 components, the proxy and the warm-up worker");
+    assert_eq!(
+        items.length(),
+        7,
+        "V0 components, the proxy and the warm-up worker"
+    );
     let cache = root
         .query_selector("#components li[data-component=cache]")
         .unwrap()
@@ -519,7 +523,12 @@ fn the_architecture_controls_build_the_topology_live() {
         assert!(boxes.iter().any(|b| b["id"] == id), "node {id} has a box");
     }
     // one shard's button crashes it, and then restarts it
-    assert_eq!(root.query_selector_all("#shard-buttons button").unwrap().length(), 3);
+    assert_eq!(
+        root.query_selector_all("#shard-buttons button")
+            .unwrap()
+            .length(),
+        3
+    );
     click(&root, "shard-2");
     assert_eq!(state(&root)["status"]["shards"][2]["up"], false);
     assert_eq!(state(&root)["status"]["cache_up"], true);
@@ -528,7 +537,10 @@ fn the_architecture_controls_build_the_topology_live() {
     assert_eq!(state(&root)["status"]["shards"][2]["up"], true);
     // building live: every step is a command in the share scenario
     click(&root, "add-shard");
-    assert_eq!(state(&root)["status"]["shards"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        state(&root)["status"]["shards"].as_array().unwrap().len(),
+        4
+    );
     let proxy: HtmlInputElement = el(&root, "proxy");
     proxy.set_checked(false);
     fire(&proxy, "change");
@@ -544,7 +556,10 @@ fn the_architecture_controls_build_the_topology_live() {
     assert_eq!(s["status"]["router"], "mod-n");
     assert_eq!(s["status"]["warmup"], false);
     assert_eq!(s["status"]["shards"].as_array().unwrap().len(), 3);
-    assert_eq!(el::<HtmlSelectElement>(&root, "architecture").value(), "custom");
+    assert_eq!(
+        el::<HtmlSelectElement>(&root, "architecture").value(),
+        "custom"
+    );
     let kinds: Vec<String> = s["scenario"]["faults"]
         .as_array()
         .unwrap()
@@ -553,7 +568,15 @@ fn the_architecture_controls_build_the_topology_live() {
         .collect();
     assert_eq!(
         kinds,
-        ["crash_cache", "restart_cache", "add_shard", "set_proxy", "set_router", "warmup", "remove_shard"]
+        [
+            "crash_cache",
+            "restart_cache",
+            "add_shard",
+            "set_proxy",
+            "set_router",
+            "warmup",
+            "remove_shard"
+        ]
     );
     assert!(inked_pixels(&arch) > 5_000, "the built diagram is drawn");
     // back to V0: one Redis again, the run goes on

@@ -197,7 +197,8 @@ impl App {
 
     pub(super) fn on_memory(&mut self, commit: bool) {
         let text = self.els.memory.value();
-        let current = shard_max_bytes(&self.driver.sim.status()) as f64 / (1024.0 * 1024.0 * 1024.0);
+        let current =
+            shard_max_bytes(&self.driver.sim.status()) as f64 / (1024.0 * 1024.0 * 1024.0);
         if text
             .trim()
             .parse::<f64>()

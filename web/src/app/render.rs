@@ -134,14 +134,17 @@ impl App {
         let e = &self.els;
         e.architecture.set_value(architecture::design_value(st));
         let (_, described) = cachesim_core::summary::describe(st);
-        e.architecture_description.set_text_content(Some(&described));
+        e.architecture_description
+            .set_text_content(Some(&described));
         if st.shards.len() > 1 || st.proxy.is_some() {
             let label = format!(
                 "Architecture: Client to AppLB to the AppService pods, then {described}, and BackendDB (PostgreSQL), with requests flowing as dots. Click a shard to crash it or restart it (or use the shard buttons below). The list below gives the same live state as text."
             );
             e.arch.set_attribute("aria-label", &label).ok();
         } else {
-            e.arch.set_attribute("aria-label", template::ARCH_LABEL).ok();
+            e.arch
+                .set_attribute("aria-label", template::ARCH_LABEL)
+                .ok();
         }
         let n = st.shards.len();
         e.shards_value.set_text_content(Some(&if n == 1 {
@@ -149,7 +152,8 @@ impl App {
         } else {
             format!("{n} shards")
         }));
-        e.add_shard.set_disabled(n >= cachesim_core::scenario::limits::SHARDS.1 as usize);
+        e.add_shard
+            .set_disabled(n >= cachesim_core::scenario::limits::SHARDS.1 as usize);
         e.remove_shard.set_disabled(n <= 1);
         e.proxy.set_checked(st.proxy.is_some());
         e.proxy_single_flight
@@ -157,6 +161,17 @@ impl App {
         e.proxy_single_flight.set_disabled(st.proxy.is_none());
         e.router.set_value(st.router);
         e.warmup.set_checked(st.warmup);
+        // the memory control sets every shard's maxmemory
+        if let Ok(Some(label)) = self.root.query_selector("label[for=memory-gb]") {
+            let text = if n > 1 {
+                "Memory per shard (GB)"
+            } else {
+                "Cache memory (GB)"
+            };
+            if label.text_content().as_deref() != Some(text) {
+                label.set_text_content(Some(text));
+            }
+        }
         let ups: Vec<bool> = st.shards.iter().map(|s| s.up).collect();
         if ups != self.shard_buttons_drawn {
             self.shard_buttons_drawn = ups;
@@ -189,9 +204,15 @@ impl App {
             b.set_attribute("data-shard", &i.to_string()).ok();
             b.set_id(&format!("shard-{i}"));
             let (text, title) = if *up {
-                (format!("Crash {i}"), format!("Crash shard {i}: its keys are lost"))
+                (
+                    format!("Crash {i}"),
+                    format!("Crash shard {i}: its keys are lost"),
+                )
             } else {
-                (format!("Restart {i}"), format!("Shard {i} is down: restart it empty (cold)"))
+                (
+                    format!("Restart {i}"),
+                    format!("Shard {i} is down: restart it empty (cold)"),
+                )
             };
             if !*up {
                 b.set_class_name("cs-down");
@@ -246,13 +267,23 @@ impl App {
             self.driver.trace_every
         ));
         let tier = self.driver.sim.history().last_tier();
-        let scene = scene(&self.driver.rates, &self.driver.base, &st, last.as_ref(), tier);
+        let scene = scene(
+            &self.driver.rates,
+            &self.driver.base,
+            &st,
+            last.as_ref(),
+            tier,
+        );
         let readouts = match &last {
             Some(l) => format!(
                 "Hit rate {}{} · DB load {} · p50 {} · p99 {} · {} errors/s · {} in flight",
                 pct(l.hit_rate),
                 // GETs to a down shard fail before they can hit or miss
-                if st.shards_down() > 0 && !st.cache_down() { " on the shards up" } else { "" },
+                if st.shards_down() > 0 && !st.cache_down() {
+                    " on the shards up"
+                } else {
+                    ""
+                },
                 format::load(scene.db_load()),
                 format::ms(l.p50_ms),
                 format::ms(l.p99_ms),
@@ -319,7 +350,13 @@ impl App {
         let st = self.driver.sim.status();
         let last = self.shown.clone();
         let tier = self.driver.sim.history().last_tier();
-        let scene = scene(&self.driver.rates, &self.driver.base, &st, last.as_ref(), tier);
+        let scene = scene(
+            &self.driver.rates,
+            &self.driver.base,
+            &st,
+            last.as_ref(),
+            tier,
+        );
         let lay = layout::layout(self.css_w, self.css_h, &shape);
         let key = (self.css_w.to_bits(), self.css_h.to_bits(), shape);
         if key != self.layout_key {

@@ -15,7 +15,11 @@ fn shard_titles(pen: &Pen, i: usize) -> [String; 3] {
     if pen.layout.shards.len() == 1 && pen.layout.proxy.is_none() {
         ["CacheNode (Redis)".into(), "Redis".into(), "Redis".into()]
     } else {
-        [format!("Redis shard {i}"), format!("Shard {i}"), format!("S{i}")]
+        [
+            format!("Redis shard {i}"),
+            format!("Shard {i}"),
+            format!("S{i}"),
+        ]
     }
 }
 
@@ -51,7 +55,11 @@ pub(super) fn shard(pen: &Pen, r: &Rect, i: usize) {
     }
     let single = pen.layout.shards.len() == 1;
     if full && pen.rate_in_title(r) {
-        let ops = if single { pen.sec.pod_cache } else { s.ops as f64 };
+        let ops = if single {
+            pen.sec.pod_cache
+        } else {
+            s.ops as f64
+        };
         pen.title_rate(r, &title, &format!("{} ops", per_sec(ops)));
     }
 }
@@ -97,7 +105,16 @@ fn shard_full(pen: &Pen, inner: &Rect, s: &ShardStatus) {
     );
     let y2 = lines(ctx, &below(inner, y), &[(mem_text, INK)], px);
     let color = level_color(mem, MEM_ALERT, MEM_CRITICAL);
-    gauge(ctx, inner.x, y2, inner.w, 7.0, mem, color, &[MEM_ALERT, MEM_CRITICAL]);
+    gauge(
+        ctx,
+        inner.x,
+        y2,
+        inner.w,
+        7.0,
+        mem,
+        color,
+        &[MEM_ALERT, MEM_CRITICAL],
+    );
     let hit = if cluster {
         Some(s.hit_rate).filter(|_| s.ops > 0)
     } else {
@@ -109,20 +126,33 @@ fn shard_full(pen: &Pen, inner: &Rect, s: &ShardStatus) {
         ctx,
         px,
         inner.w,
-        [format!("{keys} keys · hit {hit}"), format!("{keys} keys"), keys.clone()],
+        [
+            format!("{keys} keys · hit {hit}"),
+            format!("{keys} keys"),
+            keys.clone(),
+        ],
     );
     let mut rows = vec![(keys_text, INK)];
     if cluster && inner.w < 150.0 {
         rows.push((format!("hit {hit}"), INK));
     }
     if s.warming {
-        rows.push((format!("warming: {} keys loaded", compact(s.warmed_keys as f64)), "#b45309"));
+        rows.push((
+            format!("warming: {} keys loaded", compact(s.warmed_keys as f64)),
+            "#b45309",
+        ));
     }
     if let Some(l) = scene.last.filter(|_| !cluster) {
         if l.set_oom > 0 {
-            rows.push((format!("OOM: {} SETs/s refused", compact(l.set_oom as f64)), "#b91c1c"));
+            rows.push((
+                format!("OOM: {} SETs/s refused", compact(l.set_oom as f64)),
+                "#b91c1c",
+            ));
         } else if l.evictions > 0 {
-            rows.push((format!("evicting {}/s", compact(l.evictions as f64)), "#b45309"));
+            rows.push((
+                format!("evicting {}/s", compact(l.evictions as f64)),
+                "#b45309",
+            ));
         }
     }
     if s.queue > 50 {
@@ -155,15 +185,38 @@ fn shard_compact(pen: &Pen, inner: &Rect, s: &ShardStatus) {
     let y = lines(ctx, inner, &[(text, color)], px);
     let bar_h = 4.0;
     let cpu_color = level_color(s.cpu, CPU_ALERT, CPU_SATURATED);
-    gauge(ctx, inner.x, y, inner.w, bar_h, s.cpu, cpu_color, &[CPU_ALERT]);
+    gauge(
+        ctx,
+        inner.x,
+        y,
+        inner.w,
+        bar_h,
+        s.cpu,
+        cpu_color,
+        &[CPU_ALERT],
+    );
     if y + bar_h + 4.0 + bar_h <= inner.y + inner.h + 6.0 {
         let mem_color = level_color(mem, MEM_ALERT, MEM_CRITICAL);
-        gauge(ctx, inner.x, y + bar_h + 4.0, inner.w, bar_h, mem, mem_color, &[MEM_ALERT]);
+        gauge(
+            ctx,
+            inner.x,
+            y + bar_h + 4.0,
+            inner.w,
+            bar_h,
+            mem,
+            mem_color,
+            &[MEM_ALERT],
+        );
     }
 }
 
 /// The first title that fits in bold.
-fn first_fit_bold<const N: usize>(ctx: &Ctx, px: f64, max_w: f64, candidates: [String; N]) -> String {
+fn first_fit_bold<const N: usize>(
+    ctx: &Ctx,
+    px: f64,
+    max_w: f64,
+    candidates: [String; N],
+) -> String {
     font(ctx, px, true);
     let fits = |t: &String| ctx.measure_text(t).is_ok_and(|m| m.width() <= max_w);
     let i = candidates.iter().position(fits).unwrap_or(N - 1);
@@ -181,7 +234,11 @@ pub(super) fn proxy(pen: &Pen, r: &Rect) {
         ctx,
         title_px,
         r.w - 12.0,
-        ["CacheProxyService".into(), "Cache proxy".into(), "Proxy".into()],
+        [
+            "CacheProxyService".into(),
+            "Cache proxy".into(),
+            "Proxy".into(),
+        ],
     );
     let inner = node_box(ctx, r, &title, scene.proxy_health(), title_px);
     let util = p.utilization;
@@ -195,14 +252,26 @@ pub(super) fn proxy(pen: &Pen, r: &Rect) {
         ],
     );
     let y = lines(ctx, &inner, &[(util_text, INK)], px);
-    gauge(ctx, inner.x, y, inner.w, 6.0, util, level_color(util, 0.7, CPU_SATURATED), &[]);
+    gauge(
+        ctx,
+        inner.x,
+        y,
+        inner.w,
+        6.0,
+        util,
+        level_color(util, 0.7, CPU_SATURATED),
+        &[],
+    );
     let sf = if p.single_flight {
         first_fit(
             ctx,
             px,
             inner.w,
             [
-                format!("single-flight on · {} waiting", compact(p.coalescing as f64)),
+                format!(
+                    "single-flight on · {} waiting",
+                    compact(p.coalescing as f64)
+                ),
                 format!("SF on · {} wait", compact(p.coalescing as f64)),
             ],
         )
@@ -230,7 +299,11 @@ pub(super) fn warmup(pen: &Pen, r: &Rect) {
         ["WarmupWorker".into(), "Warm-up".into(), "Warm".into()],
     );
     let warming: Vec<&ShardStatus> = scene.status.shards.iter().filter(|s| s.warming).collect();
-    let health = if warming.is_empty() { Health::Ok } else { Health::Warn };
+    let health = if warming.is_empty() {
+        Health::Ok
+    } else {
+        Health::Warn
+    };
     let inner = node_box(ctx, r, &title, health, 11.0);
     let rows = match warming.first() {
         Some(s) => {
@@ -238,11 +311,24 @@ pub(super) fn warmup(pen: &Pen, r: &Rect) {
             let queries = scene.tier.map_or(0, |t| t.db_warmup);
             vec![
                 (
-                    first_fit(ctx, px, inner.w, [format!("loading shard {}", s.index), format!("shard {}", s.index)]),
+                    first_fit(
+                        ctx,
+                        px,
+                        inner.w,
+                        [
+                            format!("loading shard {}", s.index),
+                            format!("shard {}", s.index),
+                        ],
+                    ),
                     "#b45309",
                 ),
                 (
-                    first_fit(ctx, px, inner.w, [format!("{loaded} keys loaded"), loaded.clone()]),
+                    first_fit(
+                        ctx,
+                        px,
+                        inner.w,
+                        [format!("{loaded} keys loaded"), loaded.clone()],
+                    ),
                     INK,
                 ),
                 (format!("{} queries", per_sec(queries as f64)), MUTED),
@@ -251,7 +337,12 @@ pub(super) fn warmup(pen: &Pen, r: &Rect) {
         None => vec![
             ("idle".to_string(), MUTED),
             (
-                first_fit(ctx, px, inner.w, ["acts on a cold restart".into(), "on restart".into()]),
+                first_fit(
+                    ctx,
+                    px,
+                    inner.w,
+                    ["acts on a cold restart".into(), "on restart".into()],
+                ),
                 MUTED,
             ),
         ],

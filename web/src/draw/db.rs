@@ -27,7 +27,16 @@ pub(super) fn db(pen: &Pen, r: &Rect) {
     let load_text = format!("load {}", crate::format::load(load));
     let color = if load > 1.0 { "#b91c1c" } else { INK };
     let mut y = lines(ctx, &inner, &[(load_text, color)], px);
-    gauge(ctx, inner.x, y, inner.w, 7.0, load, level_color(load, 0.85, 1.0), &[]);
+    gauge(
+        ctx,
+        inner.x,
+        y,
+        inner.w,
+        7.0,
+        load,
+        level_color(load, 0.85, 1.0),
+        &[],
+    );
     y += 12.0;
     let misses = scene.last.map_or(0.0, |l| l.db_miss as f64);
     let selects = format!(

@@ -66,7 +66,11 @@ pub(super) fn labels(pen: &Pen) {
     pen.label(&per_sec(pen.sec.client_lb), x, y);
     // the cache tier's entry: the proxy, or V0's one Redis (shards of a
     // cluster print their own rates)
-    let entry = l.proxy.or(if l.shards.len() == 1 { l.shards.first().copied() } else { None });
+    let entry = l.proxy.or(if l.shards.len() == 1 {
+        l.shards.first().copied()
+    } else {
+        None
+    });
     if let Some(r) = entry {
         if !pen.rate_in_title(&r) {
             let text = format!("{} ops", per_sec(pen.sec.pod_cache));

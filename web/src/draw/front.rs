@@ -13,16 +13,25 @@ pub(super) fn client(pen: &Pen, r: &Rect) {
     let mut rows = vec![(fit(format!("{rps} RPS"), rps.clone()), INK)];
     if st.hot_key_rate > 0.0 {
         let r = compact(st.hot_key_rate);
-        rows.push((fit(format!("+ {r} hot key"), format!("+{r} hot")), "#b45309"));
+        rows.push((
+            fit(format!("+ {r} hot key"), format!("+{r} hot")),
+            "#b45309",
+        ));
     }
     if st.attack_rate > 0.0 {
         let r = compact(st.attack_rate);
-        rows.push((fit(format!("+ {r} attack"), format!("+{r} att.")), "#b91c1c"));
+        rows.push((
+            fit(format!("+ {r} attack"), format!("+{r} att.")),
+            "#b91c1c",
+        ));
     }
     let errors = pen.scene.last.map_or(0, |l| l.failed);
     if errors > 0 {
         let e = compact(errors as f64);
-        rows.push((fit(format!("{e} errors/s"), format!("{e} err/s")), "#b91c1c"));
+        rows.push((
+            fit(format!("{e} errors/s"), format!("{e} err/s")),
+            "#b91c1c",
+        ));
     }
     if pen.layout.vertical && rows.len() > 1 {
         // a phone's Client box has room for one line: the most detailed
@@ -42,7 +51,11 @@ pub(super) fn client(pen: &Pen, r: &Rect) {
             };
             for (rate, name) in [(st.hot_key_rate, "hot"), (st.attack_rate, "attack")] {
                 if rate > 0.0 {
-                    let name = if long && name == "hot" { "hot key" } else { name };
+                    let name = if long && name == "hot" {
+                        "hot key"
+                    } else {
+                        name
+                    };
                     t.push_str(&format!(" + {} {name}", compact(rate)));
                 }
             }
@@ -68,7 +81,11 @@ pub(super) fn lb(pen: &Pen, r: &Rect) {
         ctx,
         px,
         inner.w,
-        [format!("{rate} of {cap} RPS"), format!("{rate} of {cap}"), format!("{rate} RPS")],
+        [
+            format!("{rate} of {cap} RPS"),
+            format!("{rate} of {cap}"),
+            format!("{rate} RPS"),
+        ],
     );
     let y = lines(ctx, &inner, &[(text, INK)], px);
     let color = level_color(lb_frac, 0.8, 1.0);
