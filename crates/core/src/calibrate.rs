@@ -96,7 +96,14 @@ pub fn fill_probability(lr: f64, lw: f64, ld: f64, ttl_s: f64, miss_delay_s: f64
         let e = -libm::expm1(-q * ttl_s); // 1 - e^{-qT}
         (e / q) / (1.0 - (lw / q) * e)
     };
-    let empty = 1.0 / a + miss_delay_s * lr / a;
+    // after a read misses, the key stays empty for the miss window D (its
+    // backfill SET lands then), unless a write's SET fills it first
+    let window = if lw * miss_delay_s < 1e-9 {
+        miss_delay_s
+    } else {
+        -libm::expm1(-lw * miss_delay_s) / lw
+    };
+    let empty = 1.0 / a + window * lr / a;
     m / (m + empty)
 }
 

@@ -58,8 +58,8 @@ pub const PRESETS: &[PresetInfo] = &[
 
 /// The keyspace `calibrate::derive_keyspace` finds for an 85% hit rate at the
 /// seed's 10K RPS, mix and TTL of 300 s, with the top 1% of keys taking 50%.
-pub const SEED_KEYS: u64 = 515_169;
-pub const SEED_ZIPF_S: f64 = 0.8962887072764054;
+pub const SEED_KEYS: u64 = 541_679;
+pub const SEED_ZIPF_S: f64 = 0.8957728177163948;
 
 fn at(at_s: f64, command: Command) -> ScheduledCommand {
     ScheduledCommand { at_s, command }
