@@ -71,7 +71,7 @@ fn builds_architecture(c: &Command) -> bool {
 /// The shard a command names, if it names one.
 fn named_shard(c: &Command) -> Option<u32> {
     match c {
-        Command::CrashCache { shard } | Command::RestartCache { shard } => Some(*shard),
+        Command::CrashCache { shard, .. } | Command::RestartCache { shard } => Some(*shard),
         Command::HotKey { shard, .. }
         | Command::SetMemory { shard, .. }
         | Command::FillMemory { shard, .. }
@@ -137,7 +137,7 @@ pub fn shard_click(st: &Status, i: usize) -> Option<Command> {
     let s = st.shards.get(i)?;
     let shard = i as u32;
     Some(if s.up {
-        Command::CrashCache { shard }
+        Command::CrashCache { shard, host: false }
     } else {
         Command::RestartCache { shard }
     })
@@ -146,7 +146,7 @@ pub fn shard_click(st: &Status, i: usize) -> Option<Command> {
 /// The note shown after a shard's command.
 pub fn shard_note(cmd: &Command, shards: usize) -> String {
     match cmd {
-        Command::CrashCache { shard } if shards > 1 => format!(
+        Command::CrashCache { shard, .. } if shards > 1 => format!(
             "Shard {shard} crashed: its keys are lost, and the reads the router sends to it miss and fall through to the DB."
         ),
         Command::RestartCache { shard } if shards > 1 => {
@@ -199,7 +199,7 @@ mod tests {
         let mut d = Driver::new(presets::preset("v1-steady").unwrap(), None).unwrap();
         d.sim.advance_to(1.5);
         let c = shard_click(&d.sim.status(), 1).unwrap();
-        assert_eq!(c, Command::CrashCache { shard: 1 });
+        assert_eq!(c, Command::CrashCache { shard: 1, host: false });
         d.apply(c).unwrap();
         let st = d.sim.status();
         assert!(!st.shards[1].up && st.shards[0].up && !st.cache_down());
@@ -208,13 +208,13 @@ mod tests {
             Some(Command::RestartCache { shard: 1 })
         );
         assert_eq!(shard_click(&st, 3), None);
-        assert!(shard_note(&Command::CrashCache { shard: 1 }, 3).contains("Shard 1"));
+        assert!(shard_note(&Command::CrashCache { shard: 1, host: false }, 3).contains("Shard 1"));
     }
 
     #[test]
     fn the_core_refuses_what_does_not_exist_and_the_run_goes_on() {
         let mut d = Driver::new(presets::preset("steady").unwrap(), None).unwrap();
-        let e = d.apply(Command::CrashCache { shard: 9 }).unwrap_err();
+        let e = d.apply(Command::CrashCache { shard: 9, host: false }).unwrap_err();
         assert!(e.contains("shard"), "{e}");
         assert!(
             d.apply(Command::RemoveShard).is_err(),

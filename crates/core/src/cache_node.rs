@@ -3,9 +3,15 @@
 //! Commands are served first-come first-served by one thread, each taking
 //! `1 / ops_per_sec` of CPU (M/D/1). Because service is FIFO and the cost is
 //! known on arrival, the time a command finishes is computed when it arrives
-//! (`busy_until` advances), so the queue needs no data structure. A command
-//! that would wait longer than the app's command timeout is never executed:
-//! the app's client times out and drops it.
+//! (`busy_until` advances), so the queue needs no data structure. Redis runs
+//! every command it has read, whether or not its client still waits: a
+//! command whose client timed out still burns the thread, and a late SET or
+//! DEL still changes the keyspace when it runs.
+//!
+//! A restart is not instant: the process starts and, with persistence, loads
+//! its snapshot; until it is ready it answers `-LOADING`. A crash can be of
+//! the process (the host refuses connections at once) or of the host (the
+//! client waits for its command timeout).
 //!
 //! The keyspace behaves like Redis: `SET key value EX ttl` fixes the expiry at
 //! fill time (a GET does not extend it); expired keys are removed lazily on
@@ -43,11 +49,19 @@ pub enum SetResult {
 pub struct CacheNode {
     pub store: CacheStore,
     pub up: bool,
+    /// The host itself is down: clients wait for their timeout instead of
+    /// being refused.
+    pub host_down: bool,
+    /// Until then it answers `-LOADING` (after a restart).
+    pub loading_until: Nanos,
     /// Incremented at every crash: commands sent before it fail.
     pub epoch: u32,
     busy_until: Nanos,
+    /// Work still queued at the last `take_busy`.
+    backlog_mark: u64,
     service_ns: Nanos,
     pub max_bytes: u64,
+    /// Memory per key: the value plus Redis' per-key overhead.
     entry_bytes: u64,
     pub policy: EvictionPolicy,
     lru_samples: u32,
@@ -70,11 +84,14 @@ impl CacheNode {
         CacheNode {
             store: CacheStore::with_capacity(expected_keys.max(1024)),
             up: true,
+            host_down: false,
+            loading_until: 0,
             epoch: 0,
             busy_until: 0,
+            backlog_mark: 0,
             service_ns: ((NANOS_PER_SEC as f64 / cfg.ops_per_sec) + 0.5) as Nanos,
             max_bytes: gb_to_bytes(cfg.memory_gb),
-            entry_bytes: cfg.entry_bytes as u64,
+            entry_bytes: cfg.entry_bytes as u64 + cfg.key_overhead_bytes as u64,
             policy: cfg.eviction,
             lru_samples: cfg.lru_samples,
             filler_bytes: 0,
@@ -92,18 +109,30 @@ impl CacheNode {
     }
 
     /// A command arrives at `arrive` costing `extra` CPU beyond the base
-    /// command cost (large values). Returns when it finishes executing, or
-    /// `None` if it would wait longer than `timeout` in the queue.
-    pub fn enqueue(&mut self, arrive: Nanos, timeout: Nanos, extra: Nanos) -> Option<Nanos> {
+    /// command cost (large values). Returns when it starts and when it
+    /// finishes executing; it runs even if its client has given up.
+    pub fn enqueue(&mut self, arrive: Nanos, extra: Nanos) -> (Nanos, Nanos) {
         let start = self.busy_until.max(arrive);
-        if start - arrive > timeout {
-            return None;
-        }
         let cost = self.service_ns + extra;
         self.busy_until = start + cost;
         self.busy_ns += cost;
         self.ops += 1;
-        Some(self.busy_until)
+        (start, self.busy_until)
+    }
+
+    /// Accepting commands at `now` (up, and done loading).
+    pub fn ready(&self, now: Nanos) -> bool {
+        self.up && now >= self.loading_until
+    }
+
+    /// CPU time the thread actually spent since the last call: the work it
+    /// took on, less what is still queued (work is credited when a command
+    /// arrives, so under overload the credit runs ahead of the clock).
+    pub fn take_busy(&mut self, now: Nanos) -> u64 {
+        let backlog = self.busy_until.saturating_sub(now);
+        let spent = (std::mem::take(&mut self.busy_ns) + self.backlog_mark).saturating_sub(backlog);
+        self.backlog_mark = backlog;
+        spent
     }
 
     /// Commands waiting or executing at `now`.
@@ -249,22 +278,29 @@ impl CacheNode {
         self.expirations += expired;
     }
 
-    /// The process dies: every key is lost.
+    /// The process dies (or the whole host): every key is lost.
     pub fn crash(&mut self) {
         self.up = false;
+        self.loading_until = 0;
         self.epoch += 1;
         self.store.clear();
         // the batch job's data is gone and its connection with it
         self.clear_fill();
     }
 
-    /// Cold restart: empty and accepting commands.
-    pub fn restart(&mut self, now: Nanos) {
+    /// Cold restart: empty, and accepting commands after `start_ns` (the
+    /// process starting; the thread does nothing else meanwhile).
+    pub fn restart(&mut self, now: Nanos, start_ns: Nanos) {
         if self.up {
             self.crash();
         }
         self.up = true;
+        self.host_down = false;
+        self.loading_until = now + start_ns;
+        // what was queued before the crash never runs
         self.busy_until = now;
+        self.busy_ns = 0;
+        self.backlog_mark = 0;
     }
 
     pub fn set_memory_gb(&mut self, gb: f64) {
@@ -284,6 +320,7 @@ mod tests {
         let cfg = CacheConfig {
             memory_gb: (memory_entries * 1024) as f64 / (1024.0 * 1024.0 * 1024.0),
             eviction: policy,
+            key_overhead_bytes: 0,
             ..CacheConfig::default()
         };
         CacheNode::new(&cfg, 16)
@@ -354,16 +391,19 @@ mod tests {
         let mut n = node(10, EvictionPolicy::Noeviction);
         let svc = n.service_ns();
         assert_eq!(svc, 20_000, "50K ops/s is 20 us per command");
-        assert_eq!(n.enqueue(0, 1_000_000, 0), Some(svc));
-        assert_eq!(n.enqueue(0, 1_000_000, 0), Some(2 * svc));
-        assert_eq!(n.enqueue(10 * svc, 1_000_000, 0), Some(11 * svc));
+        assert_eq!(n.enqueue(0, 0), (0, svc));
+        assert_eq!(n.enqueue(0, 0), (svc, 2 * svc));
+        assert_eq!(n.enqueue(10 * svc, 0), (10 * svc, 11 * svc));
         // a large value costs more
-        assert_eq!(n.enqueue(11 * svc, 1_000_000, 5), Some(12 * svc + 5));
-        // a command that would wait past the timeout is dropped
+        assert_eq!(n.enqueue(11 * svc, 5), (11 * svc, 12 * svc + 5));
+        // a command queued behind 100 others still runs, and burns the thread
         for _ in 0..100 {
-            n.enqueue(10 * svc, u64::MAX, 0);
+            n.enqueue(10 * svc, 0);
         }
-        assert_eq!(n.enqueue(10 * svc, svc, 0), None);
+        let busy = n.busy_ns;
+        let (start, done) = n.enqueue(10 * svc, 0);
+        assert_eq!(done - start, svc);
+        assert_eq!(n.busy_ns, busy + svc);
     }
 
     #[test]

@@ -32,6 +32,10 @@ pub enum Command {
     CrashCache {
         #[serde(default, skip_serializing_if = "is_zero")]
         shard: u32,
+        /// The host goes down, not just the process: clients are not refused
+        /// but wait for their command timeout.
+        #[serde(default, skip_serializing_if = "is_false")]
+        host: bool,
     },
     /// Start a Redis shard again, empty (no persistence). It also restarts a
     /// running shard, which loses its keys.
@@ -110,6 +114,10 @@ fn is_zero(x: &u32) -> bool {
     *x == 0
 }
 
+fn is_false(x: &bool) -> bool {
+    !*x
+}
+
 fn on_shard(shard: &Option<u32>) -> String {
     match shard {
         Some(s) => format!(" on shard {s}"),
@@ -134,8 +142,15 @@ impl Command {
     /// Short human label (used by the UI's timeline and the CLI).
     pub fn label(&self) -> String {
         match self {
-            Command::CrashCache { shard: 0 } => "crash cache".into(),
-            Command::CrashCache { shard } => format!("crash shard {shard}"),
+            Command::CrashCache { shard: 0, host } => {
+                format!("crash cache{}", if *host { " (host down)" } else { "" })
+            }
+            Command::CrashCache { shard, host } => {
+                format!(
+                    "crash shard {shard}{}",
+                    if *host { " (host down)" } else { "" }
+                )
+            }
             Command::RestartCache { shard: 0 } => "restart cache (cold)".into(),
             Command::RestartCache { shard } => format!("restart shard {shard} (cold)"),
             Command::HotKey {

@@ -41,7 +41,8 @@ second_stats! {
     err_pool_timeout: u64,
     /// A write's SET was refused with OOM.
     err_cache_oom: u64,
-    /// GETs answered by the cache (reads).
+    /// Cache lookups (GETs) of reads, those that failed (Redis down, too
+    /// busy, unreachable) included: a failed lookup is a miss.
     reads: u64,
     hits: u64,
     /// hits / reads (0 when there were no reads).

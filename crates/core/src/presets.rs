@@ -86,7 +86,13 @@ pub fn preset(name: &str) -> Option<Scenario> {
         "cache-crash" => {
             s.duration_s = 300.0;
             s.faults = vec![
-                at(60.0, Command::CrashCache { shard: 0 }),
+                at(
+                    60.0,
+                    Command::CrashCache {
+                        shard: 0,
+                        host: false,
+                    },
+                ),
                 at(90.0, Command::RestartCache { shard: 0 }),
             ];
         }
@@ -138,7 +144,13 @@ pub fn preset(name: &str) -> Option<Scenario> {
         "v1-shard-crash" => {
             s.duration_s = 300.0;
             s.faults = vec![
-                at(60.0, Command::CrashCache { shard: 1 }),
+                at(
+                    60.0,
+                    Command::CrashCache {
+                        shard: 1,
+                        host: false,
+                    },
+                ),
                 at(90.0, Command::RestartCache { shard: 1 }),
             ];
         }

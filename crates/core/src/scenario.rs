@@ -215,8 +215,15 @@ pub struct CacheConfig {
     /// Extra CPU per KB of value beyond the first (copying and sending it: ~1.25 GB/s).
     pub per_kb_us: f64,
     pub memory_gb: f64,
-    /// Bytes per cached entry, Redis overhead included.
+    /// Bytes of a cached value.
     pub entry_bytes: u32,
+    /// Redis' memory per key beyond its value: the dict entry (24 B), the key
+    /// string (~24 B), the value object (16 B), the expires entry (24 B),
+    /// rounded up by the allocator.
+    pub key_overhead_bytes: u32,
+    /// A restarted Redis process accepts commands after this long (it
+    /// answers `-LOADING` meanwhile).
+    pub restart_ms: f64,
     pub ttl_s: f64,
     pub eviction: EvictionPolicy,
     /// `maxmemory-samples`.
@@ -321,6 +328,8 @@ impl Default for CacheConfig {
             per_kb_us: 0.8,
             memory_gb: 26.0,
             entry_bytes: 1024,
+            key_overhead_bytes: 96,
+            restart_ms: 500.0,
             ttl_s: 300.0,
             eviction: EvictionPolicy::Noeviction,
             lru_samples: 5,
@@ -536,6 +545,13 @@ impl Scenario {
             512 * 1024 * 1024,
         )?;
         check_range("cache.ttl_s", k.ttl_s, limits::TTL_S.0, limits::TTL_S.1)?;
+        check_int(
+            "cache.key_overhead_bytes",
+            k.key_overhead_bytes as u64,
+            0,
+            1_000_000,
+        )?;
+        check_range("cache.restart_ms", k.restart_ms, 0.0, 3_600_000.0)?;
         check_int("cache.lru_samples", k.lru_samples as u64, 1, 64)?;
         let d = &self.db;
         check_int("db.workers", d.workers as u64, 1, 10_000)?;
@@ -680,7 +696,9 @@ pub fn check_target(cmd: &Command, shards: u32) -> Result<u32, ConfigError> {
         }
     };
     match cmd {
-        Command::CrashCache { shard } | Command::RestartCache { shard } => exists("shard", *shard)?,
+        Command::CrashCache { shard, .. } | Command::RestartCache { shard } => {
+            exists("shard", *shard)?
+        }
         Command::HotKey { shard: Some(s), .. }
         | Command::SetMemory { shard: Some(s), .. }
         | Command::FillMemory { shard: Some(s), .. }
@@ -777,7 +795,10 @@ mod tests {
         let mut s = Scenario::default();
         s.faults.push(ScheduledCommand {
             at_s: 60.0,
-            command: Command::CrashCache { shard: 0 },
+            command: Command::CrashCache {
+                shard: 0,
+                host: false,
+            },
         });
         s.faults.push(ScheduledCommand {
             at_s: 70.0,

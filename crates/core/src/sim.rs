@@ -95,10 +95,24 @@ enum Ev {
     Respond(ReqId),
     /// Second boundary: metrics and active expiry.
     Tick,
+    /// A SET or DEL whose client timed out runs on its shard.
+    LateWrite(LateWrite),
     /// The warm-up job in this slot may issue its next query.
     WarmupTick(u8),
     /// A warm-up SELECT of this key is back at the worker.
     WarmupLoaded(u8, u32),
+}
+
+/// A SET or DEL that Redis runs after its client gave up (8 bytes, so that
+/// events stay small).
+#[derive(Clone, Copy, Debug)]
+struct LateWrite {
+    shard: u8,
+    /// The low byte of the shard's epoch when it was sent: a crash loses it.
+    epoch: u8,
+    del: bool,
+    version: u16,
+    key: u32,
 }
 
 /// The event queue's FIFO lanes (see `engine`): kinds of event that are
@@ -673,6 +687,7 @@ impl Simulation {
             Ev::PoolTimeout(id) => self.pool_timeout_fires(id),
             Ev::Respond(id) => self.respond(id, self.now),
             Ev::Tick => self.tick(),
+            Ev::LateWrite(w) => self.late_write(w),
             Ev::WarmupTick(slot) => self.warmup_tick(slot as usize),
             Ev::WarmupLoaded(slot, key) => self.warmup_loaded(slot as usize, key),
         }

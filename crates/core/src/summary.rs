@@ -97,7 +97,10 @@ pub struct Summary {
     pub db_utilization_mean: f64,
     /// Milliseconds, successful requests.
     pub latency_ms: LatencySummary,
+    /// Mean busy fraction of a shard's thread (time it spent working).
     pub cache_cpu_utilization: f64,
+    /// The busiest shard in the busiest second.
+    pub cache_cpu_peak: f64,
     pub cache_errors: u64,
     pub stale_reads: u64,
     pub invalidation_failures: u64,
@@ -243,6 +246,11 @@ impl Summary {
             goodput_rps: t.completed as f64 / secs,
             cache_cpu_utilization: t.cache_busy_ns as f64
                 / (NANOS_PER_SEC as f64 * (shard_seconds.max(1) as f64)),
+            cache_cpu_peak: sim
+                .history()
+                .iter()
+                .map(|s| s.cache_cpu)
+                .fold(0.0, f64::max),
             cache_errors: t.cache_errors,
             stale_reads: t.stale_reads,
             invalidation_failures: t.invalidation_failures,

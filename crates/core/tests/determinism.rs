@@ -45,7 +45,11 @@ fn live_commands_replayed_as_faults_give_the_same_run() {
     // what a share link does: the commands applied live become scheduled faults
     let mut live = Simulation::new(preset("steady")).unwrap();
     live.advance_to(10.0); // a whole second: the metrics tick shares the instant
-    live.apply(Command::CrashCache { shard: 0 }).unwrap();
+    live.apply(Command::CrashCache {
+        shard: 0,
+        host: false,
+    })
+    .unwrap();
     live.advance_to(12.5);
     live.apply(Command::RestartCache { shard: 0 }).unwrap();
     live.apply(Command::HotKey {

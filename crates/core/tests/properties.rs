@@ -164,9 +164,8 @@ fn scenario() -> impl Strategy<Value = Scenario> {
 fn command() -> impl Strategy<Value = Command> {
     let shard = 0u32..6;
     prop_oneof![
-        shard
-            .clone()
-            .prop_map(|shard| Command::CrashCache { shard }),
+        (shard.clone(), any::<bool>())
+            .prop_map(|(shard, host)| Command::CrashCache { shard, host }),
         shard
             .clone()
             .prop_map(|shard| Command::RestartCache { shard }),

@@ -28,7 +28,7 @@ impl Simulation {
 
     pub(super) fn execute(&mut self, cmd: Command) {
         match cmd {
-            Command::CrashCache { shard } => self.crash_shard(shard as usize),
+            Command::CrashCache { shard, host } => self.crash_shard(shard as usize, host),
             Command::RestartCache { shard } => self.restart_shard(shard as usize),
             Command::HotKey {
                 rate,
@@ -121,7 +121,10 @@ impl Simulation {
         }
     }
 
-    fn crash_shard(&mut self, i: usize) {
+    fn crash_shard(&mut self, i: usize, host: bool) {
+        if host {
+            self.caches[i].host_down = true;
+        }
         if self.caches[i].up {
             self.caches[i].crash();
             self.caches[i].epoch = self.fresh_epoch();
@@ -130,7 +133,8 @@ impl Simulation {
     }
 
     fn restart_shard(&mut self, i: usize) {
-        self.caches[i].restart(self.now);
+        let start = from_ms(self.scenario.cache.restart_ms);
+        self.caches[i].restart(self.now, start);
         self.caches[i].epoch = self.fresh_epoch();
         self.stop_warmup(i);
         if self.warmup_on {

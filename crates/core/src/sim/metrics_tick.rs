@@ -74,13 +74,14 @@ impl Simulation {
 
     /// Each shard's second; its counters restart.
     fn shard_seconds(&mut self) -> Vec<ShardSecond> {
+        let now = self.now;
         let mut busy_total = 0;
         let out = self
             .caches
             .iter_mut()
             .enumerate()
             .map(|(i, c)| {
-                let busy = std::mem::take(&mut c.busy_ns);
+                let busy = c.take_busy(now);
                 busy_total += busy;
                 let reads = std::mem::take(&mut self.acc.shard_reads[i]);
                 let hits = std::mem::take(&mut self.acc.shard_hits[i]);

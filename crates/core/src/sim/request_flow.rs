@@ -199,27 +199,45 @@ impl Simulation {
             }
         }
         let cache = &mut self.caches[shard];
-        if !cache.up {
-            // connection refused, one round trip later
+        if cache.host_down {
+            // nobody answers: the client waits for its command timeout
+            self.queue
+                .push(now + self.cache_timeout, Ev::CacheFailed(id, cmd));
+            return;
+        }
+        if !cache.ready(arrive) {
+            // refused (process down) or -LOADING, one round trip later
             let back = arrive + (arrive - now);
             self.queue.push(back, Ev::CacheFailed(id, cmd));
             return;
         }
         r.epoch = cache.epoch;
+        let version = r.version;
         let extra = if key == self.hot_key && op != Op::Direct {
             self.hot_extra
         } else {
             0
         };
-        match cache.enqueue(arrive, self.cache_timeout, extra) {
-            Some(done) => {
-                count!(self, cache_ops);
-                self.queue
-                    .push_lane(lane::CACHE_DONE, done, Ev::CacheDone(id, cmd, shard as u8));
+        let epoch = cache.epoch;
+        let (start, done) = cache.enqueue(arrive, extra);
+        count!(self, cache_ops);
+        if start - arrive <= self.cache_timeout {
+            self.queue
+                .push_lane(lane::CACHE_DONE, done, Ev::CacheDone(id, cmd, shard as u8));
+        } else {
+            // the client gives up; Redis still runs the command when its turn comes
+            self.queue
+                .push(now + self.cache_timeout, Ev::CacheFailed(id, cmd));
+            if cmd != CacheCmd::Get {
+                let late = LateWrite {
+                    shard: shard as u8,
+                    epoch: epoch as u8,
+                    del: cmd == CacheCmd::Del,
+                    version,
+                    key,
+                };
+                self.queue.push(done, Ev::LateWrite(late));
             }
-            None => self
-                .queue
-                .push(now + self.cache_timeout, Ev::CacheFailed(id, cmd)),
         }
         if traced {
             let kind = if cmd == CacheCmd::Get {
@@ -335,12 +353,39 @@ impl Simulation {
         }
     }
 
+    /// A SET or DEL whose client had given up runs at last.
+    pub(super) fn late_write(&mut self, w: LateWrite) {
+        let now = self.now;
+        let ttl = self.ttl;
+        let Some(cache) = self.caches.get_mut(w.shard as usize) else {
+            return;
+        };
+        if !cache.up || cache.epoch as u8 != w.epoch {
+            return; // lost in a crash
+        }
+        if w.del {
+            cache.del(w.key);
+        } else if cache.set(w.key, w.version, Some(ttl), now, &mut self.rng_evict) == SetResult::Oom
+        {
+            count!(self, set_oom);
+        }
+    }
+
     /// A Redis command failed (timeout, refused, lost in a crash).
     pub(super) fn cache_failed(&mut self, id: ReqId, cmd: CacheCmd) {
         count!(self, cache_errors);
         match cmd {
             CacheCmd::Get => {
+                // a lookup that found nothing: it counts as a read that missed
                 self.totals.get_failures += 1;
+                count!(self, reads);
+                if let Some(n) = self
+                    .acc
+                    .shard_reads
+                    .get_mut(self.requests.get(id).shard as usize)
+                {
+                    *n += 1;
+                }
                 // cache-aside degrades to the DB
                 let r = self.requests.get_mut(id);
                 r.missed = true;

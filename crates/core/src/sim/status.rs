@@ -21,6 +21,10 @@ pub struct ShardStatus {
     pub id: u16,
     pub index: usize,
     pub up: bool,
+    /// Restarted and not yet accepting commands (`-LOADING`).
+    pub loading: bool,
+    /// The host is down (commands time out instead of being refused).
+    pub host_down: bool,
     pub keys: u64,
     pub memory_bytes: u64,
     pub max_bytes: u64,
@@ -147,6 +151,8 @@ impl Simulation {
                     id: node::shard(i),
                     index: i,
                     up: c.up,
+                    loading: c.up && !c.ready(self.now),
+                    host_down: c.host_down,
                     keys: c.keys(),
                     memory_bytes: c.used_bytes(),
                     max_bytes: c.max_bytes,

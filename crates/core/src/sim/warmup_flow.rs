@@ -136,10 +136,8 @@ impl Simulation {
         // SET key value EX ttl, through the shard's one thread
         let version = self.db.version(key);
         let cache = &mut self.caches[slot];
-        if cache
-            .enqueue(self.now + self.half_cache_rtt, self.cache_timeout, 0)
-            .is_some()
-        {
+        if cache.ready(self.now) {
+            cache.enqueue(self.now + self.half_cache_rtt, 0);
             count!(self, cache_ops);
             cache.set(key, version, Some(self.ttl), self.now, &mut self.rng_evict);
             self.frame.warmup_shard[slot] += 1;
