@@ -77,7 +77,15 @@ say "$runs runs in ${SIM_DIR#"$ROOT"/}"
 
 # ----- 3. the book ---------------------------------------------------------------
 say "mdbook build docs"
-CACHESIM_SIM_DIR="$SIM_DIR" mdbook build "$ROOT/docs"
+# from the book's folder: mdBook runs the preprocessor's command in the current
+# directory, and a preprocessor that cannot start is skipped with a mere warning
+(cd "$ROOT/docs" && CACHESIM_SIM_DIR="$SIM_DIR" mdbook build)
+# so check the result too: not one placeholder may be left in the pages
+if left="$(grep -l '{{ *sim' "$ROOT"/docs/book/*.html)"; then
+    say "ERROR: placeholders left unreplaced (did the sim-values preprocessor run?) in:" >&2
+    printf '  %s\n' $left >&2
+    exit 1
+fi
 
 # ----- 4. the app ------------------------------------------------------------------
 use_npm_wasm_opt
