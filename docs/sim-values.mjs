@@ -215,7 +215,9 @@ export function embed(body, data, depth = 0) {
 function runsTable(data) {
   const rows = ['| run | command | simulated seconds |', '|---|---|---|'];
   for (const [name, run] of data) {
-    const cmd = `cachesim run ${run.args.join(' ')}`.replace(/\|/g, '\\|');
+    // as a shell would need it typed
+    const quoted = run.args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`));
+    const cmd = `cachesim run ${quoted.join(' ')}`.replace(/\|/g, '\\|');
     rows.push(`| \`${name}\` | \`${cmd}\` | ${run.summary.seconds} |`);
   }
   return rows.join('\n');
