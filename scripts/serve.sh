@@ -3,6 +3,8 @@
 # the cachesim page with `trunk serve`, rebuilding on every change.
 #
 # Usage: ./scripts/serve.sh [TRUNK SERVE OPTIONS...]
+#   ./scripts/serve.sh --docs          build the docs site (scripts/docs.sh) and serve
+#                                      dist-docs/ as static files instead (no rebuilds)
 #   PORT=9000 ./scripts/serve.sh       another port (default 8080)
 #   ADDRESS=0.0.0.0 ./scripts/serve.sh another address (default 127.0.0.1)
 #   ./scripts/serve.sh --release       an optimised build
@@ -29,6 +31,14 @@ if ! [[ "$PORT" =~ ^[0-9]+$ ]] || ((10#$PORT < 1 || 10#$PORT > 65535)); then
     exit 2
 fi
 PORT=$((10#$PORT))
+
+if [[ "${1:-}" == "--docs" ]]; then
+    shift
+    [[ $# -eq 0 ]] || { printf 'serve.sh: --docs takes no other options (got: %s)\n' "$*" >&2; exit 2; }
+    bash "$ROOT/scripts/docs.sh"
+    printf '\nserving the cachesim docs at http://%s:%s/ (Ctrl-C stops)\n\n' "$ADDRESS" "$PORT"
+    exec node "$ROOT/scripts/static-server.mjs" "$ROOT/dist-docs" "$PORT" "$ADDRESS"
+fi
 
 bash "$ROOT/scripts/setup.sh" build
 use_npm_wasm_opt

@@ -4,7 +4,8 @@
 #
 #   ./scripts/setup.sh            everything (build tools and test browser)
 #   ./scripts/setup.sh build      only what `trunk serve` / `trunk build` need
-#   ./scripts/setup.sh test       only the browser, its driver and Node
+#   ./scripts/setup.sh test       only the browser, its driver and Node (and mdBook)
+#   ./scripts/setup.sh docs       what scripts/docs.sh needs: the build tools, mdBook, Node
 #   ./scripts/setup.sh servers    only redis-server, PostgreSQL and a font (for crates/realcheck)
 #
 # scripts/serve.sh and scripts/test.sh run it, and source it for PATH
@@ -21,11 +22,14 @@
 #   * redis-server, postgresql, fonts-dejavu-core
 #     and a system user `cachesim` (postgres
 #     refuses to run as root)                  (apt-get, useradd; `servers` only)
+#   * mdbook 0.4.52, for the docs site         (cargo install --locked, without
+#                                               its serve/watch features; ~2 min)
 
 set -euo pipefail
 
 SETUP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TRUNK_VERSION="0.21.14"
+MDBOOK_VERSION="0.4.52"
 # where Debian's chromium and chromium-driver put them (overridable to test this script)
 CHROMIUM="${SETUP_CHROMIUM:-/usr/bin/chromium}"
 CHROMEDRIVER_BIN="${SETUP_CHROMEDRIVER:-/usr/bin/chromedriver}"
@@ -210,6 +214,24 @@ ensure_servers() {
     say "ok: $(redis-server --version | awk '{print $1, $2, $3}'), $("$pg" --version)"
 }
 
+# mdBook builds the docs site (scripts/docs.sh). Only its `search` feature:
+# the book is served as static files, so `mdbook serve`/`watch` (tokio, axum,
+# notify) are not built, which keeps the install short.
+ensure_mdbook() {
+    local have
+    have="$(tool_version mdbook)"
+    if [[ "$have" == "$MDBOOK_VERSION" ]]; then
+        say "ok: mdbook $have"
+        return 0
+    fi
+    say "installing: mdbook $MDBOOK_VERSION (found: ${have:-none}); ~2 minutes"
+    cargo install mdbook --version "$MDBOOK_VERSION" --locked --no-default-features --features search
+    hash -r
+    have="$(tool_version mdbook)"
+    [[ "$have" == "$MDBOOK_VERSION" ]] ||
+        die "after installing, 'mdbook --version' reports '${have:-nothing}', not $MDBOOK_VERSION (is another mdbook earlier on PATH? $(command -v mdbook || true))"
+}
+
 # What `trunk serve` and `trunk build` need.
 setup_build() {
     ensure_rust
@@ -218,9 +240,18 @@ setup_build() {
     ensure_wasm_bindgen_cli
 }
 
-# What the browser tests need beyond the build tools.
+# What the browser tests need beyond the build tools (the docs site's tests too).
 setup_test() {
     ensure_browser
+    ensure_node
+    ensure_mdbook
+}
+
+# What scripts/docs.sh needs: the page's build tools, mdBook, and Node (the
+# book's preprocessor is a Node script).
+setup_docs() {
+    setup_build
+    ensure_mdbook
     ensure_node
 }
 
@@ -234,12 +265,13 @@ setup_main() {
         build) setup_build ;;
         test) setup_test ;;
         servers) ensure_servers ;;
+        docs) setup_docs ;;
         -h | --help)
             sed -n '2,/^$/{s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
             return 0
             ;;
         *)
-            printf "[setup] ERROR: unknown argument '%s' (expected: all, build, test or servers)\n" "$1" >&2
+            printf "[setup] ERROR: unknown argument '%s' (expected: all, build, test, docs or servers)\n" "$1" >&2
             return 2
             ;;
     esac

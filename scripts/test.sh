@@ -10,10 +10,13 @@
 #           cargo test --target wasm32-unknown-unknown -p cachesim-web   (headless Chromium)
 #   npm     npm ci                                  (when package-lock.json exists)
 #   build   trunk build --release                   (the page, into dist/)
-#   e2e     node --test tests/e2e/                  (end-to-end tests in Chromium; skipped if absent)
+#   docs    scripts/docs.sh --no-setup              (the docs site, into dist-docs/: simulator runs,
+#                                                    mdbook build, the app built again with relative URLs)
+#   e2e     node --test tests/e2e/                  (end-to-end tests in Chromium, the docs site's too;
+#                                                    skipped if absent)
 #
 # Usage: ./scripts/test.sh [STAGE...]    default: all stages, in the order above.
-# Naming stages runs only those (e2e brings npm and build along), e.g.
+# Naming stages runs only those (e2e brings npm, build and docs along), e.g.
 # `./scripts/test.sh native`. Stops at the first failing stage with its exit
 # status; ends with a one-line summary.
 
@@ -25,7 +28,7 @@ cd "$ROOT"
 # shellcheck source=scripts/setup.sh
 source "$ROOT/scripts/setup.sh"
 
-ALL_STAGES=(native realcheck wasm npm build e2e)
+ALL_STAGES=(native realcheck wasm npm build docs e2e)
 WEB_CRATE=cachesim-web
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 
@@ -42,8 +45,8 @@ else
                 usage
                 exit 0
                 ;;
-            native | realcheck | wasm | npm | build) WANT[$arg]=1 ;;
-            e2e) WANT[e2e]=1 WANT[npm]=1 WANT[build]=1 ;;
+            native | realcheck | wasm | npm | build | docs) WANT[$arg]=1 ;;
+            e2e) WANT[e2e]=1 WANT[npm]=1 WANT[build]=1 WANT[docs]=1 ;;
             setup) ;;
             *)
                 printf "test.sh: unknown stage '%s' (stages: setup %s)\n" "$arg" "${ALL_STAGES[*]}" >&2
@@ -135,6 +138,8 @@ finish() {
 # ----- stages -----------------------------------------------------------------
 setup_what=""
 if wants wasm || wants build || wants e2e; then setup_what=build; fi
+# docs = build + mdbook + node; all = docs + the browser
+if wants docs; then setup_what=docs; fi
 if wants wasm || wants e2e; then setup_what=all; fi
 if [[ -n "$setup_what" ]]; then
     run_stage setup "install what is missing (scripts/setup.sh $setup_what)" bash "$ROOT/scripts/setup.sh" "$setup_what"
@@ -178,6 +183,12 @@ fi
 if wants build; then
     use_npm_wasm_opt
     run_stage build "the page (trunk build --release)" trunk build --release
+fi
+
+if wants docs; then
+    # the CLI's runs, mdbook, and a second (cached) trunk build with relative asset URLs
+    run_stage docs "the docs site (scripts/docs.sh --no-setup, into dist-docs/)" \
+        bash "$ROOT/scripts/docs.sh" --no-setup
 fi
 
 if wants e2e; then

@@ -8,8 +8,13 @@
 // once, so `npm run test:e2e` also works alone. CACHESIM_E2E_NO_BUILD=1 skips
 // that (tests whatever dist/ holds).
 //
+// The docs site's tests (docs.test.mjs) serve dist-docs/ instead: built by
+// scripts/docs.sh (scripts/test.sh's docs stage), or by the harness once when
+// dist-docs/index.html is missing (not with CACHESIM_E2E_NO_BUILD=1).
+//
 // Environment: CHROMIUM (default /usr/bin/chromium), CACHESIM_E2E_NO_BUILD=1,
-// CACHESIM_E2E_DIST (serve another built folder instead of dist/; never built).
+// CACHESIM_E2E_DIST (serve another built folder instead of dist/; never built),
+// CACHESIM_E2E_DOCS (another built docs folder instead of dist-docs/; never built).
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,6 +26,7 @@ import { chromium } from 'playwright-core';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIST = process.env.CACHESIM_E2E_DIST ? path.resolve(process.env.CACHESIM_E2E_DIST) : path.join(ROOT, 'dist');
 export const SHOTS = path.join(ROOT, 'tests', 'screenshots');
+export const DIST_DOCS = process.env.CACHESIM_E2E_DOCS ? path.resolve(process.env.CACHESIM_E2E_DOCS) : path.join(ROOT, 'dist-docs');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 /** The flags this machine's Chromium needs (see the toolchain notes). Playwright
@@ -118,6 +124,20 @@ export function ensureDist() {
   }
 }
 
+/** Builds dist-docs/ with scripts/docs.sh when it is missing (never when told not to build). */
+export function ensureDocs() {
+  const index = path.join(DIST_DOCS, 'index.html');
+  if (fs.existsSync(index)) return;
+  if (process.env.CACHESIM_E2E_NO_BUILD === '1' || process.env.CACHESIM_E2E_DOCS) {
+    throw new Error(`${index} is missing and no build asked for: run ./scripts/docs.sh first`);
+  }
+  process.stderr.write('# e2e: dist-docs/index.html is missing: running scripts/docs.sh --no-setup\n');
+  const r = spawnSync('bash', [path.join(ROOT, 'scripts', 'docs.sh'), '--no-setup'], { cwd: ROOT, stdio: ['ignore', process.stderr, process.stderr], timeout: 30 * 60 * 1000 });
+  if (r.error) throw new Error(`could not run scripts/docs.sh: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`scripts/docs.sh failed (exit ${r.status})`);
+  if (!fs.existsSync(index)) throw new Error('scripts/docs.sh produced no dist-docs/index.html');
+}
+
 // ----- the static server -----------------------------------------------------
 
 const MIME = {
@@ -179,12 +199,13 @@ export function serveDist(dir = DIST) {
 
 /**
  * Everything a test file needs: the build, the server, Chromium. Call once in
- * `before`, and `close()` in `after`.
+ * `before`, and `close()` in `after`. `{ docs: true }` serves dist-docs/.
  */
-export async function startHarness() {
-  ensureDist();
+export async function startHarness({ docs = false } = {}) {
+  if (docs) ensureDocs();
+  else ensureDist();
   fs.mkdirSync(SHOTS, { recursive: true });
-  const server = await serveDist();
+  const server = await serveDist(docs ? DIST_DOCS : DIST);
   let browser;
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });

@@ -8,6 +8,7 @@
 //! in `render`.
 
 mod controls;
+mod embed;
 mod export;
 mod render;
 
@@ -135,6 +136,8 @@ pub struct App {
     root: Element,
     els: Els,
     embed: bool,
+    /// An embed's root is in the viewport (see `embed`; always true otherwise).
+    in_view: bool,
     last_frame_ms: Option<f64>,
     last_text_ms: f64,
     last_chart_ms: f64,
@@ -186,6 +189,12 @@ impl AppHandle {
         let mut a = self.app.borrow_mut();
         a.sync_controls(false);
         a.refresh_texts();
+    }
+
+    /// Tells an embed whether it is in view (what its IntersectionObserver
+    /// does): out of view, frames do not advance the simulation.
+    pub fn set_in_view(&self, in_view: bool) {
+        self.app.borrow_mut().set_in_view(in_view);
     }
 
     /// Redraws the charts now.
@@ -263,6 +272,7 @@ pub fn mount(root: &Element, query: &str) -> Result<AppHandle, JsValue> {
         root: root.clone(),
         els,
         embed: state.embed,
+        in_view: true,
         last_frame_ms: None,
         last_text_ms: f64::NEG_INFINITY,
         last_chart_ms: f64::NEG_INFINITY,
@@ -310,6 +320,9 @@ pub fn mount(root: &Element, query: &str) -> Result<AppHandle, JsValue> {
     app.draw_charts();
     let app = Rc::new(RefCell::new(app));
     wire(&app, root)?;
+    if state.embed {
+        embed::wire_embed(&app, root);
+    }
     Ok(AppHandle { app })
 }
 

@@ -488,6 +488,30 @@ mod tests {
     }
 
     #[test]
+    fn an_embed_takes_the_same_scenario_state_as_a_share_link() {
+        // what the docs' embeds do: ?embed&s=<share state>&preset=NAME
+        let mut s = presets::preset("hot-key").unwrap();
+        s.app.single_flight = true;
+        s.seed = 7;
+        let share = share_query(&s);
+        for q in [
+            format!("?embed&{}", &share[1..]),
+            format!("{share}&embed&speed=10"),
+        ] {
+            let p = parse_query(&q);
+            assert!(p.problems.is_empty(), "{q}: {:?}", p.problems);
+            assert!(p.state.embed, "{q}");
+            assert_eq!(p.state.scenario, s, "{q}");
+            assert_eq!(p.state.preset.as_deref(), Some("hot-key"));
+        }
+        // a bad scenario in an embed falls back like a share link, still embedded
+        let p = parse_query("?embed&s=%%%%&preset=cache-crash");
+        assert!(p.state.embed);
+        assert_eq!(p.state.scenario.name, "cache-crash");
+        assert_eq!(p.problems.len(), 1);
+    }
+
+    #[test]
     fn bad_urls_fall_back_to_defaults_with_a_message() {
         let cases = [
             "?s=%%%%",

@@ -449,6 +449,40 @@ fn the_url_carries_the_whole_scenario() {
 }
 
 #[wasm_bindgen_test]
+fn an_embed_out_of_view_does_not_advance_and_keys_must_target_it() {
+    let (root, h) = mounted("?embed&preset=steady");
+    assert_eq!(root.get_attribute("tabindex").as_deref(), Some("-1"));
+    frames(&h, 10);
+    let t0 = state(&root)["now_s"].as_f64().unwrap();
+    assert!(t0 > 0.0);
+    // out of view (what its IntersectionObserver reports): frames do nothing
+    h.set_in_view(false);
+    frames(&h, 30);
+    assert_eq!(state(&root)["now_s"].as_f64().unwrap(), t0);
+    // back in view: it runs again, from where it was (no jump for the time away)
+    h.set_in_view(true);
+    frames(&h, 30);
+    let t1 = state(&root)["now_s"].as_f64().unwrap();
+    assert!(t1 > t0 && t1 < t0 + 1.0, "{t0} -> {t1}");
+    // Space on the document (outside the simulator) is not the embed's
+    let key = |target: &web_sys::EventTarget| {
+        let init = web_sys::KeyboardEventInit::new();
+        init.set_key(" ");
+        init.set_bubbles(true);
+        let e =
+            web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+        target.dispatch_event(&e).unwrap();
+        h.refresh();
+    };
+    key(document().body().unwrap().as_ref());
+    assert_eq!(state(&root)["paused"], false);
+    // aimed at the simulator (its focused root), it pauses
+    key(root.as_ref());
+    assert_eq!(state(&root)["paused"], true);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
 fn a_bad_url_gives_the_defaults_and_a_message() {
     for (query, needle) in [
         ("?s=%%%%", "could not be used"),

@@ -381,6 +381,10 @@ impl App {
         if k.ctrl_key() || k.meta_key() || k.alt_key() {
             return;
         }
+        // in an embed, only keys aimed at the simulator (never the host page's)
+        if self.embed && !self.event_inside(e) {
+            return;
+        }
         let tag = e
             .target()
             .and_then(|t| t.dyn_into::<Element>().ok())

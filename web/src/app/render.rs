@@ -317,7 +317,10 @@ impl App {
         if w <= 0.0 {
             w = 900.0;
         }
-        let h = layout::canvas_height(w, &layout::Shape::of(&self.driver.topology));
+        let mut h = layout::canvas_height(w, &layout::Shape::of(&self.driver.topology));
+        if self.embed {
+            h = self.embed_canvas_height(w, h);
+        }
         set_content_height(canvas, h);
         if (w - self.css_w).abs() > 0.5 || (h - self.css_h).abs() > 0.5 || dpr != self.dpr {
             canvas.set_width((w * dpr).round() as u32);
@@ -415,6 +418,11 @@ impl App {
     }
 
     pub(super) fn on_frame(&mut self, t_ms: f64) {
+        if !self.visible() {
+            // an embed out of view: nothing runs, nothing is drawn
+            self.last_frame_ms = None;
+            return;
+        }
         let dt = match self.last_frame_ms {
             Some(prev) => ((t_ms - prev) / 1000.0).max(0.0),
             None => 0.0,
@@ -433,6 +441,7 @@ impl App {
         if now - self.last_text_ms >= TEXT_EVERY_MS {
             self.sync_controls(false);
             self.refresh_texts();
+            self.refit_embed();
         }
         self.draw_arch();
         let second = self.driver.last().map(|l| l.t_s);
