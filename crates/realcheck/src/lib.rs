@@ -98,6 +98,7 @@ mod tests {
             shape: load::DbShape::Sleep(12.0),
             crash_at: Some((3.0, 5.0)),
             memory: None,
+            max_connections: sys.max_connections,
         };
         let s = scenarios::sim_scenario(&sys, &cal, &spec, 10.0);
         s.validate().unwrap();

@@ -1,6 +1,7 @@
 //! Comparison of the real and simulated series, printed and as Markdown/CSV/PNG.
 
 use crate::chart::{self, Panel, Series, MODEL, MODEL2, REAL, REAL2};
+use plotters::style::RGBColor;
 use crate::load::{hist, q_ms, DbShape, Sec};
 use crate::measure::CurvePoint;
 use crate::rel_err;
@@ -125,6 +126,14 @@ pub fn compare(o: &Outcome) -> Vec<Row> {
     } else {
         (mean(sw, |s| s.miss_p50_ms), mean(sw, |s| s.miss_p99_ms))
     };
+    let hit = merged(rw, |s| &s.lat_hit);
+    let (h50, h99) = if o.spec.crash_at.is_none() && o.spec.memory.is_none() {
+        (o.sim_summary.latency_ms.hit.p50, o.sim_summary.latency_ms.hit.p99)
+    } else {
+        (mean(sw, |s| s.hit_p50_ms), mean(sw, |s| s.hit_p99_ms))
+    };
+    row("hit latency p50 (GET)", q_ms(&hit, 0.5), h50, "ms");
+    row("hit latency p99 (GET)", q_ms(&hit, 0.99), h99, "ms");
     row("miss latency p50 (GET + DB query + SET)", q_ms(&miss, 0.5), m50, "ms");
     row("miss latency p99 (GET + DB query + SET)", q_ms(&miss, 0.99), m99, "ms");
     if let Some((crash, restart)) = o.spec.crash_at {
@@ -166,20 +175,35 @@ pub fn compare(o: &Outcome) -> Vec<Row> {
             mean(window(&o.sim, crash + 1.0, restart), |s| s.p99_ms),
             "ms",
         );
-        let rec = |hr: Vec<f64>, steady: f64| -> f64 {
+        // the first second after the restart whose hit rate (3 s moving mean) reaches the level
+        let rec = |hr: Vec<f64>, level: f64| -> f64 {
             let start = restart as usize;
-            for (i, h) in hr.iter().enumerate().skip(start) {
-                if *h >= 0.8 * steady {
+            for i in start..hr.len() {
+                let a = i.saturating_sub(1).max(start);
+                let b = (i + 2).min(hr.len());
+                let m = hr[a..b].iter().sum::<f64>() / (b - a) as f64;
+                if m >= level {
                     return (i + 1) as f64 - restart;
                 }
             }
             f64::NAN
         };
+        let (hr_real, hr_sim): (Vec<f64>, Vec<f64>) =
+            (o.real.iter().map(|s| s.hit_rate()).collect(), o.sim.iter().map(|s| s.hit_rate).collect());
+        for frac in [0.5, 0.8] {
+            row(
+                &format!("seconds for the hit rate to reach {:.0}% of steady after the restart", frac * 100.0),
+                rec(hr_real.clone(), frac * steady_real),
+                rec(hr_sim.clone(), frac * steady_sim),
+                "s",
+            );
+        }
+        let at30 = (restart + 30.0).min(end - 1.0);
         row(
-            "seconds for the hit rate to reach 80% of steady after the restart",
-            rec(o.real.iter().map(|s| s.hit_rate()).collect(), steady_real),
-            rec(o.sim.iter().map(|s| s.hit_rate).collect(), steady_sim),
-            "s",
+            &format!("hit rate {} s after the restart", at30 - restart),
+            real_hit(window(&o.real, at30 - 1.0, at30 + 2.0)),
+            sim_hit(window(&o.sim, at30 - 1.0, at30 + 2.0)),
+            "",
         );
     }
     if let Some((at, _, policy)) = o.spec.memory {
@@ -410,15 +434,41 @@ pub fn draw_outcome(o: &Outcome, path: &Path) -> Result<()> {
 /// The model's closed-loop throughput bound for `n` connections: the M/G/c
 /// DB serves min(n / (S + rtt), workers / S) queries/s.
 pub fn model_curve(n: u32, workers: u32, service_ms: f64, rtt_ms: f64) -> f64 {
+    model_curve_contended(n, workers, service_ms, rtt_ms, 0.0, 0)
+}
+
+/// The same with a contention term (the proposed model change): past `knee`
+/// connections each extra active connection costs a fraction `alpha` of the
+/// capacity, X = cap / (1 + alpha (n - knee)).
+pub fn model_curve_contended(n: u32, workers: u32, service_ms: f64, rtt_ms: f64, alpha: f64, knee: u32) -> f64 {
     let open = n as f64 / ((service_ms + rtt_ms) / 1000.0);
     let cap = workers as f64 / (service_ms / 1000.0);
-    open.min(cap)
+    let extra = n.saturating_sub(knee) as f64;
+    open.min(cap / (1.0 + alpha * extra))
+}
+
+/// Least-squares `alpha` (through the origin) and the knee (the peak) of a measured curve.
+pub fn fit_contention(pts: &[CurvePoint]) -> (f64, u32, f64) {
+    let Some(peak) = pts.iter().max_by(|a, b| a.qps.total_cmp(&b.qps)) else {
+        return (0.0, 1, 0.0);
+    };
+    let (mut num, mut den) = (0.0, 0.0);
+    for p in pts.iter().filter(|p| p.connections > peak.connections && p.qps > 0.0) {
+        let d = (p.connections - peak.connections) as f64;
+        num += (peak.qps / p.qps - 1.0) * d;
+        den += d * d;
+    }
+    (if den > 0.0 { (num / den).max(0.0) } else { 0.0 }, peak.connections, peak.qps)
 }
 
 /// Model latency for `n` closed-loop connections: rtt + S while n <= workers,
 /// then n / X (Little's law) once the workers are the bottleneck.
 pub fn model_curve_latency(n: u32, workers: u32, service_ms: f64, rtt_ms: f64) -> f64 {
-    let x = model_curve(n, workers, service_ms, rtt_ms);
+    model_curve_latency_contended(n, workers, service_ms, rtt_ms, 0.0, 0)
+}
+
+pub fn model_curve_latency_contended(n: u32, workers: u32, service_ms: f64, rtt_ms: f64, alpha: f64, knee: u32) -> f64 {
+    let x = model_curve_contended(n, workers, service_ms, rtt_ms, alpha, knee);
     (n as f64 / x * 1000.0).max(service_ms + rtt_ms)
 }
 
@@ -427,10 +477,21 @@ pub struct CurveModel {
     pub workers: u32,
     pub service_ms: f64,
     pub rtt_ms: f64,
+    pub alpha: f64,
+    pub knee: u32,
+}
+
+impl CurveModel {
+    pub fn qps(&self, n: u32) -> f64 {
+        model_curve_contended(n, self.workers, self.service_ms, self.rtt_ms, self.alpha, self.knee)
+    }
+    pub fn latency_ms(&self, n: u32) -> f64 {
+        model_curve_latency_contended(n, self.workers, self.service_ms, self.rtt_ms, self.alpha, self.knee)
+    }
 }
 
 pub fn draw_curve(path: &Path, shape: DbShape, pts: &[CurvePoint], models: &[CurveModel]) -> Result<()> {
-    let colors = [MODEL, MODEL2];
+    let colors = [MODEL, MODEL2, RGBColor(120, 60, 170)];
     let mut tput = vec![Series {
         label: "real".into(),
         points: pts.iter().map(|p| (p.connections as f64, p.qps)).collect(),
@@ -454,7 +515,7 @@ pub fn draw_curve(path: &Path, shape: DbShape, pts: &[CurvePoint], models: &[Cur
     for (m, c) in models.iter().zip(colors) {
         tput.push(Series {
             label: m.label.clone(),
-            points: pts.iter().map(|p| (p.connections as f64, model_curve(p.connections, m.workers, m.service_ms, m.rtt_ms))).collect(),
+            points: pts.iter().map(|p| (p.connections as f64, m.qps(p.connections))).collect(),
             color: c,
             dashed: true,
         });
@@ -462,7 +523,7 @@ pub fn draw_curve(path: &Path, shape: DbShape, pts: &[CurvePoint], models: &[Cur
             label: format!("{} (mean)", m.label),
             points: pts
                 .iter()
-                .map(|p| (p.connections as f64, model_curve_latency(p.connections, m.workers, m.service_ms, m.rtt_ms)))
+                .map(|p| (p.connections as f64, m.latency_ms(p.connections)))
                 .collect(),
             color: c,
             dashed: true,

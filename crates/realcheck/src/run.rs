@@ -25,11 +25,12 @@ fn machine() -> String {
             .unwrap_or_default()
     };
     format!(
-        "nproc {}; CPU: {}; memory: {}; kernel {}",
+        "nproc {}; CPU: {}; memory: {}; kernel {}; load average when the results were written: {}",
         sh("nproc"),
         sh("lscpu | sed -n 's/^Model name: *//p'"),
         sh("free -h | awk '/^Mem:/ {print $2}'"),
-        sh("uname -r")
+        sh("uname -r"),
+        sh("cut -d' ' -f1-3 /proc/loadavg")
     )
 }
 
@@ -72,6 +73,7 @@ fn keys_needed(sys: &System) -> u64 {
         shape: DbShape::Real,
         crash_at: None,
         memory: None,
+        max_connections: sys.max_connections,
     };
     let scn = scenarios::sim_scenario(sys, &cal, &spec, 10.0);
     let n = Simulation::new(scn).map(|s| s.keyspace().keys).unwrap_or(200_000);
@@ -115,7 +117,12 @@ fn print_cal(sys: &System, cal: &Calibration) {
 
 /// Client or server failures (not disagreements with the model).
 fn check_sane(o: &Outcome) -> Result<()> {
-    let steady_end = o.spec.crash_at.map(|c| c.0).unwrap_or(o.spec.seconds) as usize;
+    let steady_end = o
+        .spec
+        .crash_at
+        .map(|c| c.0)
+        .or(o.spec.memory.map(|m| m.0))
+        .unwrap_or(o.spec.seconds) as usize;
     let w = &o.real[1.min(o.real.len())..steady_end.min(o.real.len())];
     let arrived: u64 = w.iter().map(|s| s.arrived).sum();
     let done: u64 = w.iter().map(|s| s.completed).sum();
@@ -150,6 +157,7 @@ pub fn smoke() -> Result<()> {
         shape: DbShape::Sleep(sys.shaped_ms),
         crash_at: Some((6.0, 9.0)),
         memory: None,
+        max_connections: sys.max_connections,
     };
     let o = scenarios::run(&servers, &sys, &cal, &spec)?;
     report::print_series(&o);
@@ -199,26 +207,52 @@ pub fn all(out: &Path, seconds_scale: f64) -> Result<()> {
     let svc_shaped = (c.pg_shaped_ms - c.pg_select1_ms).max(0.001);
     // fitted: S = nproc / peak throughput (CPU time per query, all of it on the DB host)
     let svc_fit = sys.nproc as f64 * 1000.0 / cal.pk_saturation_qps.max(1.0);
+    let (alpha, knee, peak) = report::fit_contention(&real_curve);
+    let (alpha_s, knee_s, peak_s) = report::fit_contention(&shaped_curve);
     let real_models = [
         CurveModel {
-            label: format!("model as run: {} workers x {:.3} ms", sys.nproc, svc_real),
-            workers: sys.nproc,
+            label: format!("model as run: workers = connections, {:.3} ms", svc_real),
+            workers: 100_000,
             service_ms: svc_real,
             rtt_ms: c.pg_select1_ms,
+            alpha: 0.0,
+            knee: 0,
         },
         CurveModel {
-            label: format!("model fitted: {} workers x {:.3} ms", sys.nproc, svc_fit),
+            label: format!("M/G/c fitted: {} workers x {:.4} ms", sys.nproc, svc_fit),
             workers: sys.nproc,
             service_ms: svc_fit,
             rtt_ms: (c.pg_pk_ms - svc_fit).max(0.0),
+            alpha: 0.0,
+            knee: 0,
+        },
+        CurveModel {
+            label: format!("+ contention: {:.0} q/s / (1 + {alpha:.4} (n - {knee}))", peak),
+            workers: sys.nproc,
+            service_ms: sys.nproc as f64 * 1000.0 / peak.max(1.0),
+            rtt_ms: (c.pg_pk_ms - svc_fit).max(0.0),
+            alpha,
+            knee,
         },
     ];
-    let shaped_models = [CurveModel {
-        label: format!("model: workers = connections, {:.2} ms", svc_shaped),
-        workers: 100_000,
-        service_ms: svc_shaped,
-        rtt_ms: c.pg_select1_ms,
-    }];
+    let shaped_models = [
+        CurveModel {
+            label: format!("model as run: workers = connections, {:.2} ms", svc_shaped),
+            workers: 100_000,
+            service_ms: svc_shaped,
+            rtt_ms: c.pg_select1_ms,
+            alpha: 0.0,
+            knee: 0,
+        },
+        CurveModel {
+            label: format!("+ CPU cap and contention: {:.0} q/s / (1 + {alpha_s:.4} (n - {knee_s}))", peak_s),
+            workers: knee_s,
+            service_ms: knee_s as f64 * 1000.0 / peak_s.max(1.0),
+            rtt_ms: 0.0,
+            alpha: alpha_s,
+            knee: knee_s,
+        },
+    ];
     report::draw_curve(&out.join("pg-connections-real.png"), DbShape::Real, &real_curve, &real_models)?;
     report::draw_curve(&out.join("pg-connections-shaped.png"), DbShape::Sleep(sys.shaped_ms), &shaped_curve, &shaped_models)?;
     let mut curve_rows = Vec::new();
@@ -233,7 +267,7 @@ pub fn all(out: &Path, seconds_scale: f64) -> Result<()> {
                         scenario: format!("pg-connections ({})", shape.label()),
                         metric: format!("throughput at {n} active connections, {}", m.label),
                         real: p.qps,
-                        model: report::model_curve(n, m.workers, m.service_ms, m.rtt_ms),
+                        model: m.qps(n),
                         unit: "q/s",
                     });
                 }
@@ -241,27 +275,32 @@ pub fn all(out: &Path, seconds_scale: f64) -> Result<()> {
         }
     }
 
-    servers.lock().unwrap().restart_pg(sys.max_connections)?;
+    // steady and memory runs: max_connections = the pools' total (no refusals,
+    // as the seed's 2 pods x 100 = 200); the herds: below it (as its 4 pods)
+    let full = sys.pods * sys.pool_size;
+    servers.lock().unwrap().restart_pg(full)?;
     let s = |x: f64| (x * seconds_scale).round();
     let shaped = DbShape::Sleep(sys.shaped_ms);
     let specs = vec![
-        Spec { name: "steady-real", title: "steady state", seconds: s(40.0), shape: DbShape::Real, crash_at: None, memory: None },
-        Spec { name: "steady-shaped", title: "steady state", seconds: s(40.0), shape: shaped, crash_at: None, memory: None },
+        Spec { name: "steady-real", title: "steady state", seconds: s(40.0), shape: DbShape::Real, crash_at: None, memory: None, max_connections: full },
+        Spec { name: "steady-shaped", title: "steady state", seconds: s(40.0), shape: shaped, crash_at: None, memory: None, max_connections: full },
         Spec {
             name: "herd-shaped",
             title: "Redis killed, restarted cold",
-            seconds: s(60.0),
+            seconds: s(100.0),
             shape: shaped,
             crash_at: Some((s(20.0), s(30.0))),
             memory: None,
+            max_connections: sys.max_connections,
         },
         Spec {
             name: "herd-real",
             title: "Redis killed, restarted cold",
-            seconds: s(60.0),
+            seconds: s(100.0),
             shape: DbShape::Real,
             crash_at: Some((s(20.0), s(30.0))),
             memory: None,
+            max_connections: sys.max_connections,
         },
         Spec {
             name: "memory-lru",
@@ -270,6 +309,7 @@ pub fn all(out: &Path, seconds_scale: f64) -> Result<()> {
             shape: DbShape::Real,
             crash_at: None,
             memory: Some((s(10.0), 0.5, EvictionPolicy::AllkeysLru)),
+            max_connections: full,
         },
         Spec {
             name: "memory-noeviction",
@@ -278,13 +318,18 @@ pub fn all(out: &Path, seconds_scale: f64) -> Result<()> {
             shape: DbShape::Real,
             crash_at: None,
             memory: Some((s(10.0), 0.5, EvictionPolicy::Noeviction)),
+            max_connections: full,
         },
     ];
     let mut outcomes = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
     for spec in &specs {
         println!("\n=== scenario {} ({}), {} s ===", spec.name, spec.shape.label(), spec.seconds);
         let o = scenarios::run(&servers, &sys, &cal, spec)?;
-        check_sane(&o)?;
+        if let Err(e) = check_sane(&o) {
+            println!("WARNING: {e:#}");
+            warnings.push(format!("{e:#}"));
+        }
         report::print_series(&o);
         report::write_csv(&o, &out.join(format!("{}.csv", spec.name)))?;
         report::draw_outcome(&o, &out.join(format!("{}.png", spec.name)))?;
@@ -303,7 +348,7 @@ pub fn all(out: &Path, seconds_scale: f64) -> Result<()> {
     rows.extend(curve_rows);
     println!();
     report::print_rows(&rows);
-    write_results(out, &sys, &cal, &outcomes, &rows, &real_curve, &shaped_curve, &versions)?;
+    write_results(out, &sys, &cal, &outcomes, &rows, &real_curve, &shaped_curve, &versions, &warnings)?;
     println!("\nwrote {}", out.join("results.md").display());
     Ok(())
 }
@@ -318,12 +363,16 @@ fn write_results(
     real_curve: &[CurvePoint],
     shaped_curve: &[CurvePoint],
     versions: &(String, String),
+    warnings: &[String],
 ) -> Result<()> {
     let mut md = String::new();
     let c = &cal.costs;
     let _ = writeln!(md, "# Calibration results (generated by `cachesim-realcheck all`)\n");
     let _ = writeln!(md, "Machine: {}.  \n{}; {}.\n", machine(), versions.0, versions.1);
-    let _ = writeln!(md, "The load generator, redis-server and PostgreSQL share these cores.\n");
+    let _ = writeln!(md, "The load generator, redis-server and PostgreSQL share these cores (with whatever else runs on the machine).\n");
+    for w in warnings {
+        let _ = writeln!(md, "**Warning:** {w}\n");
+    }
     let _ = writeln!(md, "## Measured costs\n");
     let _ = writeln!(md, "| quantity | value |\n|---|---|");
     for (k, v) in [
@@ -362,7 +411,7 @@ fn write_results(
             p.ttl_s,
             p.pods,
             p.pool_size,
-            sys.max_connections,
+            o.spec.max_connections,
             p.pool_timeout_ms,
             p.cache_timeout_ms,
             p.client_timeout_ms,
