@@ -276,7 +276,11 @@ pub fn latency(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
             BLUE,
             (|s: &SecondStats| s.p50_ms) as fn(&SecondStats) -> f64,
         ),
-        ("p99", PURPLE, |s: &SecondStats| s.p99_ms),
+        ("p99 (successes)", PURPLE, |s: &SecondStats| s.p99_ms),
+        // a failed request has a latency too: the time until its error
+        ("p99 (errors too)", PINK, |s: &SecondStats| {
+            s.with_failures_p99_ms
+        }),
     ] {
         let runs = positive_runs(&series(i.seconds, move |s| f(s).clamp(0.0, 3_000.0)));
         let mut first = true;

@@ -12,9 +12,11 @@ impl Simulation {
         self.stop_warmup(shard);
         let target = self.scenario.topology.warmup.hottest_keys;
         let mut job = WarmupJob::new(shard, self.caches[shard].epoch, target);
-        job.next_tick = self.now;
+        // it starts once the shard accepts commands
+        job.next_tick = self.now.max(self.caches[shard].loading_until);
+        let first = job.next_tick;
         self.warmups[shard] = Some(job);
-        self.queue.push(self.now, Ev::WarmupTick(shard as u8));
+        self.queue.push(first, Ev::WarmupTick(shard as u8));
     }
 
     /// Ends the shard's warm-up, if one runs.
