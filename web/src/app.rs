@@ -467,7 +467,10 @@ fn wire(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsValue> {
     on(&button("reset")?, "click", app, |a, _| a.reset());
     // shard 0: V0's one Redis, the first shard of a cluster
     on(&button("btn-crash")?, "click", app, |a, _| {
-        a.shard_command(Command::CrashCache { shard: 0, host: false })
+        a.shard_command(Command::CrashCache {
+            shard: 0,
+            host: false,
+        })
     });
     on(&button("btn-restart")?, "click", app, |a, _| {
         a.shard_command(Command::RestartCache { shard: 0 })

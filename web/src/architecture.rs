@@ -199,7 +199,13 @@ mod tests {
         let mut d = Driver::new(presets::preset("v1-steady").unwrap(), None).unwrap();
         d.sim.advance_to(1.5);
         let c = shard_click(&d.sim.status(), 1).unwrap();
-        assert_eq!(c, Command::CrashCache { shard: 1, host: false });
+        assert_eq!(
+            c,
+            Command::CrashCache {
+                shard: 1,
+                host: false
+            }
+        );
         d.apply(c).unwrap();
         let st = d.sim.status();
         assert!(!st.shards[1].up && st.shards[0].up && !st.cache_down());
@@ -208,13 +214,25 @@ mod tests {
             Some(Command::RestartCache { shard: 1 })
         );
         assert_eq!(shard_click(&st, 3), None);
-        assert!(shard_note(&Command::CrashCache { shard: 1, host: false }, 3).contains("Shard 1"));
+        assert!(shard_note(
+            &Command::CrashCache {
+                shard: 1,
+                host: false
+            },
+            3
+        )
+        .contains("Shard 1"));
     }
 
     #[test]
     fn the_core_refuses_what_does_not_exist_and_the_run_goes_on() {
         let mut d = Driver::new(presets::preset("steady").unwrap(), None).unwrap();
-        let e = d.apply(Command::CrashCache { shard: 9, host: false }).unwrap_err();
+        let e = d
+            .apply(Command::CrashCache {
+                shard: 9,
+                host: false,
+            })
+            .unwrap_err();
         assert!(e.contains("shard"), "{e}");
         assert!(
             d.apply(Command::RemoveShard).is_err(),

@@ -462,7 +462,11 @@ mod tests {
         a.advance_by(2.3);
         a.apply(Command::SetRps { rps: 14_000.0 }).unwrap();
         a.advance_by(1.9);
-        a.apply(Command::CrashCache { shard: 0, host: false }).unwrap();
+        a.apply(Command::CrashCache {
+            shard: 0,
+            host: false,
+        })
+        .unwrap();
         a.advance_by(3.0);
         let shared = share_scenario(&base, a.applied_log());
         let replay = parse_query(&share_query(&shared)).state.scenario;

@@ -749,7 +749,11 @@ mod tests {
         // on a whole second: the nudge keeps the replay exact
         d.apply(Command::SetRps { rps: 15_000.0 }).unwrap();
         d.step();
-        d.apply(Command::CrashCache { shard: 0, host: false }).unwrap();
+        d.apply(Command::CrashCache {
+            shard: 0,
+            host: false,
+        })
+        .unwrap();
         d.apply(Command::SetTtl { seconds: 60.0 }).unwrap();
         d.step();
         d.apply(Command::RestartCache { shard: 0 }).unwrap();
@@ -788,7 +792,10 @@ mod tests {
         let mut d = Driver::new(presets::preset("steady").unwrap(), Some("steady".into())).unwrap();
         d.sim.advance_to(2.0);
         d.sim
-            .apply(cachesim_core::Command::CrashCache { shard: 0, host: false })
+            .apply(cachesim_core::Command::CrashCache {
+                shard: 0,
+                host: false,
+            })
             .unwrap();
         d.sim.advance_to(4.0);
         let file = d.scenario_file();

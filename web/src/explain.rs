@@ -845,7 +845,10 @@ mod tests {
         let cmds = vec![
             ScheduledCommand {
                 at_s: 60.0,
-                command: Command::CrashCache { shard: 0, host: false },
+                command: Command::CrashCache {
+                    shard: 0,
+                    host: false,
+                },
             },
             ScheduledCommand {
                 at_s: 90.0,

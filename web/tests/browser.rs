@@ -410,7 +410,10 @@ fn the_url_carries_the_whole_scenario() {
     s.client.rps = 12_000.0;
     s.faults.push(ScheduledCommand {
         at_s: 5.5,
-        command: Command::CrashCache { shard: 0, host: false },
+        command: Command::CrashCache {
+            shard: 0,
+            host: false,
+        },
     });
     let query = codec::share_query(&s);
     assert_eq!(

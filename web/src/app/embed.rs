@@ -78,7 +78,10 @@ impl App {
         if w <= 0.0 {
             return;
         }
-        let h = self.embed_canvas_height(w, layout::canvas_height(w));
+        let h = self.embed_canvas_height(
+            w,
+            layout::canvas_height(w, &layout::Shape::of(&self.driver.topology)),
+        );
         if (h - self.css_h).abs() > 0.5 {
             self.resize();
             self.draw_arch();
