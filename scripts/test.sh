@@ -3,6 +3,8 @@
 #
 #   setup   scripts/setup.sh (wasm target, trunk, wasm-bindgen-cli, chromium, node)
 #   native  cargo test --workspace                  (every crate, the web crate's native tests too)
+#   lint    scripts/lint.sh: cargo fmt --check, clippy -D warnings (native, and wasm32
+#           for the web crate), cargo doc with warnings denied
 #   realcheck  scripts/setup.sh servers, then the model against a real redis-server
 #           and PostgreSQL: cargo test -p cachesim-realcheck --test smoke -- --ignored
 #           (one short crash/restart scenario; fails if a server or the client fails)
@@ -28,7 +30,7 @@ cd "$ROOT"
 # shellcheck source=scripts/setup.sh
 source "$ROOT/scripts/setup.sh"
 
-ALL_STAGES=(native realcheck wasm npm build docs e2e)
+ALL_STAGES=(native lint realcheck wasm npm build docs e2e)
 WEB_CRATE=cachesim-web
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 
@@ -45,7 +47,7 @@ else
                 usage
                 exit 0
                 ;;
-            native | realcheck | wasm | npm | build | docs) WANT[$arg]=1 ;;
+            native | lint | realcheck | wasm | npm | build | docs) WANT[$arg]=1 ;;
             e2e) WANT[e2e]=1 WANT[npm]=1 WANT[build]=1 WANT[docs]=1 ;;
             setup) ;;
             *)
@@ -137,7 +139,7 @@ finish() {
 
 # ----- stages -----------------------------------------------------------------
 setup_what=""
-if wants wasm || wants build || wants e2e; then setup_what=build; fi
+if wants lint || wants wasm || wants build || wants e2e; then setup_what=build; fi
 # docs = build + mdbook + node; all = docs + the browser
 if wants docs; then setup_what=docs; fi
 if wants wasm || wants e2e; then setup_what=all; fi
@@ -149,6 +151,11 @@ fi
 
 if wants native; then
     run_stage native "native tests of every crate (cargo test --workspace)" cargo test --workspace
+fi
+
+if wants lint; then
+    run_stage lint "formatting, clippy (native and wasm32) and docs (scripts/lint.sh)" \
+        bash "$ROOT/scripts/lint.sh"
 fi
 
 if wants realcheck; then
