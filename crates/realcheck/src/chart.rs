@@ -48,6 +48,8 @@ pub struct Panel {
     pub x_label: String,
     /// vertical markers (x, label)
     pub marks: Vec<(f64, String)>,
+    /// cut the y axis here (a model line far off the measured range leaves the chart)
+    pub y_max: Option<f64>,
 }
 
 pub const REAL: RGBColor = RGBColor(200, 40, 40);
@@ -66,6 +68,9 @@ fn bounds(panel: &Panel) -> (f64, f64, f64, f64) {
             xs = (xs.0.min(x), xs.1.max(x));
             ys = (ys.0.min(y), ys.1.max(y));
         }
+    }
+    if let Some(m) = panel.y_max {
+        ys.1 = ys.1.min(m);
     }
     if xs.0 > xs.1 {
         xs = (0.0, 1.0);
@@ -114,7 +119,7 @@ where
                     .points
                     .iter()
                     .copied()
-                    .filter(|(x, y)| x.is_finite() && y.is_finite() && (!p.log_y || *y > 0.0))
+                    .filter(|(x, y)| x.is_finite() && y.is_finite() && (!p.log_y || *y > 0.0) && *y <= y1)
                     .collect();
                 let style = ShapeStyle::from(&s.color).stroke_width(if s.dashed { 1 } else { 2 });
                 let color = s.color;

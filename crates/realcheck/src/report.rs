@@ -26,6 +26,9 @@ impl Row {
         rel_err(self.real, self.model)
     }
     pub fn within(&self, tol: f64) -> bool {
+        if self.metric.starts_with("(real only)") {
+            return true;
+        }
         match self.err() {
             Some(e) => e.abs() <= tol,
             None => self.model.abs() < 1e-9,
@@ -34,6 +37,9 @@ impl Row {
 }
 
 pub fn fmt_err(r: &Row) -> String {
+    if r.metric.starts_with("(real only)") {
+        return "-".into();
+    }
     match r.err() {
         Some(e) => format!("{:+.1}%", e * 100.0),
         None if r.model.abs() < 1e-9 => "0 = 0".into(),
@@ -117,6 +123,8 @@ pub fn compare(o: &Outcome) -> Vec<Row> {
     let steady_real = real_hit(rw);
     let steady_sim = sim_hit(sw);
     row("steady hit rate", steady_real, steady_sim, "");
+    let lag = merged(&o.real, |s| &s.gen_lag);
+    row("(real only) load generator: p99 lateness of a send after its scheduled time", q_ms(&lag, 0.99), 0.0, "ms");
     row("DB queries/s served (steady)", mean(rw, |s| s.db_queries as f64), mean(sw, |s| s.db_queries as f64), "q/s");
     let miss = merged(rw, |s| &s.lat_miss);
     // the model's miss latency: p50/p99 of the steady seconds' medians and p99s
@@ -372,6 +380,7 @@ pub fn draw_outcome(o: &Outcome, path: &Path) -> Result<()> {
         log_x: false,
         x_label: "seconds".into(),
         marks: marks.clone(),
+        y_max: None,
     };
     let mut db = pair("served", xr(&|s| s.db_queries as f64), xs(&|s| s.db_queries as f64));
     db.push(Series {
@@ -538,6 +547,7 @@ pub fn draw_curve(path: &Path, shape: DbShape, pts: &[CurvePoint], models: &[Cur
             log_x: true,
             x_label: "active connections (log)".into(),
             marks: vec![],
+            y_max: Some(2.0 * pts.iter().map(|p| p.qps).fold(0.0, f64::max)),
         },
         Panel {
             title: "query latency".into(),
@@ -547,6 +557,7 @@ pub fn draw_curve(path: &Path, shape: DbShape, pts: &[CurvePoint], models: &[Cur
             log_x: true,
             x_label: "active connections (log)".into(),
             marks: vec![],
+            y_max: Some(10.0 * pts.iter().map(|p| p.p99_ms).fold(0.0, f64::max)),
         },
     ];
     chart::draw(path, &format!("PostgreSQL against active connections ({})", shape.label()), &panels, 2)
