@@ -384,3 +384,16 @@ fn commands_naming_a_missing_shard_are_refused_with_the_field() {
         assert_eq!(e.field, path, "{e}");
     }
 }
+
+/// A read that waited for another's load of its key missed: its latency is
+/// a miss's, and hits stay sub-millisecond-fast.
+#[test]
+fn coalesced_reads_count_as_misses_not_hits() {
+    let mut s = preset("v1-hot-key-coalesced");
+    s.faults[0].at_s = 2.0;
+    let sim = run(s, 20.0);
+    assert!(sim.totals().coalesced > 1_000, "{:?}", sim.totals());
+    let hit_p99 = summary(&sim).latency_ms.hit.p99;
+    // (a coalesced read counted as a hit would put the ~20 ms miss path here)
+    assert!(hit_p99 < 5.0, "hits p99 {hit_p99} ms");
+}

@@ -312,6 +312,7 @@ impl Simulation {
                     }
                     GetResult::Miss => {
                         hop(self, HopKind::CacheMiss);
+                        self.requests.get_mut(id).missed = true;
                         // the proxy sees the miss itself: a load of the key already in flight is joined now
                         if self.proxy.as_ref().is_some_and(|p| p.single_flight)
                             && self.join_flight(id)
