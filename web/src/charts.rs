@@ -198,7 +198,7 @@ pub fn hit_rate(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
     let x = i.x_range();
     let mut chart = linear(&root, i, 100.0, "hit rate (%)", &whole)?;
     let hits = series(i.seconds, |s| s.hit_rate * 100.0);
-    line(&mut chart, hits, GREEN, "reads served by Redis", i.dpr)?;
+    line(&mut chart, hits, GREEN, "lookups that hit", i.dpr)?;
     threshold(
         &mut chart,
         x,
