@@ -225,7 +225,17 @@ pub fn check_web_limits(s: &Scenario) -> Result<(), String> {
             "the key-busting attack would keep too many keys alive for a browser tab".into(),
         );
     }
-    let keys = keyspace_keys(s, max_rps, max_hit, max_ttl);
+    // a given keyspace is what the browser builds, unless a target hit rate
+    // set live re-derives it at the rate and TTL in force
+    let retargets = s
+        .faults
+        .iter()
+        .any(|f| matches!(f.command, Command::SetTargetHitRate { .. }));
+    let keys = match s.client.keys {
+        Some(k) if !retargets => k,
+        Some(k) => k.max(keyspace_keys(s, max_rps, max_hit, max_ttl)),
+        None => keyspace_keys(s, max_rps, max_hit, max_ttl),
+    };
     if keys > MAX_WEB_KEYS {
         return Err(format!(
             "that rate, hit rate and TTL need {keys} keys; the browser version builds at most {MAX_WEB_KEYS}"
