@@ -61,6 +61,27 @@ pub const PRESETS: &[PresetInfo] = &[
 pub const SEED_KEYS: u64 = 541_679;
 pub const SEED_ZIPF_S: f64 = 0.8957728177163948;
 
+/// Shard `shard` crashes at 60 s and restarts cold at 90 s; the run lasts 300 s.
+fn crash_and_restart(s: &mut Scenario, shard: u32) {
+    s.duration_s = 300.0;
+    s.faults = vec![
+        at(60.0, Command::CrashCache { shard, host: false }),
+        at(90.0, Command::RestartCache { shard }),
+    ];
+}
+
+/// From 30 s, one 64 KB key (a viral page) takes 8K extra reads/s.
+fn viral_key() -> ScheduledCommand {
+    at(
+        30.0,
+        Command::HotKey {
+            rate: 8_000.0,
+            value_kb: 64.0,
+            shard: None,
+        },
+    )
+}
+
 fn at(at_s: f64, command: Command) -> ScheduledCommand {
     ScheduledCommand { at_s, command }
 }
@@ -83,29 +104,8 @@ pub fn preset(name: &str) -> Option<Scenario> {
     }
     match name {
         "steady" => {}
-        "cache-crash" => {
-            s.duration_s = 300.0;
-            s.faults = vec![
-                at(
-                    60.0,
-                    Command::CrashCache {
-                        shard: 0,
-                        host: false,
-                    },
-                ),
-                at(90.0, Command::RestartCache { shard: 0 }),
-            ];
-        }
-        "hot-key" => {
-            s.faults = vec![at(
-                30.0,
-                Command::HotKey {
-                    rate: 8_000.0,
-                    value_kb: 64.0,
-                    shard: None,
-                },
-            )];
-        }
+        "cache-crash" => crash_and_restart(&mut s, 0),
+        "hot-key" => s.faults = vec![viral_key()],
         "memory-full-noeviction" => {
             s.duration_s = 400.0;
             s.faults = vec![at(
@@ -141,29 +141,8 @@ pub fn preset(name: &str) -> Option<Scenario> {
             s.faults = vec![at(30.0, Command::DbSlowdown { factor: 3.0 })];
         }
         "v1-steady" => {}
-        "v1-shard-crash" => {
-            s.duration_s = 300.0;
-            s.faults = vec![
-                at(
-                    60.0,
-                    Command::CrashCache {
-                        shard: 1,
-                        host: false,
-                    },
-                ),
-                at(90.0, Command::RestartCache { shard: 1 }),
-            ];
-        }
-        "v1-hot-key-coalesced" => {
-            s.faults = vec![at(
-                30.0,
-                Command::HotKey {
-                    rate: 8_000.0,
-                    value_kb: 64.0,
-                    shard: None,
-                },
-            )];
-        }
+        "v1-shard-crash" => crash_and_restart(&mut s, 1),
+        "v1-hot-key-coalesced" => s.faults = vec![viral_key()],
         "v1-resize" => {
             s.duration_s = 240.0;
             s.faults = vec![at(60.0, Command::AddShard)];
