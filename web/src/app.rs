@@ -81,6 +81,7 @@ struct Els {
     pods_value: HtmlElement,
     single_flight: HtmlInputElement,
     seed: HtmlInputElement,
+    seed_random: HtmlElement,
     preset: HtmlSelectElement,
     preset_description: HtmlElement,
     play_pause: HtmlButtonElement,
@@ -370,6 +371,7 @@ fn elements(root: &Element) -> Result<Els, JsValue> {
         pods: find(root, "pods")?,
         pods_value: find(root, "pods-value")?,
         seed: find(root, "seed")?,
+        seed_random: find(root, "seed-random")?,
         preset: find(root, "preset")?,
         preset_description: find(root, "preset-description")?,
         play_pause: find(root, "play-pause")?,
@@ -452,6 +454,8 @@ fn wire(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsValue> {
     on(&ev, "change", app, |a, _| a.on_eviction());
     on(&sf, "change", app, |a, _| a.on_single_flight());
     on(&seed, "change", app, |a, _| a.on_seed());
+    let seed_random = app.borrow().els.seed_random.clone();
+    on(&seed_random, "click", app, |a, _| a.on_random_seed());
     on(&preset, "change", app, |a, _| a.on_preset());
     on(&speed, "change", app, |a, _| a.on_speed());
     on(&rm, "change", app, |a, _| {

@@ -180,7 +180,7 @@ pub fn markup() -> String {
     <fieldset class="cs-group cs-scenario"><legend>Scenario</legend>
       <div class="cs-field"><label for="preset">Preset</label><select id="preset" class="cs-wide"></select></div>
       <p id="preset-description" class="cs-desc"></p>
-      <div class="cs-field"><label for="seed">Seed</label><input id="seed" class="cs-wide" type="number" min="0" step="1" inputmode="numeric"></div>
+      <div class="cs-field"><label for="seed">Seed</label><input id="seed" class="cs-wide" type="number" min="0" step="1" inputmode="numeric"><button id="seed-random" type="button" title="Restart with a random seed: the same scenario, other random draws">New seed</button></div>
     </fieldset>
     <fieldset class="cs-group cs-share"><legend>Share and export</legend>
       <div class="cs-row">
@@ -219,6 +219,7 @@ mod tests {
             "eviction",
             "pods",
             "seed",
+            "seed-random",
             "preset",
             "preset-description",
             "play-pause",

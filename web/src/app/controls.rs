@@ -286,6 +286,20 @@ impl App {
         }
     }
 
+    /// A seed from the browser's entropy (`getrandom`), then the same as typing it.
+    pub(super) fn on_random_seed(&mut self) {
+        let mut bytes = [0u8; 8];
+        match getrandom::fill(&mut bytes) {
+            Ok(()) => {
+                // below 2^53, so that the number input shows it exactly
+                let seed = u64::from_le_bytes(bytes) >> 11;
+                self.els.seed.set_value(&seed.to_string());
+                self.on_seed();
+            }
+            Err(e) => self.show_message(&format!("No random seed available: {e}"), true),
+        }
+    }
+
     pub(super) fn on_preset(&mut self) {
         let name = self.els.preset.value();
         match presets::preset(&name) {
