@@ -198,6 +198,18 @@ impl Latency {
         h
     }
 
+    /// Adds another period's histograms to these.
+    pub fn add(&mut self, other: &Latency) {
+        for (a, b) in [
+            (&mut self.all, &other.all),
+            (&mut self.hit, &other.hit),
+            (&mut self.miss, &other.miss),
+            (&mut self.failed, &other.failed),
+        ] {
+            a.add(b).expect("same bounds");
+        }
+    }
+
     pub fn reset(&mut self) {
         self.failed.reset();
         self.all.reset();

@@ -198,6 +198,9 @@ pub struct Simulation {
     /// Next arrival of each source (`Nanos::MAX`: none). Kept beside the event
     /// queue rather than in it: one heap operation fewer per request.
     next_arrival: [Nanos; 3],
+    /// The earliest of `next_arrival` and its source, kept up to date by
+    /// `schedule_arrival` (the run loop reads it once per event).
+    first_arrival: (Nanos, Source),
     invalidation_failure: f64,
     /// Pods coalesce concurrent misses on a key (see `AppConfig::single_flight`).
     single_flight: bool,
@@ -340,6 +343,7 @@ impl Simulation {
             rng_warmup: Stream::new(seed, streams::WARMUP_WORKER),
             rates: [s.client.rps, 0.0, 0.0],
             next_arrival: [Nanos::MAX; 3],
+            first_arrival: (Nanos::MAX, Source::Main),
             invalidation_failure: 0.0,
             single_flight: s.app.single_flight,
             // a given keyspace has no target: what it predicts stands for one
@@ -484,11 +488,7 @@ impl Simulation {
         loop {
             let next_event = self.queue.peek_time().unwrap_or(Nanos::MAX);
             let next_deadline = self.deadlines.front().map_or(Nanos::MAX, |d| d.0);
-            let (next_arrival, src) = [Source::Main, Source::HotKey, Source::Attack]
-                .into_iter()
-                .map(|s| (self.next_arrival[s as usize], s))
-                .min_by_key(|&(at, _)| at)
-                .expect("three sources");
+            let (next_arrival, src) = self.first_arrival;
             let next_fault = self.pending_faults.front().map_or(Nanos::MAX, |f| f.0);
             // at equal times: queued events, then arrivals, then client timeouts, then faults
             let first = next_event.min(next_arrival).min(next_deadline);
@@ -556,8 +556,12 @@ impl Simulation {
         &self.totals
     }
 
-    pub fn latency(&self) -> &Latency {
-        &self.total_lat
+    /// Latency over the whole run: the finished seconds, merged at each
+    /// tick, and the current one (each request is recorded once, in its second).
+    pub fn latency(&self) -> Latency {
+        let mut all = self.total_lat.clone();
+        all.add(&self.acc.lat);
+        all
     }
 
     /// Requests whose client is still waiting.

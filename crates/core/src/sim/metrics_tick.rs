@@ -68,6 +68,7 @@ impl Simulation {
         let done = std::mem::take(&mut self.acc.s);
         let tier = self.tier_second(shards);
         self.history.push(done, tier);
+        self.total_lat.add(&self.acc.lat);
         self.acc.lat.reset();
         self.queue.push(now + NANOS_PER_SEC, Ev::Tick);
     }

@@ -10,6 +10,7 @@ impl Simulation {
         let rate = self.rates[src as usize];
         if rate <= 0.0 {
             self.next_arrival[src as usize] = Nanos::MAX;
+            self.update_first_arrival();
             return;
         }
         let rng = match src {
@@ -19,6 +20,21 @@ impl Simulation {
         };
         let gap = from_secs(rng.exponential(1.0 / rate)).max(1);
         self.next_arrival[src as usize] = self.now + gap;
+        self.update_first_arrival();
+    }
+
+    /// The earliest next arrival of the three sources (ties: the lower source).
+    #[inline]
+    fn update_first_arrival(&mut self) {
+        let a = &self.next_arrival;
+        let mut first = (a[0], Source::Main);
+        if a[1] < first.0 {
+            first = (a[1], Source::HotKey);
+        }
+        if a[2] < first.0 {
+            first = (a[2], Source::Attack);
+        }
+        self.first_arrival = first;
     }
 
     pub(super) fn arrival(&mut self, src: Source) {
@@ -630,7 +646,6 @@ impl Simulation {
                 _ => LatencyClass::Other,
             };
             let latency = at - r.arrival;
-            self.total_lat.record(class, latency);
             self.acc.lat.record(class, latency);
             count!(self, completed);
             self.client_in_flight -= 1;
@@ -684,7 +699,6 @@ impl Simulation {
 
     /// A request failed; its error reaches the client `latency` after it arrived.
     pub(super) fn count_failure(&mut self, kind: ErrorKind, latency: Nanos) {
-        self.total_lat.record_failure(latency);
         self.acc.lat.record_failure(latency);
         count!(self, failed);
         self.frame.errors += 1;
