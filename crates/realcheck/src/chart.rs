@@ -24,7 +24,9 @@ pub fn init_font() -> Result<()> {
                 }
             }
         }
-        err = Some(anyhow!("no usable font (install fonts-dejavu-core): tried {FONTS:?}"));
+        err = Some(anyhow!(
+            "no usable font (install fonts-dejavu-core): tried {FONTS:?}"
+        ));
     });
     match err {
         Some(e) => Err(e),
@@ -79,14 +81,22 @@ fn bounds(panel: &Panel) -> (f64, f64, f64, f64) {
         ys = (0.0, 1.0);
     }
     if panel.log_y {
-        (xs.0, xs.1.max(xs.0 + 1.0), (ys.0 * 0.8).max(1e-3), ys.1 * 1.5)
+        (
+            xs.0,
+            xs.1.max(xs.0 + 1.0),
+            (ys.0 * 0.8).max(1e-3),
+            ys.1 * 1.5,
+        )
     } else {
         let top = if ys.1 <= 0.0 { 1.0 } else { ys.1 * 1.1 };
         (xs.0, xs.1.max(xs.0 + 1.0), 0.0f64.min(ys.0), top)
     }
 }
 
-fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, plotters::coord::Shift>, p: &Panel) -> Result<()>
+fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    p: &Panel,
+) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
@@ -111,7 +121,11 @@ where
                     .draw_series(LineSeries::new(vec![(*x, y0), (*x, y1)], BLACK.mix(0.4)))
                     .map_err(|e| anyhow!("{e:?}"))?;
                 chart
-                    .draw_series(std::iter::once(Text::new(label.clone(), (*x, y1), ("sans-serif", 11))))
+                    .draw_series(std::iter::once(Text::new(
+                        label.clone(),
+                        (*x, y1),
+                        ("sans-serif", 11),
+                    )))
                     .map_err(|e| anyhow!("{e:?}"))?;
             }
             for s in &p.series {
@@ -119,7 +133,9 @@ where
                     .points
                     .iter()
                     .copied()
-                    .filter(|(x, y)| x.is_finite() && y.is_finite() && (!p.log_y || *y > 0.0) && *y <= y1)
+                    .filter(|(x, y)| {
+                        x.is_finite() && y.is_finite() && (!p.log_y || *y > 0.0) && *y <= y1
+                    })
                     .collect();
                 let style = ShapeStyle::from(&s.color).stroke_width(if s.dashed { 1 } else { 2 });
                 let color = s.color;
@@ -134,7 +150,9 @@ where
                         .draw_series(LineSeries::new(pts, style))
                         .map_err(|e| anyhow!("{e:?}"))?
                         .label(s.label.as_str())
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+                        .legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                        });
                 }
             }
             chart
@@ -148,8 +166,12 @@ where
         }};
     }
     match (p.log_x, p.log_y) {
-        (false, false) => body!(b.build_cartesian_2d(x0..x1, y0..y1).map_err(|e| anyhow!("{e:?}"))?),
-        (false, true) => body!(b.build_cartesian_2d(x0..x1, (y0..y1).log_scale()).map_err(|e| anyhow!("{e:?}"))?),
+        (false, false) => body!(b
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(|e| anyhow!("{e:?}"))?),
+        (false, true) => body!(b
+            .build_cartesian_2d(x0..x1, (y0..y1).log_scale())
+            .map_err(|e| anyhow!("{e:?}"))?),
         (true, false) => body!(b
             .build_cartesian_2d((x0.max(0.5)..x1).log_scale(), y0..y1)
             .map_err(|e| anyhow!("{e:?}"))?),
@@ -168,7 +190,8 @@ pub fn draw(path: &Path, title: &str, panels: &[Panel], cols: usize) -> Result<(
     let root = BitMapBackend::new(path, (w, h)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| anyhow!("{e:?}"))?;
     let (top, rest) = root.split_vertically(40);
-    top.titled(title, ("sans-serif", 22)).map_err(|e| anyhow!("{e:?}"))?;
+    top.titled(title, ("sans-serif", 22))
+        .map_err(|e| anyhow!("{e:?}"))?;
     let areas = rest.split_evenly((rows, cols));
     for (a, p) in areas.iter().zip(panels) {
         draw_panel(a, p)?;

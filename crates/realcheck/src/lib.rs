@@ -30,7 +30,11 @@ pub fn info_field(info: &str, name: &str) -> f64 {
 pub fn info_keys(info: &str) -> u64 {
     for line in info.lines() {
         if let Some(rest) = line.strip_prefix("db0:keys=") {
-            return rest.split(',').next().and_then(|v| v.parse().ok()).unwrap_or(0);
+            return rest
+                .split(',')
+                .next()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
         }
     }
     0
@@ -76,7 +80,10 @@ mod tests {
     #[test]
     fn shaped_query_sleeps_inside_the_miss_select() {
         let q = load::DbShape::Sleep(12.0).miss_sql();
-        assert!(q.contains("pg_sleep(0.012)") && q.contains("WHERE v.key = $1"), "{q}");
+        assert!(
+            q.contains("pg_sleep(0.012)") && q.contains("WHERE v.key = $1"),
+            "{q}"
+        );
         assert_eq!(load::DbShape::Real.miss_sql(), load::DIRECT_SQL);
     }
 

@@ -255,7 +255,11 @@ impl Pod {
                 if e.code() == Some("OOM") || e.to_string().contains("OOM") {
                     Err(CacheErr::Oom)
                 } else {
-                    if e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() || e.is_unrecoverable_error() {
+                    if e.is_io_error()
+                        || e.is_connection_dropped()
+                        || e.is_connection_refusal()
+                        || e.is_unrecoverable_error()
+                    {
                         self.redis.broken();
                     }
                     Err(CacheErr::Failed)
@@ -274,7 +278,10 @@ pub struct PgConn {
     write: tokio_postgres::Statement,
 }
 
-pub async fn pg_connect(cfg: &tokio_postgres::Config, shape: DbShape) -> Result<PgConn, tokio_postgres::Error> {
+pub async fn pg_connect(
+    cfg: &tokio_postgres::Config,
+    shape: DbShape,
+) -> Result<PgConn, tokio_postgres::Error> {
     let (client, conn) = cfg.connect(tokio_postgres::NoTls).await?;
     tokio::spawn(async move {
         let _ = conn.await;
@@ -321,7 +328,13 @@ enum Query {
 }
 
 impl Pod {
-    async fn db(&self, stats: &Stats, q: Query, key: &str, value: &str) -> Result<Option<String>, DbErr> {
+    async fn db(
+        &self,
+        stats: &Stats,
+        q: Query,
+        key: &str,
+        value: &str,
+    ) -> Result<Option<String>, DbErr> {
         stats.now(|s| s.db_offered += 1);
         let permit = match tokio::time::timeout(self.pool.timeout, self.pool.sem.acquire()).await {
             Ok(Ok(p)) => p,
@@ -334,17 +347,34 @@ impl Pod {
                 Ok(c) => c,
                 Err(e) => {
                     drop(permit);
-                    let too_many = e.code() == Some(&tokio_postgres::error::SqlState::TOO_MANY_CONNECTIONS)
+                    let too_many = e.code()
+                        == Some(&tokio_postgres::error::SqlState::TOO_MANY_CONNECTIONS)
                         || e.to_string().contains("too many");
-                    return Err(if too_many { DbErr::TooManyConnections } else { DbErr::Other });
+                    return Err(if too_many {
+                        DbErr::TooManyConnections
+                    } else {
+                        DbErr::Other
+                    });
                 }
             },
         };
         let t0 = Instant::now();
         let r = match q {
-            Query::Miss => conn.client.query_opt(&conn.miss, &[&key]).await.map(|r| r.map(|r| r.get::<_, String>(0))),
-            Query::Direct => conn.client.query_opt(&conn.direct, &[&key]).await.map(|r| r.map(|r| r.get::<_, String>(0))),
-            Query::Write => conn.client.execute(&conn.write, &[&key, &value]).await.map(|_| None),
+            Query::Miss => conn
+                .client
+                .query_opt(&conn.miss, &[&key])
+                .await
+                .map(|r| r.map(|r| r.get::<_, String>(0))),
+            Query::Direct => conn
+                .client
+                .query_opt(&conn.direct, &[&key])
+                .await
+                .map(|r| r.map(|r| r.get::<_, String>(0))),
+            Query::Write => conn
+                .client
+                .execute(&conn.write, &[&key, &value])
+                .await
+                .map(|_| None),
         };
         let t1 = Instant::now();
         match r {
@@ -384,10 +414,18 @@ enum Fail {
     Oom,
 }
 
-async fn handle(pod: &Pod, stats: &Stats, op: Op, key: &str, value: &str, ttl: u64) -> Result<Outcome, Fail> {
+async fn handle(
+    pod: &Pod,
+    stats: &Stats,
+    op: Op,
+    key: &str,
+    value: &str,
+    ttl: u64,
+) -> Result<Outcome, Fail> {
     match op {
         Op::Read => {
-            let got: Result<Option<String>, _> = pod.redis(redis::cmd("GET").arg(key).clone()).await;
+            let got: Result<Option<String>, _> =
+                pod.redis(redis::cmd("GET").arg(key).clone()).await;
             match &got {
                 Ok(v) => stats.now(|s| {
                     s.reads += 1;
@@ -403,7 +441,10 @@ async fn handle(pod: &Pod, stats: &Stats, op: Op, key: &str, value: &str, ttl: u
             if let Ok(Some(_)) = got {
                 return Ok(Outcome::Hit);
             }
-            let v = pod.db(stats, Query::Miss, key, value).await.map_err(Fail::Db)?;
+            let v = pod
+                .db(stats, Query::Miss, key, value)
+                .await
+                .map_err(Fail::Db)?;
             let v = v.unwrap_or_else(|| value.to_string());
             match pod
                 .redis::<()>(redis::cmd("SET").arg(key).arg(v).arg("EX").arg(ttl).clone())
@@ -416,9 +457,18 @@ async fn handle(pod: &Pod, stats: &Stats, op: Op, key: &str, value: &str, ttl: u
             Ok(Outcome::Miss)
         }
         Op::Write => {
-            pod.db(stats, Query::Write, key, value).await.map_err(Fail::Db)?;
+            pod.db(stats, Query::Write, key, value)
+                .await
+                .map_err(Fail::Db)?;
             match pod
-                .redis::<()>(redis::cmd("SET").arg(key).arg(value).arg("EX").arg(ttl).clone())
+                .redis::<()>(
+                    redis::cmd("SET")
+                        .arg(key)
+                        .arg(value)
+                        .arg("EX")
+                        .arg(ttl)
+                        .clone(),
+                )
                 .await
             {
                 Ok(()) => Ok(Outcome::Other),
@@ -433,14 +483,22 @@ async fn handle(pod: &Pod, stats: &Stats, op: Op, key: &str, value: &str, ttl: u
             }
         }
         Op::Delete => {
-            pod.db(stats, Query::Write, key, value).await.map_err(Fail::Db)?;
-            if pod.redis::<i64>(redis::cmd("DEL").arg(key).clone()).await.is_err() {
+            pod.db(stats, Query::Write, key, value)
+                .await
+                .map_err(Fail::Db)?;
+            if pod
+                .redis::<i64>(redis::cmd("DEL").arg(key).clone())
+                .await
+                .is_err()
+            {
                 stats.now(|s| s.cache_errors += 1);
             }
             Ok(Outcome::Other)
         }
         Op::Direct => {
-            pod.db(stats, Query::Direct, key, value).await.map_err(Fail::Db)?;
+            pod.db(stats, Query::Direct, key, value)
+                .await
+                .map_err(Fail::Db)?;
             Ok(Outcome::Other)
         }
     }
@@ -487,7 +545,8 @@ pub async fn run(
             let client = redis::Client::open(url).unwrap();
             let mut conn = None;
             for i in 1..=secs {
-                tokio::time::sleep_until(start + Duration::from_secs(i) - Duration::from_millis(5)).await;
+                tokio::time::sleep_until(start + Duration::from_secs(i) - Duration::from_millis(5))
+                    .await;
                 if conn.is_none() {
                     conn = client
                         .get_multiplexed_async_connection_with_config(&RedisHandle::config())
@@ -608,7 +667,10 @@ pub async fn run(
         tokio::task::spawn_blocking(f);
     }
     // in-flight requests end within the client timeout plus a pool timeout
-    let _ = tokio::time::timeout(Duration::from_secs(5), async { while tasks.join_next().await.is_some() {} }).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
     tasks.abort_all();
     let _ = monitor.await;
     let mut secs = stats.secs.lock().unwrap().clone();

@@ -69,7 +69,12 @@ pub fn redis_costs(url: &str, keys: u64, seconds: f64) -> Result<(f64, f64, f64)
                 if rng.chance(0.8) {
                     let _: Option<String> = redis::cmd("GET").arg(&k).query(&mut c)?;
                 } else {
-                    let _: () = redis::cmd("SET").arg(&k).arg(&v).arg("EX").arg(300).query(&mut c)?;
+                    let _: () = redis::cmd("SET")
+                        .arg(&k)
+                        .arg(&v)
+                        .arg("EX")
+                        .arg(300)
+                        .query(&mut c)?;
                 }
             }
             Ok(())
@@ -83,7 +88,8 @@ pub fn redis_costs(url: &str, keys: u64, seconds: f64) -> Result<(f64, f64, f64)
     }
     let el = t1.elapsed().as_secs_f64();
     let after = info(&mut c)?;
-    let cmds = crate::info_field(&after, "total_commands_processed") - crate::info_field(&before, "total_commands_processed");
+    let cmds = crate::info_field(&after, "total_commands_processed")
+        - crate::info_field(&before, "total_commands_processed");
     let cpu = redis_cpu(&after) - redis_cpu(&before);
     let _: () = redis::cmd("FLUSHALL").query(&mut c)?;
     Ok((rtt_ms, cpu * 1e6 / cmds.max(1.0), cmds / el))
@@ -122,7 +128,10 @@ pub async fn pg_costs(cfg: &tokio_postgres::Config, keys: u64, shaped_ms: f64) -
     let s1 = conn.client.prepare("SELECT 1").await?;
     let pk = conn.client.prepare(load::DIRECT_SQL).await?;
     let up = conn.client.prepare(load::WRITE_SQL).await?;
-    let sh = shaped.client.prepare(&DbShape::Sleep(shaped_ms).miss_sql()).await?;
+    let sh = shaped
+        .client
+        .prepare(&DbShape::Sleep(shaped_ms).miss_sql())
+        .await?;
     let mut rng = Stream::new(3, 300);
     let v = "y".repeat(900);
     let time = |xs: &mut Vec<f64>, t0: Instant| xs.push(t0.elapsed().as_secs_f64() * 1000.0);
@@ -154,7 +163,13 @@ pub async fn pg_costs(cfg: &tokio_postgres::Config, keys: u64, shaped_ms: f64) -
 }
 
 /// Closed loop: `n` connections each running the read query back to back for `secs`.
-pub async fn curve_point(cfg: &tokio_postgres::Config, keys: u64, shape: DbShape, n: u32, secs: f64) -> Result<CurvePoint> {
+pub async fn curve_point(
+    cfg: &tokio_postgres::Config,
+    keys: u64,
+    shape: DbShape,
+    n: u32,
+    secs: f64,
+) -> Result<CurvePoint> {
     let mut conns = Vec::new();
     let mut errors = 0;
     for _ in 0..n {

@@ -1,13 +1,13 @@
 //! Comparison of the real and simulated series, printed and as Markdown/CSV/PNG.
 
 use crate::chart::{self, Panel, Series, MODEL, MODEL2, REAL, REAL2};
-use plotters::style::RGBColor;
 use crate::load::{hist, q_ms, DbShape, Sec};
 use crate::measure::CurvePoint;
 use crate::rel_err;
 use crate::scenarios::Outcome;
 use anyhow::Result;
 use cachesim_core::SecondStats;
+use plotters::style::RGBColor;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -90,7 +90,10 @@ fn mean<T>(v: &[T], f: impl Fn(&T) -> f64) -> f64 {
     }
 }
 
-fn merged(v: &[Sec], f: impl Fn(&Sec) -> &hdrhistogram::Histogram<u64>) -> hdrhistogram::Histogram<u64> {
+fn merged(
+    v: &[Sec],
+    f: impl Fn(&Sec) -> &hdrhistogram::Histogram<u64>,
+) -> hdrhistogram::Histogram<u64> {
     let mut h = hist();
     for s in v {
         let _ = h.add(f(s));
@@ -119,31 +122,60 @@ pub fn compare(o: &Outcome) -> Vec<Row> {
         .map(|c| c.0)
         .or(o.spec.memory.map(|m| m.0))
         .unwrap_or(end);
-    let (rw, sw) = (window(&o.real, 3.0, steady_end), window(&o.sim, 3.0, steady_end));
+    let (rw, sw) = (
+        window(&o.real, 3.0, steady_end),
+        window(&o.sim, 3.0, steady_end),
+    );
     let steady_real = real_hit(rw);
     let steady_sim = sim_hit(sw);
     row("steady hit rate", steady_real, steady_sim, "");
     let lag = merged(&o.real, |s| &s.gen_lag);
-    row("(real only) load generator: p99 lateness of a send after its scheduled time", q_ms(&lag, 0.99), 0.0, "ms");
-    row("DB queries/s served (steady)", mean(rw, |s| s.db_queries as f64), mean(sw, |s| s.db_queries as f64), "q/s");
+    row(
+        "(real only) load generator: p99 lateness of a send after its scheduled time",
+        q_ms(&lag, 0.99),
+        0.0,
+        "ms",
+    );
+    row(
+        "DB queries/s served (steady)",
+        mean(rw, |s| s.db_queries as f64),
+        mean(sw, |s| s.db_queries as f64),
+        "q/s",
+    );
     let miss = merged(rw, |s| &s.lat_miss);
     // the model's miss latency: p50/p99 of the steady seconds' medians and p99s
     // is not a merge; use the whole-run summary when there is no fault
     let (m50, m99) = if o.spec.crash_at.is_none() && o.spec.memory.is_none() {
-        (o.sim_summary.latency_ms.miss.p50, o.sim_summary.latency_ms.miss.p99)
+        (
+            o.sim_summary.latency_ms.miss.p50,
+            o.sim_summary.latency_ms.miss.p99,
+        )
     } else {
         (mean(sw, |s| s.miss_p50_ms), mean(sw, |s| s.miss_p99_ms))
     };
     let hit = merged(rw, |s| &s.lat_hit);
     let (h50, h99) = if o.spec.crash_at.is_none() && o.spec.memory.is_none() {
-        (o.sim_summary.latency_ms.hit.p50, o.sim_summary.latency_ms.hit.p99)
+        (
+            o.sim_summary.latency_ms.hit.p50,
+            o.sim_summary.latency_ms.hit.p99,
+        )
     } else {
         (mean(sw, |s| s.hit_p50_ms), mean(sw, |s| s.hit_p99_ms))
     };
     row("hit latency p50 (GET)", q_ms(&hit, 0.5), h50, "ms");
     row("hit latency p99 (GET)", q_ms(&hit, 0.99), h99, "ms");
-    row("miss latency p50 (GET + DB query + SET)", q_ms(&miss, 0.5), m50, "ms");
-    row("miss latency p99 (GET + DB query + SET)", q_ms(&miss, 0.99), m99, "ms");
+    row(
+        "miss latency p50 (GET + DB query + SET)",
+        q_ms(&miss, 0.5),
+        m50,
+        "ms",
+    );
+    row(
+        "miss latency p99 (GET + DB query + SET)",
+        q_ms(&miss, 0.99),
+        m99,
+        "ms",
+    );
     if let Some((crash, restart)) = o.spec.crash_at {
         let (ra, sa) = (window(&o.real, crash, end), window(&o.sim, crash, end));
         row(
@@ -154,8 +186,12 @@ pub fn compare(o: &Outcome) -> Vec<Row> {
         );
         row(
             "DB queries/s served while Redis is down",
-            mean(window(&o.real, crash + 1.0, restart), |s| s.db_queries as f64),
-            mean(window(&o.sim, crash + 1.0, restart), |s| s.db_queries as f64),
+            mean(window(&o.real, crash + 1.0, restart), |s| {
+                s.db_queries as f64
+            }),
+            mean(window(&o.sim, crash + 1.0, restart), |s| {
+                s.db_queries as f64
+            }),
             "q/s",
         );
         row(
@@ -196,11 +232,16 @@ pub fn compare(o: &Outcome) -> Vec<Row> {
             }
             f64::NAN
         };
-        let (hr_real, hr_sim): (Vec<f64>, Vec<f64>) =
-            (o.real.iter().map(|s| s.hit_rate()).collect(), o.sim.iter().map(|s| s.hit_rate).collect());
+        let (hr_real, hr_sim): (Vec<f64>, Vec<f64>) = (
+            o.real.iter().map(|s| s.hit_rate()).collect(),
+            o.sim.iter().map(|s| s.hit_rate).collect(),
+        );
         for frac in [0.5, 0.8] {
             row(
-                &format!("seconds for the hit rate to reach {:.0}% of steady after the restart", frac * 100.0),
+                &format!(
+                    "seconds for the hit rate to reach {:.0}% of steady after the restart",
+                    frac * 100.0
+                ),
                 rec(hr_real.clone(), frac * steady_real),
                 rec(hr_sim.clone(), frac * steady_sim),
                 "s",
@@ -215,8 +256,14 @@ pub fn compare(o: &Outcome) -> Vec<Row> {
         );
     }
     if let Some((at, _, policy)) = o.spec.memory {
-        let (ra, sa) = (window(&o.real, at + 5.0, end), window(&o.sim, at + 5.0, end));
-        let ev: Vec<f64> = ra.windows(2).map(|w| w[1].evicted_total.saturating_sub(w[0].evicted_total) as f64).collect();
+        let (ra, sa) = (
+            window(&o.real, at + 5.0, end),
+            window(&o.sim, at + 5.0, end),
+        );
+        let ev: Vec<f64> = ra
+            .windows(2)
+            .map(|w| w[1].evicted_total.saturating_sub(w[0].evicted_total) as f64)
+            .collect();
         row(
             &format!("evictions/s ({})", policy.as_str()),
             mean(&ev, |x| *x),
@@ -229,7 +276,12 @@ pub fn compare(o: &Outcome) -> Vec<Row> {
             sim_hit(sa),
             "",
         );
-        row("SETs refused with OOM per s", mean(ra, |s| s.set_oom as f64), mean(sa, |s| s.set_oom as f64), "1/s");
+        row(
+            "SETs refused with OOM per s",
+            mean(ra, |s| s.set_oom as f64),
+            mean(sa, |s| s.set_oom as f64),
+            "1/s",
+        );
         row(
             "DB queries/s served after maxmemory drops",
             mean(ra, |s| s.db_queries as f64),
@@ -241,11 +293,17 @@ pub fn compare(o: &Outcome) -> Vec<Row> {
 }
 
 pub fn print_rows(rows: &[Row]) {
-    println!("{:<58} {:>10} {:>10} {:>10}", "quantity", "real", "model", "error");
+    println!(
+        "{:<58} {:>10} {:>10} {:>10}",
+        "quantity", "real", "model", "error"
+    );
     for r in rows {
         println!(
             "{:<58} {:>10} {:>10} {:>10}{}",
-            format!("{} [{}]", r.metric, r.scenario).chars().take(58).collect::<String>(),
+            format!("{} [{}]", r.metric, r.scenario)
+                .chars()
+                .take(58)
+                .collect::<String>(),
             fmt_v(r.real),
             fmt_v(r.model),
             fmt_err(r),
@@ -255,10 +313,26 @@ pub fn print_rows(rows: &[Row]) {
 }
 
 pub fn print_series(o: &Outcome) {
-    println!("\n--- {} ({}) per second: real | model ---", o.spec.name, o.spec.shape.label());
+    println!(
+        "\n--- {} ({}) per second: real | model ---",
+        o.spec.name,
+        o.spec.shape.label()
+    );
     println!(
         "{:>3} | {:>6} {:>6} | {:>5} {:>5} | {:>5} {:>5} | {:>7} {:>7} | {:>5} {:>5} | {:>5} {:>5}",
-        "t", "hit", "hit", "dbq", "dbq", "offer", "offer", "p99ms", "p99ms", "err", "err", "evict", "evict"
+        "t",
+        "hit",
+        "hit",
+        "dbq",
+        "dbq",
+        "offer",
+        "offer",
+        "p99ms",
+        "p99ms",
+        "err",
+        "err",
+        "evict",
+        "evict"
     );
     let mut prev_ev = 0;
     for (i, r) in o.real.iter().enumerate() {
@@ -362,8 +436,20 @@ fn pair(name: &str, real: Vec<(f64, f64)>, model: Vec<(f64, f64)>) -> Vec<Series
 
 /// The scenario's chart: hit rate, DB load, latency, errors; real vs model.
 pub fn draw_outcome(o: &Outcome, path: &Path) -> Result<()> {
-    let xr = |f: &dyn Fn(&Sec) -> f64| o.real.iter().enumerate().map(|(i, s)| (i as f64 + 0.5, f(s))).collect::<Vec<_>>();
-    let xs = |f: &dyn Fn(&SecondStats) -> f64| o.sim.iter().enumerate().map(|(i, s)| (i as f64 + 0.5, f(s))).collect::<Vec<_>>();
+    let xr = |f: &dyn Fn(&Sec) -> f64| {
+        o.real
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (i as f64 + 0.5, f(s)))
+            .collect::<Vec<_>>()
+    };
+    let xs = |f: &dyn Fn(&SecondStats) -> f64| {
+        o.sim
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (i as f64 + 0.5, f(s)))
+            .collect::<Vec<_>>()
+    };
     let mut marks = Vec::new();
     if let Some((c, r)) = o.spec.crash_at {
         marks.push((c, "crash".to_string()));
@@ -382,7 +468,11 @@ pub fn draw_outcome(o: &Outcome, path: &Path) -> Result<()> {
         marks: marks.clone(),
         y_max: None,
     };
-    let mut db = pair("served", xr(&|s| s.db_queries as f64), xs(&|s| s.db_queries as f64));
+    let mut db = pair(
+        "served",
+        xr(&|s| s.db_queries as f64),
+        xs(&|s| s.db_queries as f64),
+    );
     db.push(Series {
         label: "real offered".into(),
         points: xr(&|s| s.db_offered as f64),
@@ -410,7 +500,11 @@ pub fn draw_outcome(o: &Outcome, path: &Path) -> Result<()> {
     if o.spec.memory.is_some() {
         errs.push(Series {
             label: "real evictions + OOM SETs".into(),
-            points: ev.iter().zip(&o.real).map(|((x, e), s)| (*x, e + s.set_oom as f64)).collect(),
+            points: ev
+                .iter()
+                .zip(&o.real)
+                .map(|((x, e), s)| (*x, e + s.set_oom as f64))
+                .collect(),
             color: REAL2,
             dashed: false,
         });
@@ -422,7 +516,12 @@ pub fn draw_outcome(o: &Outcome, path: &Path) -> Result<()> {
         });
     }
     let panels = vec![
-        panel("read hit rate", "hits / reads", pair("", xr(&|s| s.hit_rate()), xs(&|s| s.hit_rate)), false),
+        panel(
+            "read hit rate",
+            "hits / reads",
+            pair("", xr(&|s| s.hit_rate()), xs(&|s| s.hit_rate)),
+            false,
+        ),
         panel("DB queries per second", "queries/s", db, false),
         panel(
             "latency p99 of successful requests",
@@ -434,7 +533,11 @@ pub fn draw_outcome(o: &Outcome, path: &Path) -> Result<()> {
     ];
     chart::draw(
         path,
-        &format!("{}: real Redis + PostgreSQL vs cachesim ({})", o.spec.title, o.spec.shape.label()),
+        &format!(
+            "{}: real Redis + PostgreSQL vs cachesim ({})",
+            o.spec.title,
+            o.spec.shape.label()
+        ),
         &panels,
         2,
     )
@@ -449,7 +552,14 @@ pub fn model_curve(n: u32, workers: u32, service_ms: f64, rtt_ms: f64) -> f64 {
 /// The same with a contention term (the proposed model change): past `knee`
 /// connections each extra active connection costs a fraction `alpha` of the
 /// capacity, X = cap / (1 + alpha (n - knee)).
-pub fn model_curve_contended(n: u32, workers: u32, service_ms: f64, rtt_ms: f64, alpha: f64, knee: u32) -> f64 {
+pub fn model_curve_contended(
+    n: u32,
+    workers: u32,
+    service_ms: f64,
+    rtt_ms: f64,
+    alpha: f64,
+    knee: u32,
+) -> f64 {
     let open = n as f64 / ((service_ms + rtt_ms) / 1000.0);
     let cap = workers as f64 / (service_ms / 1000.0);
     let extra = n.saturating_sub(knee) as f64;
@@ -462,12 +572,19 @@ pub fn fit_contention(pts: &[CurvePoint]) -> (f64, u32, f64) {
         return (0.0, 1, 0.0);
     };
     let (mut num, mut den) = (0.0, 0.0);
-    for p in pts.iter().filter(|p| p.connections > peak.connections && p.qps > 0.0) {
+    for p in pts
+        .iter()
+        .filter(|p| p.connections > peak.connections && p.qps > 0.0)
+    {
         let d = (p.connections - peak.connections) as f64;
         num += (peak.qps / p.qps - 1.0) * d;
         den += d * d;
     }
-    (if den > 0.0 { (num / den).max(0.0) } else { 0.0 }, peak.connections, peak.qps)
+    (
+        if den > 0.0 { (num / den).max(0.0) } else { 0.0 },
+        peak.connections,
+        peak.qps,
+    )
 }
 
 /// Model latency for `n` closed-loop connections: rtt + S while n <= workers,
@@ -476,7 +593,14 @@ pub fn model_curve_latency(n: u32, workers: u32, service_ms: f64, rtt_ms: f64) -
     model_curve_latency_contended(n, workers, service_ms, rtt_ms, 0.0, 0)
 }
 
-pub fn model_curve_latency_contended(n: u32, workers: u32, service_ms: f64, rtt_ms: f64, alpha: f64, knee: u32) -> f64 {
+pub fn model_curve_latency_contended(
+    n: u32,
+    workers: u32,
+    service_ms: f64,
+    rtt_ms: f64,
+    alpha: f64,
+    knee: u32,
+) -> f64 {
     let x = model_curve_contended(n, workers, service_ms, rtt_ms, alpha, knee);
     (n as f64 / x * 1000.0).max(service_ms + rtt_ms)
 }
@@ -492,14 +616,33 @@ pub struct CurveModel {
 
 impl CurveModel {
     pub fn qps(&self, n: u32) -> f64 {
-        model_curve_contended(n, self.workers, self.service_ms, self.rtt_ms, self.alpha, self.knee)
+        model_curve_contended(
+            n,
+            self.workers,
+            self.service_ms,
+            self.rtt_ms,
+            self.alpha,
+            self.knee,
+        )
     }
     pub fn latency_ms(&self, n: u32) -> f64 {
-        model_curve_latency_contended(n, self.workers, self.service_ms, self.rtt_ms, self.alpha, self.knee)
+        model_curve_latency_contended(
+            n,
+            self.workers,
+            self.service_ms,
+            self.rtt_ms,
+            self.alpha,
+            self.knee,
+        )
     }
 }
 
-pub fn draw_curve(path: &Path, shape: DbShape, pts: &[CurvePoint], models: &[CurveModel]) -> Result<()> {
+pub fn draw_curve(
+    path: &Path,
+    shape: DbShape,
+    pts: &[CurvePoint],
+    models: &[CurveModel],
+) -> Result<()> {
     let colors = [MODEL, MODEL2, RGBColor(120, 60, 170)];
     let mut tput = vec![Series {
         label: "real".into(),
@@ -510,13 +653,19 @@ pub fn draw_curve(path: &Path, shape: DbShape, pts: &[CurvePoint], models: &[Cur
     let mut lat = vec![
         Series {
             label: "real p50".into(),
-            points: pts.iter().map(|p| (p.connections as f64, p.p50_ms)).collect(),
+            points: pts
+                .iter()
+                .map(|p| (p.connections as f64, p.p50_ms))
+                .collect(),
             color: REAL,
             dashed: false,
         },
         Series {
             label: "real p99".into(),
-            points: pts.iter().map(|p| (p.connections as f64, p.p99_ms)).collect(),
+            points: pts
+                .iter()
+                .map(|p| (p.connections as f64, p.p99_ms))
+                .collect(),
             color: REAL2,
             dashed: false,
         },
@@ -524,7 +673,10 @@ pub fn draw_curve(path: &Path, shape: DbShape, pts: &[CurvePoint], models: &[Cur
     for (m, c) in models.iter().zip(colors) {
         tput.push(Series {
             label: m.label.clone(),
-            points: pts.iter().map(|p| (p.connections as f64, m.qps(p.connections))).collect(),
+            points: pts
+                .iter()
+                .map(|p| (p.connections as f64, m.qps(p.connections)))
+                .collect(),
             color: c,
             dashed: true,
         });
@@ -560,5 +712,10 @@ pub fn draw_curve(path: &Path, shape: DbShape, pts: &[CurvePoint], models: &[Cur
             y_max: Some(10.0 * pts.iter().map(|p| p.p99_ms).fold(0.0, f64::max)),
         },
     ];
-    chart::draw(path, &format!("PostgreSQL against active connections ({})", shape.label()), &panels, 2)
+    chart::draw(
+        path,
+        &format!("PostgreSQL against active connections ({})", shape.label()),
+        &panels,
+        2,
+    )
 }

@@ -35,15 +35,26 @@ fn machine() -> String {
 }
 
 /// Measures the costs that set the model's parameters.
-fn calibrate(servers: &Arc<Mutex<Servers>>, sys: &System, redis_secs: f64, keys: u64) -> Result<Calibration> {
+fn calibrate(
+    servers: &Arc<Mutex<Servers>>,
+    sys: &System,
+    redis_secs: f64,
+    keys: u64,
+) -> Result<Calibration> {
     let (url, pg) = {
         let s = servers.lock().unwrap();
         (s.redis_url(), s.pg_config())
     };
-    let (rtt, cpu_us, ops) = measure::redis_costs(&url, keys, redis_secs).context("measure redis")?;
+    let (rtt, cpu_us, ops) =
+        measure::redis_costs(&url, keys, redis_secs).context("measure redis")?;
     let (entry, base) = scenarios::redis_entry_bytes(&url, 20_000, sys.value_bytes)?;
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let mut costs = rt.block_on(measure::pg_costs(&pg, keys, sys.shaped_ms)).context("measure postgres")?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let mut costs = rt
+        .block_on(measure::pg_costs(&pg, keys, sys.shaped_ms))
+        .context("measure postgres")?;
     costs.redis_rtt_ms = rtt;
     costs.redis_cpu_us_per_cmd = cpu_us;
     costs.redis_load_ops = ops;
@@ -76,7 +87,9 @@ fn keys_needed(sys: &System) -> u64 {
         max_connections: sys.max_connections,
     };
     let scn = scenarios::sim_scenario(sys, &cal, &spec, 10.0);
-    let n = Simulation::new(scn).map(|s| s.keyspace().keys).unwrap_or(200_000);
+    let n = Simulation::new(scn)
+        .map(|s| s.keyspace().keys)
+        .unwrap_or(200_000);
     n * 3 / 2 + 1000
 }
 
@@ -85,13 +98,23 @@ fn start(sys: &System, max_conn: u32) -> Result<(Arc<Mutex<Servers>>, u64)> {
     let servers = Servers::start(max_conn).context("start redis-server and postgres")?;
     println!(
         "servers: {} on 127.0.0.1:{}, {} on 127.0.0.1:{}, data in {}",
-        servers.redis_version, servers.redis_port, servers.pg_version, servers.pg_port, servers.dir.display()
+        servers.redis_version,
+        servers.redis_port,
+        servers.pg_version,
+        servers.pg_port,
+        servers.dir.display()
     );
     let keys = keys_needed(sys);
     let pg = servers.pg_config();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    rt.block_on(scenarios::load_db(&pg, keys, sys.value_bytes)).context("load kv_store")?;
-    println!("kv_store loaded with {keys} rows of {} bytes", sys.value_bytes);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(scenarios::load_db(&pg, keys, sys.value_bytes))
+        .context("load kv_store")?;
+    println!(
+        "kv_store loaded with {keys} rows of {} bytes",
+        sys.value_bytes
+    );
     Ok((Arc::new(Mutex::new(servers)), keys))
 }
 
@@ -132,7 +155,10 @@ fn check_sane(o: &Outcome) -> Result<()> {
         bail!("{}: only {done} of {arrived} requests succeeded before any fault: the client or a server is failing", o.spec.name);
     }
     if other * 100 > all {
-        bail!("{}: {other} of {all} requests failed with unexpected DB errors", o.spec.name);
+        bail!(
+            "{}: {other} of {all} requests failed with unexpected DB errors",
+            o.spec.name
+        );
     }
     if o.spec.crash_at.is_some() && !o.real.last().map(|s| s.redis_up).unwrap_or(false) {
         bail!("{}: redis did not come back after the restart", o.spec.name);
@@ -168,9 +194,17 @@ pub fn smoke() -> Result<()> {
     check_sane(&o)
 }
 
-fn curve(servers: &Arc<Mutex<Servers>>, keys: u64, shape: DbShape, secs: f64) -> Result<Vec<CurvePoint>> {
+fn curve(
+    servers: &Arc<Mutex<Servers>>,
+    keys: u64,
+    shape: DbShape,
+    secs: f64,
+) -> Result<Vec<CurvePoint>> {
     let pg = servers.lock().unwrap().pg_config();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     let mut pts = Vec::new();
     for &n in CURVE_POINTS {
         let p = rt.block_on(measure::curve_point(&pg, keys, shape, n, secs))?;
@@ -181,7 +215,11 @@ fn curve(servers: &Arc<Mutex<Servers>>, keys: u64, shape: DbShape, secs: f64) ->
             p.qps,
             p.p50_ms,
             p.p99_ms,
-            if p.errors > 0 { format!(", {} connections refused", p.errors) } else { String::new() }
+            if p.errors > 0 {
+                format!(", {} connections refused", p.errors)
+            } else {
+                String::new()
+            }
         );
         pts.push(p);
     }
@@ -199,7 +237,12 @@ pub fn all(out: &Path, seconds_scale: f64) -> Result<()> {
     // the contention curve, both shapes
     println!("\nPostgreSQL throughput against active connections (closed loop, 2 s per point):");
     let real_curve = curve(&servers, keys, DbShape::Real, 2.0 * seconds_scale.min(1.0))?;
-    let shaped_curve = curve(&servers, keys, DbShape::Sleep(sys.shaped_ms), 2.0 * seconds_scale.min(1.0))?;
+    let shaped_curve = curve(
+        &servers,
+        keys,
+        DbShape::Sleep(sys.shaped_ms),
+        2.0 * seconds_scale.min(1.0),
+    )?;
     cal.pk_saturation_qps = real_curve.iter().map(|p| p.qps).fold(0.0, f64::max);
 
     let c = &cal.costs;
@@ -227,7 +270,10 @@ pub fn all(out: &Path, seconds_scale: f64) -> Result<()> {
             knee: 0,
         },
         CurveModel {
-            label: format!("+ contention: {:.0} q/s / (1 + {alpha:.4} (n - {knee}))", peak),
+            label: format!(
+                "+ contention: {:.0} q/s / (1 + {alpha:.4} (n - {knee}))",
+                peak
+            ),
             workers: sys.nproc,
             service_ms: sys.nproc as f64 * 1000.0 / peak.max(1.0),
             rtt_ms: (c.pg_pk_ms - svc_fit).max(0.0),
@@ -245,7 +291,10 @@ pub fn all(out: &Path, seconds_scale: f64) -> Result<()> {
             knee: 0,
         },
         CurveModel {
-            label: format!("+ CPU cap and contention: {:.0} q/s / (1 + {alpha_s:.4} (n - {knee_s}))", peak_s),
+            label: format!(
+                "+ CPU cap and contention: {:.0} q/s / (1 + {alpha_s:.4} (n - {knee_s}))",
+                peak_s
+            ),
             workers: knee_s,
             service_ms: knee_s as f64 * 1000.0 / peak_s.max(1.0),
             rtt_ms: 0.0,
@@ -253,12 +302,26 @@ pub fn all(out: &Path, seconds_scale: f64) -> Result<()> {
             knee: knee_s,
         },
     ];
-    report::draw_curve(&out.join("pg-connections-real.png"), DbShape::Real, &real_curve, &real_models)?;
-    report::draw_curve(&out.join("pg-connections-shaped.png"), DbShape::Sleep(sys.shaped_ms), &shaped_curve, &shaped_models)?;
+    report::draw_curve(
+        &out.join("pg-connections-real.png"),
+        DbShape::Real,
+        &real_curve,
+        &real_models,
+    )?;
+    report::draw_curve(
+        &out.join("pg-connections-shaped.png"),
+        DbShape::Sleep(sys.shaped_ms),
+        &shaped_curve,
+        &shaped_models,
+    )?;
     let mut curve_rows = Vec::new();
     for (shape, pts, models) in [
         (DbShape::Real, &real_curve, &real_models[..]),
-        (DbShape::Sleep(sys.shaped_ms), &shaped_curve, &shaped_models[..]),
+        (
+            DbShape::Sleep(sys.shaped_ms),
+            &shaped_curve,
+            &shaped_models[..],
+        ),
     ] {
         for n in [50, 100, 200] {
             if let Some(p) = pts.iter().find(|p| p.connections == n) {
@@ -282,8 +345,24 @@ pub fn all(out: &Path, seconds_scale: f64) -> Result<()> {
     let s = |x: f64| (x * seconds_scale).round();
     let shaped = DbShape::Sleep(sys.shaped_ms);
     let specs = vec![
-        Spec { name: "steady-real", title: "steady state", seconds: s(40.0), shape: DbShape::Real, crash_at: None, memory: None, max_connections: full },
-        Spec { name: "steady-shaped", title: "steady state", seconds: s(40.0), shape: shaped, crash_at: None, memory: None, max_connections: full },
+        Spec {
+            name: "steady-real",
+            title: "steady state",
+            seconds: s(40.0),
+            shape: DbShape::Real,
+            crash_at: None,
+            memory: None,
+            max_connections: full,
+        },
+        Spec {
+            name: "steady-shaped",
+            title: "steady state",
+            seconds: s(40.0),
+            shape: shaped,
+            crash_at: None,
+            memory: None,
+            max_connections: full,
+        },
         Spec {
             name: "herd-shaped",
             title: "Redis killed, restarted cold",
@@ -324,7 +403,12 @@ pub fn all(out: &Path, seconds_scale: f64) -> Result<()> {
     let mut outcomes = Vec::new();
     let mut warnings: Vec<String> = Vec::new();
     for spec in &specs {
-        println!("\n=== scenario {} ({}), {} s ===", spec.name, spec.shape.label(), spec.seconds);
+        println!(
+            "\n=== scenario {} ({}), {} s ===",
+            spec.name,
+            spec.shape.label(),
+            spec.seconds
+        );
         let o = scenarios::run(&servers, &sys, &cal, spec)?;
         if let Err(e) = check_sane(&o) {
             println!("WARNING: {e:#}");
@@ -348,7 +432,17 @@ pub fn all(out: &Path, seconds_scale: f64) -> Result<()> {
     rows.extend(curve_rows);
     println!();
     report::print_rows(&rows);
-    write_results(out, &sys, &cal, &outcomes, &rows, &real_curve, &shaped_curve, &versions, &warnings)?;
+    write_results(
+        out,
+        &sys,
+        &cal,
+        &outcomes,
+        &rows,
+        &real_curve,
+        &shaped_curve,
+        &versions,
+        &warnings,
+    )?;
     println!("\nwrote {}", out.join("results.md").display());
     Ok(())
 }
@@ -367,8 +461,17 @@ fn write_results(
 ) -> Result<()> {
     let mut md = String::new();
     let c = &cal.costs;
-    let _ = writeln!(md, "# Calibration results (generated by `cachesim-realcheck all`)\n");
-    let _ = writeln!(md, "Machine: {}.  \n{}; {}.\n", machine(), versions.0, versions.1);
+    let _ = writeln!(
+        md,
+        "# Calibration results (generated by `cachesim-realcheck all`)\n"
+    );
+    let _ = writeln!(
+        md,
+        "Machine: {}.  \n{}; {}.\n",
+        machine(),
+        versions.0,
+        versions.1
+    );
     let _ = writeln!(md, "The load generator, redis-server and PostgreSQL share these cores (with whatever else runs on the machine).\n");
     for w in warnings {
         let _ = writeln!(md, "**Warning:** {w}\n");
@@ -377,18 +480,46 @@ fn write_results(
     let _ = writeln!(md, "| quantity | value |\n|---|---|");
     for (k, v) in [
         ("Redis PING round trip", format!("{:.3} ms", c.redis_rtt_ms)),
-        ("Redis CPU per command (GET/SET, 8 clients)", format!("{:.2} us -> cache.ops_per_sec {:.0}", c.redis_cpu_us_per_cmd, 1e6 / c.redis_cpu_us_per_cmd)),
-        ("Redis commands/s reached by 8 blocking clients", format!("{:.0}", c.redis_load_ops)),
-        ("Redis bytes per entry (900-byte value)", format!("{:.0} -> cache.entry_bytes", cal.entry_bytes)),
-        ("PostgreSQL connect (fork + startup + 3 prepares)", format!("{:.2} ms -> app.connect_ms", c.pg_connect_ms)),
-        ("SELECT 1 at one connection", format!("{:.3} ms -> app.db_rtt_ms", c.pg_select1_ms)),
-        ("PK SELECT at one connection", format!("{:.3} ms (cv {:.2})", c.pg_pk_ms, c.pg_pk_cv)),
-        ("UPDATE ... WHERE key (commit) at one connection", format!("{:.3} ms", c.pg_update_ms)),
+        (
+            "Redis CPU per command (GET/SET, 8 clients)",
+            format!(
+                "{:.2} us -> cache.ops_per_sec {:.0}",
+                c.redis_cpu_us_per_cmd,
+                1e6 / c.redis_cpu_us_per_cmd
+            ),
+        ),
+        (
+            "Redis commands/s reached by 8 blocking clients",
+            format!("{:.0}", c.redis_load_ops),
+        ),
+        (
+            "Redis bytes per entry (900-byte value)",
+            format!("{:.0} -> cache.entry_bytes", cal.entry_bytes),
+        ),
+        (
+            "PostgreSQL connect (fork + startup + 3 prepares)",
+            format!("{:.2} ms -> app.connect_ms", c.pg_connect_ms),
+        ),
+        (
+            "SELECT 1 at one connection",
+            format!("{:.3} ms -> app.db_rtt_ms", c.pg_select1_ms),
+        ),
+        (
+            "PK SELECT at one connection",
+            format!("{:.3} ms (cv {:.2})", c.pg_pk_ms, c.pg_pk_cv),
+        ),
+        (
+            "UPDATE ... WHERE key (commit) at one connection",
+            format!("{:.3} ms", c.pg_update_ms),
+        ),
         (
             "shaped miss SELECT (pg_sleep) at one connection",
             format!("{:.2} ms (cv {:.2})", c.pg_shaped_ms, c.pg_shaped_cv),
         ),
-        ("PK SELECT peak throughput (connection curve)", format!("{:.0} q/s", cal.pk_saturation_qps)),
+        (
+            "PK SELECT peak throughput (connection curve)",
+            format!("{:.0} q/s", cal.pk_saturation_qps),
+        ),
     ] {
         let _ = writeln!(md, "| {k} | {v} |");
     }
@@ -423,12 +554,21 @@ fn write_results(
                 .unwrap_or_default(),
         );
     }
-    let _ = writeln!(md, "\nModel scenario of each run (`cachesim run --scenario FILE` reproduces it): `{}`\n", "docs/calibration/<name>.scenario.json");
+    let _ = writeln!(
+        md,
+        "\nModel scenario of each run (`cachesim run --scenario FILE` reproduces it): `docs/calibration/<name>.scenario.json`\n"
+    );
     for o in outcomes {
-        std::fs::write(out.join(format!("{}.scenario.json", o.spec.name)), o.scenario.to_json_pretty())?;
+        std::fs::write(
+            out.join(format!("{}.scenario.json", o.spec.name)),
+            o.scenario.to_json_pretty(),
+        )?;
     }
     let _ = writeln!(md, "## Real vs model\n");
-    let _ = writeln!(md, "| scenario | quantity | real | model | model error |\n|---|---|---:|---:|---:|");
+    let _ = writeln!(
+        md,
+        "| scenario | quantity | real | model | model error |\n|---|---|---:|---:|---:|"
+    );
     for r in rows {
         let _ = writeln!(
             md,

@@ -7,7 +7,9 @@ use anyhow::{Context, Result};
 use cachesim_core::calibrate;
 use cachesim_core::rng::Stream;
 use cachesim_core::scenario::ServiceDist;
-use cachesim_core::{Command, EvictionPolicy, Scenario, ScheduledCommand, SecondStats, Simulation, Summary};
+use cachesim_core::{
+    Command, EvictionPolicy, Scenario, ScheduledCommand, SecondStats, Simulation, Summary,
+};
 use std::sync::{Arc, Mutex};
 
 /// The scaled system: what 2 shared cores carry with the load generator on them.
@@ -37,7 +39,9 @@ impl Default for System {
             max_connections: 12,
             value_bytes: 900,
             shaped_ms: 12.0,
-            nproc: std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(2),
+            nproc: std::thread::available_parallelism()
+                .map(|n| n.get() as u32)
+                .unwrap_or(2),
         }
     }
 }
@@ -122,13 +126,17 @@ pub fn sim_scenario(sys: &System, cal: &Calibration, spec: &Spec, seconds: f64) 
             // the connection curve measures it.
             s.db.workers = spec.max_connections;
             s.db.read_service_ms = svc(c.pg_pk_ms);
-            s.db.service = ServiceDist::LogNormal { cv: c.pg_pk_cv.min(10.0) };
+            s.db.service = ServiceDist::LogNormal {
+                cv: c.pg_pk_cv.min(10.0),
+            };
         }
         DbShape::Sleep(_) => {
             // sleeping backends run side by side: the parallelism is the connections
             s.db.workers = spec.max_connections;
             s.db.read_service_ms = svc(c.pg_shaped_ms);
-            s.db.service = ServiceDist::LogNormal { cv: c.pg_shaped_cv.min(10.0) };
+            s.db.service = ServiceDist::LogNormal {
+                cv: c.pg_shaped_cv.min(10.0),
+            };
         }
     }
     if let Some((crash, restart)) = spec.crash_at {
@@ -170,15 +178,34 @@ pub async fn load_db(cfg: &tokio_postgres::Config, keys: u64, value_bytes: usize
 /// Empties Redis, resets its memory settings, and fills it as the model's warm
 /// start does: key k cached with its steady-state probability P_k, residual
 /// TTL uniform over the TTL. Returns the keys set.
-pub fn warm_redis(url: &str, scn: &Scenario, keys: u64, zipf_s: f64, value_bytes: usize, seed: u64) -> Result<u64> {
+pub fn warm_redis(
+    url: &str,
+    scn: &Scenario,
+    keys: u64,
+    zipf_s: f64,
+    value_bytes: usize,
+    seed: u64,
+) -> Result<u64> {
     let client = redis::Client::open(url)?;
     let mut c = client.get_connection()?;
     redis::cmd("FLUSHALL").query::<()>(&mut c)?;
-    redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg(0).query::<()>(&mut c)?;
-    redis::cmd("CONFIG").arg("SET").arg("maxmemory-policy").arg("noeviction").query::<()>(&mut c)?;
+    redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory")
+        .arg(0)
+        .query::<()>(&mut c)?;
+    redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory-policy")
+        .arg("noeviction")
+        .query::<()>(&mut c)?;
     let h = calibrate::harmonic(keys, zipf_s);
     let cl = &scn.client;
-    let d = (2.0 * scn.app.cache_rtt_ms + scn.app.processing_ms + scn.app.db_rtt_ms + scn.db.read_service_ms) / 1000.0;
+    let d = (2.0 * scn.app.cache_rtt_ms
+        + scn.app.processing_ms
+        + scn.app.db_rtt_ms
+        + scn.db.read_service_ms)
+        / 1000.0;
     let ttl = scn.cache.ttl_s;
     let mut rng = Stream::new(seed, 77);
     let v = "x".repeat(value_bytes);
@@ -186,10 +213,21 @@ pub fn warm_redis(url: &str, scn: &Scenario, keys: u64, zipf_s: f64, value_bytes
     let mut set = 0u64;
     for k in 1..=keys {
         let p = (k as f64).powf(-zipf_s) / h;
-        let pk = calibrate::fill_probability(cl.rps * cl.read_fraction * p, cl.rps * cl.write_fraction * p, cl.rps * cl.delete_fraction * p, ttl, d);
+        let pk = calibrate::fill_probability(
+            cl.rps * cl.read_fraction * p,
+            cl.rps * cl.write_fraction * p,
+            cl.rps * cl.delete_fraction * p,
+            ttl,
+            d,
+        );
         if rng.chance(pk) {
             let left = (rng.uniform() * ttl).ceil().max(1.0) as u64;
-            pipe.cmd("SET").arg(key_name(k)).arg(&v).arg("EX").arg(left).ignore();
+            pipe.cmd("SET")
+                .arg(key_name(k))
+                .arg(&v)
+                .arg("EX")
+                .arg(left)
+                .ignore();
             set += 1;
             if set % 2000 == 0 {
                 pipe.query::<()>(&mut c)?;
@@ -206,20 +244,34 @@ pub fn warm_redis(url: &str, scn: &Scenario, keys: u64, zipf_s: f64, value_bytes
 fn redis_config(url: &str, maxmemory: u64, policy: &str) -> Result<()> {
     let client = redis::Client::open(url)?;
     let mut c = client.get_connection()?;
-    redis::cmd("CONFIG").arg("SET").arg("maxmemory-policy").arg(policy).query::<()>(&mut c)?;
-    redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg(maxmemory).query::<()>(&mut c)?;
+    redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory-policy")
+        .arg(policy)
+        .query::<()>(&mut c)?;
+    redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory")
+        .arg(maxmemory)
+        .query::<()>(&mut c)?;
     Ok(())
 }
 
 /// Runs one scenario for real and in the simulator.
-pub fn run(servers: &Arc<Mutex<Servers>>, sys: &System, cal: &Calibration, spec: &Spec) -> Result<Outcome> {
+pub fn run(
+    servers: &Arc<Mutex<Servers>>,
+    sys: &System,
+    cal: &Calibration,
+    spec: &Spec,
+) -> Result<Outcome> {
     let mut scn = sim_scenario(sys, cal, spec, spec.seconds);
     let sim0 = Simulation::new(scn.clone()).map_err(|e| anyhow::anyhow!("model scenario: {e}"))?;
     let ks = sim0.keyspace();
     {
         let mut s = servers.lock().unwrap();
         if s.pg_max_connections != spec.max_connections {
-            s.restart_pg(spec.max_connections).context("restart postgres")?;
+            s.restart_pg(spec.max_connections)
+                .context("restart postgres")?;
         }
     }
     let (url, pg) = {
@@ -244,7 +296,8 @@ pub fn run(servers: &Arc<Mutex<Servers>>, sys: &System, cal: &Calibration, spec:
         shape: spec.shape,
         seed: 42,
     };
-    let warm = warm_redis(&url, &scn, ks.keys, ks.zipf_s, sys.value_bytes, 9).context("warm redis")?;
+    let warm =
+        warm_redis(&url, &scn, ks.keys, ks.zipf_s, sys.value_bytes, 9).context("warm redis")?;
     let mut maxmemory = 0;
     let mut actions: Vec<(f64, load::Action)> = Vec::new();
     if let Some((crash, restart)) = spec.crash_at {
@@ -295,7 +348,8 @@ pub fn run(servers: &Arc<Mutex<Servers>>, sys: &System, cal: &Calibration, spec:
     let real = rt.block_on(load::run(&params, &url, &pg, actions))?;
     drop(rt);
     // the simulator, same parameters and faults
-    let mut sim = Simulation::new(scn.clone()).map_err(|e| anyhow::anyhow!("model scenario: {e}"))?;
+    let mut sim =
+        Simulation::new(scn.clone()).map_err(|e| anyhow::anyhow!("model scenario: {e}"))?;
     sim.advance_to(spec.seconds);
     let sim_secs: Vec<SecondStats> = sim.history().iter().cloned().collect();
     let sim_summary = Summary::of(&sim);
@@ -316,11 +370,19 @@ pub fn redis_entry_bytes(url: &str, n: u64, value_bytes: usize) -> Result<(f64, 
     let client = redis::Client::open(url)?;
     let mut c = client.get_connection()?;
     redis::cmd("FLUSHALL").query::<()>(&mut c)?;
-    let base = crate::info_field(&redis::cmd("INFO").arg("memory").query::<String>(&mut c)?, "used_memory");
+    let base = crate::info_field(
+        &redis::cmd("INFO").arg("memory").query::<String>(&mut c)?,
+        "used_memory",
+    );
     let v = "x".repeat(value_bytes);
     let mut pipe = redis::pipe();
     for k in 1..=n {
-        pipe.cmd("SET").arg(key_name(k)).arg(&v).arg("EX").arg(300).ignore();
+        pipe.cmd("SET")
+            .arg(key_name(k))
+            .arg(&v)
+            .arg("EX")
+            .arg(300)
+            .ignore();
         if k % 2000 == 0 {
             pipe.query::<()>(&mut c)?;
             pipe = redis::pipe();
@@ -329,7 +391,10 @@ pub fn redis_entry_bytes(url: &str, n: u64, value_bytes: usize) -> Result<(f64, 
     if n % 2000 != 0 {
         pipe.query::<()>(&mut c)?;
     }
-    let used = crate::info_field(&redis::cmd("INFO").arg("memory").query::<String>(&mut c)?, "used_memory");
+    let used = crate::info_field(
+        &redis::cmd("INFO").arg("memory").query::<String>(&mut c)?,
+        "used_memory",
+    );
     redis::cmd("FLUSHALL").query::<()>(&mut c)?;
     Ok(((used - base) / n as f64, base))
 }

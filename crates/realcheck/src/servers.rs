@@ -131,13 +131,21 @@ fn pg_user() -> Result<Option<(u32, u32)>> {
         return Ok(Some(u));
     }
     let st = Command::new("useradd")
-        .args(["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "cachesim"])
+        .args([
+            "--system",
+            "--no-create-home",
+            "--shell",
+            "/usr/sbin/nologin",
+            "cachesim",
+        ])
         .status()
         .context("useradd")?;
     if !st.success() {
         bail!("useradd cachesim failed ({st})");
     }
-    lookup().map(Some).ok_or_else(|| anyhow!("user cachesim not found after useradd"))
+    lookup()
+        .map(Some)
+        .ok_or_else(|| anyhow!("user cachesim not found after useradd"))
 }
 
 pub struct RedisConf {
@@ -166,7 +174,9 @@ impl Servers {
             .args(["-c", "command -v redis-server"])
             .output()?;
         if !which.status.success() {
-            bail!("redis-server not found: install Debian's redis-server (scripts/setup.sh servers)");
+            bail!(
+                "redis-server not found: install Debian's redis-server (scripts/setup.sh servers)"
+            );
         }
         let pg_bin = pg_bindir()?;
         let pg_ids = pg_user()?;
@@ -184,7 +194,8 @@ impl Servers {
             chown(&dir, uid, gid)?;
         }
         let redis_version = cmd_out("redis-server", &["--version"]).unwrap_or_default();
-        let pg_version = cmd_out(pg_bin.join("postgres").to_str().unwrap(), &["--version"]).unwrap_or_default();
+        let pg_version =
+            cmd_out(pg_bin.join("postgres").to_str().unwrap(), &["--version"]).unwrap_or_default();
         let mut s = Servers {
             redis_port: free_port()?,
             pg_port: free_port()?,
@@ -259,13 +270,18 @@ impl Servers {
         self.redis = Some(child);
         let t0 = Instant::now();
         loop {
-            if let Ok(mut c) = redis::Client::open(self.redis_url()).and_then(|c| c.get_connection()) {
+            if let Ok(mut c) =
+                redis::Client::open(self.redis_url()).and_then(|c| c.get_connection())
+            {
                 if redis::cmd("PING").query::<String>(&mut c).is_ok() {
                     return Ok(());
                 }
             }
             if t0.elapsed() > Duration::from_secs(10) {
-                bail!("redis-server did not answer within 10 s (log: {})", self.read_log("redis.log"));
+                bail!(
+                    "redis-server did not answer within 10 s (log: {})",
+                    self.read_log("redis.log")
+                );
             }
             std::thread::sleep(Duration::from_millis(10));
         }
@@ -292,7 +308,15 @@ impl Servers {
     fn initdb(&self) -> Result<()> {
         let mut cmd = Command::new(self.pg_bin.join("initdb"));
         cmd.args(["-D", self.dir.join("pg").to_str().unwrap()])
-            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C"])
+            .args([
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "--locale=C",
+            ])
             .stdin(Stdio::null());
         self.as_pg_user(&mut cmd);
         let out = cmd.output().context("run initdb")?;
@@ -322,8 +346,14 @@ impl Servers {
         cmd.args(["-D", self.dir.join("pg").to_str().unwrap()])
             .args(["-p", &self.pg_port.to_string()])
             .args(["-c", "listen_addresses=127.0.0.1"])
-            .args(["-c", &format!("unix_socket_directories={}", self.dir.display())])
-            .args(["-c", &format!("max_connections={}", self.pg_max_connections)])
+            .args([
+                "-c",
+                &format!("unix_socket_directories={}", self.dir.display()),
+            ])
+            .args([
+                "-c",
+                &format!("max_connections={}", self.pg_max_connections),
+            ])
             .args(["-c", "superuser_reserved_connections=0"])
             .args(["-c", "shared_buffers=128MB"])
             .args(["-c", "log_min_messages=warning"])
@@ -337,7 +367,9 @@ impl Servers {
         self.pg = Some(child);
         let t0 = Instant::now();
         let cfg = self.pg_config();
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
         loop {
             let ok = rt.block_on(async {
                 match cfg.connect(tokio_postgres::NoTls).await {
@@ -360,7 +392,10 @@ impl Servers {
                 }
             }
             if t0.elapsed() > Duration::from_secs(30) {
-                bail!("postgres did not answer within 30 s: {}", self.read_log("pg.log"));
+                bail!(
+                    "postgres did not answer within 30 s: {}",
+                    self.read_log("pg.log")
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -410,7 +445,8 @@ impl Drop for Servers {
 }
 
 fn chown(p: &Path, uid: u32, gid: u32) -> Result<()> {
-    std::os::unix::fs::chown(p, Some(uid), Some(gid)).with_context(|| format!("chown {}", p.display()))
+    std::os::unix::fs::chown(p, Some(uid), Some(gid))
+        .with_context(|| format!("chown {}", p.display()))
 }
 
 fn cmd_out(cmd: &str, args: &[&str]) -> Option<String> {
