@@ -20,6 +20,20 @@ pub const DOTS_PER_WALL_S: f64 = 60.0;
 pub const MAX_HOPS_PER_FRAME: usize = 1_500;
 /// Longest wall time one frame may stand for (after a hidden tab, a breakpoint...).
 pub const MAX_FRAME_S: f64 = 0.1;
+
+/// A gap between two frames longer than this means the page was hidden (a
+/// background tab gets no animation frames): the page says the run waited.
+pub const BACKGROUND_GAP_S: f64 = 2.0;
+
+/// What the page says after a gap of `gap_s` without frames: the run did not
+/// try to catch up (it advanced at most one frame's worth).
+pub fn background_notice(gap_s: f64, now_s: f64) -> String {
+    format!(
+        "The page was hidden for {}: the simulation paused meanwhile and goes on from {} (it does not try to catch up).",
+        crate::format::secs(gap_s),
+        crate::format::clock(now_s)
+    )
+}
 /// Wall milliseconds of simulation work per frame, at most.
 pub const DEFAULT_BUDGET_MS: f64 = 9.0;
 /// Smoothing of the edge rates, simulated seconds.
@@ -721,6 +735,30 @@ mod tests {
         }
         assert!(d.sim.now_s() < 10.0 * 100.0 / 60.0);
         assert!(d.slower_than_asked());
+    }
+
+    /// Ten minutes in a background tab, then one frame: the run advances by
+    /// at most one frame's worth (no huge catch-up), within the frame budget,
+    /// and the page has words for it.
+    #[test]
+    fn a_long_hidden_gap_is_one_bounded_frame_not_a_catch_up() {
+        let mut d = Driver::new(presets::preset("steady").unwrap(), None).unwrap();
+        d.set_speed(100);
+        let mut clock = fake_clock();
+        d.frame(1.0 / 60.0, &mut clock);
+        let before = d.sim.now_s();
+        d.frame(600.0, &mut clock);
+        let advanced = d.sim.now_s() - before;
+        assert!(
+            advanced <= MAX_FRAME_S * 100.0 + 1e-9,
+            "advanced {advanced} s"
+        );
+
+        let notice = background_notice(600.0, d.sim.now_s());
+        assert!(
+            notice.contains("600 s") && notice.contains("paused"),
+            "{notice}"
+        );
     }
 
     #[test]

@@ -428,7 +428,14 @@ impl App {
             None => 0.0,
         };
         self.last_frame_ms = Some(t_ms);
-        self.frame_ms += (dt * 1000.0 - self.frame_ms) * 0.1;
+        if dt > crate::driver::BACKGROUND_GAP_S {
+            // a hidden tab gets no frames: the run waited, and goes on from where it was
+            self.show_message(
+                &crate::driver::background_notice(dt, self.driver.sim.now_s()),
+                false,
+            );
+        }
+        self.frame_ms += (dt.min(crate::driver::MAX_FRAME_S) * 1000.0 - self.frame_ms) * 0.1;
         self.flush_pending();
         let mut clock = now_ms;
         self.driver.frame(dt, &mut clock);
