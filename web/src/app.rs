@@ -184,6 +184,14 @@ impl AppHandle {
         self.app.borrow().driver.state_json()
     }
 
+    /// The same state as a JavaScript object (serde-wasm-bindgen, plain
+    /// objects rather than Maps), for callers that want values, not text.
+    pub fn state(&self) -> Result<JsValue, JsValue> {
+        let value = self.app.borrow().driver.state_value();
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        serde::Serialize::serialize(&value, &serializer).map_err(JsValue::from)
+    }
+
     /// Refreshes the texts, the controls and `#state-json` now (they
     /// otherwise refresh at most four times a second).
     pub fn refresh(&self) {

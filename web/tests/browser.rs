@@ -624,3 +624,25 @@ fn the_architecture_controls_build_the_topology_live() {
     assert_eq!(s["status"]["shards"].as_array().unwrap().len(), 1);
     assert!(el::<HtmlElement>(&root, "panic-banner").has_attribute("hidden"));
 }
+
+/// `AppHandle::state` hands JavaScript the same state as `#state-json`, as
+/// plain objects (serde-wasm-bindgen), with no JSON text in between.
+#[wasm_bindgen_test]
+fn the_state_object_is_the_state_json() {
+    let (root, h) = mounted("?preset=v1-steady");
+    frames(&h, 30);
+    let object = h.state().expect("serialises");
+    assert!(
+        !object.is_instance_of::<js_sys::Map>(),
+        "plain objects, not Maps"
+    );
+    // both through JavaScript's own JSON, so 1.0 and 1 read the same
+    let stringify =
+        |v: &wasm_bindgen::JsValue| js_sys::JSON::stringify(v).unwrap().as_string().unwrap();
+    let text = stringify(&object);
+    let parsed = js_sys::JSON::parse(&h.state_json()).unwrap();
+    assert_eq!(text, stringify(&parsed));
+    let from_object: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(from_object["status"]["shards"].as_array().unwrap().len(), 3);
+    root.remove();
+}

@@ -173,8 +173,9 @@ fn shard_summaries(sim: &Simulation) -> Vec<ShardSummary> {
             let hits: u64 = seconds.iter().map(|x| x.hits).sum();
             ShardSummary {
                 shard: i,
-                ops_per_s: seconds.iter().map(|x| x.ops as f64).sum::<f64>() / n,
-                cpu_mean: seconds.iter().map(|x| x.cpu).sum::<f64>() / n,
+                // (a fold from +0: an empty f64 sum is -0)
+                ops_per_s: seconds.iter().fold(0.0, |a, x| a + x.ops as f64) / n,
+                cpu_mean: seconds.iter().fold(0.0, |a, x| a + x.cpu) / n,
                 cpu_peak: seconds.iter().map(|x| x.cpu).fold(0.0, f64::max),
                 hit_rate: if reads > 0 {
                     hits as f64 / reads as f64
