@@ -100,18 +100,20 @@ describe('share links and presets', () => {
     assert.equal(await isVisible(a, '#message'), true, 'a notice says what happened');
     await shot(a, '05a-share-source');
 
-    // the link in a new page, paused at t = 0 so that it can be stepped alike
-    const b = await open(url.slice(h.url.length) + '&paused');
-    const startB = await readState(b);
-    assert.deepEqual(startB.scenario, endA.scenario, 'same scenario: parameters, seed and faults');
-    assert.equal(startB.preset, endA.preset);
-    assert.equal(startB.scenario.seed, 4242);
-    assert.equal(startB.now_s, 0);
+    const t = Number(new URL(url).searchParams.get('t'));
+    assert.ok(sameTime(t, 7), `the link carries the moment: t = ${t}`);
+    assert.match(url, /[?&]paused(&|$)/, 'and that it is paused');
+
+    // the link in a new page: it opens at the moment shared, paused
+    const b = await open(url.slice(h.url.length));
+    const endB = await readState(b);
+    assert.deepEqual(endB.scenario, endA.scenario, 'same scenario: parameters, seed and faults');
+    assert.equal(endB.preset, endA.preset);
+    assert.equal(endB.scenario.seed, 4242);
+    assert.equal(endB.paused, true);
     assert.equal(await b.locator('#seed').inputValue(), '4242');
     assert.equal(await b.locator('#preset').inputValue(), 'steady');
-
-    const endB = await stepN(b, 7);
-    assert.ok(sameTime(endB.now_s, 7), `7 steps of 1 s: ${endB.now_s}`);
+    assert.ok(sameTime(endB.now_s, 7), `opened at t = 7 s: ${endB.now_s}`);
     assert.deepEqual(numbersAtSecond(endB), numbersAtSecond(endA), 'the replay reproduces every number at t = 7 s');
     assert.equal(endB.status.cache_up, false, 'the crash is replayed');
     assert.ok(endB.status.hot_key_rate > 0, 'the hot key is replayed');
@@ -138,7 +140,8 @@ describe('share links and presets', () => {
     assert.ok(at > 2.2 && at <= crash.now_s, `the crash is shared at the simulated time it happened: ${at}`);
 
     const url = await copyLink(a);
-    const b = await open(`${url.slice(h.url.length)}&paused&t=${endA.now_s}`);
+    assert.match(url, /[?&]speed=10(&|$)/, 'the link carries the speed');
+    const b = await open(url.slice(h.url.length));
     const startB = await readState(b);
     assert.deepEqual(startB.scenario, endA.scenario);
     assert.equal(startB.paused, true);

@@ -294,6 +294,23 @@ pub fn parse_scenario_json(json: &str) -> Result<Scenario, String> {
     Ok(s)
 }
 
+/// The moment a link shares, after its scenario: the simulated time to
+/// start at (exactly, so the recipient's numbers are the sender's; up to
+/// `MAX_START_S`), the speed, and whether it is paused.
+pub fn moment_params(now_s: f64, speed: u32, paused: bool) -> String {
+    let mut q = String::new();
+    if now_s > 0.0 && now_s <= MAX_START_S {
+        q.push_str(&format!("&t={now_s}"));
+    }
+    if speed != 1 {
+        q.push_str(&format!("&speed={speed}"));
+    }
+    if paused {
+        q.push_str("&paused");
+    }
+    q
+}
+
 /// Parses a page's query string (`location.search`).
 pub fn parse_query(query: &str) -> Parsed {
     let mut state = UrlState::default();
@@ -383,6 +400,23 @@ pub fn parse_query(query: &str) -> Parsed {
 mod tests {
     use super::*;
     use cachesim_core::Simulation;
+
+    #[test]
+    fn a_link_carries_the_moment_it_was_made() {
+        let s = presets::preset("cache-crash").unwrap();
+        let q = format!("{}{}", share_query(&s), moment_params(71.25, 10, true));
+        let p = parse_query(&q);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(p.state.start_at_s, 71.25);
+        assert_eq!((p.state.speed, p.state.paused), (10, true));
+        assert_eq!(
+            moment_params(0.0, 1, false),
+            "",
+            "a fresh run needs nothing"
+        );
+        // beyond what a link replays, it starts at 0 rather than fail
+        assert!(!moment_params(MAX_START_S + 1.0, 1, false).contains("t="));
+    }
 
     #[test]
     fn scenario_files_are_read_strictly_with_the_field_named() {

@@ -12,7 +12,12 @@ impl App {
             loc.origin().unwrap_or_default(),
             loc.pathname().unwrap_or_default()
         );
-        let mut url = format!("{base}{}", self.driver.share_query());
+        let d = &self.driver;
+        let mut url = format!(
+            "{base}{}{}",
+            d.share_query(),
+            codec::moment_params(d.sim.now_s(), d.speed, d.paused)
+        );
         if self.embed {
             url.push_str("&embed");
         }
