@@ -187,6 +187,10 @@ pub fn smoke() -> Result<()> {
     };
     let o = scenarios::run(&servers, &sys, &cal, &spec)?;
     report::print_series(&o);
+    println!(
+        "CPU during the load (cores busy, of {}): load generator {:.2}, Redis {:.2}, PostgreSQL {:.2}",
+        sys.nproc, o.cpu.0, o.cpu.1, o.cpu.2
+    );
     let rows = report::compare(&o);
     println!();
     report::print_rows(&rows);
@@ -415,6 +419,10 @@ pub fn all(out: &Path, seconds_scale: f64) -> Result<()> {
             warnings.push(format!("{e:#}"));
         }
         report::print_series(&o);
+        println!(
+            "CPU during the load (cores busy, of {}): load generator {:.2}, Redis {:.2}, PostgreSQL {:.2}",
+            sys.nproc, o.cpu.0, o.cpu.1, o.cpu.2
+        );
         report::write_csv(&o, &out.join(format!("{}.csv", spec.name)))?;
         report::draw_outcome(&o, &out.join(format!("{}.png", spec.name)))?;
         outcomes.push(o);
@@ -522,6 +530,23 @@ fn write_results(
         ),
     ] {
         let _ = writeln!(md, "| {k} | {v} |");
+    }
+    let _ = writeln!(
+        md,
+        "\n## CPU during each run's load (average cores busy, of {})\n",
+        sys.nproc
+    );
+    let _ = writeln!(
+        md,
+        "Redis is NaN when it was restarted during the run (another process).\n"
+    );
+    let _ = writeln!(md, "| scenario | load generator (this process) | redis-server | PostgreSQL (all backends) |\n|---|---:|---:|---:|");
+    for o in outcomes {
+        let _ = writeln!(
+            md,
+            "| {} | {:.2} | {:.2} | {:.2} |",
+            o.spec.name, o.cpu.0, o.cpu.1, o.cpu.2
+        );
     }
     let _ = writeln!(md, "\n## The system as run\n\n`{sys:?}`\n");
     for o in outcomes {

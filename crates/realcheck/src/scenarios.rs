@@ -81,6 +81,8 @@ pub struct Outcome {
     pub sim_summary: Summary,
     pub warm_keys: u64,
     pub maxmemory_bytes: u64,
+    /// cores busy on average during the load: (load generator, Redis, PostgreSQL); NaN if unknown
+    pub cpu: (f64, f64, f64),
 }
 
 fn command(json: &str) -> Command {
@@ -345,7 +347,36 @@ pub fn run(
         .worker_threads(2)
         .enable_all()
         .build()?;
+    let (redis_pid, pg_pid) = {
+        let s = servers.lock().unwrap();
+        (s.redis_pid(), s.pg_pid())
+    };
+    let cpu0 = (
+        crate::servers::self_cpu(),
+        redis_pid.and_then(crate::servers::cpu_of),
+        pg_pid.and_then(crate::servers::pg_cpu),
+    );
+    let t0 = std::time::Instant::now();
     let real = rt.block_on(load::run(&params, &url, &pg, actions))?;
+    let el = t0.elapsed().as_secs_f64();
+    let same_redis = servers.lock().unwrap().redis_pid() == redis_pid;
+    let cpu = (
+        (crate::servers::self_cpu() - cpu0.0) / el,
+        match (cpu0.1, same_redis) {
+            (Some(a), true) => redis_pid
+                .and_then(crate::servers::cpu_of)
+                .map(|b| (b - a) / el)
+                .unwrap_or(f64::NAN),
+            _ => f64::NAN,
+        },
+        match cpu0.2 {
+            Some(a) => pg_pid
+                .and_then(crate::servers::pg_cpu)
+                .map(|b| (b - a) / el)
+                .unwrap_or(f64::NAN),
+            None => f64::NAN,
+        },
+    );
     drop(rt);
     // the simulator, same parameters and faults
     let mut sim =
@@ -362,6 +393,7 @@ pub fn run(
         sim_summary,
         warm_keys: warm,
         maxmemory_bytes: maxmemory,
+        cpu,
     })
 }
 

@@ -287,6 +287,14 @@ impl Servers {
         }
     }
 
+    pub fn redis_pid(&self) -> Option<i32> {
+        self.redis.as_ref().map(|c| c.id() as i32)
+    }
+
+    pub fn pg_pid(&self) -> Option<i32> {
+        self.pg.as_ref().map(|c| c.id() as i32)
+    }
+
     /// SIGKILL: the process dies with its keys (no persistence), like a crash.
     pub fn kill_redis(&mut self) {
         if let Some(mut c) = self.redis.take() {
@@ -452,4 +460,51 @@ fn chown(p: &Path, uid: u32, gid: u32) -> Result<()> {
 fn cmd_out(cmd: &str, args: &[&str]) -> Option<String> {
     let o = Command::new(cmd).args(args).output().ok()?;
     Some(String::from_utf8_lossy(&o.stdout).trim().to_string())
+}
+
+/// CPU seconds from /proc/PID/stat: (utime + stime, cutime + cstime).
+fn proc_cpu(pid: i32) -> Option<(f64, f64, i32)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // fields after the ")" that closes the command name: state is field 3
+    let rest = &text[text.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    let n = |i: usize| {
+        f.get(i - 3)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / tick
+    };
+    let ppid = f.get(1).and_then(|v| v.parse().ok()).unwrap_or(0);
+    Some((n(14) + n(15), n(16) + n(17), ppid))
+}
+
+/// CPU seconds a process has used (it alone).
+pub fn cpu_of(pid: i32) -> Option<f64> {
+    proc_cpu(pid).map(|c| c.0)
+}
+
+/// CPU seconds of a PostgreSQL cluster: the postmaster, the backends it has
+/// reaped (its children's time) and the backends alive now.
+pub fn pg_cpu(postmaster: i32) -> Option<f64> {
+    let (own, reaped, _) = proc_cpu(postmaster)?;
+    let mut live = 0.0;
+    for e in std::fs::read_dir("/proc").ok()?.flatten() {
+        if let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) {
+            if let Some((c, _, ppid)) = proc_cpu(pid) {
+                if ppid == postmaster {
+                    live += c;
+                }
+            }
+        }
+    }
+    Some(own + reaped + live)
+}
+
+/// CPU seconds of this process (every thread: the load generator).
+pub fn self_cpu() -> f64 {
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    tv(u.ru_utime) + tv(u.ru_stime)
 }
