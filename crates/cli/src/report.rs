@@ -147,6 +147,16 @@ pub fn write_summary(
         num(s.throughput_rps),
         num(s.goodput_rps)
     )?;
+    if s.retries > 0 {
+        writeln!(
+            out,
+            "{:W$}{} of the tries were clients' retries; {} requests failed on their last try ({})",
+            "Retries",
+            int(s.retries),
+            int(s.final_errors),
+            share(s.final_errors, s.requests - s.retries)
+        )?;
+    }
     let target = match sc.client.keys {
         Some(_) => String::new(),
         None => format!("target {}, ", pct(sc.client.target_hit_rate)),

@@ -103,6 +103,9 @@ second_stats! {
     /// client), milliseconds.
     with_failures_p50_ms: f64,
     with_failures_p99_ms: f64,
+    /// Tries that were a client's retry after an error or a timeout (also
+    /// counted in `arrived`).
+    retries: u64,
 }
 
 /// One Redis shard during one simulated second.
@@ -323,6 +326,8 @@ pub struct Totals {
     pub db_delete: u64,
     pub db_direct: u64,
     pub db_offered: u64,
+    /// Tries that were retries (their first tries' errors are in `failed`).
+    pub retries: u64,
     /// DB queries of the warm-up worker (included in `db_queries`).
     pub db_warmup: u64,
     pub coalesced: u64,

@@ -39,6 +39,10 @@ pub const PRESETS: &[PresetInfo] = &[
     },
     PresetInfo { name: "db-slowdown", description: "at 30 s every query takes 3x longer: pools saturate, latency climbs" },
     PresetInfo {
+        name: "cache-crash-retries",
+        description: "the cache crash with clients that retry at once, up to 3 times: 3.5x the tries, the DB hammered longer (try client.retry.policy=backoff and client.retry.budget=0.1)",
+    },
+    PresetInfo {
         name: "v1-steady",
         description: "V1: the same 10K RPS through a CacheProxyService and three Redis shards on a consistent-hash ring",
     },
@@ -106,6 +110,10 @@ pub fn preset(name: &str) -> Option<Scenario> {
         "steady" => {}
         "cache-crash" => crash_and_restart(&mut s, 0),
         "hot-key" => s.faults = vec![viral_key()],
+        "cache-crash-retries" => {
+            crash_and_restart(&mut s, 0);
+            s.client.retry.policy = crate::scenario::RetryPolicy::Immediate;
+        }
         "memory-full-noeviction" => {
             s.duration_s = 400.0;
             s.faults = vec![at(

@@ -63,6 +63,8 @@ pub struct Request {
     pub version: u16,
     /// Cache epoch when the pending command was sent.
     pub epoch: u32,
+    /// 0 for a client's first try, n for its n-th retry.
+    pub attempt: u8,
 }
 
 /// Handle to a request: slot and generation.

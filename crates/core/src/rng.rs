@@ -28,6 +28,8 @@ pub mod streams {
     pub const WARMUP: u64 = 7;
     /// The warm-up worker's DB service times.
     pub const WARMUP_WORKER: u64 = 8;
+    /// The clients' retry jitter.
+    pub const RETRY: u64 = 9;
 }
 
 impl Stream {

@@ -61,6 +61,46 @@ pub struct ClientConfig {
     pub top1_share: f64,
     /// The client gives up (and counts an error) after this long.
     pub timeout_ms: f64,
+    /// What the client does after an error or a timeout.
+    pub retry: RetryConfig,
+}
+
+/// Client retries (none in the seed's V0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RetryPolicy {
+    /// An error is final.
+    None,
+    /// Try again at once.
+    Immediate,
+    /// Try again after a random delay up to `base_ms * 2^attempt` (capped at
+    /// `max_ms`): exponential backoff with full jitter.
+    Backoff,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetryConfig {
+    pub policy: RetryPolicy,
+    /// Retries per request, at most.
+    pub max_retries: u32,
+    pub base_ms: f64,
+    pub max_ms: f64,
+    /// A retry budget: retries may add at most this fraction to the first
+    /// tries (a token bucket, as in gRPC or Finagle); `null`: no budget.
+    pub budget: Option<f64>,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig {
+            policy: RetryPolicy::None,
+            max_retries: 3,
+            base_ms: 100.0,
+            max_ms: 5_000.0,
+            budget: None,
+        }
+    }
 }
 
 /// The application load balancer (AWS ALB).
@@ -290,6 +330,7 @@ impl Default for ClientConfig {
             target_hit_rate: 0.85,
             top1_share: 0.5,
             timeout_ms: 1_000.0,
+            retry: RetryConfig::default(),
         }
     }
 }
@@ -510,6 +551,17 @@ impl Scenario {
             check_range("client.zipf_s", s, 0.0, 3.0)?;
         }
         check_range("client.timeout_ms", c.timeout_ms, 1.0, 600_000.0)?;
+        check_int(
+            "client.retry.max_retries",
+            c.retry.max_retries as u64,
+            0,
+            10,
+        )?;
+        check_range("client.retry.base_ms", c.retry.base_ms, 0.0, 600_000.0)?;
+        check_range("client.retry.max_ms", c.retry.max_ms, 0.0, 600_000.0)?;
+        if let Some(b) = c.retry.budget {
+            check_range("client.retry.budget", b, 0.0, 10.0)?;
+        }
         let lb = &self.lb;
         check_range("lb.latency_ms", lb.latency_ms, 0.0, 10_000.0)?;
         check_range("lb.capacity_rps", lb.capacity_rps, 1.0, 100_000_000.0)?;

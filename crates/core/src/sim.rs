@@ -29,7 +29,7 @@ use crate::metrics::{self, History, Latency, LatencyClass, SecondStats, ShardSec
 use crate::request::{Flight, Op, Phase, ReqId, Request, Requests};
 use crate::rng::{streams, Stream};
 use crate::router::Router;
-use crate::scenario::{check_target, validate_command, ConfigError, Scenario};
+use crate::scenario::{check_target, validate_command, ConfigError, RetryPolicy, Scenario};
 use crate::time::{from_ms, from_secs, to_secs, Nanos, NANOS_PER_SEC};
 use crate::warmup::WarmupJob;
 use crate::zipf::Zipf;
@@ -97,6 +97,8 @@ enum Ev {
     Tick,
     /// A SET or DEL whose client timed out runs on its shard.
     LateWrite(LateWrite),
+    /// A client tries again.
+    Retry(RetryTry),
     /// The warm-up job in this slot may issue its next query.
     WarmupTick(u8),
     /// A warm-up SELECT of this key is back at the worker.
@@ -114,6 +116,17 @@ struct LateWrite {
     version: u16,
     key: u32,
 }
+
+/// A client's retry (8 bytes).
+#[derive(Clone, Copy, Debug)]
+struct RetryTry {
+    op: Op,
+    attempt: u8,
+    key: u32,
+}
+
+/// Retry tokens a budget can save up (a burst of retries after a quiet spell).
+const RETRY_TOKENS_MAX: f64 = 100.0;
 
 /// The event queue's FIFO lanes (see `engine`): kinds of event that are
 /// scheduled in time order, because their delay is constant or comes from a
@@ -193,6 +206,10 @@ pub struct Simulation {
     rng_faults: Stream,
     rng_evict: Stream,
     rng_warmup: Stream,
+    rng_retry: Stream,
+    /// The clients' retry policy, and the budget's tokens.
+    retry: crate::scenario::RetryConfig,
+    retry_tokens: f64,
     // live parameters
     rates: [f64; 3],
     /// Next arrival of each source (`Nanos::MAX`: none). Kept beside the event
@@ -341,6 +358,9 @@ impl Simulation {
             rng_faults: Stream::new(seed, streams::FAULTS),
             rng_evict: Stream::new(seed, streams::EVICTION),
             rng_warmup: Stream::new(seed, streams::WARMUP_WORKER),
+            rng_retry: Stream::new(seed, streams::RETRY),
+            retry: s.client.retry.clone(),
+            retry_tokens: 0.0,
             rates: [s.client.rps, 0.0, 0.0],
             next_arrival: [Nanos::MAX; 3],
             first_arrival: (Nanos::MAX, Source::Main),
@@ -692,6 +712,10 @@ impl Simulation {
             Ev::Respond(id) => self.respond(id, self.now),
             Ev::Tick => self.tick(),
             Ev::LateWrite(w) => self.late_write(w),
+            Ev::Retry(t) => {
+                count!(self, retries);
+                self.admit(t.op, t.key, t.attempt);
+            }
             Ev::WarmupTick(slot) => self.warmup_tick(slot as usize),
             Ev::WarmupLoaded(slot, key) => self.warmup_loaded(slot as usize, key),
         }

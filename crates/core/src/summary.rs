@@ -118,6 +118,10 @@ pub struct Summary {
     pub proxy_refused: u64,
     /// DB queries of the warm-up worker (included in the DB's query counts).
     pub db_warmup_queries: u64,
+    /// Tries that were clients' retries (in `requests` too), and the requests
+    /// whose last try failed (`errors` less the tries that were retried).
+    pub retries: u64,
+    pub final_errors: u64,
 }
 
 /// What the running architecture is, in words.
@@ -278,6 +282,8 @@ impl Summary {
             proxy_ops: t.proxy_ops,
             proxy_refused: t.proxy_refused,
             db_warmup_queries: t.db_warmup,
+            retries: t.retries,
+            final_errors: t.failed.saturating_sub(t.retries),
         }
     }
 }

@@ -23,6 +23,35 @@ impl Simulation {
         self.update_first_arrival();
     }
 
+    /// After an error or a timeout the client may try again (`client.retry`):
+    /// at once, or after an exponential backoff with full jitter, within its
+    /// retry budget.
+    pub(super) fn maybe_retry(&mut self, op: Op, key: u32, attempt: u8) {
+        let r = &self.retry;
+        if r.policy == RetryPolicy::None || attempt as u32 >= r.max_retries {
+            return;
+        }
+        if r.budget.is_some() {
+            if self.retry_tokens < 1.0 {
+                return;
+            }
+            self.retry_tokens -= 1.0;
+        }
+        let delay = match r.policy {
+            RetryPolicy::Backoff => {
+                let cap = (r.base_ms * libm::pow(2.0, attempt as f64)).min(r.max_ms);
+                from_ms(self.rng_retry.uniform() * cap)
+            }
+            _ => 0,
+        };
+        let again = RetryTry {
+            op,
+            attempt: attempt + 1,
+            key,
+        };
+        self.queue.push(self.now + delay, Ev::Retry(again));
+    }
+
     /// The earliest next arrival of the three sources (ties: the lower source).
     #[inline]
     fn update_first_arrival(&mut self) {
@@ -59,7 +88,7 @@ impl Simulation {
                 };
                 (op, key)
             }
-            Source::HotKey => (Op::Read, 0),
+            Source::HotKey => (Op::Read, self.hot_key),
             Source::Attack => {
                 let k = self.attack_next;
                 self.attack_next = if k + 1 >= RESERVED_BASE {
@@ -70,6 +99,15 @@ impl Simulation {
                 (Op::Read, k)
             }
         };
+        if let Some(b) = self.retry.budget {
+            // each first try earns the budget's share of a retry
+            self.retry_tokens = (self.retry_tokens + b).min(RETRY_TOKENS_MAX);
+        }
+        self.admit(op, key, 0);
+    }
+
+    /// A client's try reaches the LB: the first, or a retry.
+    pub(super) fn admit(&mut self, op: Op, key: u32, attempt: u8) {
         count!(self, arrived);
         self.frame.client_lb += 1;
         self.arrivals_seen += 1;
@@ -85,6 +123,7 @@ impl Simulation {
                     LbReject::OverCapacity => ErrorKind::Lb503,
                 };
                 self.count_failure(kind, self.lb_latency);
+                self.maybe_retry(op, key, attempt);
                 if traced {
                     let t = to_secs(now);
                     self.frame.hop(
@@ -118,6 +157,7 @@ impl Simulation {
                     leads: Flight::None,
                     version: 0,
                     epoch: 0,
+                    attempt,
                 });
                 self.client_in_flight += 1;
                 self.deadlines.push_back((now + self.client_timeout, id));
@@ -679,6 +719,7 @@ impl Simulation {
         if !r.client_done {
             self.client_in_flight -= 1;
             self.count_failure(kind, self.now + self.lb_latency - r.arrival);
+            self.maybe_retry(r.op, r.key, r.attempt);
             if r.traced {
                 let t = to_secs(self.now);
                 self.frame.hop(
@@ -721,9 +762,11 @@ impl Simulation {
             return;
         }
         r.client_done = true;
-        let traced = r.traced;
+        let (traced, op, key, attempt) = (r.traced, r.op, r.key, r.attempt);
         self.client_in_flight -= 1;
         self.count_failure(ErrorKind::Timeout, self.client_timeout);
+        // the server may still be working on it: a retry is extra load
+        self.maybe_retry(op, key, attempt);
         if traced {
             let t = to_secs(self.now);
             self.frame.hop(
