@@ -397,3 +397,35 @@ fn coalesced_reads_count_as_misses_not_hits() {
     // (a coalesced read counted as a hit would put the ~20 ms miss path here)
     assert!(hit_p99 < 5.0, "hits p99 {hit_p99} ms");
 }
+
+/// A hot key "on a shard" is that shard's most popular key: its extra reads
+/// land on that shard alone.
+#[test]
+fn a_hot_key_on_a_shard_loads_that_shard() {
+    let mut sim = Simulation::new(preset("v1-steady")).unwrap();
+    sim.advance_to(5.0);
+    sim.apply(Command::HotKey {
+        rate: 5_000.0,
+        value_kb: 1.0,
+        shard: Some(0),
+    })
+    .unwrap();
+    sim.advance_to(10.0);
+    // (the most popular key of all lives on shard 2: shard 0's is another one)
+    assert_ne!(sim.status().hot_key, 0);
+    let before = tier_seconds(&sim, 2, 5);
+    let after = tier_seconds(&sim, 6, 10);
+    let ops = |t: &[TierSecond], i: usize| {
+        t.iter().map(|x| x.shards[i].ops).sum::<u64>() as f64 / t.len() as f64
+    };
+    assert!(
+        ops(&after, 0) > ops(&before, 0) + 4_500.0,
+        "shard 0 takes the hot key's 5K reads/s"
+    );
+    for i in [1, 2] {
+        assert!(
+            (ops(&after, i) - ops(&before, i)).abs() < 300.0,
+            "shard {i} unchanged"
+        );
+    }
+}
