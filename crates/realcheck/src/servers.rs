@@ -68,7 +68,7 @@ pub fn cleanup_all() {
     }
 }
 
-/// Installs the Ctrl-C/SIGTERM handler and a panic hook that both clean up.
+/// Installs the Ctrl-C/SIGTERM/SIGHUP handler and a panic hook that both clean up.
 pub fn install_cleanup_handlers() {
     let _ = ctrlc::set_handler(|| {
         eprintln!("realcheck: interrupted, stopping the servers");
