@@ -225,6 +225,27 @@ fn error_kind(l: &SecondStats) -> &'static str {
 }
 
 /// Applies the rules.
+/// The error kind with the most errors in a second, in words, and its count.
+fn dominant_error(l: &SecondStats) -> (&'static str, u64) {
+    [
+        ("503s (the LB or a pod over capacity)", l.err_503),
+        ("502s (no healthy pod)", l.err_502),
+        ("client timeouts", l.err_timeout),
+        (
+            "'too many connections' from PostgreSQL",
+            l.err_db_connections,
+        ),
+        (
+            "waits for a pooled DB connection that timed out",
+            l.err_pool_timeout,
+        ),
+        ("writes refused by Redis (OOM)", l.err_cache_oom),
+    ]
+    .into_iter()
+    .max_by_key(|&(_, n)| n)
+    .expect("six kinds")
+}
+
 pub fn explain(i: &Inputs) -> Explanation {
     let st = i.status;
     let Some(l) = i.last else {
@@ -448,6 +469,16 @@ pub fn explain(i: &Inputs) -> Explanation {
             "Key-busting attack: {} reads of never-seen keys always miss and each costs a DB query",
             per_sec(st.attack_rate)
         );
+    } else if errors * 100 > l.arrived {
+        // never "Normal" while more than 1% of requests fail: name the largest kind
+        level = Level::Bad;
+        let (kind, n) = dominant_error(l);
+        headline = format!(
+            "{} of requests fail ({}), mostly {kind} ({})",
+            pct(errors as f64 / l.arrived.max(1) as f64),
+            per_sec(errors as f64),
+            per_sec(n as f64)
+        );
     } else if db_ratio > 0.9 && l.pool_waiters > 0 {
         // at capacity rather than over it, but a backlog is still waiting
         level = Level::Bad;
@@ -456,6 +487,15 @@ pub fn explain(i: &Inputs) -> Explanation {
             "DB at {} with a backlog: {} requests wait for a pooled connection",
             load(db_ratio),
             compact(l.pool_waiters as f64)
+        );
+    } else if l.stale_reads * 1000 > l.reads && !said_stale {
+        // nor while stale values are being served (more than the 0.05% that
+        // cache-aside's own race leaves in steady state)
+        level = Level::Warn;
+        said_stale = true;
+        headline = format!(
+            "Stale reads: {} return a value older than the DB's (a lost invalidation leaves it until its TTL)",
+            per_sec(l.stale_reads as f64)
         );
     } else {
         headline = format!(
@@ -668,6 +708,48 @@ mod tests {
             "{}",
             e.text
         );
+    }
+
+    /// Rules over the page's own numbers, for every preset at every 10th
+    /// second of its run: the headline never says "Normal" while more than
+    /// 1% of requests fail or stale values are being served.
+    #[test]
+    fn the_headline_never_says_normal_during_a_failure() {
+        for p in presets::PRESETS {
+            let s = presets::preset(p.name).unwrap();
+            let mut sim = Simulation::new(s.clone()).unwrap();
+            let mut t = 5.0;
+            while t <= s.duration_s.min(240.0) {
+                sim.advance_to(t);
+                let st = sim.status();
+                let l = sim.history().last().unwrap();
+                let e = explain(&Inputs {
+                    last: Some(l),
+                    status: &st,
+                    caps: Capacities::of(&s),
+                    target_hit_rate: s.client.target_hit_rate,
+                    timeline: Timeline::at(&s.faults, t),
+                    shard_reads: shard_read_shares(
+                        sim.history().tiers().collect::<Vec<_>>().into_iter().rev(),
+                        st.shards.len(),
+                    ),
+                    tier: sim.history().last_tier(),
+                });
+                let normal = e.text.starts_with("Normal");
+                let failing = l.failed * 100 > l.arrived;
+                let stale = l.stale_reads * 1000 > l.reads;
+                assert!(
+                    !(normal && (failing || stale)),
+                    "{} at {t} s: {} failed of {}, {} stale: {}",
+                    p.name,
+                    l.failed,
+                    l.arrived,
+                    l.stale_reads,
+                    e.text
+                );
+                t += 10.0;
+            }
+        }
     }
 
     #[test]
