@@ -679,13 +679,18 @@ mod tests {
     fn run_scenario(s: cachesim_core::Scenario, t: f64) -> Explanation {
         let mut sim = Simulation::new(s.clone()).unwrap();
         sim.advance_to(t);
+        explain_now(&s, &sim)
+    }
+
+    /// The explanation of `sim` (running `s`) at its current time.
+    fn explain_now(s: &cachesim_core::Scenario, sim: &Simulation) -> Explanation {
         let st = sim.status();
         explain(&Inputs {
             last: sim.history().last(),
             status: &st,
-            caps: Capacities::of(&s),
+            caps: Capacities::of(s),
             target_hit_rate: s.client.target_hit_rate,
-            timeline: Timeline::at(&s.faults, t),
+            timeline: Timeline::at(&s.faults, sim.now_s()),
             shard_reads: shard_read_shares(
                 sim.history().tiers().collect::<Vec<_>>().into_iter().rev(),
                 st.shards.len(),
@@ -721,20 +726,8 @@ mod tests {
             let mut t = 5.0;
             while t <= s.duration_s.min(240.0) {
                 sim.advance_to(t);
-                let st = sim.status();
+                let e = explain_now(&s, &sim);
                 let l = sim.history().last().unwrap();
-                let e = explain(&Inputs {
-                    last: Some(l),
-                    status: &st,
-                    caps: Capacities::of(&s),
-                    target_hit_rate: s.client.target_hit_rate,
-                    timeline: Timeline::at(&s.faults, t),
-                    shard_reads: shard_read_shares(
-                        sim.history().tiers().collect::<Vec<_>>().into_iter().rev(),
-                        st.shards.len(),
-                    ),
-                    tier: sim.history().last_tier(),
-                });
                 let normal = e.text.starts_with("Normal");
                 let failing = l.failed * 100 > l.arrived;
                 let stale = l.stale_reads * 1000 > l.reads;
