@@ -16,6 +16,23 @@ pub enum Op {
     Direct,
 }
 
+impl Op {
+    /// The operation a uniform draw `u` in [0, 1) picks from a mix of read,
+    /// write and delete fractions (the rest are direct requests).
+    #[inline]
+    pub fn from_mix(u: f64, read: f64, write: f64, delete: f64) -> Op {
+        if u < read {
+            Op::Read
+        } else if u < read + write {
+            Op::Write
+        } else if u < read + write + delete {
+            Op::Delete
+        } else {
+            Op::Direct
+        }
+    }
+}
+
 /// Where the request is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {

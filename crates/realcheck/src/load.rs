@@ -5,6 +5,7 @@
 //! direct = SELECT), with per-second metrics.
 
 use anyhow::{Context, Result};
+use cachesim_core::request::Op;
 use cachesim_core::rng::Stream;
 use cachesim_core::zipf::Zipf;
 use hdrhistogram::Histogram;
@@ -395,14 +396,6 @@ impl Pod {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Op {
-    Read,
-    Write,
-    Delete,
-    Direct,
-}
-
 enum Outcome {
     Hit,
     Miss,
@@ -601,16 +594,7 @@ pub async fn run(
         }
         let due = start + Duration::from_secs_f64(t);
         tokio::time::sleep_until(due).await;
-        let u = rng.uniform();
-        let op = if u < p.read {
-            Op::Read
-        } else if u < p.read + p.write {
-            Op::Write
-        } else if u < p.read + p.write + p.delete {
-            Op::Delete
-        } else {
-            Op::Direct
-        };
+        let op = Op::from_mix(rng.uniform(), p.read, p.write, p.delete);
         let key = key_name(zipf.sample(&mut rng));
         let pod = pods[(i % p.pods as u64) as usize].clone();
         i += 1;

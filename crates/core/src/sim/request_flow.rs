@@ -72,15 +72,7 @@ impl Simulation {
             Source::Main => {
                 let c = &self.scenario.client;
                 let u = self.rng_arrivals.uniform();
-                let op = if u < c.read_fraction {
-                    Op::Read
-                } else if u < c.read_fraction + c.write_fraction {
-                    Op::Write
-                } else if u < c.read_fraction + c.write_fraction + c.delete_fraction {
-                    Op::Delete
-                } else {
-                    Op::Direct
-                };
+                let op = Op::from_mix(u, c.read_fraction, c.write_fraction, c.delete_fraction);
                 let key = if op == Op::Direct {
                     0
                 } else {
