@@ -21,6 +21,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -376,4 +377,28 @@ export async function play(page) {
 export function assertNoPageProblems(assert, page, ignore = []) {
   const real = page.problems.filter((p) => !ignore.some((re) => re.test(p)));
   assert.deepEqual(real, [], `the page reported errors:\n${real.join('\n')}`);
+}
+
+/**
+ * A suite's harness, registered as its before/after hooks: started before
+ * its tests; every page `open` gave is closed after them, then the harness.
+ */
+export function pageSuite() {
+  let h;
+  const pages = [];
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    for (const p of pages) await closePage(p);
+    if (h) await h.close();
+  });
+  return {
+    async open(query, opts) {
+      const p = await openPage(h, query, opts);
+      pages.push(p);
+      return p;
+    },
+    url: () => h.url,
+  };
 }

@@ -2,9 +2,9 @@
 // the presets menu restarts the run with a preset's timeline.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  assertNoPageProblems, closePage, isVisible, openPage, pause, readState, sameTime, setSpeed, shot, startHarness, waitState,
+  assertNoPageProblems, pageSuite, isVisible, pause, readState, sameTime, setSpeed, shot, waitState,
 } from './harness.mjs';
 
 /** Clicks `#step` n times, waiting for each simulated second. */
@@ -45,22 +45,8 @@ async function copyLink(page) {
 }
 
 describe('share links and presets', () => {
-  let h;
-  const pages = [];
-  const open = async (query, opts) => {
-    const p = await openPage(h, query, opts);
-    pages.push(p);
-    return p;
-  };
-
-  before(async () => {
-    h = await startHarness();
-  });
-
-  after(async () => {
-    for (const p of pages) await closePage(p);
-    if (h) await h.close();
-  });
+  const suite = pageSuite();
+  const { open } = suite;
 
   test('5a. a link made while paused: same scenario (seed, live changes), same numbers step by step', async () => {
     const a = await open('?paused');
@@ -94,7 +80,7 @@ describe('share links and presets', () => {
     assert.ok([0, 3, 5].every((t, i) => sameTime(times[i], t)), `applied at 0, 3 and 5 s: ${times}`);
 
     const url = await copyLink(a);
-    assert.ok(url.startsWith(h.url), `the link points at this page: ${url}`);
+    assert.ok(url.startsWith(suite.url()), `the link points at this page: ${url}`);
     assert.match(url, /[?&]s=[A-Za-z0-9_-]+/, 'the scenario is in s=');
     assert.match(url, /[?&]preset=steady(&|$)/, 'the preset is named');
     assert.equal(await isVisible(a, '#message'), true, 'a notice says what happened');
@@ -105,7 +91,7 @@ describe('share links and presets', () => {
     assert.match(url, /[?&]paused(&|$)/, 'and that it is paused');
 
     // the link in a new page: it opens at the moment shared, paused
-    const b = await open(url.slice(h.url.length));
+    const b = await open(url.slice(suite.url().length));
     const endB = await readState(b);
     assert.deepEqual(endB.scenario, endA.scenario, 'same scenario: parameters, seed and faults');
     assert.equal(endB.preset, endA.preset);
@@ -141,7 +127,7 @@ describe('share links and presets', () => {
 
     const url = await copyLink(a);
     assert.match(url, /[?&]speed=10(&|$)/, 'the link carries the speed');
-    const b = await open(url.slice(h.url.length));
+    const b = await open(url.slice(suite.url().length));
     const startB = await readState(b);
     assert.deepEqual(startB.scenario, endA.scenario);
     assert.equal(startB.paused, true);

@@ -3,9 +3,9 @@
 // inject nothing and never panic.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import {
-  assertNoPageProblems, canvasStats, closePage, isVisible, openPage, readState, setSpeed, shot, startHarness, waitState,
+  assertNoPageProblems, canvasStats, isVisible, pageSuite, readState, setSpeed, shot, waitState,
 } from './harness.mjs';
 
 /** base64url (no padding) of a string, as the page's share links encode scenarios. */
@@ -23,27 +23,16 @@ async function injected(page) {
 }
 
 describe('URL: embed and bad links', () => {
-  let h;
+  const { open } = pageSuite();
   let clean; // a page with no query: the defaults, for comparison
   let cleanState;
   let cleanInjected;
-  const pages = [];
-  const open = async (query, opts) => {
-    const p = await openPage(h, query, opts);
-    pages.push(p);
-    return p;
-  };
 
+  // after pageSuite's own hook has started the harness
   before(async () => {
-    h = await startHarness();
     clean = await open('');
     cleanState = await waitState(clean, (s) => s.last !== null, { what: 'a first complete second', timeout: 60_000 });
     cleanInjected = await injected(clean);
-  });
-
-  after(async () => {
-    for (const p of pages) await closePage(p);
-    if (h) await h.close();
   });
 
   test('6. ?embed: compact layout with the canvas, at 1280 px and on a 375 px phone', async () => {

@@ -5,9 +5,9 @@
 // link naming a shard that does not exist.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  assertNoPageProblems, closePage, isVisible, openPage, readState, sameTime, setSpeed, shot, startHarness, waitState,
+  assertNoPageProblems, pageSuite, isVisible, readState, sameTime, setSpeed, shot, waitState,
 } from './harness.mjs';
 
 const PROXY = 2;
@@ -38,22 +38,8 @@ async function stepN(page, n) {
 }
 
 describe('V1 and the architecture built live', () => {
-  let h;
-  const pages = [];
-  const open = async (query, opts) => {
-    const p = await openPage(h, query, opts);
-    pages.push(p);
-    return p;
-  };
-
-  before(async () => {
-    h = await startHarness();
-  });
-
-  after(async () => {
-    for (const p of pages) await closePage(p);
-    if (h) await h.close();
-  });
+  const suite = pageSuite();
+  const { open } = suite;
 
   test('12a. choosing V1 draws the proxy and three shards with live flow; crashing one shard from the canvas sends ~1/3 of reads to the DB', async () => {
     const page = await open('', { width: 1400, height: 900 });
@@ -158,7 +144,7 @@ describe('V1 and the architecture built live', () => {
     await a.locator('#copy-link').click();
     const url = await (await a.waitForFunction(() => document.getElementById('share-url')?.value || null)).jsonValue();
     // the link carries the moment (t, paused): it opens where A is
-    const b = await open(url.slice(h.url.length));
+    const b = await open(url.slice(suite.url().length));
     const endB = await readState(b);
     assert.deepEqual(endB.scenario, endA.scenario, 'the same scenario');
     assert.ok(sameTime(endB.now_s, endA.now_s), `opened at ${endB.now_s}, shared at ${endA.now_s}`);
