@@ -77,6 +77,10 @@ pub struct CacheNode {
     pub busy_ns: u64,
     /// Commands executed.
     pub ops: u64,
+    /// Reads' lookups (GETs that ran, and those that failed on the way:
+    /// the simulation counts those) and the ones that hit.
+    pub lookups: u64,
+    pub hits: u64,
 }
 
 impl CacheNode {
@@ -101,6 +105,8 @@ impl CacheNode {
             expirations: 0,
             busy_ns: 0,
             ops: 0,
+            lookups: 0,
+            hits: 0,
         }
     }
 
@@ -160,6 +166,7 @@ impl CacheNode {
 
     /// GET at `now`.
     pub fn get(&mut self, key: u32, now: Nanos) -> GetResult {
+        self.lookups += 1;
         let Some(i) = self.store.find(key) else {
             return GetResult::Miss;
         };
@@ -171,6 +178,7 @@ impl CacheNode {
             return GetResult::Miss;
         }
         e.lru_s = (now / NANOS_PER_SEC) as u16;
+        self.hits += 1;
         GetResult::Hit { version: e.version }
     }
 

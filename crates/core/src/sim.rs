@@ -161,9 +161,6 @@ struct Accum {
     s: SecondStats,
     lat: Latency,
     db_busy_mark: u64,
-    /// Per shard: reads, hits and commands this second.
-    shard_reads: Vec<u64>,
-    shard_hits: Vec<u64>,
     db_warmup: u64,
     warmed: u64,
 }
@@ -386,11 +383,7 @@ impl Simulation {
             lb_latency: from_ms(s.lb.latency_ms),
             totals: Totals::default(),
             total_lat: Latency::default(),
-            acc: Accum {
-                shard_reads: vec![0; shards],
-                shard_hits: vec![0; shards],
-                ..Accum::default()
-            },
+            acc: Accum::default(),
             history: History::new(3_600),
             client_in_flight: 0,
             querying: 0,

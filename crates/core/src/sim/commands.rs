@@ -161,8 +161,6 @@ impl Simulation {
         c.max_bytes = self.caches[n - 2].max_bytes;
         c.epoch = self.fresh_epoch();
         self.caches.push(c);
-        self.acc.shard_reads.push(0);
-        self.acc.shard_hits.push(0);
         self.router = self.router.resized(n);
     }
 
@@ -171,8 +169,6 @@ impl Simulation {
         let last = self.caches.len() - 1;
         self.stop_warmup(last);
         self.caches.pop();
-        self.acc.shard_reads.pop();
-        self.acc.shard_hits.pop();
         self.router = self.router.resized(last);
     }
 

@@ -80,12 +80,11 @@ impl Simulation {
         let out = self
             .caches
             .iter_mut()
-            .enumerate()
-            .map(|(i, c)| {
+            .map(|c| {
                 let busy = c.take_busy(now);
                 busy_total += busy;
-                let reads = std::mem::take(&mut self.acc.shard_reads[i]);
-                let hits = std::mem::take(&mut self.acc.shard_hits[i]);
+                let reads = std::mem::take(&mut c.lookups);
+                let hits = std::mem::take(&mut c.hits);
                 ShardSecond {
                     up: c.up,
                     ops: std::mem::take(&mut c.ops),

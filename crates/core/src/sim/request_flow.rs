@@ -347,11 +347,9 @@ impl Simulation {
         match cmd {
             CacheCmd::Get => {
                 count!(self, reads);
-                self.acc.shard_reads[shard] += 1;
                 match self.caches[shard].get(key, now) {
                     GetResult::Hit { version } => {
                         count!(self, hits);
-                        self.acc.shard_hits[shard] += 1;
                         if version != self.db.version(key) {
                             count!(self, stale_reads);
                         }
@@ -428,12 +426,8 @@ impl Simulation {
                 // a lookup that found nothing: it counts as a read that missed
                 self.totals.get_failures += 1;
                 count!(self, reads);
-                if let Some(n) = self
-                    .acc
-                    .shard_reads
-                    .get_mut(self.requests.get(id).shard as usize)
-                {
-                    *n += 1;
+                if let Some(c) = self.caches.get_mut(self.requests.get(id).shard as usize) {
+                    c.lookups += 1;
                 }
                 // cache-aside degrades to the DB
                 let r = self.requests.get_mut(id);
