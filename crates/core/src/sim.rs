@@ -431,6 +431,7 @@ impl Simulation {
         let zs = self.keyspace.zipf_s;
         let h = calibrate::harmonic(n, zs);
         let mut rng = Stream::new(s.seed, streams::WARMUP);
+        let mut full = vec![false; self.caches.len()];
         let mut k: u64 = 1;
         while k <= n {
             // ranks with (nearly) the same rate share one probability
@@ -452,10 +453,15 @@ impl Simulation {
                     let ttl = (rng.uniform() * self.ttl as f64) as Nanos + 1;
                     let key = (rank - 1) as u32;
                     let shard = self.router.route(key);
-                    if self.caches[shard].set(key, 0, Some(ttl), 0, &mut rng) == SetResult::Oom
-                        && self.caches.len() == 1
-                    {
-                        return;
+                    if full[shard] {
+                        continue;
+                    }
+                    if self.caches[shard].set(key, 0, Some(ttl), 0, &mut rng) == SetResult::Oom {
+                        // a full shard takes no more; once every shard is full, stop
+                        full[shard] = true;
+                        if full.iter().all(|&f| f) {
+                            return;
+                        }
                     }
                 }
             }
