@@ -6,7 +6,7 @@
 //! Parsing never panics: a bad or hostile URL gives the defaults and a list of
 //! problems for the page to show (as text, never as HTML).
 
-use cachesim_core::calibrate::{self, KeyRates};
+use cachesim_core::calibrate::{self, key_rates, miss_delay_s};
 use cachesim_core::{presets, Command, Scenario, ScheduledCommand};
 
 /// Longest query string accepted.
@@ -161,21 +161,6 @@ impl Default for UrlState {
 pub struct Parsed {
     pub state: UrlState,
     pub problems: Vec<String>,
-}
-
-/// The rates the calibration sees for a client rate.
-fn key_rates(s: &Scenario, rps: f64) -> KeyRates {
-    KeyRates {
-        reads: rps * s.client.read_fraction,
-        writes: rps * s.client.write_fraction,
-        deletes: rps * s.client.delete_fraction,
-    }
-}
-
-/// The miss penalty the core's calibration assumes, seconds.
-fn miss_delay_s(s: &Scenario) -> f64 {
-    (2.0 * s.app.cache_rtt_ms + s.app.processing_ms + s.app.db_rtt_ms + s.db.read_service_ms)
-        / 1000.0
 }
 
 /// Keys the core would build for this scenario at a given rate, hit rate and TTL.

@@ -30,6 +30,24 @@
 //! geometric buckets (1% wide) with integral weights beyond: the error is far
 //! below the tests' tolerance.
 
+use crate::scenario::Scenario;
+
+/// The miss penalty the calibration assumes: GET, processing, DB round trip
+/// and read, backfill SET.
+pub fn miss_delay_s(s: &Scenario) -> f64 {
+    (2.0 * s.app.cache_rtt_ms + s.app.processing_ms + s.app.db_rtt_ms + s.db.read_service_ms)
+        / 1000.0
+}
+
+/// A scenario's key-addressed rates at a client rate of `rps`.
+pub fn key_rates(s: &Scenario, rps: f64) -> KeyRates {
+    KeyRates {
+        reads: rps * s.client.read_fraction,
+        writes: rps * s.client.write_fraction,
+        deletes: rps * s.client.delete_fraction,
+    }
+}
+
 /// Rates of key-addressed operations (per second), all keys together.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct KeyRates {

@@ -21,7 +21,7 @@ use crate::app_service::Pod;
 use crate::backend_db::{BackendDb, QueryKind};
 use crate::cache_node::{CacheNode, GetResult, SetResult, RESERVED_BASE};
 use crate::cache_proxy::CacheProxy;
-use crate::calibrate::{self, KeyRates, Keyspace};
+use crate::calibrate::{self, key_rates, miss_delay_s, Keyspace};
 use crate::command::{Command, ScheduledCommand};
 use crate::engine::EventQueue;
 use crate::frame::{node, Frame, FrameBuffer, HopKind, NodeKind, NodeView, TopologyView};
@@ -269,20 +269,6 @@ fn shard_capacity(s: &Scenario, expected_live: f64, shards: usize) -> usize {
     let cache_cap = (expected_live * 1.1 * share) as u64;
     let mem_cap = s.cache.memory_gb * 1024.0 * 1024.0 * 1024.0 / s.cache.entry_bytes as f64;
     cache_cap.min(mem_cap as u64).min(1 << 26) as usize
-}
-
-/// The miss penalty the calibration assumes: GET, processing, DB round trip and read, backfill SET.
-fn miss_delay_s(s: &Scenario) -> f64 {
-    (2.0 * s.app.cache_rtt_ms + s.app.processing_ms + s.app.db_rtt_ms + s.db.read_service_ms)
-        / 1000.0
-}
-
-fn key_rates(s: &Scenario, rps: f64) -> KeyRates {
-    KeyRates {
-        reads: rps * s.client.read_fraction,
-        writes: rps * s.client.write_fraction,
-        deletes: rps * s.client.delete_fraction,
-    }
 }
 
 impl Simulation {

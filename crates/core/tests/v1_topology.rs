@@ -7,7 +7,7 @@
 //! independently of the simulation's own bookkeeping.
 
 mod common;
-use cachesim_core::calibrate::{fill_probability, harmonic};
+use cachesim_core::calibrate::{fill_probability, harmonic, miss_delay_s};
 use cachesim_core::metrics::TierSecond;
 use cachesim_core::router::{Router, RouterKind};
 use cachesim_core::scenario::TopologyConfig;
@@ -133,11 +133,7 @@ fn predicted_extra_misses(sim: &Simulation, before: &Router, after: &Router, win
     let ks = sim.keyspace();
     let c = &sc.client;
     let h = harmonic(ks.keys, ks.zipf_s);
-    let d = (2.0 * sc.app.cache_rtt_ms
-        + sc.app.processing_ms
-        + sc.app.db_rtt_ms
-        + sc.db.read_service_ms)
-        / 1000.0;
+    let d = miss_delay_s(sc);
     (1..=ks.keys)
         .filter(|&rank| before.route((rank - 1) as u32) != after.route((rank - 1) as u32))
         .map(|rank| {
