@@ -142,26 +142,23 @@ pub fn compare(o: &Outcome) -> Vec<Row> {
         mean(sw, |s| s.db_queries as f64),
         "q/s",
     );
-    let miss = merged(rw, |s| &s.lat_miss);
-    // the model's miss latency: p50/p99 of the steady seconds' medians and p99s
+    // the model's latency: p50/p99 of the steady seconds' medians and p99s
     // is not a merge; use the whole-run summary when there is no fault
-    let (m50, m99) = if o.spec.crash_at.is_none() && o.spec.memory.is_none() {
-        (
-            o.sim_summary.latency_ms.miss.p50,
-            o.sim_summary.latency_ms.miss.p99,
-        )
-    } else {
-        (mean(sw, |s| s.miss_p50_ms), mean(sw, |s| s.miss_p99_ms))
+    let whole_run = o.spec.crash_at.is_none() && o.spec.memory.is_none();
+    let model_pcts = |run: &cachesim_core::summary::Percentiles,
+                      p50: fn(&SecondStats) -> f64,
+                      p99: fn(&SecondStats) -> f64| {
+        if whole_run {
+            (run.p50, run.p99)
+        } else {
+            (mean(sw, p50), mean(sw, p99))
+        }
     };
+    let miss = merged(rw, |s| &s.lat_miss);
+    let lat = &o.sim_summary.latency_ms;
+    let (m50, m99) = model_pcts(&lat.miss, |s| s.miss_p50_ms, |s| s.miss_p99_ms);
     let hit = merged(rw, |s| &s.lat_hit);
-    let (h50, h99) = if o.spec.crash_at.is_none() && o.spec.memory.is_none() {
-        (
-            o.sim_summary.latency_ms.hit.p50,
-            o.sim_summary.latency_ms.hit.p99,
-        )
-    } else {
-        (mean(sw, |s| s.hit_p50_ms), mean(sw, |s| s.hit_p99_ms))
-    };
+    let (h50, h99) = model_pcts(&lat.hit, |s| s.hit_p50_ms, |s| s.hit_p99_ms);
     row("hit latency p50 (GET)", q_ms(&hit, 0.5), h50, "ms");
     row("hit latency p99 (GET)", q_ms(&hit, 0.99), h99, "ms");
     row(
