@@ -361,6 +361,8 @@ impl Layout {
             (NodeKind::Warmup, _) => self.warmup,
             (NodeKind::Shard, i) => self.shards.get(i).copied(),
             (NodeKind::Pod, i) => self.pods.get(i).copied(),
+            // not drawn yet: V2's replicas and stream
+            (NodeKind::Replica, _) | (NodeKind::Stream, _) => None,
         }
     }
 

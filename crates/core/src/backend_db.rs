@@ -35,6 +35,9 @@ pub enum QueryKind {
 pub struct BackendDb {
     worker_free: BinaryHeap<Reverse<Nanos>>,
     versions: Vec<u16>,
+    /// When each row last changed (simulated ms; 0: never written): how long
+    /// a stale copy has been stale.
+    changed_ms: Vec<u32>,
     pub open_connections: u32,
     pub max_connections: u32,
     pub slowdown: f64,
@@ -57,6 +60,7 @@ impl BackendDb {
         BackendDb {
             worker_free: (0..cfg.workers).map(|_| Reverse(0)).collect(),
             versions: vec![0; keys as usize],
+            changed_ms: vec![0; keys as usize],
             open_connections: 0,
             max_connections: cfg.max_connections,
             slowdown: 1.0,
@@ -78,11 +82,12 @@ impl BackendDb {
     pub fn ensure_keys(&mut self, keys: u64) {
         if (self.versions.len() as u64) < keys {
             self.versions.resize(keys as usize, 0);
+            self.changed_ms.resize(keys as usize, 0);
         }
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.versions.capacity() * 2
+        self.versions.capacity() * 2 + self.changed_ms.capacity() * 4
     }
 
     #[inline]
@@ -90,12 +95,19 @@ impl BackendDb {
         self.versions.get(key as usize).copied().unwrap_or(0)
     }
 
-    /// A write commits: the row's version moves on.
+    /// A write commits at `now_ms`: the row's version moves on.
     #[inline]
-    pub fn bump(&mut self, key: u32) {
+    pub fn bump(&mut self, key: u32, now_ms: u32) {
         if let Some(v) = self.versions.get_mut(key as usize) {
             *v = v.wrapping_add(1);
+            self.changed_ms[key as usize] = now_ms;
         }
+    }
+
+    /// When the row last changed, simulated ms.
+    #[inline]
+    pub fn changed_ms(&self, key: u32) -> u32 {
+        self.changed_ms.get(key as usize).copied().unwrap_or(0)
     }
 
     /// Draws a service time for a query of this kind.
@@ -203,7 +215,7 @@ mod tests {
     #[test]
     fn versions_bump_and_grow() {
         let mut db = BackendDb::new(&DbConfig::default(), 3);
-        db.bump(2);
+        db.bump(2, 0);
         assert_eq!(db.version(2), 1);
         assert_eq!(
             db.version(1_000),
@@ -211,7 +223,7 @@ mod tests {
             "keys outside the table are never written"
         );
         db.ensure_keys(2_000);
-        db.bump(1_000);
+        db.bump(1_000, 0);
         assert_eq!(db.version(1_000), 1);
     }
 }

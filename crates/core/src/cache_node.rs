@@ -213,6 +213,18 @@ impl CacheNode {
         self.store.remove(key);
     }
 
+    /// DEL of a copy older than DB `version` (a versioned invalidation,
+    /// e.g. a Lua script comparing the cached version): a newer copy stays.
+    pub fn del_if_older(&mut self, key: u32, version: u16) -> bool {
+        match self.store.find(key) {
+            Some(i) if older(self.store.entry(i).version, version) => {
+                self.store.remove_at(i);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Redis' `performEvictions`: true if a write of `bytes` may proceed.
     fn make_room(&mut self, bytes: u64, now: Nanos, rng: &mut Stream) -> bool {
         // a running batch job writes faster than the app: it has taken any free space
@@ -314,6 +326,11 @@ impl CacheNode {
     pub fn set_memory_gb(&mut self, gb: f64) {
         self.max_bytes = gb_to_bytes(gb);
     }
+}
+
+/// Version `a` comes before `b` (16-bit versions that wrap).
+pub fn older(a: u16, b: u16) -> bool {
+    (b.wrapping_sub(a) as i16) > 0
 }
 
 pub fn gb_to_bytes(gb: f64) -> u64 {

@@ -108,6 +108,12 @@ pub enum Command {
     ProxySingleFlight { on: bool },
     /// The warm-up worker on or off (it acts on the next cold restart).
     Warmup { on: bool },
+    /// The invalidation stream's consumer stops (events pile up in the log)
+    /// or runs again (and drains the backlog). V2.
+    StreamConsumer { on: bool },
+    /// Spread GETs over each shard's primary and replicas, or send them all
+    /// to the primary. V2.
+    ReplicaReads { on: bool },
 }
 
 fn is_zero(x: &u32) -> bool {
@@ -191,6 +197,10 @@ impl Command {
             Command::ProxySingleFlight { on: false } => "proxy single-flight off".into(),
             Command::Warmup { on: true } => "warm-up worker on".into(),
             Command::Warmup { on: false } => "warm-up worker off".into(),
+            Command::StreamConsumer { on: true } => "stream consumer on".into(),
+            Command::StreamConsumer { on: false } => "stream consumer stopped".into(),
+            Command::ReplicaReads { on: true } => "reads from replicas".into(),
+            Command::ReplicaReads { on: false } => "reads from primaries only".into(),
         }
     }
 }

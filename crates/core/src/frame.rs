@@ -18,11 +18,16 @@ pub mod node {
     pub const DB: u16 = 3;
     /// The warm-up worker (V1).
     pub const WARMUP: u16 = 4;
+    /// The invalidation stream (V2).
+    pub const STREAM: u16 = 5;
     /// Redis shard `i` is `SHARD0 + i` (V0's single node is shard 0).
     pub const SHARD0: u16 = 16;
     pub const MAX_SHARDS: u16 = 32;
     /// AppService pod `i` is `POD0 + i`.
     pub const POD0: u16 = 64;
+    /// Replica `j` of shard `i` is `REPLICA0 + i * MAX_REPLICAS + j` (V2).
+    pub const REPLICA0: u16 = 160;
+    pub const MAX_REPLICAS: u16 = 2;
 
     pub fn shard(i: usize) -> u16 {
         SHARD0 + i as u16
@@ -30,6 +35,10 @@ pub mod node {
 
     pub fn pod(i: usize) -> u16 {
         POD0 + i as u16
+    }
+
+    pub fn replica(shard: usize, j: usize) -> u16 {
+        REPLICA0 + shard as u16 * MAX_REPLICAS + j as u16
     }
 }
 
@@ -44,6 +53,10 @@ pub enum NodeKind {
     Shard,
     Db,
     Warmup,
+    /// A replica of a shard; its index is `shard * MAX_REPLICAS + j`.
+    Replica,
+    /// The invalidation stream.
+    Stream,
 }
 
 impl NodeKind {
@@ -55,6 +68,8 @@ impl NodeKind {
             node::PROXY => (NodeKind::Proxy, 0),
             node::DB => (NodeKind::Db, 0),
             node::WARMUP => (NodeKind::Warmup, 0),
+            node::STREAM => (NodeKind::Stream, 0),
+            i if i >= node::REPLICA0 => (NodeKind::Replica, (i - node::REPLICA0) as usize),
             i if i >= node::POD0 => (NodeKind::Pod, (i - node::POD0) as usize),
             i => (NodeKind::Shard, (i.saturating_sub(node::SHARD0)) as usize),
         }
@@ -147,6 +162,14 @@ pub struct FrameBuffer {
     pub warmup_db: u64,
     /// Warm-up SETs, by shard.
     pub warmup_shard: Vec<u64>,
+    /// Writes replicated from each shard to its replicas.
+    pub replicated: Vec<u64>,
+    /// GETs served by each replica (`shard * MAX_REPLICAS + j`).
+    pub replica_reads: Vec<u64>,
+    /// Events the DB's writes published to the stream.
+    pub published: u64,
+    /// Invalidations the stream's consumer applied, by shard.
+    pub stream_shard: Vec<u64>,
     pub hops: Vec<Hop>,
     pub max_hops: usize,
     pub dropped_hops: u64,
@@ -167,6 +190,10 @@ impl FrameBuffer {
         self.pod_db.resize(pods, 0);
         self.pod_shard.resize(pods * node::MAX_SHARDS as usize, 0);
         self.warmup_shard.resize(node::MAX_SHARDS as usize, 0);
+        self.replicated.resize(node::MAX_SHARDS as usize, 0);
+        self.stream_shard.resize(node::MAX_SHARDS as usize, 0);
+        self.replica_reads
+            .resize((node::MAX_SHARDS * node::MAX_REPLICAS) as usize, 0);
     }
 
     #[inline]
@@ -217,6 +244,16 @@ impl FrameBuffer {
                     ((NodeKind::Warmup, _), (NodeKind::Shard, s)) => {
                         self.warmup_shard.get(s).copied().unwrap_or(0)
                     }
+                    ((NodeKind::Shard, s), (NodeKind::Replica, _)) => {
+                        self.replicated.get(s).copied().unwrap_or(0)
+                    }
+                    ((NodeKind::Proxy | NodeKind::Pod, _), (NodeKind::Replica, r)) => {
+                        self.replica_reads.get(r).copied().unwrap_or(0)
+                    }
+                    ((NodeKind::Db, _), (NodeKind::Stream, _)) => self.published,
+                    ((NodeKind::Stream, _), (NodeKind::Shard, s)) => {
+                        self.stream_shard.get(s).copied().unwrap_or(0)
+                    }
                     _ => 0,
                 };
                 Flow { from, to, count }
@@ -226,7 +263,11 @@ impl FrameBuffer {
         self.responses = 0;
         self.errors = 0;
         self.warmup_db = 0;
+        self.published = 0;
         for v in [
+            &mut self.replicated,
+            &mut self.replica_reads,
+            &mut self.stream_shard,
             &mut self.lb_pod,
             &mut self.pod_shard,
             &mut self.pod_db,

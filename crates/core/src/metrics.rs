@@ -106,6 +106,24 @@ second_stats! {
     /// Tries that were a client's retry after an error or a timeout (also
     /// counted in `arrived`).
     retries: u64,
+    /// Reads answered from their pod's L1 (V2; also in `hits`).
+    l1_hits: u64,
+    /// GETs served by a replica (V2).
+    replica_reads: u64,
+    /// Client writes and deletes a primary acknowledged but died before
+    /// replicating (V2).
+    lost_writes: u64,
+    /// Replicas promoted to primary (V2).
+    failovers: u64,
+    /// The longest a stale value had been stale when it was read, ms.
+    stale_age_max_ms: u64,
+    /// Invalidation events published and applied by the stream (V2).
+    stream_published: u64,
+    stream_applied: u64,
+    /// Events waiting in the stream at the end of the second.
+    stream_backlog: u64,
+    /// Age of the oldest unapplied event at the end of the second (consumer lag), ms.
+    stream_lag_ms: f64,
 }
 
 /// One Redis shard during one simulated second.
@@ -122,6 +140,10 @@ pub struct ShardSecond {
     pub keys: u64,
     pub memory_fraction: f64,
     pub evictions: u64,
+    /// Commands its replicas executed (replicated writes and the GETs they
+    /// served), and the busiest replica's CPU (V2).
+    pub replica_ops: u64,
+    pub replica_cpu: f64,
 }
 
 /// The cache tier during one simulated second: per shard, the proxy, the
@@ -352,4 +374,15 @@ pub struct Totals {
     pub db_wait_ns: u64,
     /// Requests that completed server-side after their client had given up.
     pub orphaned: u64,
+    pub l1_hits: u64,
+    pub replica_reads: u64,
+    pub lost_writes: u64,
+    pub failovers: u64,
+    pub stale_age_max_ms: u64,
+    pub stream_published: u64,
+    pub stream_applied: u64,
+    /// DELs the stream's consumer had to try again (their shard was down).
+    pub stream_retried: u64,
+    /// Sum over applied events of their delay from publish to applied, ns.
+    pub stream_delay_ns: u64,
 }

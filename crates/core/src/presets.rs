@@ -58,6 +58,26 @@ pub const PRESETS: &[PresetInfo] = &[
         name: "v1-resize",
         description: "V1: a fourth shard joins at 60 s; the ring re-homes ~25% of keys (try topology.router=mod-n: ~75%)",
     },
+    PresetInfo {
+        name: "v2-steady",
+        description: "V2: V1 plus a replica per shard (reads spread over both), an L1 of 10K keys in each pod and a Kafka-like invalidation stream",
+    },
+    PresetInfo {
+        name: "v2-primary-crash",
+        description: "V2: shard 1's primary dies at 60 s; its replica keeps serving reads and is promoted 5 s later; the dead node rejoins as a replica at 120 s",
+    },
+    PresetInfo {
+        name: "v2-lost-invalidation",
+        description: "V2: from 30 s to 90 s half the app's invalidations are lost, as in `stale-invalidation`; the stream repairs each within its 50-200 ms lag",
+    },
+    PresetInfo {
+        name: "v2-500k",
+        description: "V2 at 500K RPS: the seed's 500K ops/s, with a read-heavy mix (95% reads), 24 pods, Redis nodes with I/O threads (100K ops/s), TTL 1 h and a DB of 96 workers",
+    },
+    PresetInfo {
+        name: "compare-crash",
+        description: "The cache crash of `cache-crash` for `cachesim compare`: V0 loses its only node, V1 one shard of three, V2 one primary of three",
+    },
 ];
 
 /// The keyspace `calibrate::derive_keyspace` finds for an 85% hit rate at the
@@ -105,6 +125,9 @@ pub fn preset(name: &str) -> Option<Scenario> {
     s.client.zipf_s = Some(SEED_ZIPF_S);
     if name.starts_with("v1-") {
         s.topology = TopologyConfig::v1();
+    }
+    if name.starts_with("v2-") {
+        s.topology = TopologyConfig::v2();
     }
     match name {
         "steady" => {}
@@ -155,6 +178,49 @@ pub fn preset(name: &str) -> Option<Scenario> {
             s.duration_s = 240.0;
             s.faults = vec![at(60.0, Command::AddShard)];
         }
+        "v2-steady" => {}
+        "v2-primary-crash" => {
+            s.duration_s = 180.0;
+            s.faults = vec![
+                at(
+                    60.0,
+                    Command::CrashCache {
+                        shard: 1,
+                        host: false,
+                    },
+                ),
+                at(120.0, Command::RestartCache { shard: 1 }),
+            ];
+        }
+        "v2-lost-invalidation" => {
+            s.duration_s = 150.0;
+            s.faults = vec![
+                at(30.0, Command::InvalidationFailure { probability: 0.5 }),
+                at(90.0, Command::InvalidationFailure { probability: 0.0 }),
+            ];
+        }
+        "v2-500k" => {
+            s.duration_s = 30.0;
+            s.client.rps = 500_000.0;
+            s.client.read_fraction = 0.95;
+            s.client.write_fraction = 0.03;
+            s.client.delete_fraction = 0.01;
+            s.client.direct_fraction = 0.01;
+            s.lb.capacity_rps = 600_000.0;
+            s.app.pods = 24;
+            s.db.workers = 96;
+            s.db.max_connections = 2_400;
+            // Redis 7 with I/O threads on the node's 4 vCPUs (ElastiCache
+            // "enhanced I/O"): about twice the single-thread ceiling
+            s.cache.ops_per_sec = 100_000.0;
+            // an hour's TTL keeps the 541K-key tail's misses within the DB
+            s.cache.ttl_s = 3_600.0;
+            s.topology.proxy = Some(crate::scenario::ProxyConfig {
+                capacity_ops: 1_000_000.0,
+                ..Default::default()
+            });
+        }
+        "compare-crash" => crash_and_restart(&mut s, 0),
         _ => return None,
     }
     Some(s)

@@ -30,6 +30,10 @@ pub mod streams {
     pub const WARMUP_WORKER: u64 = 8;
     /// The clients' retry jitter.
     pub const RETRY: u64 = 9;
+    /// The invalidation stream's lags.
+    pub const STREAM: u64 = 10;
+    /// Which node of a shard (primary or replica) serves a GET.
+    pub const REPLICA_READS: u64 = 11;
 }
 
 impl Stream {

@@ -28,6 +28,8 @@ pub struct Scenario {
     pub db: DbConfig,
     /// Which components exist and how they are wired (V0 when absent).
     pub topology: TopologyConfig,
+    /// Monthly prices of the components (the seed's where it gives them).
+    pub cost: crate::cost::CostConfig,
     /// Commands applied at given simulated times.
     pub faults: Vec<ScheduledCommand>,
 }
@@ -158,6 +160,61 @@ pub struct TopologyConfig {
     pub proxy: Option<ProxyConfig>,
     /// Pre-loads a shard's hottest keys from the DB after it restarts cold.
     pub warmup: WarmupConfig,
+    /// Replicas of every shard, fed asynchronously, promoted when their
+    /// primary dies (V2); `null`: no replicas.
+    pub replication: Option<ReplicationConfig>,
+    /// An in-process LRU cache in every pod in front of Redis (V2's L1);
+    /// `null`: none.
+    pub l1: Option<L1Config>,
+    /// A durable invalidation stream (Kafka-like, V2): DB writes publish an
+    /// event that a consumer applies to Redis and every L1, retrying until it
+    /// succeeds; `null`: none.
+    pub stream: Option<StreamConfig>,
+}
+
+/// Asynchronous replication with automatic failover (Redis replicas
+/// promoted by the cluster when a primary stops answering).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReplicationConfig {
+    /// Replicas per shard.
+    pub replicas: u32,
+    /// Time from a write on the primary to the same write on its replicas.
+    pub lag_ms: f64,
+    /// GETs are spread over the primary and its replicas (a replica's value
+    /// can be older than the primary's by the lag: counted as stale).
+    pub read_from_replicas: bool,
+    /// How long the cluster takes to notice a dead primary and promote a
+    /// replica (Redis Cluster's `cluster-node-timeout` is 15 s by default;
+    /// managed services fail over in seconds to tens of seconds).
+    pub failover_ms: f64,
+}
+
+/// L1: an LRU of recently read keys in each pod, with a short TTL.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct L1Config {
+    /// Keys each pod's L1 holds (least recently used evicted first).
+    pub keys: u32,
+    /// A copy older than this is dropped (bounds staleness without the stream).
+    pub ttl_ms: f64,
+    /// Time to answer from L1, in-process.
+    pub hit_us: f64,
+}
+
+/// The invalidation stream: a partitioned log (one partition per shard) and
+/// its consumer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StreamConfig {
+    /// Time from the DB write to the event reaching the consumer: uniform
+    /// between these (Kafka produce + fetch + commit).
+    pub lag_min_ms: f64,
+    pub lag_max_ms: f64,
+    /// Events one partition's consumer applies per second at most.
+    pub events_per_s: f64,
+    /// A DEL that fails (its shard down or loading) is tried again after this.
+    pub retry_ms: f64,
 }
 
 /// CacheProxyService: every Redis command from the pods passes through it.
@@ -196,6 +253,28 @@ impl TopologyConfig {
         TopologyConfig::default()
     }
 
+    /// V2: V1 with a replica per shard (automatic failover), an L1 in each
+    /// pod and the invalidation stream.
+    pub fn v2() -> TopologyConfig {
+        TopologyConfig {
+            replication: Some(ReplicationConfig::default()),
+            l1: Some(L1Config::default()),
+            stream: Some(StreamConfig::default()),
+            ..TopologyConfig::v1()
+        }
+    }
+
+    /// Which of the seed's designs this is, if it is one of them.
+    pub fn design_name(&self) -> &'static str {
+        if self.replication.is_some() || self.l1.is_some() || self.stream.is_some() {
+            "V2"
+        } else if self.shards > 1 || self.proxy.is_some() {
+            "V1"
+        } else {
+            "V0"
+        }
+    }
+
     /// V1: a CacheProxyService with single-flight in front of three shards on
     /// a consistent-hash ring of 150 virtual nodes each, and a warm-up worker.
     pub fn v1() -> TopologyConfig {
@@ -208,6 +287,7 @@ impl TopologyConfig {
                 enabled: true,
                 ..WarmupConfig::default()
             },
+            ..TopologyConfig::default()
         }
     }
 }
@@ -220,6 +300,41 @@ impl Default for TopologyConfig {
             vnodes: 150,
             proxy: None,
             warmup: WarmupConfig::default(),
+            replication: None,
+            l1: None,
+            stream: None,
+        }
+    }
+}
+
+impl Default for ReplicationConfig {
+    fn default() -> Self {
+        ReplicationConfig {
+            replicas: 1,
+            lag_ms: 2.0,
+            read_from_replicas: true,
+            failover_ms: 5_000.0,
+        }
+    }
+}
+
+impl Default for L1Config {
+    fn default() -> Self {
+        L1Config {
+            keys: 10_000,
+            ttl_ms: 5_000.0,
+            hit_us: 20.0,
+        }
+    }
+}
+
+impl Default for StreamConfig {
+    fn default() -> Self {
+        StreamConfig {
+            lag_min_ms: 50.0,
+            lag_max_ms: 200.0,
+            events_per_s: 50_000.0,
+            retry_ms: 100.0,
         }
     }
 }
@@ -312,6 +427,7 @@ impl Default for Scenario {
             cache: CacheConfig::default(),
             db: DbConfig::default(),
             topology: TopologyConfig::default(),
+            cost: crate::cost::CostConfig::default(),
             faults: Vec::new(),
         }
     }
@@ -615,6 +731,7 @@ impl Scenario {
         }
         check_int("db.max_connections", d.max_connections as u64, 1, 1_000_000)?;
         self.topology.validate()?;
+        self.cost.validate()?;
         for (i, f) in self.faults.iter().enumerate() {
             check_range(
                 &format!("faults[{i}].at_s"),
@@ -690,6 +807,37 @@ impl TopologyConfig {
             1,
             1_000,
         )?;
+        if let Some(r) = &self.replication {
+            check_int("topology.replication.replicas", r.replicas as u64, 1, 2)?;
+            check_range("topology.replication.lag_ms", r.lag_ms, 0.0, 60_000.0)?;
+            check_range(
+                "topology.replication.failover_ms",
+                r.failover_ms,
+                0.0,
+                600_000.0,
+            )?;
+        }
+        if let Some(l) = &self.l1 {
+            check_int("topology.l1.keys", l.keys as u64, 1, 1_000_000)?;
+            check_range("topology.l1.ttl_ms", l.ttl_ms, 1.0, 3_600_000.0)?;
+            check_range("topology.l1.hit_us", l.hit_us, 0.0, 10_000.0)?;
+        }
+        if let Some(st) = &self.stream {
+            check_range("topology.stream.lag_min_ms", st.lag_min_ms, 0.0, 600_000.0)?;
+            check_range(
+                "topology.stream.lag_max_ms",
+                st.lag_max_ms,
+                st.lag_min_ms,
+                600_000.0,
+            )?;
+            check_range(
+                "topology.stream.events_per_s",
+                st.events_per_s,
+                1.0,
+                100_000_000.0,
+            )?;
+            check_range("topology.stream.retry_ms", st.retry_ms, 1.0, 600_000.0)?;
+        }
         Ok(())
     }
 }
@@ -824,7 +972,9 @@ pub fn validate_command(cmd: &Command) -> Result<(), ConfigError> {
         | Command::SetRouter { .. }
         | Command::SetProxy { .. }
         | Command::ProxySingleFlight { .. }
-        | Command::Warmup { .. } => Ok(()),
+        | Command::Warmup { .. }
+        | Command::StreamConsumer { .. }
+        | Command::ReplicaReads { .. } => Ok(()),
     }
 }
 

@@ -25,12 +25,14 @@ use crate::calibrate::{self, key_rates, miss_delay_s, Keyspace};
 use crate::command::{Command, ScheduledCommand};
 use crate::engine::EventQueue;
 use crate::frame::{node, Frame, FrameBuffer, HopKind, NodeKind, NodeView, TopologyView};
+use crate::invalidation_stream::InvalidationStream;
+use crate::l1_cache::L1Cache;
 use crate::metrics::{self, History, Latency, LatencyClass, SecondStats, ShardSecond, Totals};
 use crate::request::{Flight, Op, Phase, ReqId, Request, Requests};
 use crate::rng::{streams, Stream};
 use crate::router::Router;
 use crate::scenario::{check_target, validate_command, ConfigError, RetryPolicy, Scenario};
-use crate::time::{from_ms, from_secs, to_secs, Nanos, NANOS_PER_SEC};
+use crate::time::{from_ms, from_secs, to_secs, Nanos, NANOS_PER_MS, NANOS_PER_SEC};
 use crate::warmup::WarmupJob;
 use crate::zipf::Zipf;
 use serde::Serialize;
@@ -45,12 +47,17 @@ macro_rules! count {
 }
 
 mod commands;
+mod l1_flow;
 mod metrics_tick;
+mod replication;
 mod request_flow;
 mod status;
+mod stream_flow;
 mod warmup_flow;
 
-pub use status::{PodStatus, ProxyStatus, ShardStatus, Status};
+pub use status::{
+    L1Status, PodStatus, ProxyStatus, ReplicaStatus, ShardStatus, Status, StreamStatus,
+};
 
 /// Keys of the key-busting attack: never seen before, above the keyspace.
 pub const ATTACK_BASE: u32 = 0x8000_0000;
@@ -103,6 +110,13 @@ enum Ev {
     WarmupTick(u8),
     /// A warm-up SELECT of this key is back at the worker.
     WarmupLoaded(u8, u32),
+    /// A primary's write reaches its replicas.
+    Replicate(LateWrite),
+    /// The cluster promotes a replica of this shard if its primary (this
+    /// incarnation) is still dead.
+    Failover(u8, u32),
+    /// The invalidation stream's consumer of this partition takes an event.
+    StreamConsume(u8),
 }
 
 /// A SET or DEL that Redis runs after its client gave up (8 bytes, so that
@@ -113,6 +127,8 @@ struct LateWrite {
     /// The low byte of the shard's epoch when it was sent: a crash loses it.
     epoch: u8,
     del: bool,
+    /// A client's write or delete (not a backfill): losing it leaves stale data.
+    user: bool,
     version: u16,
     key: u32,
 }
@@ -192,6 +208,16 @@ pub struct Simulation {
     warmup_in_flight: u32,
     /// Epochs handed to shards: every crash, restart or new shard gets a new one.
     next_epoch: u32,
+    /// Each shard's replicas (V2; empty without replication).
+    replicas: Vec<Vec<CacheNode>>,
+    replication: Option<crate::scenario::ReplicationConfig>,
+    /// When a shard's failover is due (its primary is dead).
+    failover_at: Vec<Option<Nanos>>,
+    /// Each pod's L1 (V2; empty without one).
+    l1: Vec<L1Cache>,
+    l1_cfg: Option<crate::scenario::L1Config>,
+    l1_hit: Nanos,
+    stream: Option<InvalidationStream>,
     db: BackendDb,
     keyspace: Keyspace,
     zipf: Zipf,
@@ -204,6 +230,8 @@ pub struct Simulation {
     rng_evict: Stream,
     rng_warmup: Stream,
     rng_retry: Stream,
+    rng_stream: Stream,
+    rng_replica: Stream,
     /// The clients' retry policy, and the budget's tokens.
     retry: crate::scenario::RetryConfig,
     retry_tokens: f64,
@@ -237,6 +265,8 @@ pub struct Simulation {
     // metrics
     totals: Totals,
     total_lat: Latency,
+    /// How long each stale value read had been stale, ms (1 ms resolution).
+    stale_age: hdrhistogram::Histogram<u64>,
     acc: Accum,
     history: History,
     client_in_flight: u64,
@@ -331,6 +361,26 @@ impl Simulation {
             warmup_conns: 0,
             warmup_in_flight: 0,
             next_epoch: shards as u32,
+            replicas: vec![Vec::new(); shards],
+            replication: s.topology.replication.clone(),
+            failover_at: vec![None; shards],
+            l1: match &s.topology.l1 {
+                Some(l) => (0..s.app.pods)
+                    .map(|_| L1Cache::new(l.keys as usize, from_ms(l.ttl_ms)))
+                    .collect(),
+                None => Vec::new(),
+            },
+            l1_cfg: s.topology.l1.clone(),
+            l1_hit: s
+                .topology
+                .l1
+                .as_ref()
+                .map_or(0, |l| from_ms(l.hit_us / 1_000.0)),
+            stream: s
+                .topology
+                .stream
+                .as_ref()
+                .map(|c| InvalidationStream::new(c, shards)),
             db: BackendDb::new(&s.db, keyspace.keys),
             zipf: Zipf::new(keyspace.keys, keyspace.zipf_s),
             keyspace,
@@ -342,6 +392,8 @@ impl Simulation {
             rng_evict: Stream::new(seed, streams::EVICTION),
             rng_warmup: Stream::new(seed, streams::WARMUP_WORKER),
             rng_retry: Stream::new(seed, streams::RETRY),
+            rng_stream: Stream::new(seed, streams::STREAM),
+            rng_replica: Stream::new(seed, streams::REPLICA_READS),
             retry: s.client.retry.clone(),
             retry_tokens: 0.0,
             rates: [s.client.rps, 0.0, 0.0],
@@ -369,6 +421,8 @@ impl Simulation {
             lb_latency: from_ms(s.lb.latency_ms),
             totals: Totals::default(),
             total_lat: Latency::default(),
+            stale_age: hdrhistogram::Histogram::new_with_bounds(1, 86_400_000, 2)
+                .expect("valid bounds"),
             acc: Accum::default(),
             history: History::new(3_600),
             client_in_flight: 0,
@@ -386,6 +440,9 @@ impl Simulation {
         };
         if sim.scenario.warm_start {
             sim.warm_cache();
+        }
+        for i in 0..shards {
+            sim.replicas[i] = sim.new_replicas(i);
         }
         if sim.warmup_on {
             sim.open_warmup_pool();
@@ -569,6 +626,11 @@ impl Simulation {
         all
     }
 
+    /// How long the stale values that reads got had been stale, ms.
+    pub fn stale_ages(&self) -> &hdrhistogram::Histogram<u64> {
+        &self.stale_age
+    }
+
     /// Requests whose client is still waiting.
     pub fn in_flight(&self) -> u64 {
         self.client_in_flight
@@ -664,6 +726,21 @@ impl Simulation {
             edges.extend(shards.clone().map(|i| (node::PROXY, node::shard(i))));
         }
         edges.extend(pods.iter().map(|&p| (node::pod(p), node::DB)));
+        let m = node::MAX_REPLICAS as usize;
+        for (i, replicas) in self.replicas.iter().enumerate() {
+            for j in 0..replicas.len() {
+                nodes.push(view(node::replica(i, j), NodeKind::Replica, i * m + j));
+                edges.push((node::shard(i), node::replica(i, j)));
+                if self.proxy.is_some() {
+                    edges.push((node::PROXY, node::replica(i, j)));
+                }
+            }
+        }
+        if self.stream.is_some() {
+            nodes.push(view(node::STREAM, NodeKind::Stream, 0));
+            edges.push((node::DB, node::STREAM));
+            edges.extend(shards.clone().map(|i| (node::STREAM, node::shard(i))));
+        }
         if self.warmup_on {
             nodes.push(view(node::WARMUP, NodeKind::Warmup, 0));
             edges.push((node::WARMUP, node::DB));
@@ -676,8 +753,10 @@ impl Simulation {
     pub fn model_heap_bytes(&self) -> usize {
         self.caches
             .iter()
+            .chain(self.replicas.iter().flatten())
             .map(|c| c.store.heap_bytes())
             .sum::<usize>()
+            + self.l1.iter().map(L1Cache::heap_bytes).sum::<usize>()
             + self.db.heap_bytes()
             + self.queue.heap_bytes()
             + self.requests.heap_bytes()
@@ -703,6 +782,9 @@ impl Simulation {
             }
             Ev::WarmupTick(slot) => self.warmup_tick(slot as usize),
             Ev::WarmupLoaded(slot, key) => self.warmup_loaded(slot as usize, key),
+            Ev::Replicate(w) => self.apply_replicated(w),
+            Ev::Failover(shard, epoch) => self.failover(shard as usize, epoch),
+            Ev::StreamConsume(p) => self.stream_consume(p as usize),
         }
     }
 }

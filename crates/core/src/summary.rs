@@ -70,6 +70,29 @@ pub struct TopologySummary {
     pub proxy: bool,
     pub proxy_single_flight: bool,
     pub warmup: bool,
+    /// Replicas per shard (0: none).
+    pub replicas: usize,
+    pub l1: bool,
+    pub stream: bool,
+}
+
+/// V2's parts over the run: L1, replicas and failover, the stream.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TiersSummary {
+    /// Reads answered from a pod's L1, and their share of all reads.
+    pub l1_hits: u64,
+    pub l1_hit_share: f64,
+    /// GETs a replica served.
+    pub replica_reads: u64,
+    pub failovers: u64,
+    /// Client writes a dead primary had acknowledged but not replicated.
+    pub lost_writes: u64,
+    /// Invalidations the stream published and applied, DELs it retried,
+    /// and the mean time from a DB write to its invalidation.
+    pub stream_published: u64,
+    pub stream_applied: u64,
+    pub stream_retried: u64,
+    pub stream_delay_mean_ms: f64,
 }
 
 /// Totals of a run.
@@ -122,6 +145,18 @@ pub struct Summary {
     /// whose last try failed (`errors` less the tries that were retried).
     pub retries: u64,
     pub final_errors: u64,
+    /// Successful requests / all that ended (successes and failures).
+    pub availability: f64,
+    /// The longest a stale value had been stale when a read got it, ms.
+    pub stale_age_max_ms: u64,
+    /// Median and 99th percentile of that age over the stale reads, ms.
+    pub stale_age_p50_ms: f64,
+    pub stale_age_p99_ms: f64,
+    pub tiers: TiersSummary,
+    /// The design's monthly bill at the end of the run.
+    pub cost: crate::cost::Bill,
+    /// USD per 1,000 requests if it served this run's goodput all month.
+    pub cost_per_1k_requests: f64,
 }
 
 /// What the running architecture is, in words.
@@ -141,11 +176,22 @@ pub fn describe(st: &crate::Status) -> (String, String) {
     } else {
         format!("{shards} Redis shards")
     };
-    let design = match (&st.proxy, shards) {
-        (None, 1) => "V0",
-        (Some(p), 3) if st.router == "ring" && st.vnodes == 150 && p.single_flight && st.warmup => {
-            "V1"
+    let replicas = st.shards.first().map_or(0, |s| s.replicas.len());
+    let v2_parts = replicas > 0 || st.l1.is_some() || st.stream.is_some();
+    let v1_shape = |p: &crate::ProxyStatus| {
+        shards == 3 && st.router == "ring" && st.vnodes == 150 && p.single_flight && st.warmup
+    };
+    let design = match &st.proxy {
+        Some(p) if v2_parts => {
+            let v2 = v1_shape(p) && replicas == 1 && st.l1.is_some() && st.stream.is_some();
+            if v2 {
+                "V2"
+            } else {
+                "custom"
+            }
         }
+        None if shards == 1 && !v2_parts => "V0",
+        Some(p) if v1_shape(p) && !v2_parts => "V1",
         _ => "custom",
     };
     let description = match &st.proxy {
@@ -159,6 +205,29 @@ pub fn describe(st: &crate::Status) -> (String, String) {
             },
             if st.warmup { ", warm-up worker" } else { "" }
         ),
+    };
+    let mut extras = Vec::new();
+    if replicas > 0 {
+        extras.push(format!(
+            "{replicas} replica{} per shard with failover{}",
+            if replicas > 1 { "s" } else { "" },
+            if st.replica_reads {
+                ", reads spread over replicas"
+            } else {
+                ""
+            }
+        ));
+    }
+    if let Some(l1) = &st.l1 {
+        extras.push(format!("L1 of {} keys per pod", l1.capacity));
+    }
+    if st.stream.is_some() {
+        extras.push("invalidation stream".to_string());
+    }
+    let description = if extras.is_empty() {
+        description
+    } else {
+        format!("{description}; {}", extras.join(", "))
     };
     (design.to_string(), description)
 }
@@ -277,6 +346,9 @@ impl Summary {
                 proxy: st.proxy.is_some(),
                 proxy_single_flight: st.proxy.as_ref().is_some_and(|p| p.single_flight),
                 warmup: st.warmup,
+                replicas: st.shards.first().map_or(0, |s| s.replicas.len()),
+                l1: st.l1.is_some(),
+                stream: st.stream.is_some(),
             },
             shards: shard_summaries(sim),
             proxy_ops: t.proxy_ops,
@@ -284,6 +356,29 @@ impl Summary {
             db_warmup_queries: t.db_warmup,
             retries: t.retries,
             final_errors: t.failed.saturating_sub(t.retries),
+            availability: if t.completed + t.failed > 0 {
+                t.completed as f64 / (t.completed + t.failed) as f64
+            } else {
+                1.0
+            },
+            stale_age_max_ms: t.stale_age_max_ms,
+            stale_age_p50_ms: percentile_ms(sim.stale_ages(), 0.5) * 1_000.0,
+            stale_age_p99_ms: percentile_ms(sim.stale_ages(), 0.99) * 1_000.0,
+            tiers: TiersSummary {
+                l1_hits: t.l1_hits,
+                l1_hit_share: t.l1_hits as f64 / t.reads.max(1) as f64,
+                replica_reads: t.replica_reads,
+                failovers: t.failovers,
+                lost_writes: t.lost_writes,
+                stream_published: t.stream_published,
+                stream_applied: t.stream_applied,
+                stream_retried: t.stream_retried,
+                stream_delay_mean_ms: t.stream_delay_ns as f64
+                    / 1e6
+                    / t.stream_applied.max(1) as f64,
+            },
+            cost_per_1k_requests: st.cost.per_1k_requests(t.completed as f64 / secs),
+            cost: st.cost,
         }
     }
 }

@@ -21,7 +21,7 @@ impl Simulation {
     }
 
     /// A new epoch: commands in flight to a shard from before it fail.
-    fn fresh_epoch(&mut self) -> u32 {
+    pub(super) fn fresh_epoch(&mut self) -> u32 {
         self.next_epoch += 1;
         self.next_epoch
     }
@@ -118,6 +118,12 @@ impl Simulation {
                 }
                 self.warmup_on = on;
             }
+            Command::StreamConsumer { on } => self.set_stream_running(on),
+            Command::ReplicaReads { on } => {
+                if let Some(r) = &mut self.replication {
+                    r.read_from_replicas = on;
+                }
+            }
         }
     }
 
@@ -129,10 +135,14 @@ impl Simulation {
             self.caches[i].crash();
             self.caches[i].epoch = self.fresh_epoch();
             self.stop_warmup(i);
+            self.schedule_failover(i);
         }
     }
 
     fn restart_shard(&mut self, i: usize) {
+        if self.restart_member(i) != replication::Member::Primary {
+            return; // a replica came back, synced from its primary
+        }
         let start = from_ms(self.scenario.cache.restart_ms);
         self.caches[i].restart(self.now, start);
         self.caches[i].epoch = self.fresh_epoch();
@@ -161,6 +171,12 @@ impl Simulation {
         c.max_bytes = self.caches[n - 2].max_bytes;
         c.epoch = self.fresh_epoch();
         self.caches.push(c);
+        let replicas = self.new_replicas(n - 1);
+        self.replicas.push(replicas);
+        self.failover_at.push(None);
+        if let Some(st) = &mut self.stream {
+            st.resize(n);
+        }
         self.router = self.router.resized(n);
     }
 
@@ -169,12 +185,23 @@ impl Simulation {
         let last = self.caches.len() - 1;
         self.stop_warmup(last);
         self.caches.pop();
+        self.replicas.pop();
+        self.failover_at.pop();
+        if let Some(st) = &mut self.stream {
+            st.resize(last);
+        }
         self.router = self.router.resized(last);
     }
 
     pub(super) fn set_pods(&mut self, count: usize) {
         while self.pods.len() < count {
             self.pods.push(Pod::new());
+        }
+        if let Some(l) = &self.l1_cfg {
+            while self.l1.len() < self.pods.len() {
+                self.l1
+                    .push(L1Cache::new(l.keys as usize, from_ms(l.ttl_ms)));
+            }
         }
         for (i, p) in self.pods.iter_mut().enumerate() {
             let active = i < count;

@@ -14,6 +14,9 @@ impl Simulation {
             c.sweep(now, 0.1);
             c.grow_filler();
         }
+        for r in self.replicas.iter_mut().flatten() {
+            r.sweep(now, 0.1);
+        }
         let shards = self.shard_seconds();
         let s = &mut self.acc.s;
         s.t_s = (now / NANOS_PER_SEC) as u32 - 1;
@@ -28,7 +31,10 @@ impl Simulation {
         s.db_utilization =
             (db_busy as f64 / (self.db.workers() as f64 * NANOS_PER_SEC as f64)).min(1.0);
         // the cache tier: the busiest shard's CPU, everything else summed
-        s.cache_cpu = shards.iter().map(|x| x.cpu).fold(0.0, f64::max);
+        s.cache_cpu = shards
+            .iter()
+            .map(|x| x.cpu.max(x.replica_cpu))
+            .fold(0.0, f64::max);
         s.evictions = shards.iter().map(|x| x.evictions).sum();
         s.expirations = self
             .caches
@@ -65,6 +71,16 @@ impl Simulation {
         s.in_flight = self.client_in_flight;
         s.server_in_flight = self.requests.live() as u64;
         self.peak_db_offered = self.peak_db_offered.max(s.db_offered);
+        if let Some(st) = &mut self.stream {
+            s.stream_published = std::mem::take(&mut st.published);
+            s.stream_applied = std::mem::take(&mut st.applied);
+            s.stream_backlog = st.backlog();
+            s.stream_lag_ms = st.oldest_age(now) as f64 / 1e6;
+            self.totals.stream_published += s.stream_published;
+            self.totals.stream_applied += s.stream_applied;
+            self.totals.stream_retried += std::mem::take(&mut st.retried);
+            self.totals.stream_delay_ns += std::mem::take(&mut st.delay_ns);
+        }
         let done = std::mem::take(&mut self.acc.s);
         let tier = self.tier_second(shards);
         self.history.push(done, tier);
@@ -80,11 +96,24 @@ impl Simulation {
         let out = self
             .caches
             .iter_mut()
-            .map(|c| {
+            .zip(self.replicas.iter_mut())
+            .map(|(c, replicas)| {
                 let busy = c.take_busy(now);
                 busy_total += busy;
-                let reads = std::mem::take(&mut c.lookups);
-                let hits = std::mem::take(&mut c.hits);
+                // a shard's reads: its primary's and its replicas'
+                let mut reads = std::mem::take(&mut c.lookups);
+                let mut hits = std::mem::take(&mut c.hits);
+                let mut replica_cpu: f64 = 0.0;
+                let mut replica_ops = 0;
+                for r in replicas.iter_mut() {
+                    reads += std::mem::take(&mut r.lookups);
+                    hits += std::mem::take(&mut r.hits);
+                    let busy = r.take_busy(now);
+                    replica_cpu = replica_cpu.max((busy as f64 / NANOS_PER_SEC as f64).min(1.0));
+                    replica_ops += std::mem::take(&mut r.ops);
+                    r.evictions = 0;
+                    r.expirations = 0;
+                }
                 ShardSecond {
                     up: c.up,
                     ops: std::mem::take(&mut c.ops),
@@ -99,6 +128,8 @@ impl Simulation {
                     keys: c.keys(),
                     memory_fraction: c.used_bytes() as f64 / c.max_bytes.max(1) as f64,
                     evictions: std::mem::take(&mut c.evictions),
+                    replica_ops,
+                    replica_cpu,
                 }
             })
             .collect();

@@ -191,6 +191,7 @@ impl Simulation {
         }
         self.pods[pod].inflight += 1;
         match op {
+            Op::Read if self.l1_lookup(id) => {}
             Op::Read => self.send_cache(id, CacheCmd::Get),
             _ => {
                 self.requests.get_mut(id).phase = Phase::Processing;
@@ -246,7 +247,20 @@ impl Simulation {
                 }
             }
         }
-        let cache = &mut self.caches[shard];
+        let member = if cmd == CacheCmd::Get {
+            self.read_member(shard)
+        } else {
+            replication::Member::Primary
+        };
+        if let replication::Member::Replica(j) = member {
+            count!(self, replica_reads);
+            self.frame.replica_reads[shard * node::MAX_REPLICAS as usize + j] += 1;
+        }
+        let r = self.requests.get_mut(id);
+        let cache = match member {
+            replication::Member::Primary => &mut self.caches[shard],
+            replication::Member::Replica(j) => &mut self.replicas[shard][j],
+        };
         if cache.host_down {
             // nobody answers: the client waits for its command timeout
             self.queue
@@ -281,6 +295,7 @@ impl Simulation {
                     shard: shard as u8,
                     epoch: epoch as u8,
                     del: cmd == CacheCmd::Del,
+                    user: op != Op::Read,
                     version,
                     key,
                 };
@@ -328,15 +343,11 @@ impl Simulation {
             let r = self.requests.get(id);
             (r.epoch, r.key, r.op, r.version, r.traced, r.pod)
         };
-        if self
-            .caches
-            .get(shard)
-            .is_none_or(|c| !c.up || epoch != c.epoch)
-        {
+        let Some(member) = self.member_by_epoch(shard, epoch) else {
             // the command was lost in a crash (or its shard left): the app sees a dropped connection
             self.cache_failed(id, cmd);
             return;
-        }
+        };
         let now = self.now;
         let back = now + self.reply_delay();
         let hop = |s: &mut Self, kind| {
@@ -347,12 +358,11 @@ impl Simulation {
         match cmd {
             CacheCmd::Get => {
                 count!(self, reads);
-                match self.caches[shard].get(key, now) {
+                match self.member_mut(shard, member).get(key, now) {
                     GetResult::Hit { version } => {
                         count!(self, hits);
-                        if version != self.db.version(key) {
-                            count!(self, stale_reads);
-                        }
+                        self.check_stale(key, version);
+                        self.l1_store(pod as usize, key, version);
                         hop(self, HopKind::CacheHit);
                         self.respond_at(id, back);
                     }
@@ -378,9 +388,15 @@ impl Simulation {
             }
             CacheCmd::Set => {
                 hop(self, HopKind::CacheWrite);
+                if op == Op::Read {
+                    self.l1_store(pod as usize, key, version);
+                }
                 match self.caches[shard].set(key, version, Some(self.ttl), now, &mut self.rng_evict)
                 {
-                    SetResult::Stored => self.respond_at(id, back),
+                    SetResult::Stored => {
+                        self.replicate(shard, false, key, version, op == Op::Write);
+                        self.respond_at(id, back)
+                    }
                     SetResult::Oom => {
                         count!(self, set_oom);
                         if op == Op::Write {
@@ -395,6 +411,7 @@ impl Simulation {
             CacheCmd::Del => {
                 hop(self, HopKind::CacheWrite);
                 self.caches[shard].del(key);
+                self.replicate(shard, true, key, version, true);
                 self.respond_at(id, back);
             }
         }
@@ -415,7 +432,9 @@ impl Simulation {
         } else if cache.set(w.key, w.version, Some(ttl), now, &mut self.rng_evict) == SetResult::Oom
         {
             count!(self, set_oom);
+            return;
         }
+        self.replicate(w.shard as usize, w.del, w.key, w.version, w.user);
     }
 
     /// A Redis command failed (timeout, refused, lost in a crash).
@@ -551,7 +570,9 @@ impl Simulation {
                 self.send_cache(id, CacheCmd::Set);
             }
             Op::Write | Op::Delete => {
-                self.db.bump(key);
+                self.db.bump(key, (self.now / NANOS_PER_MS) as u32);
+                self.l1_drop(pod, key);
+                self.publish_invalidation(key);
                 if op == Op::Write {
                     count!(self, db_write);
                 } else {

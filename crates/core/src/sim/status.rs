@@ -42,6 +42,43 @@ pub struct ShardStatus {
     pub ops: u64,
     /// Read hit rate on this shard in the last whole second.
     pub hit_rate: f64,
+    /// Its replicas (V2).
+    pub replicas: Vec<ReplicaStatus>,
+    /// Seconds until the cluster promotes a replica (its primary is dead).
+    pub failover_in_s: Option<f64>,
+}
+
+/// Live state of one replica.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReplicaStatus {
+    /// Node id (`frame::node::replica(shard, j)`).
+    pub id: u16,
+    pub up: bool,
+    pub loading: bool,
+    pub keys: u64,
+}
+
+/// Live state of the pods' L1 caches.
+#[derive(Clone, Debug, Serialize)]
+pub struct L1Status {
+    /// Keys each pod's L1 holds at most, and its TTL.
+    pub capacity: u32,
+    pub ttl_ms: f64,
+    /// Keys held, summed over the pods.
+    pub keys: u64,
+    /// Share of reads answered from L1 in the last whole second.
+    pub hit_share: f64,
+}
+
+/// Live state of the invalidation stream.
+#[derive(Clone, Debug, Serialize)]
+pub struct StreamStatus {
+    pub running: bool,
+    /// Events waiting to be applied.
+    pub backlog: u64,
+    /// Age of the oldest event not yet applied (the consumer's lag), ms.
+    pub lag_ms: f64,
+    pub partitions: usize,
 }
 
 /// Live state of the CacheProxyService.
@@ -92,6 +129,13 @@ pub struct Status {
     pub db_select_capacity_qps: f64,
     /// Commands per second one shard executes at most.
     pub shard_capacity_ops: f64,
+    pub l1: Option<L1Status>,
+    pub stream: Option<StreamStatus>,
+    /// GETs go to replicas too (V2).
+    pub replica_reads: bool,
+    /// What runs, and what it costs per month.
+    pub footprint: crate::cost::Footprint,
+    pub cost: crate::cost::Bill,
 }
 
 impl Status {
@@ -163,9 +207,23 @@ impl Simulation {
                     cpu: second.map_or(0.0, |s| s.cpu),
                     ops: second.map_or(0, |s| s.ops),
                     hit_rate: second.map_or(0.0, |s| s.hit_rate),
+                    replicas: self.replicas[i]
+                        .iter()
+                        .enumerate()
+                        .map(|(j, r)| ReplicaStatus {
+                            id: node::replica(i, j),
+                            up: r.up,
+                            loading: r.up && !r.ready(self.now),
+                            keys: r.keys(),
+                        })
+                        .collect(),
+                    failover_in_s: self.failover_at[i]
+                        .map(|at| to_secs(at.saturating_sub(self.now))),
                 }
             })
             .collect();
+        let last = self.history.last();
+        let footprint = self.footprint();
         Status {
             now_s: self.now_s(),
             shards,
@@ -218,6 +276,36 @@ impl Simulation {
             db_select_capacity_qps: self.db.workers() as f64 * 1_000.0
                 / (self.scenario.db.read_service_ms * self.db.slowdown),
             shard_capacity_ops: self.scenario.cache.ops_per_sec,
+            l1: self.l1_cfg.as_ref().map(|c| L1Status {
+                capacity: c.keys,
+                ttl_ms: c.ttl_ms,
+                keys: self.l1.iter().map(|l| l.len() as u64).sum(),
+                hit_share: last.map_or(0.0, |s| s.l1_hits as f64 / s.reads.max(1) as f64),
+            }),
+            stream: self.stream.as_ref().map(|st| StreamStatus {
+                running: st.running,
+                backlog: st.backlog(),
+                lag_ms: st.oldest_age(self.now) as f64 / 1e6,
+                partitions: st.partitions.len(),
+            }),
+            replica_reads: self
+                .replication
+                .as_ref()
+                .is_some_and(|r| r.read_from_replicas),
+            cost: self.scenario.cost.bill(&footprint),
+            footprint,
+        }
+    }
+
+    /// The components running now, as the cost model counts them.
+    pub fn footprint(&self) -> crate::cost::Footprint {
+        crate::cost::Footprint {
+            redis_nodes: (self.caches.len() + self.replicas.iter().map(Vec::len).sum::<usize>())
+                as u32,
+            pods: self.pods.iter().filter(|p| p.active).count() as u32,
+            proxy: self.proxy.is_some(),
+            stream: self.stream.is_some(),
+            db_workers: self.db.workers(),
         }
     }
 }
