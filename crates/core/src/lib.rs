@@ -52,6 +52,7 @@ pub mod cache_proxy;
 pub mod cache_store;
 pub mod calibrate;
 pub mod command;
+pub mod compare;
 pub mod cost;
 pub mod engine;
 pub mod frame;

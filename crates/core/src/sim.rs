@@ -279,6 +279,9 @@ pub struct Simulation {
     trace_rate: f64,
     trace_every: u64,
     arrivals_seen: u64,
+    /// The first main-source arrivals (time, key, operation), when asked for.
+    arrival_log: Vec<(Nanos, u32, Op)>,
+    arrival_log_cap: usize,
     applied: Vec<ScheduledCommand>,
     /// The scenario's faults not yet applied, by time (stable for equal times).
     /// A fault runs after every event of its instant, exactly like a command
@@ -433,6 +436,8 @@ impl Simulation {
             trace_rate: 0.0,
             trace_every: u64::MAX,
             arrivals_seen: 0,
+            arrival_log: Vec::new(),
+            arrival_log_cap: 0,
             applied: Vec::new(),
             pending_faults: VecDeque::new(),
             events: 0,
@@ -624,6 +629,16 @@ impl Simulation {
         let mut all = self.total_lat.clone();
         all.add(&self.acc.lat);
         all
+    }
+
+    /// Keeps the next `n` client arrivals (time, key, operation) of the
+    /// main traffic: the arrival stream, to compare runs with.
+    pub fn record_arrivals(&mut self, n: usize) {
+        self.arrival_log_cap = self.arrival_log.len() + n;
+    }
+
+    pub fn arrivals(&self) -> &[(Nanos, u32, Op)] {
+        &self.arrival_log
     }
 
     /// How long the stale values that reads got had been stale, ms.

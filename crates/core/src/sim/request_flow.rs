@@ -78,6 +78,9 @@ impl Simulation {
                 } else {
                     (self.zipf.sample(&mut self.rng_arrivals) - 1) as u32
                 };
+                if self.arrival_log.len() < self.arrival_log_cap {
+                    self.arrival_log.push((self.now, key, op));
+                }
                 (op, key)
             }
             Source::HotKey => (Op::Read, self.hot_key),
