@@ -13,6 +13,9 @@ USAGE:
                  [--set PATH=VALUE]... [--format summary|json|csv]
     cachesim validate FILE
     cachesim scenario --preset NAME [--seed N] [--set PATH=VALUE]...
+    cachesim compare (--preset NAME | --scenario FILE) [--designs v0,v1,v2]
+                 [--seconds N] [--seed N] [--set PATH=VALUE]...
+                 [--peak on|off] [--format table|json|csv]
     cachesim --help | --version
 
 COMMANDS:
@@ -20,6 +23,8 @@ COMMANDS:
     run         Run a scenario and print its results.
     validate    Check a scenario file; prints `ok: NAME` or the problem.
     scenario    Print a preset's scenario as JSON (a starting point for a file).
+    compare     Run the seed's designs (V0, V1, V2) on the same traffic and
+                faults, and print them side by side with their cost.
 
 RUN OPTIONS:
     --preset NAME       A built-in scenario (see `cachesim presets`).
@@ -41,6 +46,20 @@ RUN OPTIONS:
                         json: one summary object (plus peak_rss_mb,
                         wall_seconds, sim_requests_per_wall_second);
                         csv: the per-second series, one row per second.
+
+COMPARE OPTIONS (and --preset, --scenario, --seconds, --seed, --set as above):
+    --designs LIST      Which designs, comma-separated (default v0,v1,v2).
+                        Each runs the scenario with its topology replaced;
+                        the arrivals are identical, and a fault on shard N
+                        hits shard N mod the design's shard count.
+    --peak on|off       Search each design's peak sustainable RPS (default
+                        on; about a minute): the rate doubles from 1K until
+                        a 5 s trial fails (>= 0.1% errors or p99 >= 100 ms),
+                        then bisection to within 5%. Once as configured and
+                        once for the cache tier alone (LB, pods, DB given
+                        room), which is the figure the seed's table quotes.
+    --format FORMAT     table (default), json (every measurement per
+                        design), csv (one row per design).
 
 Progress goes to stderr; stdout carries only the result.
 Exit status: 0 on success, 2 on a usage or scenario error, 1 if output fails.
@@ -83,8 +102,28 @@ pub struct RunArgs {
     pub format: Format,
 }
 
+/// How `compare` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareArgs {
+    pub source: Source,
+    pub seconds: Option<f64>,
+    pub seed: Option<u64>,
+    pub sets: Vec<(String, String)>,
+    pub designs: Vec<cachesim_core::compare::Design>,
+    pub peak: bool,
+    pub format: CompareFormat,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cmd {
+    Compare(CompareArgs),
     Help,
     Version,
     Presets,
@@ -225,7 +264,7 @@ fn no_positional(f: &Flags, cmd: &str) -> Result<(), UsageError> {
 pub fn parse(args: &[String]) -> Result<Cmd, UsageError> {
     let Some(first) = args.first() else {
         return usage_err(
-            "no command given (commands: presets, run, validate, scenario; try --help)",
+            "no command given (commands: presets, run, validate, scenario, compare; try --help)",
         );
     };
     let rest = &args[1..];
@@ -293,6 +332,7 @@ pub fn parse(args: &[String]) -> Result<Cmd, UsageError> {
                     .unwrap_or(Format::Summary),
             }))
         }
+        "compare" => parse_compare(rest),
         "validate" => {
             let f = split(rest, &[], "validate")?;
             if f.help {
@@ -334,9 +374,105 @@ pub fn parse(args: &[String]) -> Result<Cmd, UsageError> {
             })
         }
         other => usage_err(format!(
-            "unknown command '{other}' (commands: presets, run, validate, scenario; try --help)"
+            "unknown command '{other}' (commands: presets, run, validate, scenario, compare; try --help)"
         )),
     }
+}
+
+fn source_of(
+    preset: Option<String>,
+    file: Option<String>,
+    cmd: &str,
+) -> Result<Source, UsageError> {
+    match (preset, file) {
+        (Some(p), None) => Ok(Source::Preset(p)),
+        (None, Some(f)) => Ok(Source::File(f)),
+        (Some(_), Some(_)) => usage_err("give either --preset or --scenario, not both"),
+        (None, None) => usage_err(format!(
+            "`cachesim {cmd}` needs --preset NAME or --scenario FILE (see `cachesim presets`)"
+        )),
+    }
+}
+
+pub fn parse_designs(v: &str) -> Result<Vec<cachesim_core::compare::Design>, UsageError> {
+    let mut out = Vec::new();
+    for part in v.split(',') {
+        match cachesim_core::compare::Design::parse(part) {
+            Some(d) if !out.contains(&d) => out.push(d),
+            Some(_) => return usage_err(format!("--designs: '{}' given twice", part.trim())),
+            None => {
+                return usage_err(format!(
+                    "--designs: unknown design '{}'; allowed: v0, v1, v2 (comma-separated)",
+                    part.trim()
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn parse_compare(rest: &[String]) -> Result<Cmd, UsageError> {
+    let f = split(
+        rest,
+        &[
+            "--preset",
+            "--scenario",
+            "--seconds",
+            "--seed",
+            "--set",
+            "--designs",
+            "--peak",
+            "--format",
+        ],
+        "compare",
+    )?;
+    if f.help {
+        return Ok(Cmd::Help);
+    }
+    no_positional(&f, "compare")?;
+    let (mut preset, mut file, mut seconds, mut seed, mut designs, mut peak, mut format) =
+        (None, None, None, None, None, None, None);
+    let mut sets = Vec::new();
+    for (flag, value) in f.pairs {
+        match flag.as_str() {
+            "--preset" => once(&mut preset, &flag, value)?,
+            "--scenario" => once(&mut file, &flag, value)?,
+            "--seconds" => once(&mut seconds, &flag, value)?,
+            "--seed" => once(&mut seed, &flag, value)?,
+            "--designs" => once(&mut designs, &flag, value)?,
+            "--peak" => once(&mut peak, &flag, value)?,
+            "--format" => once(&mut format, &flag, value)?,
+            "--set" => sets.push(parse_set(&value)?),
+            _ => unreachable!("split() only passes known flags"),
+        }
+    }
+    let peak = match peak.as_deref() {
+        None | Some("on") => true,
+        Some("off") => false,
+        Some(other) => return usage_err(format!("--peak: must be on or off, got '{other}'")),
+    };
+    let format = match format.as_deref() {
+        None | Some("table") => CompareFormat::Table,
+        Some("json") => CompareFormat::Json,
+        Some("csv") => CompareFormat::Csv,
+        Some(other) => {
+            return usage_err(format!(
+                "--format: must be one of table, json, csv, got '{other}'"
+            ))
+        }
+    };
+    Ok(Cmd::Compare(CompareArgs {
+        source: source_of(preset, file, "compare")?,
+        seconds: seconds.as_deref().map(parse_seconds).transpose()?,
+        seed: seed.as_deref().map(parse_seed).transpose()?,
+        sets,
+        designs: match designs {
+            Some(v) => parse_designs(&v)?,
+            None => cachesim_core::compare::Design::ALL.to_vec(),
+        },
+        peak,
+        format,
+    }))
 }
 
 #[cfg(test)]

@@ -13,9 +13,10 @@
 //! output fails.
 
 mod args;
+mod compare_report;
 mod report;
 
-use args::{Cmd, Format, RunArgs, Source, UsageError};
+use args::{Cmd, CompareArgs, CompareFormat, Format, RunArgs, Source, UsageError};
 use cachesim_core::{presets, ConfigError, Scenario, Simulation, Summary};
 use std::io::{self, IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -99,6 +100,7 @@ fn execute(cmd: Cmd) -> Result<(), Failure> {
             writeln!(out, "{}", scenario.to_json_pretty())?;
         }
         Cmd::Run(run_args) => run(&run_args, &mut out)?,
+        Cmd::Compare(a) => compare(&a, &mut out)?,
     }
     out.flush()?;
     Ok(())
@@ -282,6 +284,33 @@ struct JsonReport<'a> {
     peak_rss_mb: Option<f64>,
     wall_seconds: f64,
     sim_requests_per_wall_second: f64,
+}
+
+/// `cachesim compare`: every design on the scenario's traffic and faults.
+fn compare(a: &CompareArgs, out: &mut impl Write) -> Result<(), Failure> {
+    use cachesim_core::compare::{self, CompareOptions, PeakSearch};
+    let scenario = build(&a.source, a.seed, &a.sets)?;
+    let seconds = a.seconds.unwrap_or(scenario.duration_s);
+    for &d in &a.designs {
+        compare::design_scenario(&scenario, d)
+            .validate()
+            .map_err(|e| Failure::Input(format!("as {}: {}", d.name(), describe(&e))))?;
+    }
+    let opts = CompareOptions {
+        seconds,
+        peak: a.peak.then(PeakSearch::default),
+    };
+    if a.peak {
+        eprintln!("searching each design's peak RPS too (--peak off skips it)...");
+    }
+    let results =
+        compare::compare(&scenario, &a.designs, &opts).map_err(|e| Failure::Input(describe(&e)))?;
+    match a.format {
+        CompareFormat::Table => compare_report::write_table(out, &scenario, seconds, &results)?,
+        CompareFormat::Json => compare_report::write_json(out, &results)?,
+        CompareFormat::Csv => compare_report::write_csv(out, &results)?,
+    }
+    Ok(())
 }
 
 fn run(a: &RunArgs, out: &mut impl Write) -> Result<(), Failure> {

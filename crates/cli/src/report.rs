@@ -347,6 +347,17 @@ pub fn write_summary(
         share(s.stale_reads, totals.reads),
         int(s.invalidation_failures)
     )?;
+    if s.stale_reads > 0 {
+        writeln!(
+            out,
+            "{:W$}how long a stale value had been stale: p50 {:.0} ms, p99 {:.0} ms, longest {} ms",
+            "",
+            s.stale_age_p50_ms,
+            s.stale_age_p99_ms,
+            int(s.stale_age_max_ms)
+        )?;
+    }
+    write_v2_tiers(out, s, &st)?;
     if sc.app.single_flight || s.topology.proxy_single_flight || s.coalesced > 0 {
         let misses = totals.reads - totals.hits;
         writeln!(
@@ -375,6 +386,20 @@ pub fn write_summary(
         }
     }
 
+    let bill: Vec<String> = s
+        .cost
+        .lines
+        .iter()
+        .map(|l| format!("{} x{} ${}", l.component, l.count, num(l.monthly_usd)))
+        .collect();
+    writeln!(
+        out,
+        "{:W$}${}/month ({}); ${:.6} per 1K requests served",
+        "Cost",
+        num(s.cost.monthly_usd),
+        bill.join(", "),
+        s.cost_per_1k_requests
+    )?;
     let rss = peak_rss_mb.map_or("n/a".to_string(), |mb| format!("{mb:.1} MiB"));
     let speed = if wall_s > 0.0 {
         num(s.requests as f64 / wall_s)
@@ -386,6 +411,47 @@ pub fn write_summary(
         "{:W$}peak RSS {rss}; {wall_s:.2} s wall; {speed} simulated requests per wall second",
         "Process"
     )?;
+    Ok(())
+}
+
+/// V2's lines: replicas and failover, L1, the invalidation stream.
+fn write_v2_tiers(out: &mut impl Write, s: &Summary, st: &cachesim_core::Status) -> io::Result<()> {
+    let t = &s.tiers;
+    if s.topology.replicas > 0 {
+        writeln!(
+            out,
+            "{:W$}{} per shard; {} GETs served by replicas; {} failovers; {} acknowledged writes lost with a primary",
+            "Replicas",
+            s.topology.replicas,
+            int(t.replica_reads),
+            t.failovers,
+            int(t.lost_writes)
+        )?;
+    }
+    if let Some(l1) = &st.l1 {
+        writeln!(
+            out,
+            "{:W$}{} of reads answered in-process ({} hits; {} keys per pod, TTL {} ms)",
+            "L1",
+            pct(t.l1_hit_share),
+            int(t.l1_hits),
+            int(l1.capacity as u64),
+            l1.ttl_ms
+        )?;
+    }
+    if let Some(stream) = &st.stream {
+        writeln!(
+            out,
+            "{:W$}{} invalidations published, {} applied (mean {:.0} ms after the write), {} DELs retried; backlog {} at the end{}",
+            "Stream",
+            int(t.stream_published),
+            int(t.stream_applied),
+            t.stream_delay_mean_ms,
+            int(t.stream_retried),
+            int(stream.backlog),
+            if stream.running { "" } else { " (consumer stopped)" }
+        )?;
+    }
     Ok(())
 }
 
