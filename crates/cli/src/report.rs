@@ -229,6 +229,8 @@ pub fn write_summary(
             ("DB: too many connections", e.db_too_many_connections),
             ("DB pool timeout", e.db_pool_timeout),
             ("cache OOM on a write's SET", e.cache_oom),
+            ("degraded (circuit breaker open)", e.degraded),
+            ("429 rate-limited at the LB", e.rate_limited),
         ] {
             if n > 0 {
                 writeln!(out, "{:W$}  {:>12}  {label}", "", int(n))?;
@@ -358,6 +360,18 @@ pub fn write_summary(
         )?;
     }
     write_v2_tiers(out, s, &st)?;
+    if !s.mitigations.is_empty() {
+        writeln!(
+            out,
+            "{:W$}{}; breakers opened {} times, {} invalidations retried ({} landed), {} keys loaded from RDB",
+            "Mitigations",
+            s.mitigations.join(", "),
+            int(s.breaker_opens),
+            int(s.invalidation_retries),
+            int(s.invalidations_repaired),
+            int(s.rdb_loaded_keys)
+        )?;
+    }
     if sc.app.single_flight || s.topology.proxy_single_flight || s.coalesced > 0 {
         let misses = totals.reads - totals.hits;
         writeln!(

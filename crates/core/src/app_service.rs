@@ -29,6 +29,35 @@ pub struct Pod {
     /// Single-flight: keys with a miss query in flight, and the requests
     /// waiting for its result.
     pub flights: BTreeMap<u32, Vec<ReqId>>,
+    /// Circuit breaker on Redis: this second's commands and failures, when
+    /// the open breaker lets a command through again, and its DB tokens.
+    pub breaker: BreakerWindow,
+    pub breaker_open_until: u64,
+    pub breaker_tokens: f64,
+    pub breaker_refilled: u64,
+    /// The same on the DB (pool timeouts and refused connections fail).
+    pub db_breaker: BreakerWindow,
+    pub db_breaker_open_until: u64,
+}
+
+/// Calls and failures in the current second (a count-based sliding window
+/// of one second, like resilience4j's time-based window).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BreakerWindow {
+    pub calls: u32,
+    pub failures: u32,
+}
+
+impl BreakerWindow {
+    /// Records a call; true if the breaker should open: at least
+    /// `threshold` failures, and at least half of the calls.
+    pub fn record(&mut self, ok: bool, threshold: u32) -> bool {
+        self.calls += 1;
+        if !ok {
+            self.failures += 1;
+        }
+        !ok && self.failures >= threshold && 2 * self.failures >= self.calls
+    }
 }
 
 impl Pod {

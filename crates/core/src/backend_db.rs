@@ -40,6 +40,11 @@ pub struct BackendDb {
     changed_ms: Vec<u32>,
     pub open_connections: u32,
     pub max_connections: u32,
+    /// PgBouncer in front (transaction mode): the pods' connections end at
+    /// it, and it keeps at most this many server connections.
+    pub pooler: Option<u32>,
+    /// Connections the pods hold to the pooler.
+    pub client_connections: u32,
     pub slowdown: f64,
     read_ms: f64,
     write_ms: f64,
@@ -49,6 +54,11 @@ pub struct BackendDb {
     sigma: f64,
     pub busy_ns: u64,
     workers: u32,
+    contention: f64,
+    connection_cpu: Nanos,
+    /// When each query at the DB (waiting for a worker or executing) is
+    /// done: how many backends are active when the next one arrives.
+    in_db: BinaryHeap<Reverse<Nanos>>,
 }
 
 impl BackendDb {
@@ -63,6 +73,8 @@ impl BackendDb {
             changed_ms: vec![0; keys as usize],
             open_connections: 0,
             max_connections: cfg.max_connections,
+            pooler: None,
+            client_connections: 0,
             slowdown: 1.0,
             read_ms: cfg.read_service_ms,
             write_ms: cfg.write_service_ms,
@@ -71,6 +83,9 @@ impl BackendDb {
             sigma,
             busy_ns: 0,
             workers: cfg.workers,
+            contention: cfg.contention,
+            connection_cpu: from_ms(cfg.connection_cpu_ms),
+            in_db: BinaryHeap::new(),
         }
     }
 
@@ -87,7 +102,7 @@ impl BackendDb {
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.versions.capacity() * 2 + self.changed_ms.capacity() * 4
+        self.versions.capacity() * 2 + self.changed_ms.capacity() * 4 + self.in_db.capacity() * 8
     }
 
     #[inline]
@@ -129,11 +144,26 @@ impl BackendDb {
     }
 
     /// A query arrives at `arrive` needing `service`: returns (start, end).
-    /// Arrivals must come in time order (they do: every pod is the same distance away).
+    /// With more queries at the DB than `workers` (queued or executing: all
+    /// are active backends), contention slows it (see
+    /// `DbConfig::contention`). Arrivals must come in time order (they do:
+    /// every pod is the same distance away).
     pub fn execute(&mut self, arrive: Nanos, service: Nanos) -> (Nanos, Nanos) {
+        while self.in_db.peek().is_some_and(|Reverse(end)| *end <= arrive) {
+            self.in_db.pop();
+        }
+        // at most max_connections backends exist; behind PgBouncer, at most
+        // its server connections run queries
+        let active = (self.in_db.len() as u32).min(self.max_connections);
+        let active = self.pooler.map_or(active, |pool| active.min(pool));
+        let beyond = active.saturating_sub(self.workers) as f64;
+        let service = (service as f64 * (1.0 + self.contention * beyond)) as Nanos;
         let Reverse(free) = self.worker_free.pop().expect("at least one worker");
         let start = free.max(arrive);
         let end = start + service;
+        if self.contention > 0.0 {
+            self.in_db.push(Reverse(end));
+        }
         self.worker_free.push(Reverse(end));
         self.busy_ns += service;
         (start, end)
@@ -147,8 +177,20 @@ impl BackendDb {
             .count() as u32
     }
 
-    /// Tries to open a connection.
-    pub fn connect(&mut self) -> bool {
+    /// Tries to open a connection (to PostgreSQL, or to PgBouncer, which
+    /// accepts it and opens a server connection only while it has fewer
+    /// than its pool). A new or refused PostgreSQL connection costs a
+    /// worker `connection_cpu_ms` at `arrive`.
+    pub fn connect(&mut self, arrive: Nanos) -> bool {
+        if let Some(pool) = self.pooler {
+            if self.client_connections < pool.min(self.max_connections) {
+                self.fork(arrive);
+            }
+            self.client_connections += 1;
+            self.open_connections = self.client_connections.min(pool).min(self.max_connections);
+            return true;
+        }
+        self.fork(arrive);
         if self.open_connections >= self.max_connections {
             return false;
         }
@@ -156,8 +198,36 @@ impl BackendDb {
         true
     }
 
+    /// PostgreSQL forks a backend for a connection attempt.
+    fn fork(&mut self, arrive: Nanos) {
+        if self.connection_cpu > 0 {
+            self.execute(arrive, self.connection_cpu);
+        }
+    }
+
     pub fn disconnect(&mut self, n: u32) {
+        if let Some(pool) = self.pooler {
+            self.client_connections = self.client_connections.saturating_sub(n);
+            self.open_connections = self.client_connections.min(pool).min(self.max_connections);
+            return;
+        }
         self.open_connections = self.open_connections.saturating_sub(n);
+    }
+
+    /// PgBouncer goes in (with this server pool) or out; the connections
+    /// the pods hold move across (without it, the DB counts them all).
+    pub fn set_pooler(&mut self, pool: Option<u32>) {
+        let held = if self.pooler.is_some() {
+            self.client_connections
+        } else {
+            self.open_connections
+        };
+        self.pooler = pool;
+        self.client_connections = held;
+        self.open_connections = match pool {
+            Some(p) => held.min(p).min(self.max_connections),
+            None => held,
+        };
     }
 }
 
@@ -206,10 +276,10 @@ mod tests {
             ..DbConfig::default()
         };
         let mut db = BackendDb::new(&cfg, 1);
-        assert!(db.connect() && db.connect());
-        assert!(!db.connect(), "too many connections");
+        assert!(db.connect(0) && db.connect(0));
+        assert!(!db.connect(0), "too many connections");
         db.disconnect(1);
-        assert!(db.connect());
+        assert!(db.connect(0));
     }
 
     #[test]

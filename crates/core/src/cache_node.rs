@@ -71,6 +71,11 @@ pub struct CacheNode {
     /// While set, the batch job keeps used memory at this fraction of maxmemory.
     fill_target: Option<f64>,
     sweep_cursor: usize,
+    /// `allkeys-lru` keeps Redis' pool of the best eviction candidates
+    /// across samplings (the eviction-pool mitigation).
+    pub eviction_pool: bool,
+    /// The pool: (key, idle seconds when sampled), best candidate last.
+    pool: Vec<(u32, u16)>,
     // counters, read and reset by the metrics
     pub evictions: u64,
     pub expirations: u64,
@@ -101,6 +106,8 @@ impl CacheNode {
             filler_bytes: 0,
             fill_target: None,
             sweep_cursor: 0,
+            eviction_pool: cfg.eviction_pool,
+            pool: Vec::new(),
             evictions: 0,
             expirations: 0,
             busy_ns: 0,
@@ -246,6 +253,12 @@ impl CacheNode {
         }
         let now_s = (now / NANOS_PER_SEC) as u16;
         while self.used_bytes() + bytes > self.max_bytes {
+            if self.eviction_pool {
+                if !self.evict_from_pool(now_s, rng) {
+                    return false;
+                }
+                continue;
+            }
             let mut victim: Option<(usize, u16)> = None;
             for _ in 0..self.lru_samples {
                 let Some(i) = self.store.random_occupied(rng) else {
@@ -261,6 +274,39 @@ impl CacheNode {
             self.evictions += 1;
         }
         true
+    }
+
+    /// Redis' `evictionPoolPopulate` then eviction (`evict.c`): the samples
+    /// join a pool of `EVPOOL_SIZE` candidates kept sorted by idle time, and
+    /// the idlest candidate that still exists is evicted.
+    fn evict_from_pool(&mut self, now_s: u16, rng: &mut Stream) -> bool {
+        const EVPOOL_SIZE: usize = 16;
+        for _ in 0..self.lru_samples {
+            let Some(i) = self.store.random_occupied(rng) else {
+                break;
+            };
+            let e = *self.store.entry(i);
+            let idle = now_s.wrapping_sub(e.lru_s);
+            if self.pool.iter().any(|&(k, _)| k == e.key) {
+                continue;
+            }
+            if self.pool.len() == EVPOOL_SIZE {
+                if idle <= self.pool[0].1 {
+                    continue; // no better than the pool's worst candidate
+                }
+                self.pool.remove(0);
+            }
+            let at = self.pool.partition_point(|&(_, x)| x <= idle);
+            self.pool.insert(at, (e.key, idle));
+        }
+        while let Some((key, _)) = self.pool.pop() {
+            if let Some(i) = self.store.find(key) {
+                self.store.remove_at(i);
+                self.evictions += 1;
+                return true;
+            }
+        }
+        false
     }
 
     /// A batch job starts writing keys without a TTL and keeps used memory at

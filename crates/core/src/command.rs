@@ -65,6 +65,9 @@ pub enum Command {
     },
     /// Change Redis `maxmemory-policy`.
     SetEviction { policy: EvictionPolicy },
+    /// `allkeys-lru` with Redis' eviction pool (as Redis 3.0+ does) or with
+    /// plain sampling (Redis 2.x, for comparison).
+    SetEvictionPool { on: bool },
     /// A batch job writes keys without a TTL and keeps used memory at `fraction` of
     /// maxmemory (it takes back whatever expiry frees, once a second).
     FillMemory {
@@ -114,6 +117,12 @@ pub enum Command {
     /// Spread GETs over each shard's primary and replicas, or send them all
     /// to the primary. V2.
     ReplicaReads { on: bool },
+    /// Turn one of the seed's mitigations on (with the scenario's settings
+    /// for it, or the defaults) or off.
+    Mitigation {
+        name: crate::mitigations::Mitigation,
+        on: bool,
+    },
 }
 
 fn is_zero(x: &u32) -> bool {
@@ -172,6 +181,8 @@ impl Command {
             }
             Command::SetMemory { gb, shard } => format!("maxmemory {gb} GB{}", on_shard(shard)),
             Command::SetEviction { policy } => format!("eviction {}", policy.as_str()),
+            Command::SetEvictionPool { on: true } => "eviction pool on".into(),
+            Command::SetEvictionPool { on: false } => "eviction by plain sampling".into(),
             Command::FillMemory { fraction, shard } => {
                 format!("fill memory to {:.0}%{}", fraction * 100.0, on_shard(shard))
             }
@@ -201,6 +212,9 @@ impl Command {
             Command::StreamConsumer { on: false } => "stream consumer stopped".into(),
             Command::ReplicaReads { on: true } => "reads from replicas".into(),
             Command::ReplicaReads { on: false } => "reads from primaries only".into(),
+            Command::Mitigation { name, on } => {
+                format!("{} {}", name.label(), if *on { "on" } else { "off" })
+            }
         }
     }
 }

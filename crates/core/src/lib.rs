@@ -59,6 +59,7 @@ pub mod frame;
 pub mod invalidation_stream;
 pub mod l1_cache;
 pub mod metrics;
+pub mod mitigations;
 pub mod presets;
 pub mod request;
 pub mod rng;

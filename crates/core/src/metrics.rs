@@ -41,6 +41,11 @@ second_stats! {
     err_pool_timeout: u64,
     /// A write's SET was refused with OOM.
     err_cache_oom: u64,
+    /// A pod's open circuit breaker answered a missed read with a fast
+    /// graceful-degradation error instead of querying the DB.
+    err_degraded: u64,
+    /// The LB refused a client over its per-client rate limit (429).
+    err_rate_limited: u64,
     /// Cache lookups (GETs) of reads, those that failed (Redis down, too
     /// busy, unreachable) included: a failed lookup is a miss.
     reads: u64,
@@ -340,6 +345,16 @@ pub struct Totals {
     pub err_db_connections: u64,
     pub err_pool_timeout: u64,
     pub err_cache_oom: u64,
+    pub err_degraded: u64,
+    pub err_rate_limited: u64,
+    /// Times a pod's circuit breaker opened.
+    pub breaker_opens: u64,
+    /// Lost invalidations tried again (invalidation retry), and those that
+    /// landed.
+    pub invalidation_retries: u64,
+    pub invalidations_repaired: u64,
+    /// Keys restarts loaded from an RDB snapshot.
+    pub rdb_loaded_keys: u64,
     pub reads: u64,
     pub hits: u64,
     pub db_queries: u64,

@@ -43,6 +43,34 @@ pub const PRESETS: &[PresetInfo] = &[
         description: "the cache crash with clients that retry at once, up to 3 times: 3.5x the tries, the DB hammered longer (try client.retry.policy=backoff and client.retry.budget=0.1)",
     },
     PresetInfo {
+        name: "cache-crash-breaker",
+        description: "the cache crash with a circuit breaker in each pod: while Redis fails, each pod sends at most 600 missed reads/s to the DB and answers the rest at once with a degradation error",
+    },
+    PresetInfo {
+        name: "cache-crash-rdb",
+        description: "the cache crash with RDB snapshots every 5 minutes: the restart loads the last snapshot (~0.7 s for 0.5 GB) instead of starting cold; values changed since are stale",
+    },
+    PresetInfo {
+        name: "cache-crash-8-pods",
+        description: "the cache crash with 8 pods of 100 connections against max_connections 200: the herd is refused with 'too many connections'",
+    },
+    PresetInfo {
+        name: "cache-crash-pgbouncer",
+        description: "the 8-pod crash with PgBouncer (transaction mode, 100 server connections): no refusals, fewer active backends contending",
+    },
+    PresetInfo {
+        name: "stale-invalidation-retry",
+        description: "the lost invalidations of `stale-invalidation` retried as DELs with exponential backoff: staleness of seconds instead of the TTL, at the cost of more misses",
+    },
+    PresetInfo {
+        name: "hot-key-local-cache",
+        description: "the hot key with a 5 s in-process cache of the 100 hottest keys in each pod: hot reads never reach Redis, at the price of up to 5 s of staleness",
+    },
+    PresetInfo {
+        name: "key-busting-rate-limit",
+        description: "the key-busting attacker limited to 100 requests/s at the LB: its excess is refused with 429 and the legitimate hit rate holds",
+    },
+    PresetInfo {
         name: "v1-steady",
         description: "V1: the same 10K RPS through a CacheProxyService and three Redis shards on a consistent-hash ring",
     },
@@ -221,6 +249,39 @@ pub fn preset(name: &str) -> Option<Scenario> {
             });
         }
         "compare-crash" => crash_and_restart(&mut s, 0),
+        "cache-crash-breaker" => {
+            crash_and_restart(&mut s, 0);
+            s.mitigations.circuit_breaker = Some(Default::default());
+        }
+        "cache-crash-rdb" => {
+            crash_and_restart(&mut s, 0);
+            s.mitigations.rdb = Some(Default::default());
+        }
+        "cache-crash-8-pods" => {
+            crash_and_restart(&mut s, 0);
+            s.app.pods = 8;
+        }
+        "cache-crash-pgbouncer" => {
+            crash_and_restart(&mut s, 0);
+            s.app.pods = 8;
+            s.mitigations.pgbouncer = Some(Default::default());
+        }
+        "stale-invalidation-retry" => {
+            s.duration_s = 420.0;
+            s.faults = vec![
+                at(30.0, Command::InvalidationFailure { probability: 0.5 }),
+                at(90.0, Command::InvalidationFailure { probability: 0.0 }),
+            ];
+            s.mitigations.invalidation_retry = Some(Default::default());
+        }
+        "hot-key-local-cache" => {
+            s.faults = vec![viral_key()];
+            s.mitigations.hot_key_cache = Some(Default::default());
+        }
+        "key-busting-rate-limit" => {
+            s.faults = vec![at(30.0, Command::KeyBusting { rate: 5_000.0 })];
+            s.mitigations.client_rate_limit = Some(Default::default());
+        }
         _ => return None,
     }
     Some(s)

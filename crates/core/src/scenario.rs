@@ -30,6 +30,8 @@ pub struct Scenario {
     pub topology: TopologyConfig,
     /// Monthly prices of the components (the seed's where it gives them).
     pub cost: crate::cost::CostConfig,
+    /// The seed's V0 mitigations, each off (`null`) unless set.
+    pub mitigations: crate::mitigations::MitigationsConfig,
     /// Commands applied at given simulated times.
     pub faults: Vec<ScheduledCommand>,
 }
@@ -383,6 +385,10 @@ pub struct CacheConfig {
     pub eviction: EvictionPolicy,
     /// `maxmemory-samples`.
     pub lru_samples: u32,
+    /// `allkeys-lru` keeps Redis' pool of the 16 best eviction candidates
+    /// across samplings (`evict.c`, Redis 3.0 and later); false: plain
+    /// sampling of `lru_samples` keys per eviction (Redis 2.x).
+    pub eviction_pool: bool,
 }
 
 /// Service-time distribution of DB queries.
@@ -411,6 +417,21 @@ pub struct DbConfig {
     pub direct_service_ms: f64,
     pub service: ServiceDist,
     pub max_connections: u32,
+    /// Contention between active backends (the USL's sigma): with `n`
+    /// queries at the DB beyond `workers` (queued or running, at most
+    /// `max_connections`), each runs `1 + contention (n - workers)` times
+    /// slower, so throughput falls past the knee instead of staying flat
+    /// (Gunther's Universal Scalability Law without its coherency term).
+    /// Measured on the calibration machine (`docs/calibration.md`, item 4):
+    /// 0.0032 for CPU-bound primary-key lookups, with the load generator
+    /// sharing the two cores; ~0 for queries that mostly wait (the shaped
+    /// DB). The default, 0.001, is an assumption between the two for the
+    /// seed's 12 ms reads: 200 active backends serve ~15% less than 24.
+    pub contention: f64,
+    /// DB CPU a new connection costs (PostgreSQL forks a backend and
+    /// authenticates it), and a refused one too (the fork happens before
+    /// the refusal), occupying a worker.
+    pub connection_cpu_ms: f64,
 }
 
 impl Default for Scenario {
@@ -428,6 +449,7 @@ impl Default for Scenario {
             db: DbConfig::default(),
             topology: TopologyConfig::default(),
             cost: crate::cost::CostConfig::default(),
+            mitigations: crate::mitigations::MitigationsConfig::default(),
             faults: Vec::new(),
         }
     }
@@ -490,6 +512,7 @@ impl Default for CacheConfig {
             ttl_s: 300.0,
             eviction: EvictionPolicy::Noeviction,
             lru_samples: 5,
+            eviction_pool: true,
         }
     }
 }
@@ -503,6 +526,8 @@ impl Default for DbConfig {
             direct_service_ms: 3.0,
             service: ServiceDist::LogNormal { cv: 0.15 },
             max_connections: 200,
+            contention: 0.001,
+            connection_cpu_ms: 1.0,
         }
     }
 }
@@ -732,6 +757,7 @@ impl Scenario {
         check_int("db.max_connections", d.max_connections as u64, 1, 1_000_000)?;
         self.topology.validate()?;
         self.cost.validate()?;
+        self.mitigations.validate()?;
         for (i, f) in self.faults.iter().enumerate() {
             check_range(
                 &format!("faults[{i}].at_s"),
@@ -966,6 +992,7 @@ pub fn validate_command(cmd: &Command) -> Result<(), ConfigError> {
         | Command::SingleFlight { .. }
         | Command::RestartCache { .. }
         | Command::SetEviction { .. }
+        | Command::SetEvictionPool { .. }
         | Command::ClearFill { .. }
         | Command::AddShard
         | Command::RemoveShard
@@ -974,7 +1001,8 @@ pub fn validate_command(cmd: &Command) -> Result<(), ConfigError> {
         | Command::ProxySingleFlight { .. }
         | Command::Warmup { .. }
         | Command::StreamConsumer { .. }
-        | Command::ReplicaReads { .. } => Ok(()),
+        | Command::ReplicaReads { .. }
+        | Command::Mitigation { .. } => Ok(()),
     }
 }
 

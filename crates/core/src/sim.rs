@@ -49,6 +49,7 @@ macro_rules! count {
 mod commands;
 mod l1_flow;
 mod metrics_tick;
+mod mitigation_flow;
 mod replication;
 mod request_flow;
 mod status;
@@ -117,6 +118,8 @@ enum Ev {
     Failover(u8, u32),
     /// The invalidation stream's consumer of this partition takes an event.
     StreamConsume(u8),
+    /// A lost invalidation of this key is tried again (this attempt).
+    InvalidationRetry(u32, u8),
 }
 
 /// A SET or DEL that Redis runs after its client gave up (8 bytes, so that
@@ -169,6 +172,10 @@ pub enum ErrorKind {
     DbConnections,
     PoolTimeout,
     CacheOom,
+    /// An open circuit breaker's fast graceful-degradation answer.
+    Degraded,
+    /// Over the client's rate limit at the LB (429).
+    RateLimited,
 }
 
 /// Per-second accumulators.
@@ -218,6 +225,15 @@ pub struct Simulation {
     l1_cfg: Option<crate::scenario::L1Config>,
     l1_hit: Nanos,
     stream: Option<InvalidationStream>,
+    /// L1 stores only keys below this (the hot-key cache: the hottest ranks).
+    l1_admit_below: u32,
+    /// The mitigations as they are now (live commands change them).
+    mitigations: crate::mitigations::MitigationsConfig,
+    /// The rate-limited attacker's tokens.
+    attack_tokens: f64,
+    attack_refilled: Nanos,
+    /// Each shard's last RDB snapshot.
+    snapshots: Vec<Option<crate::cache_store::CacheStore>>,
     db: BackendDb,
     keyspace: Keyspace,
     zipf: Zipf,
@@ -384,6 +400,11 @@ impl Simulation {
                 .stream
                 .as_ref()
                 .map(|c| InvalidationStream::new(c, shards)),
+            l1_admit_below: u32::MAX,
+            mitigations: crate::mitigations::MitigationsConfig::default(),
+            attack_tokens: 0.0,
+            attack_refilled: 0,
+            snapshots: vec![None; shards],
             db: BackendDb::new(&s.db, keyspace.keys),
             zipf: Zipf::new(keyspace.keys, keyspace.zipf_s),
             keyspace,
@@ -448,6 +469,9 @@ impl Simulation {
         }
         for i in 0..shards {
             sim.replicas[i] = sim.new_replicas(i);
+        }
+        for m in sim.scenario.mitigations.active() {
+            sim.set_mitigation(m, true);
         }
         if sim.warmup_on {
             sim.open_warmup_pool();
@@ -800,6 +824,7 @@ impl Simulation {
             Ev::Replicate(w) => self.apply_replicated(w),
             Ev::Failover(shard, epoch) => self.failover(shard as usize, epoch),
             Ev::StreamConsume(p) => self.stream_consume(p as usize),
+            Ev::InvalidationRetry(key, attempt) => self.invalidation_retry(key, attempt),
         }
     }
 }

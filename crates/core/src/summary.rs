@@ -35,6 +35,8 @@ pub struct ErrorsByKind {
     pub db_too_many_connections: u64,
     pub db_pool_timeout: u64,
     pub cache_oom: u64,
+    pub degraded: u64,
+    pub rate_limited: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -153,6 +155,12 @@ pub struct Summary {
     pub stale_age_p50_ms: f64,
     pub stale_age_p99_ms: f64,
     pub tiers: TiersSummary,
+    /// The mitigations on at the end of the run, and what they did.
+    pub mitigations: Vec<String>,
+    pub breaker_opens: u64,
+    pub invalidation_retries: u64,
+    pub invalidations_repaired: u64,
+    pub rdb_loaded_keys: u64,
     /// The design's monthly bill at the end of the run.
     pub cost: crate::cost::Bill,
     /// USD per 1,000 requests if it served this run's goodput all month.
@@ -296,6 +304,8 @@ impl Summary {
                 db_too_many_connections: t.err_db_connections,
                 db_pool_timeout: t.err_pool_timeout,
                 cache_oom: t.err_cache_oom,
+                degraded: t.err_degraded,
+                rate_limited: t.err_rate_limited,
             },
             in_flight: sim.in_flight(),
             hit_rate: if t.reads > 0 {
@@ -362,6 +372,15 @@ impl Summary {
                 1.0
             },
             stale_age_max_ms: t.stale_age_max_ms,
+            mitigations: st
+                .mitigations
+                .iter()
+                .map(|m| m.label().to_string())
+                .collect(),
+            breaker_opens: t.breaker_opens,
+            invalidation_retries: t.invalidation_retries,
+            invalidations_repaired: t.invalidations_repaired,
+            rdb_loaded_keys: t.rdb_loaded_keys,
             stale_age_p50_ms: percentile_ms(sim.stale_ages(), 0.5) * 1_000.0,
             stale_age_p99_ms: percentile_ms(sim.stale_ages(), 0.99) * 1_000.0,
             tiers: TiersSummary {

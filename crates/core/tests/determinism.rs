@@ -92,7 +92,9 @@ fn every_request_ends_exactly_once_in_every_preset() {
             + t.err_timeout
             + t.err_db_connections
             + t.err_pool_timeout
-            + t.err_cache_oom;
+            + t.err_cache_oom
+            + t.err_degraded
+            + t.err_rate_limited;
         assert_eq!(kinds, t.failed, "{}: errors by kind add up", p.name);
         // the per-second series adds up to the totals
         let arrived: u64 = sim.history().iter().map(|s| s.arrived).sum();

@@ -24,6 +24,9 @@ fn db_only(load: f64, dist: ServiceDist) -> Scenario {
     s.client.rps = load * 2000.0;
     s.db.direct_service_ms = 12.0;
     s.db.service = dist;
+    // the formulas are for M/G/c: no contention between backends, no fork cost
+    s.db.contention = 0.0;
+    s.db.connection_cpu_ms = 0.0;
     // enough connections that the pools never limit the DB
     s.app.pool_size = 2_000;
     s.db.max_connections = 10_000;

@@ -60,6 +60,15 @@ impl Simulation {
                     c.policy = policy;
                 }
             }
+            Command::SetEvictionPool { on } => {
+                for c in self
+                    .caches
+                    .iter_mut()
+                    .chain(self.replicas.iter_mut().flatten())
+                {
+                    c.eviction_pool = on;
+                }
+            }
             Command::FillMemory { fraction, shard } => {
                 for i in self.targets(shard) {
                     if self.caches[i].up {
@@ -119,6 +128,7 @@ impl Simulation {
                 self.warmup_on = on;
             }
             Command::StreamConsumer { on } => self.set_stream_running(on),
+            Command::Mitigation { name, on } => self.set_mitigation(name, on),
             Command::ReplicaReads { on } => {
                 if let Some(r) = &mut self.replication {
                     r.read_from_replicas = on;
@@ -146,6 +156,7 @@ impl Simulation {
         let start = from_ms(self.scenario.cache.restart_ms);
         self.caches[i].restart(self.now, start);
         self.caches[i].epoch = self.fresh_epoch();
+        self.load_snapshot(i);
         self.stop_warmup(i);
         if self.warmup_on {
             self.start_warmup(i);
@@ -171,6 +182,7 @@ impl Simulation {
         c.max_bytes = self.caches[n - 2].max_bytes;
         c.epoch = self.fresh_epoch();
         self.caches.push(c);
+        self.snapshots.push(None);
         let replicas = self.new_replicas(n - 1);
         self.replicas.push(replicas);
         self.failover_at.push(None);
@@ -185,6 +197,7 @@ impl Simulation {
         let last = self.caches.len() - 1;
         self.stop_warmup(last);
         self.caches.pop();
+        self.snapshots.pop();
         self.replicas.pop();
         self.failover_at.pop();
         if let Some(st) = &mut self.stream {

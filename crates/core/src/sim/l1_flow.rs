@@ -32,6 +32,9 @@ impl Simulation {
 
     /// A read's value (at DB `version`) reached its pod: keep a copy in L1.
     pub(super) fn l1_store(&mut self, pod: usize, key: u32, version: u16) {
+        if key >= self.l1_admit_below {
+            return;
+        }
         if let Some(l1) = self.l1.get_mut(pod) {
             l1.put(key, version, self.now);
         }

@@ -17,6 +17,11 @@ impl Simulation {
         for r in self.replicas.iter_mut().flatten() {
             r.sweep(now, 0.1);
         }
+        self.maybe_snapshot();
+        for p in &mut self.pods {
+            p.breaker = Default::default();
+            p.db_breaker = Default::default();
+        }
         let shards = self.shard_seconds();
         let s = &mut self.acc.s;
         s.t_s = (now / NANOS_PER_SEC) as u32 - 1;

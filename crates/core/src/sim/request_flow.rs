@@ -109,6 +109,11 @@ impl Simulation {
         // hashed, not every k-th: a stride would line up with the LB's round-robin
         let traced =
             self.trace_every != u64::MAX && mix64(self.arrivals_seen) % self.trace_every == 0;
+        if self.rate_limited(key) {
+            // 429 from the LB: the client over its limit is not retried
+            self.count_failure(ErrorKind::RateLimited, self.lb_latency);
+            return;
+        }
         let now = self.now;
         let pods = &self.pods;
         match self.lb.route(now, pods.len(), |i| pods[i].routable()) {
@@ -225,6 +230,15 @@ impl Simulation {
             let r = self.requests.get(id);
             (r.key, r.pod as usize, r.traced, r.op)
         };
+        if cmd == CacheCmd::Get && self.breaker_open(pod) {
+            // the open breaker skips Redis: a miss, on to the DB (if admitted)
+            count!(self, reads);
+            let r = self.requests.get_mut(id);
+            r.missed = true;
+            r.phase = Phase::Processing;
+            self.queue.push(now + self.processing, Ev::Processed(id));
+            return;
+        }
         let shard = self.shard_of(key);
         self.frame.cache_command(pod, shard);
         let r = self.requests.get_mut(id);
@@ -351,6 +365,7 @@ impl Simulation {
             self.cache_failed(id, cmd);
             return;
         };
+        self.breaker_record(pod as usize, true);
         let now = self.now;
         let back = now + self.reply_delay();
         let hop = |s: &mut Self, kind| {
@@ -443,6 +458,7 @@ impl Simulation {
     /// A Redis command failed (timeout, refused, lost in a crash).
     pub(super) fn cache_failed(&mut self, id: ReqId, cmd: CacheCmd) {
         count!(self, cache_errors);
+        self.breaker_record(self.requests.get(id).pod as usize, false);
         match cmd {
             CacheCmd::Get => {
                 // a lookup that found nothing: it counts as a read that missed
@@ -464,6 +480,7 @@ impl Simulation {
                 if self.caches.get(shard).is_some_and(|c| c.up) && op != Op::Read {
                     // the old value stays cached: a failed invalidation
                     count!(self, invalidation_failures);
+                    self.schedule_invalidation_retry(r.key, 1);
                 }
                 self.respond_at(id, self.now);
             }
@@ -474,6 +491,14 @@ impl Simulation {
         if self.join_flight(id) {
             return;
         }
+        let (op, pod) = {
+            let r = self.requests.get(id);
+            (r.op, r.pod as usize)
+        };
+        if op == Op::Read && !self.breaker_admits(pod) {
+            self.finish_with_error(id, ErrorKind::Degraded, true);
+            return;
+        }
         count!(self, db_offered);
         let pod_i = self.requests.get(id).pod as usize;
         let pool_size = self.scenario.app.pool_size;
@@ -482,11 +507,12 @@ impl Simulation {
             pod.pool_idle -= 1;
             self.send_query(id);
         } else if pod.pool_open < pool_size {
-            if self.db.connect() {
+            if self.db.connect(self.now + self.half_db_rtt) {
                 pod.pool_open += 1;
                 self.requests.get_mut(id).phase = Phase::Connecting;
                 self.queue.push(self.now + self.connect, Ev::Connected(id));
             } else {
+                self.db_breaker_record(pod_i, false);
                 self.finish_with_error(id, ErrorKind::DbConnections, true);
             }
         } else {
@@ -564,6 +590,7 @@ impl Simulation {
             (r.pod as usize, r.op, r.key)
         };
         self.release_connection(pod);
+        self.db_breaker_record(pod, true);
         self.querying -= 1;
         count!(self, db_queries);
         match op {
@@ -591,6 +618,7 @@ impl Simulation {
                     // the SET/DEL is lost on the network; the app logs it and answers
                     if self.caches[self.shard_of(key)].up {
                         count!(self, invalidation_failures);
+                        self.schedule_invalidation_retry(key, 1);
                     }
                     self.respond_at(id, self.now + 2 * self.half_cache_rtt);
                 } else {
@@ -612,6 +640,7 @@ impl Simulation {
         self.pods[pod].waiting -= 1;
         // mark it so the pool skips its stale queue entry
         self.requests.get_mut(id).phase = Phase::Responding;
+        self.db_breaker_record(pod, false);
         self.finish_with_error(id, ErrorKind::PoolTimeout, true);
     }
 
@@ -760,6 +789,8 @@ impl Simulation {
             ErrorKind::DbConnections => count!(self, err_db_connections),
             ErrorKind::PoolTimeout => count!(self, err_pool_timeout),
             ErrorKind::CacheOom => count!(self, err_cache_oom),
+            ErrorKind::Degraded => count!(self, err_degraded),
+            ErrorKind::RateLimited => count!(self, err_rate_limited),
         }
     }
 

@@ -136,6 +136,10 @@ pub struct Status {
     /// What runs, and what it costs per month.
     pub footprint: crate::cost::Footprint,
     pub cost: crate::cost::Bill,
+    /// The seed's mitigations that are on.
+    pub mitigations: Vec<crate::mitigations::Mitigation>,
+    /// Pods whose circuit breaker is open now.
+    pub breakers_open: u32,
 }
 
 impl Status {
@@ -294,6 +298,10 @@ impl Simulation {
                 .is_some_and(|r| r.read_from_replicas),
             cost: self.scenario.cost.bill(&footprint),
             footprint,
+            mitigations: self.mitigations.active(),
+            breakers_open: (0..self.pods.len())
+                .filter(|&i| self.breaker_open(i))
+                .count() as u32,
         }
     }
 

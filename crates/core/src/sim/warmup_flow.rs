@@ -29,7 +29,9 @@ impl Simulation {
     /// The worker opens its pool (PostgreSQL may refuse some connections;
     /// it tries again at each tick).
     pub(super) fn open_warmup_pool(&mut self) {
-        while self.warmup_conns < self.scenario.topology.warmup.connections && self.db.connect() {
+        while self.warmup_conns < self.scenario.topology.warmup.connections
+            && self.db.connect(self.now)
+        {
             self.warmup_conns += 1;
         }
     }
