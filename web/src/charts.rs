@@ -212,34 +212,23 @@ pub fn hit_rate(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
     root.present().ok()
 }
 
+/// The DB's load and its workers' busy fraction, both as multiples of its
+/// capacity: the figures the canvas, the status line and the explanation
+/// show (`dbfig`).
 pub fn db(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
     let root = area(canvas)?;
     let x = i.x_range();
-    let offered = series(i.seconds, |s| db_load(s, i.db_capacity) * i.db_capacity);
-    let misses = series(i.seconds, |s| s.db_miss as f64);
-    let top = offered
-        .iter()
-        .chain(misses.iter())
-        .map(|p| p.1)
-        .fold(i.db_capacity * 1.25, f64::max)
-        * 1.45;
-    let mut chart = linear(&root, i, top, "queries/s", &compact)?;
-    line(
-        &mut chart,
-        offered,
-        RED,
-        "work offered (in 12 ms SELECTs/s)",
-        i.dpr,
-    )?;
-    line(
-        &mut chart,
-        misses,
-        ORANGE,
-        "SELECTs after a miss, served",
-        i.dpr,
-    )?;
-    let capacity = format!("capacity {}/s", crate::format::compact(i.db_capacity));
-    threshold(&mut chart, x, i.db_capacity, GREY, &capacity, i.dpr);
+    let load = series(i.seconds, |s| db_load(s, i.db_capacity));
+    let busy = series(i.seconds, |s| s.db_utilization);
+    let top = load.iter().map(|p| p.1).fold(1.25, f64::max) * 1.45;
+    let mut chart = linear(&root, i, top, "x capacity", &|v| format!("{v:.1}x"))?;
+    line(&mut chart, load, RED, "load (work offered)", i.dpr)?;
+    line(&mut chart, busy, ORANGE, "workers busy", i.dpr)?;
+    let capacity = format!(
+        "capacity: every worker busy (~{} SELECTs)",
+        crate::format::per_sec(i.db_capacity)
+    );
+    threshold(&mut chart, x, 1.0, GREY, &capacity, i.dpr);
     legend(&mut chart, i.dpr, SeriesLabelPosition::UpperLeft);
     root.present().ok()
 }

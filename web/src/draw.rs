@@ -10,8 +10,9 @@ mod edges;
 mod front;
 
 use crate::anim::{DotClass, Dots};
+use crate::dbfig::DbFigures;
 use crate::driver::{Driver, EdgeRates};
-use crate::explain::{db_load, Capacities, CPU_ALERT, CPU_SATURATED, MEM_ALERT, MEM_CRITICAL};
+use crate::explain::{Capacities, CPU_ALERT, CPU_SATURATED, MEM_ALERT, MEM_CRITICAL};
 use crate::layout::{point_along, Layout, Rect};
 use cachesim_core::frame::NodeKind;
 use cachesim_core::metrics::TierSecond;
@@ -140,20 +141,18 @@ impl<'a> Scene<'a> {
         }
     }
 
-    pub fn db_load(&self) -> f64 {
-        self.last.map_or(0.0, |l| db_load(l, self.caps.db_qps))
+    /// The DB's figures, as every text words them (`dbfig`).
+    pub fn db(&self) -> DbFigures {
+        DbFigures::of(self.last, self.status, self.caps.db_qps)
     }
 
+    /// Bad when overloaded, every connection busy or queries refused; idle
+    /// pooled connections count for nothing.
     pub fn db_health(&self) -> Health {
-        let load = self.db_load();
-        let conns =
-            self.status.db_connections as f64 / self.status.db_max_connections.max(1) as f64;
-        let errs = self
-            .last
-            .map_or(0, |l| l.err_db_connections + l.err_pool_timeout);
-        if load > 1.0 || conns >= 0.99 || errs > 0 {
+        let d = self.db();
+        if d.load > 1.0 || d.exhausted() || d.refused > 0 {
             Health::Bad
-        } else if load > 0.85 || conns >= 0.7 {
+        } else if d.load > 0.85 || d.busy_fraction() >= 0.7 {
             Health::Warn
         } else {
             Health::Ok

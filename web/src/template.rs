@@ -59,7 +59,7 @@ pub const FAILURES: &[(&str, &str, &str, bool)] = &[
 /// Chart canvases: id, title (with units).
 pub const CHARTS: &[(&str, &str)] = &[
     ("chart-hit-rate", "Read hit rate (%)"),
-    ("chart-db", "DB load vs capacity (queries/s)"),
+    ("chart-db", "DB load and workers busy (x capacity)"),
     ("chart-latency", "Latency p50 / p99 (ms, log scale)"),
     ("chart-errors", "Errors per second, by kind"),
     ("chart-cache", "Redis CPU and memory (%)"),
@@ -98,8 +98,13 @@ pub fn markup() -> String {
     }
     let mut charts = String::new();
     for (id, title) in CHARTS {
+        let tip = if *id == "chart-db" {
+            format!(" title=\"{}\"", crate::dbfig::LOAD_TOOLTIP)
+        } else {
+            String::new()
+        };
         charts.push_str(&format!(
-            "<figure class=\"cs-chart\"><figcaption>{title}</figcaption><canvas id=\"{id}\" role=\"img\" aria-label=\"{title}, last 120 simulated seconds\"></canvas></figure>"
+            "<figure class=\"cs-chart\"><figcaption{tip}>{title}</figcaption><canvas id=\"{id}\" role=\"img\" aria-label=\"{title}, last 120 simulated seconds\"></canvas></figure>"
         ));
     }
     let mut components = String::new();
@@ -136,7 +141,7 @@ pub fn markup() -> String {
     <canvas id="arch-canvas" role="img" aria-label="{ARCH_LABEL}"></canvas>
     <div id="shard-buttons" class="cs-shards" role="group" aria-label="Redis shards: crash or restart one (or click a shard on the diagram)" hidden></div>
     <div class="cs-legend" aria-label="Legend">{legend}<span id="dot-scale" class="cs-scale"></span></div>
-    <p id="readouts" class="cs-readouts" aria-live="off"></p>
+    <p id="readouts" class="cs-readouts" aria-live="off" title="{load_tip}"></p>
     <p id="explain" class="cs-explain" aria-live="polite"></p>
     <ul id="components" class="cs-sr-only" aria-label="Live state of each component">{components}</ul>
   </section>
@@ -198,7 +203,8 @@ pub fn markup() -> String {
   <section class="cs-charts" aria-label="Charts over the last 120 simulated seconds">{charts}</section>
 </div>
 <pre id="state-json" class="cs-sr-only" aria-hidden="true"></pre>
-</div>"##
+</div>"##,
+        load_tip = crate::dbfig::LOAD_TOOLTIP
     )
 }
 

@@ -276,7 +276,7 @@ impl App {
         );
         let readouts = match &last {
             Some(l) => format!(
-                "Hit rate {}{} · DB load {} · p50 {} · p99 {} · {} errors/s · {} in flight",
+                "Hit rate {}{} · DB {} ({}) · p50 {} · p99 {} · {} errors/s · {} in flight",
                 pct(l.hit_rate),
                 // GETs to a down shard fail before they can hit or miss
                 if st.shards_down() > 0 && !st.cache_down() {
@@ -284,7 +284,8 @@ impl App {
                 } else {
                     ""
                 },
-                format::load(scene.db_load()),
+                scene.db().load_words(),
+                scene.db().worker_words(),
                 format::ms(l.p50_ms),
                 format::ms(l.p99_ms),
                 compact(l.failed as f64),
@@ -297,6 +298,7 @@ impl App {
             li.set_text_content(Some(&component_text(key, &scene, &self.driver)));
         }
         let mut v = self.driver.state_value();
+        v["db"] = serde_json::to_value(scene.db()).unwrap_or_default();
         v["timing_ms"] = serde_json::json!({ "frame": self.frame_ms, "draw": self.draw_ms, "charts": self.charts_ms });
         // where each node's box is on the canvas (CSS pixels): the tests click shards
         if let Some(lay) = &self.lay {
@@ -588,16 +590,19 @@ pub(super) fn component_text(key: &str, s: &Scene, d: &Driver) -> String {
             ),
             None => "WarmupWorker: idle (it acts on a cold restart)".into(),
         },
-        "db" => format!(
-            "BackendDB (PostgreSQL): load {}, {} queries/s ({} SELECTs after a miss, capacity ~{}), connections {}/{} ({})",
-            format::load(s.db_load()),
-            compact(l.map_or(0.0, |l| l.db_queries as f64)),
-            compact(l.map_or(0.0, |l| l.db_miss as f64)),
-            per_sec(s.caps.db_qps),
-            st.db_connections,
-            st.db_max_connections,
-            health_word(s.db_health())
-        ),
+        "db" => {
+            let d = s.db();
+            format!(
+                "BackendDB (PostgreSQL): {}, queries {} ({} SELECTs after a miss, capacity ~{} SELECTs), {}, {} ({})",
+                d.load_words(),
+                d.query_words(),
+                per_sec(d.selects as f64),
+                per_sec(s.caps.db_qps),
+                d.worker_words(),
+                d.connection_words(),
+                health_word(s.db_health())
+            )
+        }
         _ => String::new(),
     }
 }
