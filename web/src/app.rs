@@ -92,6 +92,8 @@ struct Els {
     readouts: HtmlElement,
     charts: Vec<HtmlCanvasElement>,
     share_url: HtmlInputElement,
+    /// `?embed`'s link to this run in the full page.
+    open_full: HtmlAnchorElement,
     scenario_file: HtmlInputElement,
     message: HtmlElement,
     state_json: HtmlElement,
@@ -390,6 +392,7 @@ fn elements(root: &Element) -> Result<Els, JsValue> {
         readouts: find(root, "readouts")?,
         charts,
         share_url: find(root, "share-url")?,
+        open_full: find(root, "open-full")?,
         single_flight: find(root, "single-flight")?,
         scenario_file: find(root, "scenario-file")?,
         message: find(root, "message")?,
@@ -510,6 +513,7 @@ fn wire(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsValue> {
     wire_scenario_file(app);
     let doc = app.borrow().doc.clone();
     on(&doc, "keydown", app, |a, e| a.on_key(e));
+    on(&doc, "keyup", app, |a, e| a.on_key_up(e));
     let w = window();
     on(&w, "resize", app, |a, _| {
         a.resize();

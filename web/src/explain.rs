@@ -538,11 +538,12 @@ pub fn explain(i: &Inputs) -> Explanation {
         );
     } else {
         headline = format!(
-            "Normal: {} of reads hit Redis (p50 {}); misses, writes and direct requests make {} queries of PostgreSQL, which puts it at {} ({}; it serves about {} SELECTs)",
+            "Normal: {} of reads hit Redis (p50 {}); misses, writes and direct requests offer PostgreSQL {} queries ({}), so its {} ({}; it serves about {} SELECTs)",
             pct(hit),
             ms(l.hit_p50_ms),
+            per_sec(db.offered as f64),
             db.query_words(),
-            db.load_words(),
+            db.load_words().replacen("load ", "load is ", 1),
             db.worker_words(),
             per_sec(cap)
         );
@@ -797,6 +798,20 @@ mod tests {
                     l.failed,
                     l.arrived,
                     l.stale_reads,
+                    e.text
+                );
+                let lb = crate::causes::lb_rejected(l, s.lb.capacity_rps);
+                assert!(
+                    lb * 10 <= l.arrived || e.text.contains("load balancer"),
+                    "{} at {t} s: the LB turns away {lb} of {}: {}",
+                    p.name,
+                    l.arrived,
+                    e.text
+                );
+                assert!(
+                    l.reads > 0 || !e.text.contains("hit rate 0%"),
+                    "{} at {t} s: {}",
+                    p.name,
                     e.text
                 );
                 t += 10.0;

@@ -132,6 +132,7 @@ pub fn markup() -> String {
         r##"<div class="cs-app">
 <header class="cs-header">
   <h1>cachesim <small>cache-aside, simulated request by request</small></h1>
+  <a id="open-full" class="cs-open-full" href="./" target="_blank" rel="noopener" title="This run, at this moment, in the full simulator (a new tab)">Open the full simulator</a>
   <div class="cs-clock" aria-live="off"><span>t = </span><span id="clock">0:00</span> <span id="speed-note" class="cs-speed-note"></span></div>
 </header>
 <div id="panic-banner" class="cs-panic" role="alert" hidden></div>
@@ -268,6 +269,7 @@ mod tests {
             "router",
             "warmup",
             "shard-buttons",
+            "open-full",
         ];
         for id in ids {
             assert_eq!(m.matches(&format!("id=\"{id}\"")).count(), 1, "{id}");

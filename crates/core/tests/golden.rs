@@ -185,6 +185,7 @@ const PRESET_DIGESTS: &[(&str, u64)] = &[
     ("key-busting", 0x94d87cbafc11870f),
     ("db-slowdown", 0x2bffdbccdd3f366c),
     ("cache-crash-retries", 0x6594fb8981784f7),
+    ("traffic-spike", 0xbe4b200ce4c69aaf),
     ("v1-steady", 0x19893d118a14663a),
     ("v1-shard-crash", 0x6c04ca7f442d4372),
     ("v1-hot-key-coalesced", 0xf988671e17149bd3),

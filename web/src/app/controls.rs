@@ -399,21 +399,64 @@ impl App {
         if self.embed && !self.event_inside(e) {
             return;
         }
-        let tag = e
-            .target()
-            .and_then(|t| t.dyn_into::<Element>().ok())
-            .map(|el| el.tag_name().to_ascii_lowercase())
-            .unwrap_or_default();
-        if matches!(tag.as_str(), "input" | "select" | "textarea" | "button") {
+        if types_text(e) {
             return;
         }
         match k.key().as_str() {
             " " => {
+                // a focused button or checkbox would also act on Space's keyup
+                // (`on_key_up` stops that): the shortcut wins
                 e.prevent_default();
                 self.toggle_pause();
             }
             "." => self.step(),
             _ => {}
         }
+    }
+
+    /// Space's keyup on a focused button or checkbox would click it: after
+    /// the shortcut paused, it must not also toggle the failure it is on.
+    pub(super) fn on_key_up(&mut self, e: &Event) {
+        let Some(k) = e.dyn_ref::<KeyboardEvent>() else {
+            return;
+        };
+        if k.key() != " " || k.ctrl_key() || k.meta_key() || k.alt_key() {
+            return;
+        }
+        if self.embed && !self.event_inside(e) {
+            return;
+        }
+        if !types_text(e) {
+            e.prevent_default();
+        }
+    }
+}
+
+/// The key goes to a field that takes typing (a text or number field, a
+/// select, a text area, an editable element): shortcuts leave it alone.
+/// Buttons, checkboxes and sliders do not take Space or `.` as text.
+fn types_text(e: &Event) -> bool {
+    let Some(el) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+        return false;
+    };
+    if el
+        .get_attribute("contenteditable")
+        .is_some_and(|v| v != "false")
+    {
+        return true;
+    }
+    match el.tag_name().to_ascii_lowercase().as_str() {
+        "select" | "textarea" => true,
+        "input" => {
+            let ty = el
+                .get_attribute("type")
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            !matches!(
+                ty.as_str(),
+                "button" | "checkbox" | "radio" | "range" | "submit" | "reset" | "file" | "color"
+            )
+        }
+        _ => false,
     }
 }

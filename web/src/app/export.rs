@@ -24,6 +24,19 @@ impl App {
         url
     }
 
+    /// This run at this moment in the full page: the share link without `embed`.
+    pub(super) fn full_url(&self) -> String {
+        let loc = window().location();
+        let d = &self.driver;
+        format!(
+            "{}{}{}{}",
+            loc.origin().unwrap_or_default(),
+            loc.pathname().unwrap_or_default(),
+            d.share_query(),
+            codec::moment_params(d.sim.now_s(), d.speed, d.paused)
+        )
+    }
+
     pub(super) fn copy_link(&mut self) {
         let url = self.share_url();
         self.els.share_url.set_value(&url);

@@ -277,7 +277,12 @@ impl App {
         let readouts = match &last {
             Some(l) => format!(
                 "Hit rate {}{} · DB {} ({}) · p50 {} · p99 {} · {} errors/s · {} in flight",
-                pct(l.hit_rate),
+                // no reads at all (no healthy pod): no rate to show
+                if l.reads > 0 {
+                    pct(l.hit_rate)
+                } else {
+                    "- (no reads)".to_string()
+                },
                 // GETs to a down shard fail before they can hit or miss
                 if st.shards_down() > 0 && !st.cache_down() {
                     " on the shards up"
@@ -296,6 +301,9 @@ impl App {
         e.readouts.set_text_content(Some(&readouts));
         for (key, li) in &e.components {
             li.set_text_content(Some(&component_text(key, &scene, &self.driver)));
+        }
+        if self.embed {
+            e.open_full.set_href(&self.full_url());
         }
         let mut v = self.driver.state_value();
         v["db"] = serde_json::to_value(scene.db()).unwrap_or_default();

@@ -1,0 +1,200 @@
+// The page tells one consistent truth (issue 9): the headline names the real
+// bottleneck (the LB at 200K RPS, no hit-rate claim without reads, a later
+// slow DB instead of the restart's herd), the DB's figures agree between the
+// status line, the component list (the canvas's texts) and the explanation,
+// idle pooled connections are not "exhausted" and close, the embed fits
+// 820x560 with one row of failure buttons and a link to the full simulator
+// that carries the moment, and Space pauses after a failure button was
+// clicked, with a focus ring of at least 3:1 contrast.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { assertNoPageProblems, pageSuite, readState, shot, waitState } from './harness.mjs';
+import { contradictions, readTruth } from './rules.mjs';
+
+/** "3.7K/s" -> 3700, "950/s" -> 950. */
+function compactNumber(text) {
+  const m = /^(-?[\d.]+)([KM]?)/.exec(text);
+  assert.ok(m, `a number in "${text}"`);
+  return Number(m[1]) * ({ '': 1, K: 1e3, M: 1e6 }[m[2]]);
+}
+
+/** "70% of capacity" -> 0.7, "3.9x capacity" -> 3.9. */
+function loadNumber(text) {
+  const x = /^([\d.]+)x capacity$/.exec(text);
+  if (x) return Number(x[1]);
+  const p = /^([\d.]+)% of capacity$/.exec(text);
+  assert.ok(p, `a load in "${text}"`);
+  return Number(p[1]) / 100;
+}
+
+/** WCAG contrast ratio of two 'rgb(r, g, b)' colours. */
+function contrast(a, b) {
+  const lum = (c) => {
+    const [r, g, bl] = c.match(/\d+(\.\d+)?/g).slice(0, 3).map((v) => {
+      const s = Number(v) / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+describe('one consistent truth', () => {
+  const suite = pageSuite();
+
+  test('at 200K RPS the headline names the load balancer, not the hit rate', async () => {
+    const page = await suite.open('?preset=steady&speed=10');
+    await waitState(page, (s) => s.last, { what: 'a first second' });
+    await page.locator('#rps').fill('1000');
+    await waitState(page, (s) => s.status.rps === 200_000, { what: 'the slider at 200K RPS' });
+    const t0 = (await readState(page)).now_s;
+    await waitState(page, (s) => s.last && s.last.t_s > t0 + 1 && s.last.arrived > 150_000, { what: 'a whole second at 200K RPS', timeout: 90_000 });
+    const t = await readTruth(page);
+    assert.match(t.text, /^The load balancer turns away \d+% of arrivals/, t.text);
+    assert.doesNotMatch(t.text, /too much traffic for a/, t.text);
+    assert.deepEqual(contradictions(t), []);
+    await shot(page, 'truth-lb-200k');
+    assertNoPageProblems(assert, page);
+  });
+
+  test('with no healthy pod no hit rate is claimed', async () => {
+    const page = await suite.open('?preset=steady');
+    await waitState(page, (s) => s.last, { what: 'a first second' });
+    await page.locator('#btn-pods-unhealthy').click();
+    await waitState(page, (s) => s.last && s.last.reads === 0 && s.last.err_502 > 0, { what: 'a whole second of 502s' });
+    const t = await readTruth(page);
+    assert.match(t.text, /^No healthy pod/, t.text);
+    assert.doesNotMatch(t.text, /hit rate/i, t.text);
+    assert.match(t.readouts, /^Hit rate - \(no reads\)/, t.readouts);
+    assert.deepEqual(contradictions(t), []);
+  });
+
+  test('a slow DB switched on after the restart replaces the thundering herd', async () => {
+    const page = await suite.open('?preset=cache-crash&t=95&paused');
+    await waitState(page, (s) => s.now_s >= 94.99 && s.last, { what: 'the replay to 95 s' });
+    assert.match((await readTruth(page)).text, /thundering herd after the cache restart/);
+    await page.locator('#btn-slow-db').click();
+    await page.locator('#speed').selectOption('10');
+    await page.locator('#play-pause').click();
+    await waitState(page, (s) => s.now_s > 112 && s.status.db_slowdown > 1, { what: 'the slow DB for 15 s', timeout: 60_000 });
+    const t = await readTruth(page);
+    assert.match(t.text, /every query takes 3\.0x longer/, t.text);
+    assert.doesNotMatch(t.text, /thundering herd/, t.text);
+    assert.deepEqual(contradictions(t), []);
+  });
+
+  test('the DB figures are the same in the status line, the component list and the explanation', async () => {
+    const page = await suite.open('?preset=steady&t=20&paused');
+    await waitState(page, (s) => s.now_s >= 19.99 && s.last && s.db, { what: 'the replay to 20 s' });
+    const { text, readouts, db: comp, state } = await readTruth(page);
+    const d = state.db;
+    const load = /load ((?:[\d.]+x|[\d.]+% of) capacity)/.exec(comp)[1];
+    const workers = /workers (\d+%) busy/.exec(comp)[1];
+    assert.ok(readouts.includes(`DB load ${load} (workers ${workers} busy)`), `${readouts} | ${comp}`);
+    assert.ok(text.includes(`load is ${load}`) && text.includes(`workers ${workers} busy`), `${text} | ${comp}`);
+    const queries = /queries ([^ ]+ served of [^ ]+ offered)/.exec(comp)[1];
+    assert.ok(text.includes(`(${queries}`), `${text} | ${comp}`);
+    // and the numbers are the model's, within rounding
+    assert.ok(Math.abs(loadNumber(load) - d.load) < 0.006, `${load} vs ${d.load}`);
+    assert.ok(Math.abs(Number(workers.replace('%', '')) / 100 - d.workers_busy) < 0.006, `${workers} vs ${d.workers_busy}`);
+    const served = compactNumber(queries.split(' ')[0]);
+    assert.ok(Math.abs(served - d.served) <= 0.03 * d.served + 1, `${queries} vs ${d.served}`);
+    assert.equal(d.served, state.last.db_queries);
+    assert.equal(d.offered, state.last.db_offered);
+    assert.equal(d.open, state.status.db_connections);
+    assert.equal(d.open, d.busy + d.idle, JSON.stringify(d));
+    assert.ok(comp.includes(`connections ${d.open}/${d.max} open: ${d.busy} busy, ${d.idle} idle`), comp);
+    await shot(page, 'truth-db-figures');
+  });
+
+  test('after a traffic spike the idle connections close and are never "exhausted"', async () => {
+    const page = await suite.open('?preset=traffic-spike&t=58&paused');
+    const spike = await waitState(page, (s) => s.now_s >= 57.99 && s.db, { what: 'the spike at 58 s' });
+    assert.ok(spike.db.open >= 150, `the spike opens most connections: ${JSON.stringify(spike.db)}`);
+    await page.goto(`${suite.url()}?preset=traffic-spike&t=100&paused`, { waitUntil: 'load' });
+    const after = await waitState(page, (s) => s.now_s >= 99.99 && s.db, { what: 'the replay to 100 s' });
+    assert.ok(after.db.open < spike.db.open / 2, `40 s later: ${JSON.stringify(after.db)}`);
+    const t = await readTruth(page);
+    assert.doesNotMatch(t.text, /exhausted/, t.text);
+    assert.match(t.db, /\(ok\)$/, t.db);
+    assert.deepEqual(contradictions(t), []);
+  });
+
+  test('the embed fits 820x560: one row of failure buttons, and a link to the full simulator at this moment', async () => {
+    const host = await suite.open('?preset=steady&paused');
+    await host.setContent(`<iframe id="f" src="${suite.url()}?embed&preset=cache-crash&t=65" width="820" height="560" style="border:0"></iframe>`);
+    const frame = host.frames().find((f) => f.url().includes('embed'));
+    await frame.waitForFunction(() => document.getElementById('state-json')?.textContent.includes('"last":{'), null, { timeout: 60_000 });
+    await host.waitForTimeout(1500);
+    const m = await frame.evaluate(() => {
+      const de = document.documentElement;
+      const rect = (id) => document.getElementById(id).getBoundingClientRect();
+      const fails = [...document.querySelectorAll('.cs-failures button')].filter((b) => b.offsetParent);
+      return {
+        scroll: [de.scrollWidth, de.clientWidth, de.scrollHeight, de.clientHeight],
+        rows: new Set(fails.map((b) => Math.round(b.getBoundingClientRect().top))).size,
+        buttons: fails.length,
+        minButton: Math.min(...fails.map((b) => b.getBoundingClientRect().height)),
+        explainBottom: rect('explain').bottom,
+        link: document.getElementById('open-full').href,
+        linkShown: !!document.getElementById('open-full').offsetParent,
+        now: JSON.parse(document.getElementById('state-json').textContent).now_s,
+      };
+    });
+    const [sw, cw, sh, ch] = m.scroll;
+    assert.ok(sw <= cw && sh <= ch, `no scrollbars: ${m.scroll}`);
+    assert.equal(m.buttons, 8, 'all eight failure buttons shown');
+    assert.equal(m.rows, 1, 'the failure buttons in one row');
+    assert.ok(m.explainBottom <= 560, `the explanation is inside the frame: ${m.explainBottom}`);
+    assert.ok(m.linkShown, 'the link is shown in the embed');
+    const url = new URL(m.link);
+    assert.equal(url.searchParams.has('embed'), false, m.link);
+    assert.equal(url.searchParams.get('preset'), 'cache-crash');
+    const t = Number(url.searchParams.get('t'));
+    assert.ok(t >= 65 && t <= m.now + 0.5, `the link carries the moment: t=${t}, page at ${m.now}`);
+    await host.screenshot({ path: new URL('../screenshots/truth-embed-820x560.png', import.meta.url).pathname, clip: { x: 0, y: 0, width: 830, height: 570 } });
+    // the full simulator opens at that moment
+    const full = await suite.open(url.search);
+    const s = await waitState(full, (x) => x.now_s >= t - 0.01, { what: 'the full page at the embed\'s moment' });
+    assert.equal(s.preset, 'cache-crash');
+    assert.equal(await full.evaluate(() => document.getElementById('app').classList.contains('embed')), false);
+    assert.equal(await full.locator('#open-full').isVisible(), false, 'no such link outside an embed');
+  });
+
+  test('Space pauses after clicking a failure button, and the focus ring has 3:1 contrast', async () => {
+    const page = await suite.open('?preset=steady');
+    await waitState(page, (s) => s.last && !s.paused, { what: 'running' });
+    await page.locator('#btn-hot-key').click();
+    await waitState(page, (s) => s.status.hot_key_rate > 0, { what: 'the hot key on' });
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'btn-hot-key', 'the button has the focus');
+    await page.keyboard.press(' ');
+    const paused = await waitState(page, (s) => s.paused, { what: 'Space to pause', timeout: 10_000 });
+    assert.ok(paused.status.hot_key_rate > 0, 'the hot key is still on');
+    assert.equal(await page.locator('#btn-hot-key').getAttribute('aria-pressed'), 'true');
+    await page.keyboard.press('.');
+    await waitState(page, (s) => s.now_s >= paused.now_s + 0.99, { what: '. to step' });
+    await page.keyboard.press(' ');
+    await waitState(page, (s) => !s.paused, { what: 'Space to play' });
+    assert.ok((await readState(page)).status.hot_key_rate > 0, 'still on after the second Space');
+    // a keyboard user's focus ring
+    await page.keyboard.press('Tab');
+    const ring = await page.evaluate(() => {
+      const el = document.activeElement;
+      const cs = getComputedStyle(el);
+      let p = el.parentElement;
+      let bg = 'rgba(0, 0, 0, 0)';
+      while (p && /rgba\(0, 0, 0, 0\)|transparent/.test(bg)) {
+        bg = getComputedStyle(p).backgroundColor;
+        p = p.parentElement;
+      }
+      if (/rgba\(0, 0, 0, 0\)|transparent/.test(bg)) bg = 'rgb(255, 255, 255)';
+      return { id: el.id, style: cs.outlineStyle, width: parseFloat(cs.outlineWidth), color: cs.outlineColor, bg };
+    });
+    assert.equal(ring.style, 'solid', JSON.stringify(ring));
+    assert.ok(ring.width >= 2, JSON.stringify(ring));
+    assert.ok(contrast(ring.color, ring.bg) >= 3, `focus ring ${ring.color} on ${ring.bg}: ${contrast(ring.color, ring.bg).toFixed(2)}:1`);
+    assertNoPageProblems(assert, page);
+  });
+});
