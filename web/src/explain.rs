@@ -268,6 +268,7 @@ pub fn explain(i: &Inputs) -> Explanation {
     let resized = i
         .timeline
         .last_resize
+        .filter(|_| l.reads > 0)
         .filter(|(t, _)| st.now_s - t <= RECENT_RESTART_S && hit < i.target_hit_rate - 0.05)
         .filter(|(t, _)| i.timeline.last_restart_s.is_none_or(|r| r < *t));
     let coalescing = st.single_flight || st.proxy.as_ref().is_some_and(|p| p.single_flight);
@@ -495,7 +496,11 @@ pub fn explain(i: &Inputs) -> Explanation {
         headline = chars.next().map_or(String::new(), |f| {
             f.to_uppercase().collect::<String>() + chars.as_str()
         });
-    } else if recent_restart && hit < i.target_hit_rate - 0.05 && !attack_outweighs_warmup {
+    } else if recent_restart
+        && l.reads > 0
+        && hit < i.target_hit_rate - 0.05
+        && !attack_outweighs_warmup
+    {
         level = Level::Warn;
         said_hit = true;
         headline = format!(
@@ -1157,5 +1162,45 @@ mod tests {
         let e = run_scenario(s, 10.0);
         assert!(e.text.starts_with("The pods are full: "), "{}", e.text);
         assert!(e.text.contains("3 concurrent requests"), "{}", e.text);
+    }
+
+    #[test]
+    fn no_warm_up_claim_in_a_second_without_reads() {
+        // restarted, then every pod unhealthy: the last second has no reads
+        let e = run_with(
+            presets::preset("steady").unwrap(),
+            &[
+                (
+                    2.0,
+                    Command::CrashCache {
+                        shard: 0,
+                        host: false,
+                    },
+                ),
+                (3.0, Command::RestartCache { shard: 0 }),
+                (5.0, Command::PodsUnhealthy { count: 2 }),
+            ],
+            8.0,
+        );
+        assert!(e.text.starts_with("No healthy pod"), "{}", e.text);
+        // and right after they are healthy again, before a second with reads
+        let e = run_with(
+            presets::preset("steady").unwrap(),
+            &[
+                (
+                    2.0,
+                    Command::CrashCache {
+                        shard: 0,
+                        host: false,
+                    },
+                ),
+                (3.0, Command::RestartCache { shard: 0 }),
+                (5.0, Command::PodsUnhealthy { count: 2 }),
+                (8.2, Command::PodsUnhealthy { count: 0 }),
+            ],
+            8.5,
+        );
+        assert!(!e.text.contains("hit rate 0%"), "{}", e.text);
+        assert!(!e.text.starts_with("Cache warming up"), "{}", e.text);
     }
 }
