@@ -9,7 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { assertNoPageProblems, pageSuite, readState, shot, waitState } from './harness.mjs';
+import { assertNoPageProblems, pageSuite, readState, shot, waitPage, waitState } from './harness.mjs';
 import { contradictions, readTruth } from './rules.mjs';
 
 /** "3.7K/s" -> 3700, "950/s" -> 950. */
@@ -195,6 +195,43 @@ describe('one consistent truth', () => {
     assert.equal(ring.style, 'solid', JSON.stringify(ring));
     assert.ok(ring.width >= 2, JSON.stringify(ring));
     assert.ok(contrast(ring.color, ring.bg) >= 3, `focus ring ${ring.color} on ${ring.bg}: ${contrast(ring.color, ring.bg).toFixed(2)}:1`);
+    assertNoPageProblems(assert, page);
+  });
+
+  test('the hit-rate slider: drag steps never calibrate, the achievable value shows, an unreachable target is limited', async () => {
+    const page = await suite.open('?preset=steady');
+    await waitState(page, (s) => s.last, { what: 'a first second' });
+    // a drag from 85% down to 50%, every step and the release in one task: none may block
+    const steps = await page.evaluate(() => {
+      const el = document.getElementById('hit-rate');
+      const out = [];
+      for (let v = 84; v >= 50; v--) {
+        const t0 = performance.now();
+        el.value = String(v);
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+        out.push(performance.now() - t0);
+      }
+      const t0 = performance.now();
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+      out.push(performance.now() - t0);
+      return { ms: out, note: document.getElementById('hit-rate-note').textContent, shown: document.getElementById('hit-rate-value').textContent };
+    });
+    assert.ok(Math.max(...steps.ms) < 50, `every drag step under 50 ms: ${steps.ms.map((x) => x.toFixed(1)).join(' ')}`);
+    assert.equal(steps.shown, '50%');
+    assert.match(steps.note, /applies when the slider rests/);
+    // once it rests: 50% is out of the browser's reach, the lowest reachable is set instead
+    const s = await waitState(page, (x) => Math.abs(x.status.target_hit_rate - 0.85) > 0.001, { what: 'the rested target applied' });
+    assert.ok(s.status.target_hit_rate > 0.5 && s.status.target_hit_rate < 0.8, `${s.status.target_hit_rate}`);
+    const msg = await page.locator('#message').textContent();
+    assert.match(msg, /the lowest it reaches there is about \d+%/, msg);
+    assert.equal(await page.locator('#hit-rate').inputValue(), String(Math.round(s.status.target_hit_rate * 100)));
+    // a target above what the workload reaches says what it reaches
+    await page.locator('#hit-rate').fill('99');
+    const high = await waitState(page, (x) => x.status.target_hit_rate === 0.99, { what: 'a 99% target' });
+    await waitPage(page, () => /the most this workload allows/.test(document.getElementById('hit-rate-note').textContent), null, { what: 'the note' });
+    const note = await page.locator('#hit-rate-note').textContent();
+    const reaches = Number(/reaches ~(\d+)%/.exec(note)[1]) / 100;
+    assert.ok(Math.abs(reaches - high.status.predicted_hit_rate) < 0.006 && reaches < 0.99, `${note} vs ${high.status.predicted_hit_rate}`);
     assertNoPageProblems(assert, page);
   });
 });

@@ -42,6 +42,8 @@ const TEXT_EVERY_MS: f64 = 250.0;
 const CHART_EVERY_MS: f64 = 250.0;
 /// A control dragged continuously sends at most one command per this many ms.
 const COMMAND_EVERY_MS: f64 = 120.0;
+/// The target hit rate is applied once its slider has rested this long.
+const HIT_RATE_QUIET_MS: f64 = 400.0;
 
 fn window() -> web_sys::Window {
     web_sys::window().expect("a window")
@@ -72,6 +74,8 @@ struct Els {
     rps_value: HtmlElement,
     hit_rate: HtmlInputElement,
     hit_rate_value: HtmlElement,
+    /// What the model predicts for the target (the achievable hit rate).
+    hit_rate_note: HtmlElement,
     memory: HtmlInputElement,
     memory_value: HtmlElement,
     ttl: HtmlInputElement,
@@ -373,6 +377,7 @@ fn elements(root: &Element) -> Result<Els, JsValue> {
         rps_value: find(root, "rps-value")?,
         hit_rate: find(root, "hit-rate")?,
         hit_rate_value: find(root, "hit-rate-value")?,
+        hit_rate_note: find(root, "hit-rate-note")?,
         memory: find(root, "memory-gb")?,
         memory_value: find(root, "memory-gb-value")?,
         ttl: find(root, "ttl")?,

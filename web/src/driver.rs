@@ -449,6 +449,38 @@ impl Driver {
             .unwrap_or(self.base.client.target_hit_rate)
     }
 
+    /// Sets the target hit rate, or, when the browser's keyspace limit puts it
+    /// out of reach (a lower hit rate needs more keys), the lowest target it
+    /// allows at this RPS and TTL, whole percent. Returns the target set and,
+    /// when it is not the one asked, why.
+    pub fn apply_target_hit_rate(&mut self, wanted: f64) -> Result<(f64, Option<String>), String> {
+        let st = self.sim.status();
+        let keys = codec::keyspace_keys(&self.base, st.rps, wanted, st.ttl_s);
+        if keys <= MAX_WEB_KEYS {
+            self.apply(Command::SetTargetHitRate { hit_rate: wanted })?;
+            return Ok((wanted, None));
+        }
+        let lowest = codec::lowest_reachable_hit_rate(&self.base, st.rps, st.ttl_s);
+        let mut target = ((lowest * 100.0).ceil() / 100.0).max(wanted);
+        while target < 0.99
+            && codec::keyspace_keys(&self.base, st.rps, target, st.ttl_s) > MAX_WEB_KEYS
+        {
+            target += 0.01;
+        }
+        let note = format!(
+            "a {} target hit rate needs {} keys at {} RPS with a {} s TTL, more than the browser version's {}: the lowest it reaches there is about {}, so the target is {}",
+            crate::format::pct(wanted),
+            crate::format::compact(keys as f64),
+            crate::format::compact(st.rps),
+            st.ttl_s,
+            crate::format::compact(MAX_WEB_KEYS as f64),
+            crate::format::pct(lowest),
+            crate::format::pct(target)
+        );
+        self.apply(Command::SetTargetHitRate { hit_rate: target })?;
+        Ok((target, Some(note)))
+    }
+
     /// Applies a command now, within the browser's limits.
     pub fn apply(&mut self, cmd: Command) -> Result<(), String> {
         if let Command::SetTargetHitRate { hit_rate } = cmd {
@@ -884,5 +916,18 @@ mod tests {
         }
         assert!(d.dots.is_empty());
         assert!(d.rates.client_lb > 0.0);
+    }
+
+    #[test]
+    fn an_unreachable_target_becomes_the_lowest_reachable_one() {
+        let mut d = Driver::new(presets::preset("steady").unwrap(), Some("steady".into())).unwrap();
+        let lowest = codec::lowest_reachable_hit_rate(&d.base, 10_000.0, 300.0);
+        assert!((0.5..0.8).contains(&lowest), "{lowest}");
+        let (set, note) = d.apply_target_hit_rate(0.5).unwrap();
+        assert!(set >= lowest && set < lowest + 0.03, "{set} vs {lowest}");
+        assert!(note.unwrap().contains("the lowest it reaches"));
+        assert!((d.target_hit_rate() - set).abs() < 1e-12);
+        let (set, note) = d.apply_target_hit_rate(0.9).unwrap();
+        assert_eq!((set, note), (0.9, None));
     }
 }

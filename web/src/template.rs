@@ -177,6 +177,7 @@ pub fn markup() -> String {
     <fieldset class="cs-group cs-params"><legend>Traffic and cache</legend>
       <div class="cs-field"><label for="rps">Client RPS</label><input id="rps" type="range" min="0" max="1000" step="1"><output id="rps-value" for="rps"></output></div>
       <div class="cs-field"><label for="hit-rate">Target hit rate</label><input id="hit-rate" type="range" min="50" max="99" step="1"><output id="hit-rate-value" for="hit-rate"></output></div>
+      <p id="hit-rate-note" class="cs-desc cs-hit-note" aria-live="polite"></p>
       <div class="cs-field"><label for="memory-gb">Cache memory (GB)</label><input id="memory-gb" type="number" min="0.01" max="1024" step="0.01" inputmode="decimal"><output id="memory-gb-value" for="memory-gb"></output></div>
       <div class="cs-field"><label for="ttl">TTL (seconds)</label><input id="ttl" type="number" min="1" max="86400" step="1" inputmode="numeric"><output id="ttl-value" for="ttl"></output></div>
       <div class="cs-field"><label for="eviction">Eviction policy</label><select id="eviction" class="cs-wide"><option value="noeviction">noeviction</option><option value="allkeys-lru">allkeys-lru</option></select></div>
@@ -270,6 +271,7 @@ mod tests {
             "warmup",
             "shard-buttons",
             "open-full",
+            "hit-rate-note",
         ];
         for id in ids {
             assert_eq!(m.matches(&format!("id=\"{id}\"")).count(), 1, "{id}");

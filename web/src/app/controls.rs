@@ -101,7 +101,11 @@ impl App {
         }
     }
 
-    pub(super) fn on_hit_rate(&mut self, force: bool) {
+    /// The target hit-rate slider: each drag step only shows the value; the
+    /// keyspace is derived once the slider has rested for
+    /// `HIT_RATE_QUIET_MS` (a calibration takes 100-300 ms in the tab, too
+    /// long for every step of a drag or every arrow key).
+    pub(super) fn on_hit_rate(&mut self, _released: bool) {
         let v: f64 = self.els.hit_rate.value().parse().unwrap_or(85.0);
         let hit_rate = (v / 100.0).clamp(0.5, 0.99);
         self.els
@@ -111,11 +115,34 @@ impl App {
             self.pending.hit_rate = None;
             return;
         }
-        // cleared first: the controls' refresh skips a slider with a pending value
-        self.pending.hit_rate = None;
-        if !self.send_throttled(1, force, Command::SetTargetHitRate { hit_rate }) {
-            self.pending.hit_rate = Some(hit_rate);
+        self.pending.hit_rate = Some(hit_rate);
+        self.pending.last_ms[1] = now_ms();
+        self.els
+            .hit_rate_note
+            .set_text_content(Some("applies when the slider rests"));
+    }
+
+    /// Applies a rested target hit rate (or the lowest reachable one, saying why).
+    fn apply_hit_rate(&mut self, hit_rate: f64) {
+        match self.driver.apply_target_hit_rate(hit_rate) {
+            Ok((set, note)) => {
+                self.els
+                    .hit_rate
+                    .set_value(&format!("{:.0}", (set * 100.0).clamp(50.0, 99.0)));
+                match note {
+                    Some(n) => self.show_message(&format!("Target hit rate: {n}."), true),
+                    None => self.show_message(
+                        &format!(
+                            "Target hit rate {}: the keyspace is derived again.",
+                            pct(set)
+                        ),
+                        false,
+                    ),
+                }
+            }
+            Err(e) => self.show_message(&format!("Could not set the target hit rate: {e}."), true),
         }
+        self.after_change();
     }
 
     pub(super) fn active_pods(&self) -> u32 {
@@ -154,10 +181,10 @@ impl App {
             }
         }
         if let Some(hit_rate) = self.pending.hit_rate {
-            if now - self.pending.last_ms[1] >= COMMAND_EVERY_MS {
+            if now - self.pending.last_ms[1] >= HIT_RATE_QUIET_MS {
                 self.pending.hit_rate = None;
                 self.pending.last_ms[1] = now;
-                self.apply(Command::SetTargetHitRate { hit_rate });
+                self.apply_hit_rate(hit_rate);
             }
         }
         if let Some(count) = self.pending.pods {

@@ -56,9 +56,12 @@ impl App {
             e.hit_rate
                 .set_value(&format!("{:.0}", (hit * 100.0).clamp(50.0, 99.0)));
         }
-        e.hit_rate_value.set_text_content(Some(&pct(hit)));
-        e.hit_rate
-            .set_title(&format!("The keyspace is derived so that the steady-state hit rate is this; the model predicts {}", pct(st.predicted_hit_rate)));
+        if self.pending.hit_rate.is_none() {
+            e.hit_rate_value.set_text_content(Some(&pct(hit)));
+            e.hit_rate_note
+                .set_text_content(Some(&hit_rate_note(hit, st.predicted_hit_rate)));
+        }
+        e.hit_rate.set_title("The keyspace is derived so that the steady-state hit rate is this target, as near as the workload allows (the note below says what the model predicts)");
         let gb = shard_max_bytes(&st) as f64 / (1024.0 * 1024.0 * 1024.0);
         let gb_text = format!("{}", (gb * 1000.0).round() / 1000.0);
         if !focused(e.memory.unchecked_ref()) && e.memory.value() != gb_text {
@@ -490,6 +493,19 @@ pub(super) fn format_speed(x: f64) -> String {
         format!("{x:.0}")
     } else {
         format!("{x:.1}")
+    }
+}
+
+/// Beside the target hit-rate slider: what the model predicts, and why it
+/// falls short of the target when it does.
+pub(super) fn hit_rate_note(target: f64, predicted: f64) -> String {
+    if target - predicted >= 0.005 {
+        format!(
+            "reaches ~{}: the most this workload allows (writes and deletes empty keys, the TTL expires them)",
+            pct(predicted)
+        )
+    } else {
+        format!("reaches ~{} (the model's prediction)", pct(predicted))
     }
 }
 
