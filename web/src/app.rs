@@ -94,6 +94,8 @@ struct Els {
     toggles: Vec<(Toggle, HtmlButtonElement)>,
     explain: HtmlElement,
     readouts: HtmlElement,
+    /// A phone's sticky strip of the live numbers.
+    live_strip: HtmlElement,
     charts: Vec<HtmlCanvasElement>,
     share_url: HtmlInputElement,
     /// `?embed`'s link to this run in the full page.
@@ -395,6 +397,7 @@ fn elements(root: &Element) -> Result<Els, JsValue> {
         toggles,
         explain: find(root, "explain")?,
         readouts: find(root, "readouts")?,
+        live_strip: find(root, "live-strip")?,
         charts,
         share_url: find(root, "share-url")?,
         open_full: find(root, "open-full")?,

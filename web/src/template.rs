@@ -136,7 +136,7 @@ pub fn markup() -> String {
   <div class="cs-clock" aria-live="off"><span>t = </span><span id="clock">0:00</span> <span id="speed-note" class="cs-speed-note"></span></div>
 </header>
 <div id="panic-banner" class="cs-panic" role="alert" hidden></div>
-<div id="message" class="cs-message" role="status" aria-live="polite" hidden></div>
+<div class="cs-sticky"><p id="live-strip" class="cs-strip" aria-hidden="true"></p><div id="message" class="cs-message" role="status" aria-live="polite" hidden></div></div>
 <div class="cs-main">
   <section class="cs-stage" aria-label="Architecture and live state">
     <canvas id="arch-canvas" role="img" aria-label="{ARCH_LABEL}"></canvas>
@@ -272,6 +272,7 @@ mod tests {
             "shard-buttons",
             "open-full",
             "hit-rate-note",
+            "live-strip",
         ];
         for id in ids {
             assert_eq!(m.matches(&format!("id=\"{id}\"")).count(), 1, "{id}");

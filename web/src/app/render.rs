@@ -302,6 +302,32 @@ impl App {
             None => "Collecting the first simulated second…".into(),
         };
         e.readouts.set_text_content(Some(&readouts));
+        // a phone's sticky strip: the same figures, shortest words
+        let strip = match &last {
+            Some(l) => format!(
+                "{} · hit {} · DB {} · {} err/s · p99 {}",
+                format::clock(st.now_s),
+                if l.reads > 0 {
+                    pct(l.hit_rate)
+                } else {
+                    "-".to_string()
+                },
+                {
+                    let x = scene.db().load;
+                    if x >= 1.0 {
+                        format::times(x)
+                    } else {
+                        pct(x)
+                    }
+                },
+                compact(l.failed as f64),
+                format::ms(l.p99_ms)
+            ),
+            None => format!("{} · starting", format::clock(st.now_s)),
+        };
+        e.live_strip.set_text_content(Some(&strip));
+        e.live_strip
+            .set_class_name(&format!("cs-strip cs-{}", ex.level.as_str()));
         for (key, li) in &e.components {
             li.set_text_content(Some(&component_text(key, &scene, &self.driver)));
         }
