@@ -41,11 +41,31 @@ function contrast(a, b) {
   return (hi + 0.05) / (lo + 0.05);
 }
 
+
+/** sRGB 'rgb(r, g, b)' to CIELAB (D65), optionally through a colour-vision-deficiency matrix (Machado et al. 2009, severity 1). */
+const CVD = {
+  normal: [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
+  protanopia: [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]],
+  deuteranopia: [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.01182, 0.04294, 0.968881]],
+  tritanopia: [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.3039]],
+};
+function lab(rgbText, m) {
+  const lin = rgbText.match(/\d+(\.\d+)?/g).slice(0, 3).map((v) => {
+    const c = Number(v) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  const [r, g, b] = m.map((row) => Math.min(1, Math.max(0, row[0] * lin[0] + row[1] * lin[1] + row[2] * lin[2])));
+  const xyz = [0.4124 * r + 0.3576 * g + 0.1805 * b, 0.2126 * r + 0.7152 * g + 0.0722 * b, 0.0193 * r + 0.1192 * g + 0.9505 * b];
+  const f = (t) => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116);
+  const [fx, fy, fz] = [f(xyz[0] / 0.95047), f(xyz[1]), f(xyz[2] / 1.08883)];
+  return [116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)];
+}
+
 describe('one consistent truth', () => {
   const suite = pageSuite();
 
   test('at 200K RPS the headline names the load balancer, not the hit rate', async () => {
-    const page = await suite.open('?preset=steady&speed=10');
+    const page = await suite.open('?preset=steady');
     await waitState(page, (s) => s.last, { what: 'a first second' });
     await page.locator('#rps').fill('1000');
     await waitState(page, (s) => s.status.rps === 200_000, { what: 'the slider at 200K RPS' });
@@ -55,6 +75,11 @@ describe('one consistent truth', () => {
     assert.match(t.text, /^The load balancer turns away \d+% of arrivals/, t.text);
     assert.doesNotMatch(t.text, /too much traffic for a/, t.text);
     assert.deepEqual(contradictions(t), []);
+    // the dot scale follows what the LB lets through (20K/s), so the edges behind it keep their dots
+    const st = t.state;
+    assert.ok(st.trace_every > 0 && st.trace_every <= 600, `1 dot per ${st.trace_every} requests at 200K RPS`);
+    const beyond = st.edge_rates.filter((e) => e.from !== 0 && e.rate > 0).length;
+    assert.ok(beyond >= 3, `flow on the edges behind the LB: ${JSON.stringify(st.edge_rates)}`);
     await shot(page, 'truth-lb-200k');
     assertNoPageProblems(assert, page);
   });
@@ -233,5 +258,30 @@ describe('one consistent truth', () => {
     const reaches = Number(/reaches ~(\d+)%/.exec(note)[1]) / 100;
     assert.ok(Math.abs(reaches - high.status.predicted_hit_rate) < 0.006 && reaches < 0.99, `${note} vs ${high.status.predicted_hit_rate}`);
     assertNoPageProblems(assert, page);
+  });
+
+  test('the dot colours are told apart, with and without colour blindness', async () => {
+    const page = await suite.open('?preset=steady&paused');
+    const chips = await page.evaluate(() => [...document.querySelectorAll('.cs-legend .cs-chip')].map((c) => ({
+      label: c.querySelector('.cs-long').textContent, color: getComputedStyle(c.querySelector('i')).backgroundColor,
+    })));
+    assert.equal(chips.length, 7, JSON.stringify(chips));
+    const byLabel = Object.fromEntries(chips.map((c) => [c.label, c.color]));
+    const worst = [];
+    for (const [vision, m] of Object.entries(CVD)) {
+      for (let a = 0; a < chips.length; a++) {
+        for (let b = a + 1; b < chips.length; b++) {
+          const d = Math.hypot(...lab(chips[a].color, m).map((x, k) => x - lab(chips[b].color, m)[k]));
+          worst.push({ d, what: `${chips[a].label} / ${chips[b].label} (${vision})` });
+        }
+      }
+    }
+    worst.sort((x, y) => x.d - y.d);
+    // CIE76 distance 20 or more: clearly different at a dot's size
+    assert.ok(worst[0].d >= 20, `closest pair: ${worst[0].what}, distance ${worst[0].d.toFixed(1)}`);
+    // the pairs the issue named, by their labels
+    for (const [a, b] of [['response', 'cache hit'], ['DB query', 'miss (goes to the DB)']]) {
+      assert.ok(byLabel[a] && byLabel[b], `${a}, ${b} in the legend: ${Object.keys(byLabel)}`);
+    }
   });
 });

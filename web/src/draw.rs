@@ -13,7 +13,7 @@ use crate::anim::{DotClass, Dots};
 use crate::dbfig::DbFigures;
 use crate::driver::{Driver, EdgeRates};
 use crate::explain::{Capacities, CPU_ALERT, CPU_SATURATED, MEM_ALERT, MEM_CRITICAL};
-use crate::layout::{point_along, Layout, Rect};
+use crate::layout::{pose_along, Layout, Rect};
 use cachesim_core::frame::NodeKind;
 use cachesim_core::metrics::TierSecond;
 use cachesim_core::{SecondStats, ShardStatus, Status};
@@ -448,7 +448,8 @@ type PathCache = HashMap<(u16, u16), Option<Vec<(f64, f64)>>>;
 
 fn draw_dots(ctx: &Ctx, layout: &Layout, dots: &Dots, wall: f64, radius: f64) {
     let mut paths: PathCache = HashMap::new();
-    let mut buckets: HashMap<DotClass, Vec<(f64, f64)>> = HashMap::new();
+    type Pose = ((f64, f64), (f64, f64));
+    let mut buckets: HashMap<DotClass, Vec<Pose>> = HashMap::new();
     for d in &dots.dots {
         let f = d.progress(wall);
         if !(0.0..=1.0).contains(&f) {
@@ -459,18 +460,27 @@ fn draw_dots(ctx: &Ctx, layout: &Layout, dots: &Dots, wall: f64, radius: f64) {
             .or_insert_with(|| layout.path(d.from, d.to));
         let Some(path) = path else { continue };
         // left of the direction of travel: the two directions of an edge get their own lanes
-        let p = point_along(path, f, 3.5);
-        buckets.entry(DotClass::of(d.kind)).or_default().push(p);
+        let pose = pose_along(path, f, 3.5);
+        buckets.entry(DotClass::of(d.kind)).or_default().push(pose);
     }
     for class in DotClass::ALL {
-        let Some(points) = buckets.get(&class) else {
+        let Some(poses) = buckets.get(&class) else {
             continue;
         };
         ctx.set_fill_style_str(class.color());
         ctx.begin_path();
-        for (x, y) in points {
-            ctx.move_to(x + radius, *y);
-            ctx.arc(*x, *y, radius, 0.0, 2.0 * PI).ok();
+        for &((x, y), (ux, uy)) in poses {
+            if ux == 0.0 && uy == 0.0 {
+                ctx.move_to(x + radius, y);
+                ctx.arc(x, y, radius, 0.0, 2.0 * PI).ok();
+                continue;
+            }
+            // an arrowhead pointing the way it travels, about a dot's area
+            let (tip, back, half) = (1.7 * radius, 1.1 * radius, 1.25 * radius);
+            ctx.move_to(x + ux * tip, y + uy * tip);
+            ctx.line_to(x - ux * back - uy * half, y - uy * back + ux * half);
+            ctx.line_to(x - ux * back + uy * half, y - uy * back - ux * half);
+            ctx.close_path();
         }
         ctx.fill();
     }

@@ -290,7 +290,11 @@ impl Driver {
             .filter(|p| p.active && p.healthy)
             .count()
             .max(1) as u64;
-        let nice = nice_ceil(total * self.speed as f64 / DOTS_PER_WALL_S);
+        // scaled to what the LB lets through, not to the arrivals: at 200K RPS
+        // it turns most away at the door, and a scale made for every arrival
+        // would leave the edges behind it empty
+        let shown = total.min(st.lb_capacity_rps.max(1.0));
+        let nice = nice_ceil(shown * self.speed as f64 / DOTS_PER_WALL_S);
         let mut k = nice;
         while k > 1 && gcd(k, pods) != 1 {
             k += 1;
@@ -929,5 +933,15 @@ mod tests {
         assert!((d.target_hit_rate() - set).abs() < 1e-12);
         let (set, note) = d.apply_target_hit_rate(0.9).unwrap();
         assert_eq!((set, note), (0.9, None));
+    }
+
+    #[test]
+    fn the_dot_scale_follows_what_the_lb_lets_through() {
+        let mut d = Driver::new(presets::preset("steady").unwrap(), Some("steady".into())).unwrap();
+        d.apply(Command::SetRps { rps: 200_000.0 }).unwrap();
+        d.retrace();
+        // 20K RPS get past the LB: about 60 dots a second behind it, not 6
+        assert!(d.trace_every <= 503, "1 dot per {} requests", d.trace_every);
+        assert!(20_000.0 / d.trace_every as f64 >= 30.0);
     }
 }
