@@ -91,6 +91,10 @@ struct Els {
     play_pause: HtmlButtonElement,
     speed: HtmlSelectElement,
     reduce_motion: HtmlInputElement,
+    /// The latency chart's p95 line.
+    show_p95: HtmlInputElement,
+    /// The countdown to the next scheduled fault.
+    next_event: HtmlElement,
     toggles: Vec<(Toggle, HtmlButtonElement)>,
     explain: HtmlElement,
     readouts: HtmlElement,
@@ -394,6 +398,8 @@ fn elements(root: &Element) -> Result<Els, JsValue> {
         play_pause: find(root, "play-pause")?,
         speed: find(root, "speed")?,
         reduce_motion: find(root, "reduce-motion")?,
+        show_p95: find(root, "show-p95")?,
+        next_event: find(root, "next-event")?,
         toggles,
         explain: find(root, "explain")?,
         readouts: find(root, "readouts")?,
@@ -482,6 +488,8 @@ fn wire(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsValue> {
         a.driver.set_reduced_motion(on);
         a.refresh_texts();
     });
+    let p95 = app.borrow().els.show_p95.clone();
+    on(&p95, "change", app, |a, _| a.draw_charts());
     let button = |id: &str| -> Result<web_sys::EventTarget, JsValue> { find(root, id) };
     on(&button("play-pause")?, "click", app, |a, _| {
         a.toggle_pause()

@@ -439,6 +439,31 @@ impl Driver {
         Timeline::at(&self.commands(), self.sim.now_s())
     }
 
+    /// The commands run in the last `window_s` simulated seconds (scheduled
+    /// faults and live changes): when, and what, for the charts' markers.
+    pub fn chart_events(&self, window_s: f64) -> Vec<(f64, String)> {
+        let now = self.sim.now_s();
+        let mut out: Vec<(f64, String)> = self
+            .commands()
+            .into_iter()
+            .filter(|c| c.at_s <= now && c.at_s >= now - window_s)
+            .map(|c| (c.at_s, c.command.label()))
+            .collect();
+        out.sort_by(|a, b| a.0.total_cmp(&b.0));
+        out
+    }
+
+    /// The next scheduled fault: in how many simulated seconds, and what.
+    pub fn next_event(&self) -> Option<(f64, String)> {
+        let now = self.sim.now_s();
+        self.base
+            .faults
+            .iter()
+            .filter(|c| c.at_s > now)
+            .min_by(|a, b| a.at_s.total_cmp(&b.at_s))
+            .map(|c| (c.at_s - now, c.command.label()))
+    }
+
     /// The target hit rate in force (the last SetTargetHitRate, or the scenario's).
     pub fn target_hit_rate(&self) -> f64 {
         let now = self.sim.now_s();
@@ -943,5 +968,30 @@ mod tests {
         // 20K RPS get past the LB: about 60 dots a second behind it, not 6
         assert!(d.trace_every <= 503, "1 dot per {} requests", d.trace_every);
         assert!(20_000.0 / d.trace_every as f64 >= 30.0);
+    }
+
+    #[test]
+    fn chart_events_and_the_next_one() {
+        let mut d = Driver::new(
+            presets::preset("cache-crash").unwrap(),
+            Some("cache-crash".into()),
+        )
+        .unwrap();
+        d.sim.advance_to(30.0);
+        assert!(d.chart_events(120.0).is_empty());
+        let (dt, what) = d.next_event().unwrap();
+        assert!((dt - 30.0).abs() < 1e-9, "{dt}");
+        assert!(what.to_lowercase().contains("crash"), "{what}");
+        d.sim.advance_to(95.0);
+        d.apply(Command::DbSlowdown { factor: 3.0 }).unwrap();
+        d.sim.advance_to(96.0);
+        let ev = d.chart_events(120.0);
+        assert_eq!(ev.len(), 3, "{ev:?}");
+        assert_eq!(ev[0].0, 60.0);
+        assert!(
+            ev[2].0 > 95.0 && ev[2].1.to_lowercase().contains("slow"),
+            "{ev:?}"
+        );
+        assert!(d.next_event().is_none());
     }
 }

@@ -61,7 +61,7 @@ pub const CHARTS: &[(&str, &str)] = &[
     ("chart-hit-rate", "Read hit rate (%)"),
     ("chart-db", "DB load and workers busy (x capacity)"),
     ("chart-latency", "Latency p50 / p99 (ms, log scale)"),
-    ("chart-errors", "Errors per second, by kind"),
+    ("chart-errors", "Errors and stale reads per second"),
     ("chart-cache", "Redis CPU and memory (%)"),
 ];
 
@@ -103,8 +103,13 @@ pub fn markup() -> String {
         } else {
             String::new()
         };
+        let opt = if *id == "chart-latency" {
+            " <label class=\"cs-chart-opt\" title=\"Also draw the 95th percentile\"><input type=\"checkbox\" id=\"show-p95\"> p95</label>"
+        } else {
+            ""
+        };
         charts.push_str(&format!(
-            "<figure class=\"cs-chart\"><figcaption{tip}>{title}</figcaption><canvas id=\"{id}\" role=\"img\" aria-label=\"{title}, last 120 simulated seconds\"></canvas></figure>"
+            "<figure class=\"cs-chart\"><figcaption{tip}>{title}{opt}</figcaption><canvas id=\"{id}\" role=\"img\" aria-label=\"{title}, last 120 simulated seconds\"></canvas></figure>"
         ));
     }
     let mut components = String::new();
@@ -133,7 +138,7 @@ pub fn markup() -> String {
 <header class="cs-header">
   <h1>cachesim <small>cache-aside, simulated request by request</small></h1>
   <a id="open-full" class="cs-open-full" href="./" target="_blank" rel="noopener" title="This run, at this moment, in the full simulator (a new tab)">Open the full simulator</a>
-  <div class="cs-clock" aria-live="off"><span>t = </span><span id="clock">0:00</span> <span id="speed-note" class="cs-speed-note"></span></div>
+  <div class="cs-clock" aria-live="off"><span>t = </span><span id="clock">0:00</span> <span id="speed-note" class="cs-speed-note"></span> <span id="next-event" class="cs-next"></span></div>
 </header>
 <div id="panic-banner" class="cs-panic" role="alert" hidden></div>
 <div class="cs-sticky"><p id="live-strip" class="cs-strip" aria-hidden="true"></p><div id="message" class="cs-message" role="status" aria-live="polite" hidden></div></div>
@@ -273,6 +278,8 @@ mod tests {
             "open-full",
             "hit-rate-note",
             "live-strip",
+            "show-p95",
+            "next-event",
         ];
         for id in ids {
             assert_eq!(m.matches(&format!("id=\"{id}\"")).count(), 1, "{id}");

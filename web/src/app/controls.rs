@@ -16,10 +16,23 @@ impl App {
         m.remove_attribute("hidden").ok();
     }
 
+    /// Hides a problem notice (a refused value, a bad link): the next
+    /// action that succeeds has moved on from it.
+    pub(super) fn clear_problem(&self) {
+        let m = &self.els.message;
+        if m.class_list().contains("cs-problem") {
+            m.set_attribute("hidden", "").ok();
+            m.set_class_name("cs-message");
+        }
+    }
+
     pub(super) fn apply(&mut self, cmd: Command) -> bool {
         let label = cmd.label();
         match self.driver.apply(cmd) {
-            Ok(()) => true,
+            Ok(()) => {
+                self.clear_problem();
+                true
+            }
             Err(e) => {
                 self.show_message(&format!("Could not apply \"{label}\": {e}."), true);
                 false
@@ -233,13 +246,24 @@ impl App {
         {
             return;
         }
+        let revert = |a: &Self| {
+            a.els
+                .memory
+                .set_value(&format!("{}", (current * 1000.0).round() / 1000.0));
+        };
         let Some(gb) = self.read_number(&text, "Cache memory", "GB", 0.01..=1024.0, commit) else {
+            // a refused value goes back to the one in force
+            if commit {
+                revert(self);
+            }
             return;
         };
         self.els
             .memory_value
             .set_text_content(Some(&format!("{} GB", gb)));
-        self.apply(Command::SetMemory { gb, shard: None });
+        if !self.apply(Command::SetMemory { gb, shard: None }) {
+            revert(self);
+        }
         self.after_change();
     }
 
@@ -255,9 +279,15 @@ impl App {
         }
         let Some(seconds) = self.read_number(&text, "TTL", "seconds", 1.0..=86_400.0, commit)
         else {
+            // a refused value goes back to the one in force
+            if commit {
+                self.els.ttl.set_value(&format!("{current}"));
+            }
             return;
         };
-        self.apply(Command::SetTtl { seconds });
+        if !self.apply(Command::SetTtl { seconds }) {
+            self.els.ttl.set_value(&format!("{current}"));
+        }
         self.after_change();
     }
 
@@ -306,10 +336,14 @@ impl App {
                     &format!("Restarted with seed {seed} (changes made live were dropped)."),
                 );
             }
-            Err(_) => self.show_message(
-                &format!("Seed {} is not a whole number from 0 up.", quote(&text)),
-                true,
-            ),
+            Err(_) => {
+                self.show_message(
+                    &format!("Seed {} is not a whole number from 0 up.", quote(&text)),
+                    true,
+                );
+                // back to the seed in force
+                self.els.seed.set_value(&self.driver.base.seed.to_string());
+            }
         }
     }
 

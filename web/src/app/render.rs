@@ -251,6 +251,11 @@ impl App {
             format!("{}x", self.driver.speed)
         };
         e.speed_note.set_text_content(Some(&note));
+        let next = match self.driver.next_event() {
+            Some((dt, what)) => format!("· next: {what} in {}", format::clock(dt.ceil())),
+            None => String::new(),
+        };
+        e.next_event.set_text_content(Some(&next));
         e.speed_note
             .set_class_name(if self.driver.slower_than_asked() {
                 "cs-speed-note cs-slow"
@@ -336,6 +341,8 @@ impl App {
         }
         let mut v = self.driver.state_value();
         v["db"] = serde_json::to_value(scene.db()).unwrap_or_default();
+        v["chart_events"] =
+            serde_json::to_value(self.driver.chart_events(WINDOW_S as f64)).unwrap_or_default();
         v["timing_ms"] = serde_json::json!({ "frame": self.frame_ms, "draw": self.draw_ms, "charts": self.charts_ms });
         // where each node's box is on the canvas (CSS pixels): the tests click shards
         if let Some(lay) = &self.lay {
@@ -429,12 +436,15 @@ impl App {
         }
         let hist = self.driver.sim.history();
         let seconds: Vec<_> = hist.tail(WINDOW_S as usize).cloned().collect();
+        let events = self.driver.chart_events(WINDOW_S as f64);
         let input = ChartInput {
             seconds: &seconds,
             now_s: self.driver.sim.now_s(),
             db_capacity: Capacities::of(&self.driver.base).db_qps,
             target_hit_rate: self.driver.target_hit_rate(),
             dpr: self.dpr,
+            events: &events,
+            p95: self.els.show_p95.checked(),
         };
         let c = &self.els.charts;
         let t0 = now_ms();
