@@ -102,7 +102,7 @@ fn without_wall_clock(out: &str) -> (String, Value) {
 #[test]
 fn presets_lists_every_preset() {
     let out = ok(&["presets"]);
-    assert_eq!(PRESETS.len(), 13, "nine V0 presets and four V1 ones");
+    assert_eq!(PRESETS.len(), 14, "ten V0 presets and four V1 ones");
     assert_eq!(
         out.lines().count(),
         PRESETS.len(),
