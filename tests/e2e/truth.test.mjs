@@ -247,8 +247,9 @@ describe('one consistent truth', () => {
     // once it rests: 50% is out of the browser's reach, the lowest reachable is set instead
     const s = await waitState(page, (x) => Math.abs(x.status.target_hit_rate - 0.85) > 0.001, { what: 'the rested target applied' });
     assert.ok(s.status.target_hit_rate > 0.5 && s.status.target_hit_rate < 0.8, `${s.status.target_hit_rate}`);
-    const msg = await page.locator('#message').textContent();
-    assert.match(msg, /the lowest it reaches there is about \d+%/, msg);
+    // said under the slider (and in a notice, which a later one may replace)
+    const limited = await waitPage(page, () => document.getElementById('hit-rate-note').textContent, null, { what: 'the note' });
+    assert.match(limited, /^50% asked: out of the browser's reach here, so \d+%/, limited);
     assert.equal(await page.locator('#hit-rate').inputValue(), String(Math.round(s.status.target_hit_rate * 100)));
     // a target above what the workload reaches says what it reaches
     await page.locator('#hit-rate').fill('99');

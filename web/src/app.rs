@@ -159,6 +159,9 @@ pub struct App {
     css_h: f64,
     dpr: f64,
     pending: Pending,
+    /// Why the target hit rate in force is not the one asked (the browser's
+    /// key limit), shown under the slider until another target is set.
+    hit_rate_limited: Option<String>,
     /// Wall ms per frame (smoothed), for the state JSON.
     frame_ms: f64,
     /// Wall ms of drawing the canvas (smoothed) and of the last chart redraw.
@@ -302,6 +305,7 @@ pub fn mount(root: &Element, query: &str) -> Result<AppHandle, JsValue> {
         css_h: 0.0,
         dpr: 1.0,
         pending: Pending::new(),
+        hit_rate_limited: None,
         frame_ms: 16.7,
         draw_ms: 0.0,
         charts_ms: 0.0,

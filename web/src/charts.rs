@@ -199,6 +199,8 @@ fn linear<'a>(
     let (x0, x1) = i.x_range();
     let mut chart = ChartBuilder::on(root)
         .margin((8.0 * i.dpr) as u32)
+        // room for the last time label ("120") at the right edge
+        .margin_right((18.0 * i.dpr) as u32)
         .x_label_area_size(xl)
         .y_label_area_size(yl)
         .build_cartesian_2d(x0..x1, 0f64..top)
@@ -288,6 +290,8 @@ pub fn latency(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
     let (x0, x1) = i.x_range();
     let mut chart = ChartBuilder::on(&root)
         .margin((8.0 * i.dpr) as u32)
+        // room for the last time label ("120") at the right edge
+        .margin_right((18.0 * i.dpr) as u32)
         .x_label_area_size(xl)
         .y_label_area_size(yl)
         .build_cartesian_2d(x0..x1, (0.5f64..30_000f64).log_scale())

@@ -137,7 +137,7 @@ pub fn markup() -> String {
         r##"<div class="cs-app">
 <header class="cs-header">
   <h1>cachesim <small>cache-aside, simulated request by request</small></h1>
-  <a id="open-full" class="cs-open-full" href="./" target="_blank" rel="noopener" title="This run, at this moment, in the full simulator (a new tab)">Open the full simulator</a>
+  <a id="open-full" class="cs-open-full" href="./" target="_blank" rel="noopener" title="This run, at this moment, in the full simulator (a new tab)"><span class="cs-long">Open the full simulator</span><span class="cs-short">Full simulator</span></a>
   <div class="cs-clock" aria-live="off"><span>t = </span><span id="clock">0:00</span> <span id="speed-note" class="cs-speed-note"></span> <span id="next-event" class="cs-next"></span></div>
 </header>
 <div id="panic-banner" class="cs-panic" role="alert" hidden></div>

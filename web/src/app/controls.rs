@@ -142,6 +142,13 @@ impl App {
                 self.els
                     .hit_rate
                     .set_value(&format!("{:.0}", (set * 100.0).clamp(50.0, 99.0)));
+                self.hit_rate_limited = note.as_ref().map(|_| {
+                    format!(
+                        "{} asked: out of the browser's reach here, so {} (see the notice)",
+                        pct(hit_rate),
+                        pct(set)
+                    )
+                });
                 match note {
                     Some(n) => self.show_message(&format!("Target hit rate: {n}."), true),
                     None => self.show_message(
@@ -311,6 +318,7 @@ impl App {
     }
 
     pub(super) fn restart_with(&mut self, scenario: Scenario, preset: Option<String>, note: &str) {
+        self.hit_rate_limited = None;
         match self.driver.restart(scenario, preset) {
             Ok(()) => self.show_message(note, false),
             Err(e) => self.show_message(&format!("Could not restart: {e}."), true),

@@ -58,8 +58,11 @@ impl App {
         }
         if self.pending.hit_rate.is_none() {
             e.hit_rate_value.set_text_content(Some(&pct(hit)));
-            e.hit_rate_note
-                .set_text_content(Some(&hit_rate_note(hit, st.predicted_hit_rate)));
+            let mut note = hit_rate_note(hit, st.predicted_hit_rate);
+            if let Some(why) = &self.hit_rate_limited {
+                note = format!("{why}; {note}");
+            }
+            e.hit_rate_note.set_text_content(Some(&note));
         }
         e.hit_rate.set_title("The keyspace is derived so that the steady-state hit rate is this target, as near as the workload allows (the note below says what the model predicts)");
         let gb = shard_max_bytes(&st) as f64 / (1024.0 * 1024.0 * 1024.0);
