@@ -543,10 +543,9 @@ pub fn explain(i: &Inputs) -> Explanation {
         );
     } else {
         headline = format!(
-            "Normal: {} of reads hit Redis (p50 {}); misses, writes and direct requests offer PostgreSQL {} queries ({}), so its {} ({}; it serves about {} SELECTs)",
+            "Normal: {} of reads hit Redis (p50 {}); misses, writes and direct requests offer PostgreSQL queries ({}), so its {} ({}; it serves about {} SELECTs)",
             pct(hit),
             ms(l.hit_p50_ms),
-            per_sec(db.offered as f64),
             db.query_words(),
             db.load_words().replacen("load ", "load is ", 1),
             db.worker_words(),
