@@ -42,6 +42,8 @@ const TEXT_EVERY_MS: f64 = 250.0;
 const CHART_EVERY_MS: f64 = 250.0;
 /// A control dragged continuously sends at most one command per this many ms.
 const COMMAND_EVERY_MS: f64 = 120.0;
+/// The target hit rate is applied once its slider has rested this long.
+const HIT_RATE_QUIET_MS: f64 = 400.0;
 
 fn window() -> web_sys::Window {
     web_sys::window().expect("a window")
@@ -72,6 +74,8 @@ struct Els {
     rps_value: HtmlElement,
     hit_rate: HtmlInputElement,
     hit_rate_value: HtmlElement,
+    /// What the model predicts for the target (the achievable hit rate).
+    hit_rate_note: HtmlElement,
     memory: HtmlInputElement,
     memory_value: HtmlElement,
     ttl: HtmlInputElement,
@@ -87,11 +91,19 @@ struct Els {
     play_pause: HtmlButtonElement,
     speed: HtmlSelectElement,
     reduce_motion: HtmlInputElement,
+    /// The latency chart's p95 line.
+    show_p95: HtmlInputElement,
+    /// The countdown to the next scheduled fault.
+    next_event: HtmlElement,
     toggles: Vec<(Toggle, HtmlButtonElement)>,
     explain: HtmlElement,
     readouts: HtmlElement,
+    /// A phone's sticky strip of the live numbers.
+    live_strip: HtmlElement,
     charts: Vec<HtmlCanvasElement>,
     share_url: HtmlInputElement,
+    /// `?embed`'s link to this run in the full page.
+    open_full: HtmlAnchorElement,
     scenario_file: HtmlInputElement,
     message: HtmlElement,
     state_json: HtmlElement,
@@ -147,6 +159,9 @@ pub struct App {
     css_h: f64,
     dpr: f64,
     pending: Pending,
+    /// Why the target hit rate in force is not the one asked (the browser's
+    /// key limit), shown under the slider until another target is set.
+    hit_rate_limited: Option<String>,
     /// Wall ms per frame (smoothed), for the state JSON.
     frame_ms: f64,
     /// Wall ms of drawing the canvas (smoothed) and of the last chart redraw.
@@ -290,6 +305,7 @@ pub fn mount(root: &Element, query: &str) -> Result<AppHandle, JsValue> {
         css_h: 0.0,
         dpr: 1.0,
         pending: Pending::new(),
+        hit_rate_limited: None,
         frame_ms: 16.7,
         draw_ms: 0.0,
         charts_ms: 0.0,
@@ -371,6 +387,7 @@ fn elements(root: &Element) -> Result<Els, JsValue> {
         rps_value: find(root, "rps-value")?,
         hit_rate: find(root, "hit-rate")?,
         hit_rate_value: find(root, "hit-rate-value")?,
+        hit_rate_note: find(root, "hit-rate-note")?,
         memory: find(root, "memory-gb")?,
         memory_value: find(root, "memory-gb-value")?,
         ttl: find(root, "ttl")?,
@@ -385,11 +402,15 @@ fn elements(root: &Element) -> Result<Els, JsValue> {
         play_pause: find(root, "play-pause")?,
         speed: find(root, "speed")?,
         reduce_motion: find(root, "reduce-motion")?,
+        show_p95: find(root, "show-p95")?,
+        next_event: find(root, "next-event")?,
         toggles,
         explain: find(root, "explain")?,
         readouts: find(root, "readouts")?,
+        live_strip: find(root, "live-strip")?,
         charts,
         share_url: find(root, "share-url")?,
+        open_full: find(root, "open-full")?,
         single_flight: find(root, "single-flight")?,
         scenario_file: find(root, "scenario-file")?,
         message: find(root, "message")?,
@@ -471,6 +492,8 @@ fn wire(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsValue> {
         a.driver.set_reduced_motion(on);
         a.refresh_texts();
     });
+    let p95 = app.borrow().els.show_p95.clone();
+    on(&p95, "change", app, |a, _| a.draw_charts());
     let button = |id: &str| -> Result<web_sys::EventTarget, JsValue> { find(root, id) };
     on(&button("play-pause")?, "click", app, |a, _| {
         a.toggle_pause()
@@ -510,6 +533,7 @@ fn wire(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsValue> {
     wire_scenario_file(app);
     let doc = app.borrow().doc.clone();
     on(&doc, "keydown", app, |a, e| a.on_key(e));
+    on(&doc, "keyup", app, |a, e| a.on_key_up(e));
     let w = window();
     on(&w, "resize", app, |a, _| {
         a.resize();

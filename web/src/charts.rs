@@ -1,6 +1,7 @@
 //! Charts over a rolling window of simulated seconds, drawn with plotters on
 //! canvases: hit rate, DB load against capacity, latency (log axis with the
-//! SLIs), errors by kind, Redis CPU and memory.
+//! SLIs, p95 on request), errors by kind and stale reads, Redis CPU and
+//! memory; every chart marks the faults and live changes in its window.
 
 use crate::explain::{
     db_load, CPU_ALERT, HIT_SLI, MEM_ALERT, MEM_CRITICAL, SLI_HIT_P99_MS, SLI_MISS_P99_MS,
@@ -33,6 +34,11 @@ pub struct ChartInput<'a> {
     pub target_hit_rate: f64,
     /// Device pixels per CSS pixel.
     pub dpr: f64,
+    /// Faults and live changes in the window: (simulated time, what), drawn
+    /// as vertical markers on every chart, labelled on the first.
+    pub events: &'a [(f64, String)],
+    /// Draw p95 beside p50 and p99 on the latency chart.
+    pub p95: bool,
 }
 
 impl ChartInput<'_> {
@@ -121,6 +127,47 @@ fn threshold<
     }
 }
 
+/// Vertical dashed markers at the events' times, from `y.0` to `y.1`, with
+/// their labels near the top when `labelled`.
+fn markers<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate<From = (f64, f64)>>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    i: &ChartInput,
+    y: (f64, f64),
+    labelled: bool,
+) {
+    let (x0, x1) = i.x_range();
+    let d = (3.0 * i.dpr) as u32;
+    let font = ((10.0 * i.dpr) as u32).max(8);
+    for (k, (t, what)) in i.events.iter().enumerate() {
+        if *t < x0 || *t > x1 {
+            continue;
+        }
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(*t, y.0), (*t, y.1)],
+                d,
+                d,
+                thin(RGBColor(55, 65, 81), i.dpr),
+            ))
+            .ok();
+        if labelled {
+            // staggered, so that neighbours do not overwrite each other
+            let frac = 0.97 - 0.09 * (k % 3) as f64;
+            let yy = y.0 + (y.1 - y.0) * frac;
+            let short: String = what.chars().take(22).collect();
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    short,
+                    (*t, yy),
+                    ("sans-serif", font)
+                        .into_font()
+                        .color(&RGBColor(55, 65, 81)),
+                )))
+                .ok();
+        }
+    }
+}
+
 fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
     dpr: f64,
@@ -152,6 +199,8 @@ fn linear<'a>(
     let (x0, x1) = i.x_range();
     let mut chart = ChartBuilder::on(root)
         .margin((8.0 * i.dpr) as u32)
+        // room for the last time label ("120") at the right edge
+        .margin_right((18.0 * i.dpr) as u32)
         .x_label_area_size(xl)
         .y_label_area_size(yl)
         .build_cartesian_2d(x0..x1, 0f64..top)
@@ -208,38 +257,29 @@ pub fn hit_rate(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
         i.dpr,
     );
     threshold(&mut chart, x, HIT_SLI * 100.0, RED, "SLI 80%", i.dpr);
+    markers(&mut chart, i, (0.0, 100.0), true);
     legend(&mut chart, i.dpr, SeriesLabelPosition::LowerLeft);
     root.present().ok()
 }
 
+/// The DB's load and its workers' busy fraction, both as multiples of its
+/// capacity: the figures the canvas, the status line and the explanation
+/// show (`dbfig`).
 pub fn db(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
     let root = area(canvas)?;
     let x = i.x_range();
-    let offered = series(i.seconds, |s| db_load(s, i.db_capacity) * i.db_capacity);
-    let misses = series(i.seconds, |s| s.db_miss as f64);
-    let top = offered
-        .iter()
-        .chain(misses.iter())
-        .map(|p| p.1)
-        .fold(i.db_capacity * 1.25, f64::max)
-        * 1.45;
-    let mut chart = linear(&root, i, top, "queries/s", &compact)?;
-    line(
-        &mut chart,
-        offered,
-        RED,
-        "work offered (in 12 ms SELECTs/s)",
-        i.dpr,
-    )?;
-    line(
-        &mut chart,
-        misses,
-        ORANGE,
-        "SELECTs after a miss, served",
-        i.dpr,
-    )?;
-    let capacity = format!("capacity {}/s", crate::format::compact(i.db_capacity));
-    threshold(&mut chart, x, i.db_capacity, GREY, &capacity, i.dpr);
+    let load = series(i.seconds, |s| db_load(s, i.db_capacity));
+    let busy = series(i.seconds, |s| s.db_utilization);
+    let top = load.iter().map(|p| p.1).fold(1.25, f64::max) * 1.45;
+    let mut chart = linear(&root, i, top, "x capacity", &|v| format!("{v:.1}x"))?;
+    line(&mut chart, load, RED, "load (work offered)", i.dpr)?;
+    line(&mut chart, busy, ORANGE, "workers busy", i.dpr)?;
+    let capacity = format!(
+        "capacity: every worker busy (~{} SELECTs)",
+        crate::format::per_sec(i.db_capacity)
+    );
+    threshold(&mut chart, x, 1.0, GREY, &capacity, i.dpr);
+    markers(&mut chart, i, (0.0, top), false);
     legend(&mut chart, i.dpr, SeriesLabelPosition::UpperLeft);
     root.present().ok()
 }
@@ -250,6 +290,8 @@ pub fn latency(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
     let (x0, x1) = i.x_range();
     let mut chart = ChartBuilder::on(&root)
         .margin((8.0 * i.dpr) as u32)
+        // room for the last time label ("120") at the right edge
+        .margin_right((18.0 * i.dpr) as u32)
         .x_label_area_size(xl)
         .y_label_area_size(yl)
         .build_cartesian_2d(x0..x1, (0.5f64..30_000f64).log_scale())
@@ -276,12 +318,16 @@ pub fn latency(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
             BLUE,
             (|s: &SecondStats| s.p50_ms) as fn(&SecondStats) -> f64,
         ),
+        ("p95", TEAL, |s: &SecondStats| s.p95_ms),
         ("p99 (successes)", PURPLE, |s: &SecondStats| s.p99_ms),
         // a failed request has a latency too: the time until its error
         ("p99 (errors too)", PINK, |s: &SecondStats| {
             s.with_failures_p99_ms
         }),
     ] {
+        if name == "p95" && !i.p95 {
+            continue;
+        }
         let runs = positive_runs(&series(i.seconds, move |s| f(s).clamp(0.0, 3_000.0)));
         let mut first = true;
         for run in runs {
@@ -310,6 +356,7 @@ pub fn latency(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
         "SLI miss p99 30 ms",
         i.dpr,
     );
+    markers(&mut chart, i, (0.5, 30_000.0), false);
     legend(&mut chart, i.dpr, SeriesLabelPosition::UpperLeft);
     root.present().ok()
 }
@@ -319,13 +366,15 @@ type ErrorSeries = (&'static str, RGBColor, fn(&SecondStats) -> u64);
 
 pub fn errors(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
     let root = area(canvas)?;
-    let kinds: [ErrorSeries; 6] = [
+    let kinds: [ErrorSeries; 7] = [
         ("pool wait timeout", RED, |s| s.err_pool_timeout),
         ("too many DB connections", ORANGE, |s| s.err_db_connections),
         ("client timeout", PURPLE, |s| s.err_timeout),
         ("503 LB / pod full", AMBER, |s| s.err_503),
         ("502 no healthy pod", PINK, |s| s.err_502),
         ("write OOM", TEAL, |s| s.err_cache_oom),
+        // not an error to the client, but a wrong answer
+        ("stale reads served", BLUE, |s| s.stale_reads),
     ];
     let top = i
         .seconds
@@ -334,7 +383,8 @@ pub fn errors(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
         .max()
         .unwrap_or(0) as f64;
     let top = (top * 1.45).max(10.0);
-    let mut chart = linear(&root, i, top, "errors/s", &compact)?;
+    let mut chart = linear(&root, i, top, "per second", &compact)?;
+    markers(&mut chart, i, (0.0, top), false);
     let mut any = false;
     for (name, color, f) in kinds {
         if i.seconds.iter().all(|s| f(s) == 0) {
@@ -355,7 +405,7 @@ pub fn errors(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
         let (w, h) = root.dim_in_pixel();
         let (font, _, _) = sizes(i.dpr);
         root.draw(&Text::new(
-            "no errors in this window",
+            "no errors or stale reads in this window",
             ((w as f64 * 0.4) as i32, (h as f64 * 0.4) as i32),
             ("sans-serif", font).into_font().color(&GREY),
         ))
@@ -396,6 +446,7 @@ pub fn cache(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
         "memory critical 85%",
         i.dpr,
     );
+    markers(&mut chart, i, (0.0, 100.0), false);
     legend(&mut chart, i.dpr, SeriesLabelPosition::UpperLeft);
     root.present().ok()
 }

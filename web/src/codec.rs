@@ -176,6 +176,14 @@ pub fn keyspace_keys(s: &Scenario, rps: f64, hit_rate: f64, ttl_s: f64) -> u64 {
     .keys
 }
 
+/// The lowest hit rate the browser's keyspace limit allows at these rates:
+/// what `MAX_WEB_KEYS` keys give (more keys, lower hit rate). One evaluation
+/// of the model's formula, not a calibration.
+pub fn lowest_reachable_hit_rate(s: &Scenario, rps: f64, ttl_s: f64) -> f64 {
+    let z = calibrate::solve_exponent(MAX_WEB_KEYS, s.client.top1_share);
+    calibrate::expected_hit_rate(MAX_WEB_KEYS, z, key_rates(s, rps), ttl_s, miss_delay_s(s))
+}
+
 /// The browser's own limits (the tab's memory and CPU), on top of the core's
 /// validation: every rate at most 200K/s and a keyspace of at most 4M keys
 /// for the worst combination of rate, hit rate and TTL the scenario reaches.
@@ -586,8 +594,8 @@ mod tests {
         let p = parse_query(&format!("?preset={}", "x".repeat(500)));
         assert!(
             !p.problems[0].contains(&"x".repeat(100)),
-            "{}",
-            p.problems[0]
+            "{:?}",
+            p.problems
         );
         // a bad preset and a bad scenario: what runs instead is said once
         let p = parse_query("?preset=nope&s=%%%%");

@@ -10,9 +10,10 @@ mod edges;
 mod front;
 
 use crate::anim::{DotClass, Dots};
+use crate::dbfig::DbFigures;
 use crate::driver::{Driver, EdgeRates};
-use crate::explain::{db_load, Capacities, CPU_ALERT, CPU_SATURATED, MEM_ALERT, MEM_CRITICAL};
-use crate::layout::{point_along, Layout, Rect};
+use crate::explain::{Capacities, CPU_ALERT, CPU_SATURATED, MEM_ALERT, MEM_CRITICAL};
+use crate::layout::{pose_along, Layout, Rect};
 use cachesim_core::frame::NodeKind;
 use cachesim_core::metrics::TierSecond;
 use cachesim_core::{SecondStats, ShardStatus, Status};
@@ -140,20 +141,18 @@ impl<'a> Scene<'a> {
         }
     }
 
-    pub fn db_load(&self) -> f64 {
-        self.last.map_or(0.0, |l| db_load(l, self.caps.db_qps))
+    /// The DB's figures, as every text words them (`dbfig`).
+    pub fn db(&self) -> DbFigures {
+        DbFigures::of(self.last, self.status, self.caps.db_qps)
     }
 
+    /// Bad when overloaded, every connection busy or queries refused; idle
+    /// pooled connections count for nothing.
     pub fn db_health(&self) -> Health {
-        let load = self.db_load();
-        let conns =
-            self.status.db_connections as f64 / self.status.db_max_connections.max(1) as f64;
-        let errs = self
-            .last
-            .map_or(0, |l| l.err_db_connections + l.err_pool_timeout);
-        if load > 1.0 || conns >= 0.99 || errs > 0 {
+        let d = self.db();
+        if d.load > 1.0 || d.exhausted() || d.refused > 0 {
             Health::Bad
-        } else if load > 0.85 || conns >= 0.7 {
+        } else if d.load > 0.85 || d.busy_fraction() >= 0.7 {
             Health::Warn
         } else {
             Health::Ok
@@ -449,7 +448,8 @@ type PathCache = HashMap<(u16, u16), Option<Vec<(f64, f64)>>>;
 
 fn draw_dots(ctx: &Ctx, layout: &Layout, dots: &Dots, wall: f64, radius: f64) {
     let mut paths: PathCache = HashMap::new();
-    let mut buckets: HashMap<DotClass, Vec<(f64, f64)>> = HashMap::new();
+    type Pose = ((f64, f64), (f64, f64));
+    let mut buckets: HashMap<DotClass, Vec<Pose>> = HashMap::new();
     for d in &dots.dots {
         let f = d.progress(wall);
         if !(0.0..=1.0).contains(&f) {
@@ -460,18 +460,27 @@ fn draw_dots(ctx: &Ctx, layout: &Layout, dots: &Dots, wall: f64, radius: f64) {
             .or_insert_with(|| layout.path(d.from, d.to));
         let Some(path) = path else { continue };
         // left of the direction of travel: the two directions of an edge get their own lanes
-        let p = point_along(path, f, 3.5);
-        buckets.entry(DotClass::of(d.kind)).or_default().push(p);
+        let pose = pose_along(path, f, 3.5);
+        buckets.entry(DotClass::of(d.kind)).or_default().push(pose);
     }
     for class in DotClass::ALL {
-        let Some(points) = buckets.get(&class) else {
+        let Some(poses) = buckets.get(&class) else {
             continue;
         };
         ctx.set_fill_style_str(class.color());
         ctx.begin_path();
-        for (x, y) in points {
-            ctx.move_to(x + radius, *y);
-            ctx.arc(*x, *y, radius, 0.0, 2.0 * PI).ok();
+        for &((x, y), (ux, uy)) in poses {
+            if ux == 0.0 && uy == 0.0 {
+                ctx.move_to(x + radius, y);
+                ctx.arc(x, y, radius, 0.0, 2.0 * PI).ok();
+                continue;
+            }
+            // an arrowhead pointing the way it travels, about a dot's area
+            let (tip, back, half) = (1.7 * radius, 1.1 * radius, 1.25 * radius);
+            ctx.move_to(x + ux * tip, y + uy * tip);
+            ctx.line_to(x - ux * back - uy * half, y - uy * back + ux * half);
+            ctx.line_to(x - ux * back + uy * half, y - uy * back - ux * half);
+            ctx.close_path();
         }
         ctx.fill();
     }

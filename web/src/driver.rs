@@ -290,7 +290,11 @@ impl Driver {
             .filter(|p| p.active && p.healthy)
             .count()
             .max(1) as u64;
-        let nice = nice_ceil(total * self.speed as f64 / DOTS_PER_WALL_S);
+        // scaled to what the LB lets through, not to the arrivals: at 200K RPS
+        // it turns most away at the door, and a scale made for every arrival
+        // would leave the edges behind it empty
+        let shown = total.min(st.lb_capacity_rps.max(1.0));
+        let nice = nice_ceil(shown * self.speed as f64 / DOTS_PER_WALL_S);
         let mut k = nice;
         while k > 1 && gcd(k, pods) != 1 {
             k += 1;
@@ -435,6 +439,31 @@ impl Driver {
         Timeline::at(&self.commands(), self.sim.now_s())
     }
 
+    /// The commands run in the last `window_s` simulated seconds (scheduled
+    /// faults and live changes): when, and what, for the charts' markers.
+    pub fn chart_events(&self, window_s: f64) -> Vec<(f64, String)> {
+        let now = self.sim.now_s();
+        let mut out: Vec<(f64, String)> = self
+            .commands()
+            .into_iter()
+            .filter(|c| c.at_s <= now && c.at_s >= now - window_s)
+            .map(|c| (c.at_s, c.command.label()))
+            .collect();
+        out.sort_by(|a, b| a.0.total_cmp(&b.0));
+        out
+    }
+
+    /// The next scheduled fault: in how many simulated seconds, and what.
+    pub fn next_event(&self) -> Option<(f64, String)> {
+        let now = self.sim.now_s();
+        self.base
+            .faults
+            .iter()
+            .filter(|c| c.at_s > now)
+            .min_by(|a, b| a.at_s.total_cmp(&b.at_s))
+            .map(|c| (c.at_s - now, c.command.label()))
+    }
+
     /// The target hit rate in force (the last SetTargetHitRate, or the scenario's).
     pub fn target_hit_rate(&self) -> f64 {
         let now = self.sim.now_s();
@@ -447,6 +476,38 @@ impl Driver {
                 _ => None,
             })
             .unwrap_or(self.base.client.target_hit_rate)
+    }
+
+    /// Sets the target hit rate, or, when the browser's keyspace limit puts it
+    /// out of reach (a lower hit rate needs more keys), the lowest target it
+    /// allows at this RPS and TTL, whole percent. Returns the target set and,
+    /// when it is not the one asked, why.
+    pub fn apply_target_hit_rate(&mut self, wanted: f64) -> Result<(f64, Option<String>), String> {
+        let st = self.sim.status();
+        let keys = codec::keyspace_keys(&self.base, st.rps, wanted, st.ttl_s);
+        if keys <= MAX_WEB_KEYS {
+            self.apply(Command::SetTargetHitRate { hit_rate: wanted })?;
+            return Ok((wanted, None));
+        }
+        let lowest = codec::lowest_reachable_hit_rate(&self.base, st.rps, st.ttl_s);
+        let mut target = ((lowest * 100.0).ceil() / 100.0).max(wanted);
+        while target < 0.99
+            && codec::keyspace_keys(&self.base, st.rps, target, st.ttl_s) > MAX_WEB_KEYS
+        {
+            target += 0.01;
+        }
+        let note = format!(
+            "a {} target hit rate needs {} keys at {} RPS with a {} s TTL, more than the browser version's {}: the lowest it reaches there is about {}, so the target is {}",
+            crate::format::pct(wanted),
+            crate::format::compact(keys as f64),
+            crate::format::compact(st.rps),
+            st.ttl_s,
+            crate::format::compact(MAX_WEB_KEYS as f64),
+            crate::format::pct(lowest),
+            crate::format::pct(target)
+        );
+        self.apply(Command::SetTargetHitRate { hit_rate: target })?;
+        Ok((target, Some(note)))
     }
 
     /// Applies a command now, within the browser's limits.
@@ -818,7 +879,7 @@ mod tests {
             .apply(Command::SetTargetHitRate { hit_rate: 0.99 })
             .unwrap_err();
         assert!(e.contains("keys"), "{e}");
-        assert!(d.apply(Command::SetRps { rps: 300_000.0 }).is_err());
+        assert!(d.apply(Command::SetRps { rps: 600_000.0 }).is_err());
         assert!(
             d.apply(Command::SetPods { count: 0 }).is_err(),
             "the core's own validation"
@@ -884,5 +945,53 @@ mod tests {
         }
         assert!(d.dots.is_empty());
         assert!(d.rates.client_lb > 0.0);
+    }
+
+    #[test]
+    fn an_unreachable_target_becomes_the_lowest_reachable_one() {
+        let mut d = Driver::new(presets::preset("steady").unwrap(), Some("steady".into())).unwrap();
+        let lowest = codec::lowest_reachable_hit_rate(&d.base, 10_000.0, 300.0);
+        assert!((0.5..0.8).contains(&lowest), "{lowest}");
+        let (set, note) = d.apply_target_hit_rate(0.5).unwrap();
+        assert!(set >= lowest && set < lowest + 0.03, "{set} vs {lowest}");
+        assert!(note.unwrap().contains("the lowest it reaches"));
+        assert!((d.target_hit_rate() - set).abs() < 1e-12);
+        let (set, note) = d.apply_target_hit_rate(0.9).unwrap();
+        assert_eq!((set, note), (0.9, None));
+    }
+
+    #[test]
+    fn the_dot_scale_follows_what_the_lb_lets_through() {
+        let mut d = Driver::new(presets::preset("steady").unwrap(), Some("steady".into())).unwrap();
+        d.apply(Command::SetRps { rps: 200_000.0 }).unwrap();
+        d.retrace();
+        // 20K RPS get past the LB: about 60 dots a second behind it, not 6
+        assert!(d.trace_every <= 503, "1 dot per {} requests", d.trace_every);
+        assert!(20_000.0 / d.trace_every as f64 >= 30.0);
+    }
+
+    #[test]
+    fn chart_events_and_the_next_one() {
+        let mut d = Driver::new(
+            presets::preset("cache-crash").unwrap(),
+            Some("cache-crash".into()),
+        )
+        .unwrap();
+        d.sim.advance_to(30.0);
+        assert!(d.chart_events(120.0).is_empty());
+        let (dt, what) = d.next_event().unwrap();
+        assert!((dt - 30.0).abs() < 1e-9, "{dt}");
+        assert!(what.to_lowercase().contains("crash"), "{what}");
+        d.sim.advance_to(95.0);
+        d.apply(Command::DbSlowdown { factor: 3.0 }).unwrap();
+        d.sim.advance_to(96.0);
+        let ev = d.chart_events(120.0);
+        assert_eq!(ev.len(), 3, "{ev:?}");
+        assert_eq!(ev[0].0, 60.0);
+        assert!(
+            ev[2].0 > 95.0 && ev[2].1.to_lowercase().contains("slow"),
+            "{ev:?}"
+        );
+        assert!(d.next_event().is_none());
     }
 }

@@ -7,6 +7,10 @@
 //! "DB at 5.1x capacity: thundering herd after the cache restart; connections
 //! exhausted (200/200); p99 840 ms".
 
+use crate::causes::{
+    lb_rejected, pods_refused, rank_db_causes, DbCause, DbFacts, LB_REJECT_HEADLINE,
+};
+use crate::dbfig::DbFigures;
 use crate::format::{compact, load, ms, pct, per_sec, secs, times};
 use cachesim_core::metrics::TierSecond;
 use cachesim_core::{Command, Scenario, ScheduledCommand, SecondStats, Status};
@@ -264,12 +268,18 @@ pub fn explain(i: &Inputs) -> Explanation {
     let resized = i
         .timeline
         .last_resize
+        .filter(|_| l.reads > 0)
         .filter(|(t, _)| st.now_s - t <= RECENT_RESTART_S && hit < i.target_hit_rate - 0.05)
         .filter(|(t, _)| i.timeline.last_restart_s.is_none_or(|r| r < *t));
     let coalescing = st.single_flight || st.proxy.as_ref().is_some_and(|p| p.single_flight);
-    let conns_full = st.db_max_connections > 0 && l.db_connections >= st.db_max_connections;
+    let db = DbFigures::of(Some(l), st, cap);
     let errors = l.failed;
     let mem = l.cache_memory_fraction;
+    let lb_refused = lb_rejected(l, i.caps.lb_rps);
+    let pods_full = pods_refused(l, i.caps.lb_rps);
+    // the attack's misses against the misses the cold cache adds
+    let attack_outweighs_warmup = st.attack_rate > 0.0
+        && st.attack_rate >= (i.target_hit_rate - hit).max(0.0) * l.reads as f64 - st.attack_rate;
 
     let mut level = Level::Ok;
     let mut headline: String;
@@ -340,32 +350,53 @@ pub fn explain(i: &Inputs) -> Explanation {
         if db_ratio > 1.0 {
             headline.push_str(&format!(", which is at {}", load(db_ratio)));
         }
+    } else if lb_refused as f64 > LB_REJECT_HEADLINE * l.arrived as f64 {
+        // the LB turns away more than a tenth of the arrivals: everything
+        // behind it sees only what it lets through
+        level = Level::Bad;
+        headline = format!(
+            "The load balancer turns away {} of arrivals ({} of {}, 503): it forwards at most {} RPS, so the pods, Redis and PostgreSQL see only that",
+            pct(lb_refused as f64 / l.arrived.max(1) as f64),
+            per_sec(lb_refused as f64),
+            per_sec(l.arrived as f64),
+            compact(i.caps.lb_rps)
+        );
+        if db_ratio > 1.05 {
+            headline.push_str(&format!("; PostgreSQL is at {}", load(db_ratio)));
+        }
     } else if db_ratio > 1.05 {
         level = Level::Bad;
         headline = format!("DB at {}", load(db_ratio));
-        cause = Some(if let Some((t, what)) = resized {
-            said_hit = true;
-            resize_cause(i, what, st.now_s - t, hit)
-        } else if recent_restart && hit < i.target_hit_rate - 0.1 {
-            said_hit = true;
-            format!(
-                "thundering herd after the cache restart (cold cache, hit rate {}; {})",
-                pct(hit),
-                if st.proxy.as_ref().is_some_and(|p| p.single_flight) {
-                    "the proxy's single-flight lets one miss per key query the DB, but there are that many keys"
-                } else if coalescing {
-                    "single-flight lets one miss per key and pod query the DB, but there are that many keys"
-                } else {
-                    "no single-flight, so concurrent misses on one key all query the DB"
-                }
-            )
-        } else if st.attack_rate > 0.0 {
-            format!(
+        let facts = DbFacts {
+            resized: resized.is_some(),
+            recent_restart,
+            target_hit_rate: i.target_hit_rate,
+        };
+        let top = rank_db_causes(l, st, &facts)[0].0;
+        cause = Some(match (top, resized) {
+            (DbCause::Resize, Some((t, what))) => {
+                said_hit = true;
+                resize_cause(i, what, st.now_s - t, hit)
+            }
+            (DbCause::Herd, _) => {
+                said_hit = true;
+                format!(
+                    "thundering herd after the cache restart (cold cache, hit rate {}; {})",
+                    pct(hit),
+                    if st.proxy.as_ref().is_some_and(|p| p.single_flight) {
+                        "the proxy's single-flight lets one miss per key query the DB, but there are that many keys"
+                    } else if coalescing {
+                        "single-flight lets one miss per key and pod query the DB, but there are that many keys"
+                    } else {
+                        "no single-flight, so concurrent misses on one key all query the DB"
+                    }
+                )
+            }
+            (DbCause::Attack, _) => format!(
                 "key-busting attack: {} never-seen keys always miss",
                 per_sec(st.attack_rate)
-            )
-        } else if st.hot_key_rate > 0.0 {
-            format!(
+            ),
+            (DbCause::HotKey, _) => format!(
                 "the hot key's {} reads: each time a write deletes or replaces it, they all miss until one backfill lands ({}), and the busy Redis (CPU {}) slows every request",
                 per_sec(st.hot_key_rate),
                 if st.single_flight {
@@ -374,31 +405,31 @@ pub fn explain(i: &Inputs) -> Explanation {
                     "no single-flight, so each miss queries the DB"
                 },
                 pct(l.cache_cpu)
-            )
-        } else if st.db_slowdown > 1.0 {
-            format!(
+            ),
+            (DbCause::Slowdown, _) => format!(
                 "every query takes {} longer, so the DB serves only ~{}",
                 times(st.db_slowdown),
                 per_sec(cap / st.db_slowdown)
-            )
-        } else if l.set_oom > 0 {
-            said_mem = true;
-            "Redis memory is full: backfills fail with OOM, so the same keys miss again and again"
-                .into()
-        } else if l.evictions > 0 {
-            said_hit = true;
-            format!(
-                "allkeys-lru evicts {} keys because the working set does not fit in {}, so the hit rate falls to {} and the misses land on the DB",
-                per_sec(l.evictions as f64),
-                crate::format::bytes(st.cache_max_bytes() as f64),
-                pct(hit)
-            )
-        } else {
-            format!(
+            ),
+            (DbCause::Oom, _) => {
+                said_mem = true;
+                "Redis memory is full: backfills fail with OOM, so the same keys miss again and again"
+                    .into()
+            }
+            (DbCause::Evictions, _) => {
+                said_hit = true;
+                format!(
+                    "allkeys-lru evicts {} keys because the working set does not fit in {}, so the hit rate falls to {} and the misses land on the DB",
+                    per_sec(l.evictions as f64),
+                    crate::format::bytes(st.cache_max_bytes() as f64),
+                    pct(hit)
+                )
+            }
+            _ => format!(
                 "{} RPS is too much traffic for a {} hit rate",
                 compact(st.rps + st.hot_key_rate),
                 pct(hit)
-            )
+            ),
         });
     } else if l.cache_cpu >= CPU_SATURATED {
         level = Level::Bad;
@@ -413,6 +444,15 @@ pub fn explain(i: &Inputs) -> Explanation {
                 per_sec(st.hot_key_rate)
             ));
         }
+    } else if pods_full as f64 > 0.01 * l.arrived as f64 {
+        // the pods refuse at their concurrency limit: the LB answers 503
+        level = Level::Bad;
+        headline = format!(
+            "The pods are full: {} of requests get 503 ({}) because every pod already works on its {} concurrent requests",
+            pct(pods_full as f64 / l.arrived.max(1) as f64),
+            per_sec(pods_full as f64),
+            compact(i.caps.max_inflight_per_pod as f64)
+        );
     } else if l.set_oom > 0 && st.eviction == "noeviction" {
         level = Level::Bad;
         said_mem = true;
@@ -456,7 +496,11 @@ pub fn explain(i: &Inputs) -> Explanation {
         headline = chars.next().map_or(String::new(), |f| {
             f.to_uppercase().collect::<String>() + chars.as_str()
         });
-    } else if recent_restart && hit < i.target_hit_rate - 0.05 {
+    } else if recent_restart
+        && l.reads > 0
+        && hit < i.target_hit_rate - 0.05
+        && !attack_outweighs_warmup
+    {
         level = Level::Warn;
         said_hit = true;
         headline = format!(
@@ -499,11 +543,12 @@ pub fn explain(i: &Inputs) -> Explanation {
         );
     } else {
         headline = format!(
-            "Normal: {} of reads hit Redis (p50 {}); misses, writes and direct requests send {} queries to PostgreSQL, which puts it at {} (it serves about {} SELECTs)",
+            "Normal: {} of reads hit Redis (p50 {}); misses, writes and direct requests offer PostgreSQL queries ({}), so its {} ({}; it serves about {} SELECTs)",
             pct(hit),
             ms(l.hit_p50_ms),
-            per_sec(l.db_queries as f64),
-            load(db_ratio),
+            db.query_words(),
+            db.load_words().replacen("load ", "load is ", 1),
+            db.worker_words(),
             per_sec(cap)
         );
         said_hit = true;
@@ -513,19 +558,38 @@ pub fn explain(i: &Inputs) -> Explanation {
         }
     }
 
+    // the LB's rejections are named whatever outranks them
+    if lb_refused as f64 > LB_REJECT_HEADLINE * l.arrived as f64
+        && !headline.contains("load balancer")
+    {
+        level = Level::Bad;
+        let lb = format!(
+            "the load balancer also turns away {} of arrivals (503, over its {} RPS)",
+            pct(lb_refused as f64 / l.arrived.max(1) as f64),
+            compact(i.caps.lb_rps)
+        );
+        match cause.as_mut() {
+            Some(c) => {
+                c.push_str("; ");
+                c.push_str(&lb);
+            }
+            None => {
+                headline.push_str("; ");
+                headline.push_str(&lb);
+            }
+        }
+    }
     // details, each independent of the headline
-    if conns_full {
+    // connections lent to requests, not those idle in a pool
+    if db.exhausted() {
         level = level.max(Level::Bad);
         details.push(format!(
-            "connections exhausted ({}/{})",
-            l.db_connections, st.db_max_connections
+            "DB connections exhausted ({}/{} busy)",
+            db.busy, db.max
         ));
-    } else if l.db_connections as f64 >= 0.7 * st.db_max_connections as f64 {
+    } else if db.busy_fraction() >= 0.7 {
         level = level.max(Level::Warn);
-        details.push(format!(
-            "{}/{} DB connections open",
-            l.db_connections, st.db_max_connections
-        ));
+        details.push(db.connection_words());
     }
     if l.pool_waiters > 0 && !said_waiters {
         details.push(format!(
@@ -561,7 +625,7 @@ pub fn explain(i: &Inputs) -> Explanation {
             ms(SLI_HIT_P99_MS)
         ));
     }
-    if !said_hit && !st.cache_down() && hit < HIT_ALARM {
+    if !said_hit && !st.cache_down() && l.reads > 0 && hit < HIT_ALARM {
         level = level.max(Level::Warn);
         details.push(format!(
             "hit rate {} (alarming below {})",
@@ -740,6 +804,20 @@ mod tests {
                     l.stale_reads,
                     e.text
                 );
+                let lb = crate::causes::lb_rejected(l, s.lb.capacity_rps);
+                assert!(
+                    lb * 10 <= l.arrived || e.text.contains("load balancer"),
+                    "{} at {t} s: the LB turns away {lb} of {}: {}",
+                    p.name,
+                    l.arrived,
+                    e.text
+                );
+                assert!(
+                    l.reads > 0 || !e.text.contains("hit rate 0%"),
+                    "{} at {t} s: {}",
+                    p.name,
+                    e.text
+                );
                 t += 10.0;
             }
         }
@@ -757,7 +835,8 @@ mod tests {
         assert_eq!(down.level, Level::Bad);
         assert!(down.text.starts_with("Redis is DOWN"), "{}", down.text);
         assert!(
-            down.text.contains("connections exhausted (200/200)"),
+            down.text
+                .contains("DB connections exhausted (200/200 busy)"),
             "{}",
             down.text
         );
@@ -1003,5 +1082,124 @@ mod tests {
             "{}",
             e.text
         );
+    }
+
+    /// The explanation after applying `cmds` at `at_s` to `s`, at `t`.
+    fn run_with(mut s: cachesim_core::Scenario, cmds: &[(f64, Command)], t: f64) -> Explanation {
+        s.faults
+            .extend(cmds.iter().map(|(at_s, c)| ScheduledCommand {
+                at_s: *at_s,
+                command: c.clone(),
+            }));
+        run_scenario(s, t)
+    }
+
+    #[test]
+    fn an_lb_turning_away_a_tenth_is_the_headline() {
+        let e = run_with(
+            presets::preset("steady").unwrap(),
+            &[(2.0, Command::SetRps { rps: 200_000.0 })],
+            8.0,
+        );
+        assert!(
+            e.text.starts_with("The load balancer turns away "),
+            "{}",
+            e.text
+        );
+        assert!(!e.text.contains("too much traffic for a"), "{}", e.text);
+        assert_eq!(e.level, Level::Bad);
+    }
+
+    #[test]
+    fn no_hit_rate_alarm_without_reads() {
+        let e = run_with(
+            presets::preset("steady").unwrap(),
+            &[(2.0, Command::PodsUnhealthy { count: 2 })],
+            8.0,
+        );
+        assert!(e.text.starts_with("No healthy pod"), "{}", e.text);
+        assert!(!e.text.to_lowercase().contains("hit rate"), "{}", e.text);
+    }
+
+    #[test]
+    fn a_later_fault_replaces_the_herd_in_the_headline() {
+        // the herd first...
+        let herd = run("cache-crash", 95.0);
+        assert!(herd.text.contains("thundering herd"), "{}", herd.text);
+        // ...then a slow DB switched on after the restart is named instead
+        let slow = run_with(
+            presets::preset("cache-crash").unwrap(),
+            &[(100.0, Command::DbSlowdown { factor: 3.0 })],
+            115.0,
+        );
+        assert!(
+            slow.text.contains("every query takes 3.0x longer"),
+            "{}",
+            slow.text
+        );
+        assert!(!slow.text.contains("thundering herd"), "{}", slow.text);
+        // ...and so is an attack once it adds more misses than the cold cache
+        let attack = run_with(
+            presets::preset("cache-crash").unwrap(),
+            &[(100.0, Command::KeyBusting { rate: 5_000.0 })],
+            150.0,
+        );
+        assert!(
+            attack.text.to_lowercase().contains("key-busting"),
+            "{}",
+            attack.text
+        );
+        assert!(!attack.text.contains("thundering herd"), "{}", attack.text);
+    }
+
+    #[test]
+    fn full_pods_are_named() {
+        // pods that take 3 requests at a time refuse some of 5K RPS each,
+        // with the DB far from saturated
+        let mut s = presets::preset("steady").unwrap();
+        s.app.max_inflight_per_pod = 3;
+        let e = run_scenario(s, 10.0);
+        assert!(e.text.starts_with("The pods are full: "), "{}", e.text);
+        assert!(e.text.contains("3 concurrent requests"), "{}", e.text);
+    }
+
+    #[test]
+    fn no_warm_up_claim_in_a_second_without_reads() {
+        // restarted, then every pod unhealthy: the last second has no reads
+        let e = run_with(
+            presets::preset("steady").unwrap(),
+            &[
+                (
+                    2.0,
+                    Command::CrashCache {
+                        shard: 0,
+                        host: false,
+                    },
+                ),
+                (3.0, Command::RestartCache { shard: 0 }),
+                (5.0, Command::PodsUnhealthy { count: 2 }),
+            ],
+            8.0,
+        );
+        assert!(e.text.starts_with("No healthy pod"), "{}", e.text);
+        // and right after they are healthy again, before a second with reads
+        let e = run_with(
+            presets::preset("steady").unwrap(),
+            &[
+                (
+                    2.0,
+                    Command::CrashCache {
+                        shard: 0,
+                        host: false,
+                    },
+                ),
+                (3.0, Command::RestartCache { shard: 0 }),
+                (5.0, Command::PodsUnhealthy { count: 2 }),
+                (8.2, Command::PodsUnhealthy { count: 0 }),
+            ],
+            8.5,
+        );
+        assert!(!e.text.contains("hit rate 0%"), "{}", e.text);
+        assert!(!e.text.starts_with("Cache warming up"), "{}", e.text);
     }
 }

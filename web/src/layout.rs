@@ -446,11 +446,18 @@ impl Layout {
 /// to the left of the direction of travel (so the two directions of an edge
 /// use separate lanes).
 pub fn point_along(path: &[(f64, f64)], f: f64, lane: f64) -> (f64, f64) {
+    pose_along(path, f, lane).0
+}
+
+/// The point a fraction `f` along `path`, `lane` px to the left of the
+/// direction of travel, and that direction (a unit vector; zero on a path
+/// without length): where a dot is and which way it points.
+pub fn pose_along(path: &[(f64, f64)], f: f64, lane: f64) -> ((f64, f64), (f64, f64)) {
     if path.is_empty() {
-        return (0.0, 0.0);
+        return ((0.0, 0.0), (0.0, 0.0));
     }
     if path.len() == 1 {
-        return path[0];
+        return (path[0], (0.0, 0.0));
     }
     let lens: Vec<f64> = path
         .windows(2)
@@ -463,16 +470,20 @@ pub fn point_along(path: &[(f64, f64)], f: f64, lane: f64) -> (f64, f64) {
             let (p, q) = (path[i], path[i + 1]);
             let t = if *len > 0.0 { (d / len).min(1.0) } else { 0.0 };
             let (dx, dy) = (q.0 - p.0, q.1 - p.1);
-            let (nx, ny) = if *len > 0.0 {
-                (dy / len, -dx / len)
+            let (ux, uy) = if *len > 0.0 {
+                (dx / len, dy / len)
             } else {
                 (0.0, 0.0)
             };
-            return (p.0 + dx * t + nx * lane, p.1 + dy * t + ny * lane);
+            // the normal (uy, -ux) is to the left of travel on a y-down canvas
+            return (
+                (p.0 + dx * t + uy * lane, p.1 + dy * t - ux * lane),
+                (ux, uy),
+            );
         }
         d -= len;
     }
-    *path.last().expect("non-empty")
+    (*path.last().expect("non-empty"), (0.0, 0.0))
 }
 
 #[cfg(test)]
@@ -631,5 +642,17 @@ mod tests {
         assert_eq!(r.border_towards((100.0, 0.0)), (10.0, 0.0));
         assert_eq!(r.border_towards((0.0, -100.0)), (0.0, -5.0));
         assert_eq!(r.border_towards((1.0, 0.0)), (1.0, 0.0));
+    }
+
+    #[test]
+    fn a_dot_points_along_its_travel_in_its_own_lane() {
+        let there = [(0.0, 0.0), (100.0, 0.0)];
+        let back = [(100.0, 0.0), (0.0, 0.0)];
+        let ((x, y), (ux, uy)) = pose_along(&there, 0.5, 3.5);
+        assert_eq!((x, ux, uy), (50.0, 1.0, 0.0));
+        let ((bx, by), (bux, _)) = pose_along(&back, 0.5, 3.5);
+        assert_eq!((bx, bux), (50.0, -1.0));
+        // the two directions in lanes on either side of the line
+        assert!(y * by < 0.0 && (y - by).abs() == 7.0, "{y} {by}");
     }
 }

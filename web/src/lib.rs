@@ -7,7 +7,9 @@
 
 pub mod anim;
 pub mod architecture;
+pub mod causes;
 pub mod codec;
+pub mod dbfig;
 pub mod driver;
 pub mod explain;
 pub mod format;

@@ -59,9 +59,9 @@ pub const FAILURES: &[(&str, &str, &str, bool)] = &[
 /// Chart canvases: id, title (with units).
 pub const CHARTS: &[(&str, &str)] = &[
     ("chart-hit-rate", "Read hit rate (%)"),
-    ("chart-db", "DB load vs capacity (queries/s)"),
+    ("chart-db", "DB load and workers busy (x capacity)"),
     ("chart-latency", "Latency p50 / p99 (ms, log scale)"),
-    ("chart-errors", "Errors per second, by kind"),
+    ("chart-errors", "Errors and stale reads per second"),
     ("chart-cache", "Redis CPU and memory (%)"),
 ];
 
@@ -98,8 +98,18 @@ pub fn markup() -> String {
     }
     let mut charts = String::new();
     for (id, title) in CHARTS {
+        let tip = if *id == "chart-db" {
+            format!(" title=\"{}\"", crate::dbfig::LOAD_TOOLTIP)
+        } else {
+            String::new()
+        };
+        let opt = if *id == "chart-latency" {
+            " <label class=\"cs-chart-opt\" title=\"Also draw the 95th percentile\"><input type=\"checkbox\" id=\"show-p95\"> p95</label>"
+        } else {
+            ""
+        };
         charts.push_str(&format!(
-            "<figure class=\"cs-chart\"><figcaption>{title}</figcaption><canvas id=\"{id}\" role=\"img\" aria-label=\"{title}, last 120 simulated seconds\"></canvas></figure>"
+            "<figure class=\"cs-chart\"><figcaption{tip}>{title}{opt}</figcaption><canvas id=\"{id}\" role=\"img\" aria-label=\"{title}, last 120 simulated seconds\"></canvas></figure>"
         ));
     }
     let mut components = String::new();
@@ -127,16 +137,17 @@ pub fn markup() -> String {
         r##"<div class="cs-app">
 <header class="cs-header">
   <h1>cachesim <small>cache-aside, simulated request by request</small></h1>
-  <div class="cs-clock" aria-live="off"><span>t = </span><span id="clock">0:00</span> <span id="speed-note" class="cs-speed-note"></span></div>
+  <a id="open-full" class="cs-open-full" href="./" target="_blank" rel="noopener" title="This run, at this moment, in the full simulator (a new tab)"><span class="cs-long">Open the full simulator</span><span class="cs-short">Full simulator</span></a>
+  <div class="cs-clock" aria-live="off"><span>t = </span><span id="clock">0:00</span> <span id="speed-note" class="cs-speed-note"></span> <span id="next-event" class="cs-next"></span></div>
 </header>
 <div id="panic-banner" class="cs-panic" role="alert" hidden></div>
-<div id="message" class="cs-message" role="status" aria-live="polite" hidden></div>
+<div class="cs-sticky"><p id="live-strip" class="cs-strip" aria-hidden="true"></p><div id="message" class="cs-message" role="status" aria-live="polite" hidden></div></div>
 <div class="cs-main">
   <section class="cs-stage" aria-label="Architecture and live state">
     <canvas id="arch-canvas" role="img" aria-label="{ARCH_LABEL}"></canvas>
     <div id="shard-buttons" class="cs-shards" role="group" aria-label="Redis shards: crash or restart one (or click a shard on the diagram)" hidden></div>
     <div class="cs-legend" aria-label="Legend">{legend}<span id="dot-scale" class="cs-scale"></span></div>
-    <p id="readouts" class="cs-readouts" aria-live="off"></p>
+    <p id="readouts" class="cs-readouts" aria-live="off" title="{load_tip}"></p>
     <p id="explain" class="cs-explain" aria-live="polite"></p>
     <ul id="components" class="cs-sr-only" aria-label="Live state of each component">{components}</ul>
   </section>
@@ -171,6 +182,7 @@ pub fn markup() -> String {
     <fieldset class="cs-group cs-params"><legend>Traffic and cache</legend>
       <div class="cs-field"><label for="rps">Client RPS</label><input id="rps" type="range" min="0" max="1000" step="1"><output id="rps-value" for="rps"></output></div>
       <div class="cs-field"><label for="hit-rate">Target hit rate</label><input id="hit-rate" type="range" min="50" max="99" step="1"><output id="hit-rate-value" for="hit-rate"></output></div>
+      <p id="hit-rate-note" class="cs-desc cs-hit-note" aria-live="polite"></p>
       <div class="cs-field"><label for="memory-gb">Cache memory (GB)</label><input id="memory-gb" type="number" min="0.01" max="1024" step="0.01" inputmode="decimal"><output id="memory-gb-value" for="memory-gb"></output></div>
       <div class="cs-field"><label for="ttl">TTL (seconds)</label><input id="ttl" type="number" min="1" max="86400" step="1" inputmode="numeric"><output id="ttl-value" for="ttl"></output></div>
       <div class="cs-field"><label for="eviction">Eviction policy</label><select id="eviction" class="cs-wide"><option value="noeviction">noeviction</option><option value="allkeys-lru">allkeys-lru</option></select></div>
@@ -198,7 +210,8 @@ pub fn markup() -> String {
   <section class="cs-charts" aria-label="Charts over the last 120 simulated seconds">{charts}</section>
 </div>
 <pre id="state-json" class="cs-sr-only" aria-hidden="true"></pre>
-</div>"##
+</div>"##,
+        load_tip = crate::dbfig::LOAD_TOOLTIP
     )
 }
 
@@ -262,6 +275,11 @@ mod tests {
             "router",
             "warmup",
             "shard-buttons",
+            "open-full",
+            "hit-rate-note",
+            "live-strip",
+            "show-p95",
+            "next-event",
         ];
         for id in ids {
             assert_eq!(m.matches(&format!("id=\"{id}\"")).count(), 1, "{id}");

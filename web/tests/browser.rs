@@ -226,6 +226,19 @@ fn every_control_changes_the_run() {
     // target hit rate
     let before = state(&root)["status"]["keyspace_keys"].as_u64().unwrap();
     set_input(&root, "hit-rate", "95", "input");
+    // a drag step only shows the value: the keyspace is derived once the
+    // slider has rested (400 ms of the page's clock)
+    assert_eq!(
+        state(&root)["status"]["keyspace_keys"].as_u64().unwrap(),
+        before
+    );
+    let note = el::<HtmlElement>(&root, "hit-rate-note")
+        .text_content()
+        .unwrap();
+    assert!(note.contains("applies when the slider rests"), "{note}");
+    let t0 = js_sys::Date::now();
+    while js_sys::Date::now() - t0 < 450.0 {}
+    frames(&h, 1);
     let s = state(&root);
     assert_ne!(
         s["status"]["keyspace_keys"].as_u64().unwrap(),

@@ -2,15 +2,19 @@
 //!
 //! A pod accepts up to `max_inflight_per_pod` concurrent requests. Each pod
 //! owns a pool of up to `pool_size` DB connections, opened on demand and kept
-//! open: a request that needs the DB takes an idle connection, or opens a new
+//! open while in use: a request that needs the DB takes the most recently
+//! released idle connection, or opens a new
 //! one (which PostgreSQL may refuse with `too many connections`), or waits in
 //! the pool's FIFO queue for up to `pool_timeout_ms`. Under a thundering herd
 //! this wait, not the DB itself, is where latency climbs to 500 ms and beyond.
+//! A connection left idle for `pool_idle_timeout_s` is closed (HikariCP's
+//! `idleTimeout`, pgx's `MaxConnIdleTime`), checked once per simulated second.
 //! With single-flight on, a pod sends one query per key at a time: misses on
 //! a key already being loaded wait for that load instead.
 //! The cache-aside logic that pods run is in `sim`.
 
 use crate::request::ReqId;
+use crate::time::Nanos;
 use std::collections::{BTreeMap, VecDeque};
 
 #[derive(Clone, Debug, Default)]
@@ -22,7 +26,9 @@ pub struct Pod {
     pub inflight: u32,
     /// Connections open in this pod's pool (busy + idle + opening).
     pub pool_open: u32,
-    pub pool_idle: u32,
+    /// When each idle connection was released, oldest first: a request takes
+    /// the newest (the back), the idle timeout closes from the front.
+    pub idle_since: VecDeque<Nanos>,
     /// Requests waiting for a connection, oldest first (entries may be stale).
     pub waiters: VecDeque<ReqId>,
     pub waiting: u32,
@@ -73,7 +79,23 @@ impl Pod {
         self.healthy && self.active
     }
 
+    /// Idle connections in the pool.
+    pub fn pool_idle(&self) -> u32 {
+        self.idle_since.len() as u32
+    }
+
     pub fn busy_connections(&self) -> u32 {
-        self.pool_open - self.pool_idle
+        self.pool_open - self.pool_idle()
+    }
+
+    /// Closes the connections idle since before `cutoff`; returns how many.
+    pub fn close_idle_before(&mut self, cutoff: Nanos) -> u32 {
+        let mut n = 0;
+        while self.idle_since.front().is_some_and(|&t| t < cutoff) {
+            self.idle_since.pop_front();
+            self.pool_open -= 1;
+            n += 1;
+        }
+        n
     }
 }

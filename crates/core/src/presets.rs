@@ -71,6 +71,10 @@ pub const PRESETS: &[PresetInfo] = &[
         description: "the key-busting attacker limited to 100 requests/s at the LB: its excess is refused with 429 and the legitimate hit rate holds",
     },
     PresetInfo {
+        name: "traffic-spike",
+        description: "from 30 s to 60 s traffic jumps from 10K to 16K RPS: the DB passes its capacity and the pools fill; after it, their idle connections close",
+    },
+    PresetInfo {
         name: "v1-steady",
         description: "V1: the same 10K RPS through a CacheProxyService and three Redis shards on a consistent-hash ring",
     },
@@ -198,6 +202,13 @@ pub fn preset(name: &str) -> Option<Scenario> {
         }
         "db-slowdown" => {
             s.faults = vec![at(30.0, Command::DbSlowdown { factor: 3.0 })];
+        }
+        "traffic-spike" => {
+            s.duration_s = 180.0;
+            s.faults = vec![
+                at(30.0, Command::SetRps { rps: 16_000.0 }),
+                at(60.0, Command::SetRps { rps: 10_000.0 }),
+            ];
         }
         "v1-steady" => {}
         "v1-shard-crash" => crash_and_restart(&mut s, 1),

@@ -134,6 +134,13 @@ pub struct AppConfig {
     pub pool_size: u32,
     /// A request waits this long for a pooled connection before failing.
     pub pool_timeout_ms: f64,
+    /// A pooled connection idle this long is closed (checked each simulated
+    /// second; 0 keeps idle connections open forever). HikariCP's
+    /// `idleTimeout` defaults to 10 min, but only retires connections above
+    /// `minimumIdle`, and its smallest allowed value is 10 s; here every idle
+    /// connection can retire, after 10 s, so a burst's connections close
+    /// within the charts' window.
+    pub pool_idle_timeout_s: f64,
     /// Opening a new DB connection (PostgreSQL forks a backend).
     pub connect_ms: f64,
     /// Redis command timeout in the app's client; a timed-out GET falls through to the DB.
@@ -493,6 +500,7 @@ impl Default for AppConfig {
             db_rtt_ms: 5.0,
             pool_size: 100,
             pool_timeout_ms: 500.0,
+            pool_idle_timeout_s: 10.0,
             connect_ms: 3.0,
             cache_timeout_ms: 250.0,
             single_flight: false,
@@ -720,6 +728,12 @@ impl Scenario {
         check_range("app.db_rtt_ms", a.db_rtt_ms, 0.0, 10_000.0)?;
         check_int("app.pool_size", a.pool_size as u64, 1, 100_000)?;
         check_range("app.pool_timeout_ms", a.pool_timeout_ms, 0.0, 600_000.0)?;
+        check_range(
+            "app.pool_idle_timeout_s",
+            a.pool_idle_timeout_s,
+            0.0,
+            86_400.0,
+        )?;
         check_range("app.connect_ms", a.connect_ms, 0.0, 10_000.0)?;
         check_range("app.cache_timeout_ms", a.cache_timeout_ms, 0.01, 600_000.0)?;
         let k = &self.cache;

@@ -217,3 +217,42 @@ fn all_pods_unhealthy_gives_502() {
     assert_eq!(sim.history().last().unwrap().failed, 0);
     assert_conserved(&sim);
 }
+
+#[test]
+fn idle_pooled_connections_close_after_the_idle_timeout() {
+    // the story: six seconds at 16K RPS open every pooled connection;
+    // back at 10K RPS the DB needs far fewer, and the idle ones close once
+    // idle for 10 s (before the timeout, they stayed open for good)
+    let s = preset("steady");
+    assert_eq!(s.app.pool_idle_timeout_s, 10.0);
+    let burst = |s: cachesim_core::Scenario| {
+        let mut sim = cachesim_core::Simulation::new(s).unwrap();
+        sim.advance_to(5.0);
+        sim.apply(Command::SetRps { rps: 16_000.0 }).unwrap();
+        sim.advance_to(11.0);
+        let peak = sim.history().last().unwrap().db_connections;
+        sim.apply(Command::SetRps { rps: 10_000.0 }).unwrap();
+        sim.advance_to(60.0);
+        (peak, sim)
+    };
+    let (peak, sim) = burst(s.clone());
+    assert!(peak >= 150, "the burst opens most connections: {peak}");
+    let st = sim.status();
+    let open: u32 = st.pods.iter().map(|p| p.pool_open).sum();
+    let busy: u32 = st.pods.iter().map(|p| p.pool_busy).sum();
+    assert_eq!(
+        open, st.db_connections,
+        "the pools' connections are the DB's"
+    );
+    assert!(busy <= open);
+    assert!(
+        open < peak / 2,
+        "{open} of {peak} connections still open 50 s after the burst ({busy} busy)"
+    );
+    assert_conserved(&sim);
+    // with the timeout off they stay open, as before
+    let mut forever = s;
+    forever.app.pool_idle_timeout_s = 0.0;
+    let (peak, sim) = burst(forever);
+    assert_eq!(sim.status().db_connections, peak);
+}

@@ -16,10 +16,23 @@ impl App {
         m.remove_attribute("hidden").ok();
     }
 
+    /// Hides a problem notice (a refused value, a bad link): the next
+    /// action that succeeds has moved on from it.
+    pub(super) fn clear_problem(&self) {
+        let m = &self.els.message;
+        if m.class_list().contains("cs-problem") {
+            m.set_attribute("hidden", "").ok();
+            m.set_class_name("cs-message");
+        }
+    }
+
     pub(super) fn apply(&mut self, cmd: Command) -> bool {
         let label = cmd.label();
         match self.driver.apply(cmd) {
-            Ok(()) => true,
+            Ok(()) => {
+                self.clear_problem();
+                true
+            }
             Err(e) => {
                 self.show_message(&format!("Could not apply \"{label}\": {e}."), true);
                 false
@@ -101,7 +114,11 @@ impl App {
         }
     }
 
-    pub(super) fn on_hit_rate(&mut self, force: bool) {
+    /// The target hit-rate slider: each drag step only shows the value; the
+    /// keyspace is derived once the slider has rested for
+    /// `HIT_RATE_QUIET_MS` (a calibration takes 100-300 ms in the tab, too
+    /// long for every step of a drag or every arrow key).
+    pub(super) fn on_hit_rate(&mut self, _released: bool) {
         let v: f64 = self.els.hit_rate.value().parse().unwrap_or(85.0);
         let hit_rate = (v / 100.0).clamp(0.5, 0.99);
         self.els
@@ -111,11 +128,41 @@ impl App {
             self.pending.hit_rate = None;
             return;
         }
-        // cleared first: the controls' refresh skips a slider with a pending value
-        self.pending.hit_rate = None;
-        if !self.send_throttled(1, force, Command::SetTargetHitRate { hit_rate }) {
-            self.pending.hit_rate = Some(hit_rate);
+        self.pending.hit_rate = Some(hit_rate);
+        self.pending.last_ms[1] = now_ms();
+        self.els
+            .hit_rate_note
+            .set_text_content(Some("applies when the slider rests"));
+    }
+
+    /// Applies a rested target hit rate (or the lowest reachable one, saying why).
+    fn apply_hit_rate(&mut self, hit_rate: f64) {
+        match self.driver.apply_target_hit_rate(hit_rate) {
+            Ok((set, note)) => {
+                self.els
+                    .hit_rate
+                    .set_value(&format!("{:.0}", (set * 100.0).clamp(50.0, 99.0)));
+                self.hit_rate_limited = note.as_ref().map(|_| {
+                    format!(
+                        "{} asked: out of the browser's reach here, so {} (see the notice)",
+                        pct(hit_rate),
+                        pct(set)
+                    )
+                });
+                match note {
+                    Some(n) => self.show_message(&format!("Target hit rate: {n}."), true),
+                    None => self.show_message(
+                        &format!(
+                            "Target hit rate {}: the keyspace is derived again.",
+                            pct(set)
+                        ),
+                        false,
+                    ),
+                }
+            }
+            Err(e) => self.show_message(&format!("Could not set the target hit rate: {e}."), true),
         }
+        self.after_change();
     }
 
     pub(super) fn active_pods(&self) -> u32 {
@@ -154,10 +201,10 @@ impl App {
             }
         }
         if let Some(hit_rate) = self.pending.hit_rate {
-            if now - self.pending.last_ms[1] >= COMMAND_EVERY_MS {
+            if now - self.pending.last_ms[1] >= HIT_RATE_QUIET_MS {
                 self.pending.hit_rate = None;
                 self.pending.last_ms[1] = now;
-                self.apply(Command::SetTargetHitRate { hit_rate });
+                self.apply_hit_rate(hit_rate);
             }
         }
         if let Some(count) = self.pending.pods {
@@ -206,13 +253,24 @@ impl App {
         {
             return;
         }
+        let revert = |a: &Self| {
+            a.els
+                .memory
+                .set_value(&format!("{}", (current * 1000.0).round() / 1000.0));
+        };
         let Some(gb) = self.read_number(&text, "Cache memory", "GB", 0.01..=1024.0, commit) else {
+            // a refused value goes back to the one in force
+            if commit {
+                revert(self);
+            }
             return;
         };
         self.els
             .memory_value
             .set_text_content(Some(&format!("{} GB", gb)));
-        self.apply(Command::SetMemory { gb, shard: None });
+        if !self.apply(Command::SetMemory { gb, shard: None }) {
+            revert(self);
+        }
         self.after_change();
     }
 
@@ -228,9 +286,15 @@ impl App {
         }
         let Some(seconds) = self.read_number(&text, "TTL", "seconds", 1.0..=86_400.0, commit)
         else {
+            // a refused value goes back to the one in force
+            if commit {
+                self.els.ttl.set_value(&format!("{current}"));
+            }
             return;
         };
-        self.apply(Command::SetTtl { seconds });
+        if !self.apply(Command::SetTtl { seconds }) {
+            self.els.ttl.set_value(&format!("{current}"));
+        }
         self.after_change();
     }
 
@@ -254,6 +318,7 @@ impl App {
     }
 
     pub(super) fn restart_with(&mut self, scenario: Scenario, preset: Option<String>, note: &str) {
+        self.hit_rate_limited = None;
         match self.driver.restart(scenario, preset) {
             Ok(()) => self.show_message(note, false),
             Err(e) => self.show_message(&format!("Could not restart: {e}."), true),
@@ -279,10 +344,14 @@ impl App {
                     &format!("Restarted with seed {seed} (changes made live were dropped)."),
                 );
             }
-            Err(_) => self.show_message(
-                &format!("Seed {} is not a whole number from 0 up.", quote(&text)),
-                true,
-            ),
+            Err(_) => {
+                self.show_message(
+                    &format!("Seed {} is not a whole number from 0 up.", quote(&text)),
+                    true,
+                );
+                // back to the seed in force
+                self.els.seed.set_value(&self.driver.base.seed.to_string());
+            }
         }
     }
 
@@ -399,21 +468,64 @@ impl App {
         if self.embed && !self.event_inside(e) {
             return;
         }
-        let tag = e
-            .target()
-            .and_then(|t| t.dyn_into::<Element>().ok())
-            .map(|el| el.tag_name().to_ascii_lowercase())
-            .unwrap_or_default();
-        if matches!(tag.as_str(), "input" | "select" | "textarea" | "button") {
+        if types_text(e) {
             return;
         }
         match k.key().as_str() {
             " " => {
+                // a focused button or checkbox would also act on Space's keyup
+                // (`on_key_up` stops that): the shortcut wins
                 e.prevent_default();
                 self.toggle_pause();
             }
             "." => self.step(),
             _ => {}
         }
+    }
+
+    /// Space's keyup on a focused button or checkbox would click it: after
+    /// the shortcut paused, it must not also toggle the failure it is on.
+    pub(super) fn on_key_up(&mut self, e: &Event) {
+        let Some(k) = e.dyn_ref::<KeyboardEvent>() else {
+            return;
+        };
+        if k.key() != " " || k.ctrl_key() || k.meta_key() || k.alt_key() {
+            return;
+        }
+        if self.embed && !self.event_inside(e) {
+            return;
+        }
+        if !types_text(e) {
+            e.prevent_default();
+        }
+    }
+}
+
+/// The key goes to a field that takes typing (a text or number field, a
+/// select, a text area, an editable element): shortcuts leave it alone.
+/// Buttons, checkboxes and sliders do not take Space or `.` as text.
+fn types_text(e: &Event) -> bool {
+    let Some(el) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+        return false;
+    };
+    if el
+        .get_attribute("contenteditable")
+        .is_some_and(|v| v != "false")
+    {
+        return true;
+    }
+    match el.tag_name().to_ascii_lowercase().as_str() {
+        "select" | "textarea" => true,
+        "input" => {
+            let ty = el
+                .get_attribute("type")
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            !matches!(
+                ty.as_str(),
+                "button" | "checkbox" | "radio" | "range" | "submit" | "reset" | "file" | "color"
+            )
+        }
+        _ => false,
     }
 }

@@ -24,6 +24,19 @@ impl App {
         url
     }
 
+    /// This run at this moment in the full page: the share link without `embed`.
+    pub(super) fn full_url(&self) -> String {
+        let loc = window().location();
+        let d = &self.driver;
+        format!(
+            "{}{}{}{}",
+            loc.origin().unwrap_or_default(),
+            loc.pathname().unwrap_or_default(),
+            d.share_query(),
+            codec::moment_params(d.sim.now_s(), d.speed, d.paused)
+        )
+    }
+
     pub(super) fn copy_link(&mut self) {
         let url = self.share_url();
         self.els.share_url.set_value(&url);
@@ -110,8 +123,15 @@ impl App {
         }
     }
 
+    /// The charts as one PNG: a header naming the scenario, its seed and the
+    /// moment, and each chart under its title.
     pub(super) fn export_png(&mut self) {
         self.draw_charts();
+        let header = png_header(
+            &self.driver.base.name,
+            self.driver.base.seed,
+            self.driver.sim.now_s(),
+        );
         let result = (|| -> Result<String, JsValue> {
             let charts = &self.els.charts;
             let cw = charts.iter().map(|c| c.width()).max().unwrap_or(600).max(1);
@@ -121,27 +141,44 @@ impl App {
                 .max()
                 .unwrap_or(240)
                 .max(1);
+            let dpr = self.dpr.max(1.0);
+            let (head_h, title_h) = ((34.0 * dpr).round() as u32, (24.0 * dpr).round() as u32);
             let cols = 2u32;
             let rows = (charts.len() as u32).div_ceil(cols);
+            let (w, h) = (cw * cols, head_h + (title_h + ch) * rows);
             let out: HtmlCanvasElement = self.doc.create_element("canvas")?.dyn_into()?;
-            out.set_width(cw * cols);
-            out.set_height(ch * rows);
+            out.set_width(w);
+            out.set_height(h);
             let ctx = out
                 .get_context("2d")?
                 .ok_or("no 2d context")?
                 .dyn_into::<CanvasRenderingContext2d>()?;
             ctx.set_fill_style_str("#ffffff");
-            ctx.fill_rect(0.0, 0.0, (cw * cols) as f64, (ch * rows) as f64);
+            ctx.fill_rect(0.0, 0.0, w as f64, h as f64);
+            ctx.set_fill_style_str("#1f2937");
+            ctx.set_text_baseline("middle");
+            ctx.set_font(&format!("600 {}px sans-serif", (16.0 * dpr).round()));
+            ctx.fill_text(&header, 10.0 * dpr, head_h as f64 / 2.0)?;
+            ctx.set_font(&format!("600 {}px sans-serif", (13.0 * dpr).round()));
             for (i, c) in charts.iter().enumerate() {
-                let (x, y) = ((i as u32 % cols) * cw, (i as u32 / cols) * ch);
-                ctx.draw_image_with_html_canvas_element(c, x as f64, y as f64)?;
+                let (x, y) = (
+                    (i as u32 % cols) * cw,
+                    head_h + (i as u32 / cols) * (title_h + ch),
+                );
+                let title = crate::template::CHARTS.get(i).map_or("", |t| t.1);
+                ctx.fill_text(
+                    title,
+                    x as f64 + 10.0 * dpr,
+                    y as f64 + title_h as f64 / 2.0,
+                )?;
+                ctx.draw_image_with_html_canvas_element(c, x as f64, (y + title_h) as f64)?;
             }
             out.to_data_url_with_type("image/png")
         })();
         match result {
             Ok(url) => {
                 self.download(&url, &format!("{}-charts.png", self.file_stem()));
-                self.show_message("Charts saved as a PNG image.", false);
+                self.show_message(&format!("Charts saved as a PNG image ({header})."), false);
             }
             Err(_) => self.show_message("The browser could not export the charts.", true),
         }
@@ -189,4 +226,17 @@ impl App {
             ),
         }
     }
+}
+
+/// The PNG export's header line: "cachesim · cache-crash · seed 1 · t = 1:35".
+fn png_header(name: &str, seed: u64, now_s: f64) -> String {
+    let name = if name.is_empty() {
+        "custom scenario"
+    } else {
+        name
+    };
+    format!(
+        "cachesim · {name} · seed {seed} · t = {}",
+        crate::format::clock(now_s)
+    )
 }

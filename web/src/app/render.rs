@@ -56,9 +56,15 @@ impl App {
             e.hit_rate
                 .set_value(&format!("{:.0}", (hit * 100.0).clamp(50.0, 99.0)));
         }
-        e.hit_rate_value.set_text_content(Some(&pct(hit)));
-        e.hit_rate
-            .set_title(&format!("The keyspace is derived so that the steady-state hit rate is this; the model predicts {}", pct(st.predicted_hit_rate)));
+        if self.pending.hit_rate.is_none() {
+            e.hit_rate_value.set_text_content(Some(&pct(hit)));
+            let mut note = hit_rate_note(hit, st.predicted_hit_rate);
+            if let Some(why) = &self.hit_rate_limited {
+                note = format!("{why}; {note}");
+            }
+            e.hit_rate_note.set_text_content(Some(&note));
+        }
+        e.hit_rate.set_title("The keyspace is derived so that the steady-state hit rate is this target, as near as the workload allows (the note below says what the model predicts)");
         let gb = shard_max_bytes(&st) as f64 / (1024.0 * 1024.0 * 1024.0);
         let gb_text = format!("{}", (gb * 1000.0).round() / 1000.0);
         if !focused(e.memory.unchecked_ref()) && e.memory.value() != gb_text {
@@ -248,6 +254,11 @@ impl App {
             format!("{}x", self.driver.speed)
         };
         e.speed_note.set_text_content(Some(&note));
+        let next = match self.driver.next_event() {
+            Some((dt, what)) => format!("· next: {what} in {}", format::clock(dt.ceil())),
+            None => String::new(),
+        };
+        e.next_event.set_text_content(Some(&next));
         e.speed_note
             .set_class_name(if self.driver.slower_than_asked() {
                 "cs-speed-note cs-slow"
@@ -276,15 +287,21 @@ impl App {
         );
         let readouts = match &last {
             Some(l) => format!(
-                "Hit rate {}{} · DB load {} · p50 {} · p99 {} · {} errors/s · {} in flight",
-                pct(l.hit_rate),
+                "Hit rate {}{} · DB {} ({}) · p50 {} · p99 {} · {} errors/s · {} in flight",
+                // no reads at all (no healthy pod): no rate to show
+                if l.reads > 0 {
+                    pct(l.hit_rate)
+                } else {
+                    "- (no reads)".to_string()
+                },
                 // GETs to a down shard fail before they can hit or miss
                 if st.shards_down() > 0 && !st.cache_down() {
                     " on the shards up"
                 } else {
                     ""
                 },
-                format::load(scene.db_load()),
+                scene.db().load_words(),
+                scene.db().worker_words(),
                 format::ms(l.p50_ms),
                 format::ms(l.p99_ms),
                 compact(l.failed as f64),
@@ -293,10 +310,42 @@ impl App {
             None => "Collecting the first simulated second…".into(),
         };
         e.readouts.set_text_content(Some(&readouts));
+        // a phone's sticky strip: the same figures, shortest words
+        let strip = match &last {
+            Some(l) => format!(
+                "{} · hit {} · DB {} · {} err/s · p99 {}",
+                format::clock(st.now_s),
+                if l.reads > 0 {
+                    pct(l.hit_rate)
+                } else {
+                    "-".to_string()
+                },
+                {
+                    let x = scene.db().load;
+                    if x >= 1.0 {
+                        format::times(x)
+                    } else {
+                        pct(x)
+                    }
+                },
+                compact(l.failed as f64),
+                format::ms(l.p99_ms)
+            ),
+            None => format!("{} · starting", format::clock(st.now_s)),
+        };
+        e.live_strip.set_text_content(Some(&strip));
+        e.live_strip
+            .set_class_name(&format!("cs-strip cs-{}", ex.level.as_str()));
         for (key, li) in &e.components {
             li.set_text_content(Some(&component_text(key, &scene, &self.driver)));
         }
+        if self.embed {
+            e.open_full.set_href(&self.full_url());
+        }
         let mut v = self.driver.state_value();
+        v["db"] = serde_json::to_value(scene.db()).unwrap_or_default();
+        v["chart_events"] =
+            serde_json::to_value(self.driver.chart_events(WINDOW_S as f64)).unwrap_or_default();
         v["timing_ms"] = serde_json::json!({ "frame": self.frame_ms, "draw": self.draw_ms, "charts": self.charts_ms });
         // where each node's box is on the canvas (CSS pixels): the tests click shards
         if let Some(lay) = &self.lay {
@@ -390,12 +439,15 @@ impl App {
         }
         let hist = self.driver.sim.history();
         let seconds: Vec<_> = hist.tail(WINDOW_S as usize).cloned().collect();
+        let events = self.driver.chart_events(WINDOW_S as f64);
         let input = ChartInput {
             seconds: &seconds,
             now_s: self.driver.sim.now_s(),
             db_capacity: Capacities::of(&self.driver.base).db_qps,
             target_hit_rate: self.driver.target_hit_rate(),
             dpr: self.dpr,
+            events: &events,
+            p95: self.els.show_p95.checked(),
         };
         let c = &self.els.charts;
         let t0 = now_ms();
@@ -480,6 +532,19 @@ pub(super) fn format_speed(x: f64) -> String {
         format!("{x:.0}")
     } else {
         format!("{x:.1}")
+    }
+}
+
+/// Beside the target hit-rate slider: what the model predicts, and why it
+/// falls short of the target when it does.
+pub(super) fn hit_rate_note(target: f64, predicted: f64) -> String {
+    if target - predicted >= 0.005 {
+        format!(
+            "reaches ~{}: the most this workload allows (writes and deletes empty keys, the TTL expires them)",
+            pct(predicted)
+        )
+    } else {
+        format!("reaches ~{} (the model's prediction)", pct(predicted))
     }
 }
 
@@ -588,16 +653,19 @@ pub(super) fn component_text(key: &str, s: &Scene, d: &Driver) -> String {
             ),
             None => "WarmupWorker: idle (it acts on a cold restart)".into(),
         },
-        "db" => format!(
-            "BackendDB (PostgreSQL): load {}, {} queries/s ({} SELECTs after a miss, capacity ~{}), connections {}/{} ({})",
-            format::load(s.db_load()),
-            compact(l.map_or(0.0, |l| l.db_queries as f64)),
-            compact(l.map_or(0.0, |l| l.db_miss as f64)),
-            per_sec(s.caps.db_qps),
-            st.db_connections,
-            st.db_max_connections,
-            health_word(s.db_health())
-        ),
+        "db" => {
+            let d = s.db();
+            format!(
+                "BackendDB (PostgreSQL): {}, queries {} ({} SELECTs after a miss, capacity ~{} SELECTs), {}, {} ({})",
+                d.load_words(),
+                d.query_words(),
+                per_sec(d.selects as f64),
+                per_sec(s.caps.db_qps),
+                d.worker_words(),
+                d.connection_words(),
+                health_word(s.db_health())
+            )
+        }
         _ => String::new(),
     }
 }

@@ -1,5 +1,6 @@
-//! The BackendDB (PostgreSQL): its load against its capacity, connections,
-//! the queue of requests waiting for a pooled connection.
+//! The BackendDB (PostgreSQL): its load against its capacity, queries served
+//! of offered, workers busy, connections open / busy / idle (`dbfig`), the
+//! queue of requests waiting for a pooled connection.
 
 use super::*;
 use crate::format::{compact, per_sec};
@@ -23,10 +24,10 @@ pub(super) fn db(pen: &Pen, r: &Rect) {
         .find(|t| ctx.measure_text(t).map(|m| m.width()).unwrap_or(f64::MAX) <= r.w - 12.0)
         .unwrap_or(DB_TITLES[DB_TITLES.len() - 1]);
     let inner = node_box(ctx, r, db_title, scene.db_health(), pen.title_px);
-    let load = scene.db_load();
-    let load_text = format!("load {}", crate::format::load(load));
+    let d = scene.db();
+    let load = d.load;
     let color = if load > 1.0 { "#b91c1c" } else { INK };
-    let mut y = lines(ctx, &inner, &[(load_text, color)], px);
+    let mut y = lines(ctx, &inner, &[(d.load_words(), color)], px);
     gauge(
         ctx,
         inner.x,
@@ -38,26 +39,65 @@ pub(super) fn db(pen: &Pen, r: &Rect) {
         &[],
     );
     y += 12.0;
-    let misses = scene.last.map_or(0.0, |l| l.db_miss as f64);
-    let selects = format!(
-        "{} SELECTs of ~{}",
-        per_sec(misses),
-        per_sec(scene.caps.db_qps)
+    // the same words as the status line and the explanation (dbfig)
+    let queries = first_fit(
+        ctx,
+        px,
+        inner.w,
+        [
+            d.query_words(),
+            format!(
+                "{} served of {}",
+                per_sec(d.served as f64),
+                per_sec(d.offered as f64)
+            ),
+            format!("{} served", per_sec(d.served as f64)),
+        ],
     );
-    let y2 = lines(ctx, &below(&inner, y), &[(selects, INK)], px);
-    let conns = st.db_connections as f64 / st.db_max_connections.max(1) as f64;
-    let conn_text = format!(
-        "connections {}/{}",
-        st.db_connections, st.db_max_connections
+    let refused = if d.refused > 0 { "#b91c1c" } else { INK };
+    let y2 = lines(
+        ctx,
+        &below(&inner, y),
+        &[(queries, refused), (d.worker_words(), INK)],
+        px,
     );
-    let conn_color = if conns >= 0.99 { "#b91c1c" } else { INK };
+    let conn_text = first_fit(
+        ctx,
+        px,
+        inner.w,
+        [
+            d.connection_words(),
+            format!(
+                "conns {}/{}: {} busy, {} idle",
+                d.open, d.max, d.busy, d.idle
+            ),
+            format!("conns {} busy {} idle", d.busy, d.idle),
+        ],
+    );
+    let conn_color = if d.exhausted() { "#b91c1c" } else { INK };
     let y3 = lines(ctx, &below(&inner, y2), &[(conn_text, conn_color)], px);
-    let color = level_color(conns, 0.7, 0.99);
-    gauge(ctx, inner.x, y3, inner.w, 7.0, conns, color, &[0.7]);
-    let waiting: u32 = st.pods.iter().map(|p| p.waiting).sum();
+    // busy connections in colour, the idle ones grey beside them
+    let color = level_color(d.busy_fraction(), 0.7, 0.99);
+    gauge(
+        ctx,
+        inner.x,
+        y3,
+        inner.w,
+        7.0,
+        d.open_fraction(),
+        "#9ca3af",
+        &[0.7],
+    );
+    ctx.set_fill_style_str(color);
+    ctx.fill_rect(
+        inner.x,
+        y3,
+        inner.w * d.busy_fraction().clamp(0.0, 1.0),
+        7.0,
+    );
     let mut rows = Vec::new();
-    if waiting > 0 {
-        let n = compact(waiting as f64);
+    if d.waiting > 0 {
+        let n = compact(d.waiting as f64);
         let candidates = [
             format!("{n} requests wait for a connection"),
             format!("{n} wait for a connection"),
@@ -80,7 +120,7 @@ pub(super) fn db(pen: &Pen, r: &Rect) {
         }
     }
     lines(ctx, &below(&inner, y3 + 12.0), &rows, px);
-    let rate = format!("{} queries", per_sec(pen.sec.pod_db));
+    let rate = format!("{} served", per_sec(d.served as f64));
     if pen.rate_in_title(r) {
         pen.title_rate(r, db_title, &rate);
     } else if pen.db_rate_inside() {

@@ -161,7 +161,22 @@ pub(super) fn pod(pen: &Pen, r: &Rect, i: usize) {
             let rows = vec![
                 (format!("busy {}", compact(p.inflight as f64)), INK),
                 (
-                    format!("pool {}/{}", p.pool_busy, scene.pool_size),
+                    // busy of the pool's size, and the idle ones beside
+                    first_fit(
+                        ctx,
+                        if pen.small { 10.0 } else { 12.0 },
+                        inner.w,
+                        [
+                            format!(
+                                "pool {}/{} busy, {} idle",
+                                p.pool_busy,
+                                scene.pool_size,
+                                p.pool_open.saturating_sub(p.pool_busy)
+                            ),
+                            format!("pool {}/{} busy", p.pool_busy, scene.pool_size),
+                            format!("pool {}/{}", p.pool_busy, scene.pool_size),
+                        ],
+                    ),
                     if p.waiting > 0 { "#b91c1c" } else { MUTED },
                 ),
                 (

@@ -220,9 +220,9 @@ impl Simulation {
             let active = i < count;
             if p.active && !active {
                 // retire: close idle connections now, busy ones when they return
-                self.db.disconnect(p.pool_idle);
-                p.pool_open -= p.pool_idle;
-                p.pool_idle = 0;
+                self.db.disconnect(p.pool_idle());
+                p.pool_open -= p.pool_idle();
+                p.idle_since.clear();
             }
             if active && !p.active {
                 p.healthy = true;

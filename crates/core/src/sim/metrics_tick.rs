@@ -23,6 +23,7 @@ impl Simulation {
             p.db_breaker = Default::default();
         }
         let shards = self.shard_seconds();
+        self.close_idle_connections();
         let s = &mut self.acc.s;
         s.t_s = (now / NANOS_PER_SEC) as u32 - 1;
         s.hit_rate = if s.reads > 0 {
@@ -92,6 +93,19 @@ impl Simulation {
         self.total_lat.add(&self.acc.lat);
         self.acc.lat.reset();
         self.queue.push(now + NANOS_PER_SEC, Ev::Tick);
+    }
+
+    /// The pools close connections idle longer than `app.pool_idle_timeout_s`.
+    fn close_idle_connections(&mut self) {
+        let idle = self.scenario.app.pool_idle_timeout_s;
+        if idle <= 0.0 {
+            return;
+        }
+        let cutoff = self.now.saturating_sub(from_secs(idle));
+        for p in &mut self.pods {
+            let n = p.close_idle_before(cutoff);
+            self.db.disconnect(n);
+        }
     }
 
     /// Each shard's second; its counters restart.

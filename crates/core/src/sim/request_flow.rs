@@ -503,8 +503,7 @@ impl Simulation {
         let pod_i = self.requests.get(id).pod as usize;
         let pool_size = self.scenario.app.pool_size;
         let pod = &mut self.pods[pod_i];
-        if pod.pool_idle > 0 {
-            pod.pool_idle -= 1;
+        if pod.idle_since.pop_back().is_some() {
             self.send_query(id);
         } else if pod.pool_open < pool_size {
             if self.db.connect(self.now + self.half_db_rtt) {
@@ -576,7 +575,7 @@ impl Simulation {
         }
         let pod = &mut self.pods[pod_i];
         if pod.active {
-            pod.pool_idle += 1;
+            pod.idle_since.push_back(self.now);
         } else {
             // a retired pod closes its connections
             pod.pool_open -= 1;
