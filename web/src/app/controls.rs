@@ -348,8 +348,12 @@ impl App {
 
     /// Crashes or restarts one shard, with a note that names it in a cluster.
     pub(super) fn shard_command(&mut self, cmd: Command) {
-        let note = architecture::shard_note(&cmd, self.driver.sim.status().shards.len());
-        self.command(cmd, &note);
+        let before = self.driver.sim.status();
+        if self.apply(cmd.clone()) {
+            let note = architecture::shard_note(&cmd, &before, &self.driver.sim.status());
+            self.show_message(&note, false);
+        }
+        self.after_change();
     }
 
     /// A click on shard `i` (on the canvas or its button): crash it, or restart it when down.
