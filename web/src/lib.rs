@@ -8,10 +8,12 @@
 pub mod anim;
 pub mod architecture;
 pub mod codec;
+pub mod comparison;
 pub mod driver;
 pub mod explain;
 pub mod format;
 pub mod layout;
+pub mod seed_table;
 pub mod template;
 
 #[cfg(target_arch = "wasm32")]

@@ -54,6 +54,12 @@ pub const FAILURES: &[(&str, &str, &str, bool)] = &[
         "Every pod fails its health check: the load balancer answers 502 (on/off)",
         true,
     ),
+    (
+        "btn-stop-stream",
+        "Stop the stream consumer",
+        "V2: the invalidation stream's consumer stops: the DB's writes pile up as events and stale values live until the TTL (on/off)",
+        true,
+    ),
 ];
 
 /// Chart canvases: id, title (with units).
@@ -137,6 +143,7 @@ pub fn markup() -> String {
     <div id="shard-buttons" class="cs-shards" role="group" aria-label="Redis shards: crash or restart one (or click a shard on the diagram)" hidden></div>
     <div class="cs-legend" aria-label="Legend">{legend}<span id="dot-scale" class="cs-scale"></span></div>
     <p id="readouts" class="cs-readouts" aria-live="off"></p>
+    <p id="bill" class="cs-bill" aria-live="off"></p>
     <p id="explain" class="cs-explain" aria-live="polite"></p>
     <ul id="components" class="cs-sr-only" aria-label="Live state of each component">{components}</ul>
   </section>
@@ -167,6 +174,8 @@ pub fn markup() -> String {
       <label class="cs-check" title="The proxy coalesces concurrent misses on one key across every pod: one DB query"><input type="checkbox" id="proxy-single-flight"> Proxy single-flight (across every pod)</label>
       <div class="cs-field"><label for="router">Router</label><select id="router" class="cs-wide"><option value="ring">consistent-hash ring</option><option value="mod-n">hash mod N</option></select></div>
       <label class="cs-check" title="After a shard restarts cold, it reads that shard's hottest keys from the DB and SETs them"><input type="checkbox" id="warmup"> Warm-up worker (reloads a restarted shard)</label>
+      <label class="cs-check" title="V2: GETs are spread over each shard's primary and replicas (off: every GET goes to the primary)"><input type="checkbox" id="replica-reads"> Read from replicas (V2)</label>
+      <div class="cs-row"><button type="button" id="open-compare" title="Run V0, V1 and V2 on this scenario's traffic and faults, and compare them">Compare V0 / V1 / V2</button></div>
     </fieldset>
     <fieldset class="cs-group cs-params"><legend>Traffic and cache</legend>
       <div class="cs-field"><label for="rps">Client RPS</label><input id="rps" type="range" min="0" max="1000" step="1"><output id="rps-value" for="rps"></output></div>
@@ -262,6 +271,10 @@ mod tests {
             "router",
             "warmup",
             "shard-buttons",
+            "btn-stop-stream",
+            "replica-reads",
+            "bill",
+            "open-compare",
         ];
         for id in ids {
             assert_eq!(m.matches(&format!("id=\"{id}\"")).count(), 1, "{id}");
