@@ -7,6 +7,7 @@
 //! in `controls`, links and exports in `export`, and what is shown each frame
 //! in `render`.
 
+mod compare_view;
 mod controls;
 mod embed;
 mod export;
@@ -109,6 +110,9 @@ struct Els {
     router: HtmlSelectElement,
     warmup: HtmlInputElement,
     shard_buttons: HtmlElement,
+    replica_reads: HtmlInputElement,
+    stop_stream: HtmlButtonElement,
+    bill: HtmlElement,
 }
 
 /// Commands waiting for their turn while a control is dragged.
@@ -158,11 +162,22 @@ pub struct App {
     layout_key: (u64, u64, layout::Shape),
     /// The layout drawn last (where a click on the canvas lands).
     lay: Option<layout::Layout>,
-    /// Each shard's up state as the per-shard buttons show it.
-    shard_buttons_drawn: Vec<bool>,
+    /// Each shard's state as the per-shard buttons show it.
+    shard_buttons_drawn: Vec<ShardButtons>,
+    /// The comparison of the designs, when open.
+    compare: compare_view::CompareView,
     /// The simulated second the texts show; the canvas prints the same one,
     /// so every number on the screen comes from one second.
     shown: Option<SecondStats>,
+}
+
+/// What a shard's buttons offer: its primary is up, it has replicas, and
+/// one of them is down while the primary runs (it can rejoin).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ShardButtons {
+    up: bool,
+    replicated: bool,
+    rejoin: bool,
 }
 
 /// What JavaScript (and the tests) hold on to.
@@ -275,6 +290,7 @@ pub fn mount(root: &Element, query: &str) -> Result<AppHandle, JsValue> {
         }
     };
     let els = elements(root)?;
+    let compare = compare_view::CompareView::new(root)?;
     let mut app = App {
         driver,
         doc: doc.clone(),
@@ -297,6 +313,7 @@ pub fn mount(root: &Element, query: &str) -> Result<AppHandle, JsValue> {
         layout_key: (0, 0, layout::Shape::v0(0)),
         lay: None,
         shard_buttons_drawn: Vec::new(),
+        compare,
         shown: None,
     };
     app.driver.set_speed(state.speed);
@@ -327,6 +344,9 @@ pub fn mount(root: &Element, query: &str) -> Result<AppHandle, JsValue> {
     app.resize();
     app.draw_arch();
     app.draw_charts();
+    if let Some(ask) = &state.compare {
+        app.open_compare(state.scenario.clone(), state.preset.clone(), ask.seconds);
+    }
     let app = Rc::new(RefCell::new(app));
     wire(&app, root)?;
     if state.embed {
@@ -408,6 +428,9 @@ fn elements(root: &Element) -> Result<Els, JsValue> {
         router: find(root, "router")?,
         warmup: find(root, "warmup")?,
         shard_buttons: find(root, "shard-buttons")?,
+        replica_reads: find(root, "replica-reads")?,
+        stop_stream: find(root, "btn-stop-stream")?,
+        bill: find(root, "bill")?,
     })
 }
 
@@ -515,6 +538,7 @@ fn wire(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsValue> {
         a.resize();
         a.draw_arch();
         a.draw_charts();
+        a.resize_compare();
     });
     Ok(())
 }
@@ -562,15 +586,43 @@ fn wire_architecture(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsVal
         )
     });
     on(&el("shard-buttons")?, "click", app, |a, e| {
-        let shard = e
+        let button = e
             .target()
             .and_then(|t| t.dyn_into::<Element>().ok())
-            .and_then(|t| t.closest("button[data-shard]").ok().flatten())
+            .and_then(|t| t.closest("button[data-shard]").ok().flatten());
+        let shard = button
+            .as_ref()
             .and_then(|b| b.get_attribute("data-shard"))
             .and_then(|v| v.parse::<usize>().ok());
-        if let Some(i) = shard {
-            a.click_shard(i);
+        let rejoin = button.is_some_and(|b| b.has_attribute("data-rejoin"));
+        match shard {
+            Some(i) if rejoin => a.rejoin_replica(i),
+            Some(i) => a.click_shard(i),
+            None => {}
         }
+    });
+    on(&el("replica-reads")?, "change", app, |a, _| {
+        let on = a.els.replica_reads.checked();
+        a.command(
+            Command::ReplicaReads { on },
+            if on {
+                "Reads from replicas: GETs are spread over each shard's primary and replicas."
+            } else {
+                "Reads from primaries only: every GET goes to its shard's primary."
+            },
+        )
+    });
+    on(&el("btn-stop-stream")?, "click", app, |a, _| {
+        a.toggle_stream()
+    });
+    on(&el("open-compare")?, "click", app, |a, _| {
+        a.compare_current()
+    });
+    on(&el("compare-close")?, "click", app, |a, _| {
+        a.close_compare()
+    });
+    on(&el("compare-copy-link")?, "click", app, |a, _| {
+        a.copy_compare_link()
     });
     on(&el("arch-canvas")?, "click", app, |a, e| {
         if let Some(m) = e.dyn_ref::<web_sys::MouseEvent>() {

@@ -818,7 +818,7 @@ mod tests {
             .apply(Command::SetTargetHitRate { hit_rate: 0.99 })
             .unwrap_err();
         assert!(e.contains("keys"), "{e}");
-        assert!(d.apply(Command::SetRps { rps: 300_000.0 }).is_err());
+        assert!(d.apply(Command::SetRps { rps: 600_000.0 }).is_err());
         assert!(
             d.apply(Command::SetPods { count: 0 }).is_err(),
             "the core's own validation"

@@ -21,6 +21,8 @@ mod app;
 #[cfg(target_arch = "wasm32")]
 mod charts;
 #[cfg(target_arch = "wasm32")]
+mod compare_charts;
+#[cfg(target_arch = "wasm32")]
 mod draw;
 
 #[cfg(target_arch = "wasm32")]

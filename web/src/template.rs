@@ -79,6 +79,7 @@ pub const COMPONENTS: &[(&str, &str)] = &[
     ("cache", "CacheNode (Redis)"),
     ("proxy", "CacheProxyService"),
     ("warmup", "WarmupWorker"),
+    ("stream", "Invalidation stream"),
     ("db", "BackendDB (PostgreSQL)"),
 ];
 
@@ -129,6 +130,7 @@ pub fn markup() -> String {
             long = c.label()
         ));
     }
+    let compare = compare_markup();
     format!(
         r##"<div class="cs-app">
 <header class="cs-header">
@@ -137,6 +139,7 @@ pub fn markup() -> String {
 </header>
 <div id="panic-banner" class="cs-panic" role="alert" hidden></div>
 <div id="message" class="cs-message" role="status" aria-live="polite" hidden></div>
+{compare}
 <div class="cs-main">
   <section class="cs-stage" aria-label="Architecture and live state">
     <canvas id="arch-canvas" role="img" aria-label="{ARCH_LABEL}"></canvas>
@@ -211,6 +214,48 @@ pub fn markup() -> String {
     )
 }
 
+/// The comparison view's charts: id, title.
+pub const COMPARE_CHARTS: &[(&str, &str)] = &[
+    ("compare-hit-rate", "Read hit rate (%)"),
+    (
+        "compare-db",
+        "DB queries offered vs the DB's capacity (queries/s)",
+    ),
+    (
+        "compare-p99",
+        "p99 latency, errors included (ms, log scale)",
+    ),
+    ("compare-errors", "Errors per second"),
+];
+
+/// The comparison view (hidden until opened): progress, the charts of the
+/// three designs overlaid, the table beside the seed's.
+fn compare_markup() -> String {
+    let mut charts = String::new();
+    for (id, title) in COMPARE_CHARTS {
+        charts.push_str(&format!(
+            "<figure class=\"cs-chart\"><figcaption>{title}</figcaption><canvas id=\"{id}\" role=\"img\" aria-label=\"{title}: V0, V1 and V2 over the whole run\"></canvas></figure>"
+        ));
+    }
+    format!(
+        r##"<section id="compare" class="cs-compare" aria-label="V0, V1 and V2 compared on the same traffic" hidden>
+  <div class="cs-compare-head">
+    <h2 id="compare-title">V0 / V1 / V2 on the same traffic</h2>
+    <div class="cs-row">
+      <button type="button" id="compare-copy-link">Copy link</button>
+      <button type="button" id="compare-close">Back to the simulator</button>
+    </div>
+  </div>
+  <p id="compare-desc" class="cs-desc"></p>
+  <div class="cs-compare-progress"><progress id="compare-progress" max="1" value="0"></progress> <span id="compare-status" aria-live="polite"></span></div>
+  <label class="cs-sr-only" for="compare-share-url">Link to this comparison</label>
+  <input id="compare-share-url" type="text" readonly>
+  <div class="cs-compare-charts">{charts}</div>
+  <div class="cs-table-wrap"><table id="compare-table" class="cs-compare-table"></table></div>
+</section>"##
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,6 +320,17 @@ mod tests {
             "replica-reads",
             "bill",
             "open-compare",
+            "compare",
+            "compare-close",
+            "compare-copy-link",
+            "compare-share-url",
+            "compare-progress",
+            "compare-status",
+            "compare-table",
+            "compare-hit-rate",
+            "compare-db",
+            "compare-p99",
+            "compare-errors",
         ];
         for id in ids {
             assert_eq!(m.matches(&format!("id=\"{id}\"")).count(), 1, "{id}");
