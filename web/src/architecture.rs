@@ -34,7 +34,7 @@ impl Design {
         match self {
             Design::V0 => "V0: one Redis",
             Design::V1 => "V1: proxy + 3 shards",
-            Design::V2 => "V2: + replicas, L1, stream",
+            Design::V2 => "V2: + replicas, stream",
         }
     }
 
@@ -290,6 +290,11 @@ mod tests {
         d.sim.advance_by(2.0);
         let st = d.sim.status();
         assert!(!st.shards[1].up && st.shards[1].replicas[0].up);
+        let why = d.explanation().text;
+        assert!(
+            why.starts_with("Shard 1's primary is DOWN: its replica serves the shard's reads and is promoted in 3."),
+            "{why}"
+        );
         assert!((st.shards[1].failover_in_s.unwrap() - (left - 2.0)).abs() < 0.01);
         d.sim.advance_by(3.5);
         let st = d.sim.status();

@@ -173,8 +173,9 @@ pub fn draw(k: usize, canvas: &HtmlCanvasElement, i: &CompareInput) -> Option<Dr
         1 => chart(
             canvas,
             i,
-            "queries/s offered",
-            &|s| s.db_offered as f64,
+            "work offered (12 ms SELECTs/s)",
+            // what the DB is asked for in its own unit, as the live chart
+            &|s| crate::explain::db_load(s, i.db_capacity) * i.db_capacity,
             i.db_capacity,
             false,
             Some((

@@ -141,6 +141,16 @@ pub struct Row {
     pub seed: bool,
 }
 
+/// The DB's highest load in the fault window (work offered over capacity,
+/// as the page's DB box shows it: 1.0 is full).
+pub fn peak_db_load(r: &DesignResult, f: &compare::FaultWindow, db_capacity: f64) -> f64 {
+    r.history
+        .iter()
+        .filter(|s| s.t_s >= f.from_s && s.t_s < f.to_s)
+        .map(|s| crate::explain::db_load(s, db_capacity))
+        .fold(0.0, f64::max)
+}
+
 /// The measured figures of each finished design, then the seed's table.
 pub fn table(results: &[DesignResult], db_capacity: f64) -> Vec<Row> {
     let row = |label: &'static str, f: &dyn Fn(&DesignResult) -> String| Row {
@@ -157,13 +167,10 @@ pub fn table(results: &[DesignResult], db_capacity: f64) -> Vec<Row> {
             fault(r, &|f| pct(f.min_hit_rate))
         }),
         row("DB queries/s offered, fault peak", &|r| {
-            fault(r, &|f| {
-                format!(
-                    "{} ({:.1}x capacity)",
-                    compact(f.peak_db_offered as f64),
-                    f.peak_db_offered as f64 / db_capacity.max(1.0)
-                )
-            })
+            fault(r, &|f| compact(f.peak_db_offered as f64))
+        }),
+        row("DB load in the fault, peak", &|r| {
+            fault(r, &|f| crate::format::load(peak_db_load(r, f, db_capacity)))
         }),
         row("errors in the fault", &|r| {
             fault(r, &|f| {
@@ -274,6 +281,14 @@ mod tests {
             assert_eq!(r.cells.len(), 3, "{}", r.label);
         }
         // V0 loses its only node: the worst fault; V2 keeps serving
+        let loads: Vec<f64> = run
+            .results
+            .iter()
+            .map(|r| peak_db_load(r, r.fault.as_ref().unwrap(), run.db_capacity()))
+            .collect();
+        assert!(loads[0] > 1.5, "V0's herd overloads the DB: {loads:?}");
+        assert!(loads[2] < 1.0, "V2's DB keeps up: {loads:?}");
+        assert!(get("DB load in the fault, peak").cells[0].ends_with("capacity"));
         let errs: Vec<u64> = run
             .results
             .iter()

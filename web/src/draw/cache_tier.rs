@@ -79,23 +79,31 @@ pub(super) fn shard(pen: &Pen, whole: &Rect, i: usize) {
 fn failover_countdown(pen: &Pen, inner: &Rect, left_s: f64, full: bool) {
     let ctx = pen.ctx;
     let px = if full { pen.px } else { 10.0 };
-    let text = first_fit(
-        ctx,
-        px,
-        inner.w,
-        [
-            format!("primary DOWN: promoting replica in {left_s:.1} s"),
-            format!("promoting replica in {left_s:.1} s"),
-            format!("promoting in {left_s:.1} s"),
-            format!("failover {left_s:.1} s"),
-            format!("{left_s:.1} s"),
-        ],
-    );
-    let y = lines(ctx, inner, &[(text, "#b45309")], px);
+    let one = format!("primary DOWN: promoting replica in {left_s:.1} s");
+    font(ctx, px, false);
+    let fits = |t: &str| ctx.measure_text(t).is_ok_and(|m| m.width() <= inner.w);
+    // one line when it fits, else the same words over three
+    let mut rows: Vec<(String, &str)> = if fits(&one) {
+        vec![(one, "#b45309")]
+    } else {
+        vec![
+            ("primary DOWN".to_string(), "#b91c1c"),
+            (
+                if fits("promoting replica") {
+                    "promoting replica"
+                } else {
+                    "promoting"
+                }
+                .to_string(),
+                "#b45309",
+            ),
+            (format!("in {left_s:.1} s"), "#b45309"),
+        ]
+    };
     if full {
-        let rows = vec![("reads go to the replica".to_string(), INK)];
-        lines(ctx, &below(inner, y), &rows, px);
+        rows.push(("reads go to the replica".to_string(), INK));
     }
+    lines(ctx, inner, &rows, px);
 }
 
 /// Replica `k` (`shard * MAX_REPLICAS + j`): up with its keys, loading

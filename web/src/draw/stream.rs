@@ -38,17 +38,12 @@ pub(super) fn stream(pen: &Pen, r: &Rect) {
     } else {
         11.0
     };
+    // measured in bold, as the title is drawn
     font(ctx, 11.0, true);
-    let title = first_fit(
-        ctx,
-        11.0,
-        r.w - 12.0,
-        [
-            "Invalidation stream".into(),
-            "Inval. stream".into(),
-            "Stream".into(),
-        ],
-    );
+    let title = ["Invalidation stream", "Inval. stream", "Stream"]
+        .into_iter()
+        .find(|t| ctx.measure_text(t).is_ok_and(|m| m.width() <= r.w - 12.0))
+        .unwrap_or("Stream");
     let inner = node_box(ctx, r, &title, stream_health(s), 11.0);
     let backlog = compact(s.backlog as f64);
     let state = if s.running {
