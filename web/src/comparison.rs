@@ -199,7 +199,7 @@ pub fn table(results: &[DesignResult], db_capacity: f64) -> Vec<Row> {
         label,
         cells: results
             .iter()
-            .map(|r| seed_table::seed_row(r.design.name()).map_or("-".into(), |s| f(s)))
+            .map(|r| seed_table::seed_row(r.design.name()).map_or("-".into(), f))
             .collect(),
         seed: true,
     };

@@ -530,7 +530,7 @@ impl Layout {
             }
             _ => {}
         }
-        if from >= node::POD0 && from < node::REPLICA0 && to == node::CLIENT {
+        if (node::POD0..node::REPLICA0).contains(&from) && to == node::CLIENT {
             let lb = self.lb.center();
             return Some(vec![
                 a.border_towards(lb),

@@ -87,7 +87,15 @@ fn failover_countdown(pen: &Pen, inner: &Rect, left_s: f64, full: bool) {
         vec![(one, "#b45309")]
     } else {
         vec![
-            ("primary DOWN".to_string(), "#b91c1c"),
+            (
+                if fits("primary DOWN") {
+                    "primary DOWN"
+                } else {
+                    "DOWN"
+                }
+                .to_string(),
+                "#b91c1c",
+            ),
             (
                 if fits("promoting replica") {
                     "promoting replica"
@@ -101,7 +109,11 @@ fn failover_countdown(pen: &Pen, inner: &Rect, left_s: f64, full: bool) {
         ]
     };
     if full {
-        rows.push(("reads go to the replica".to_string(), INK));
+        let text = ["reads go to the replica", "reads → replica", "→ replica"]
+            .into_iter()
+            .find(|t| fits(t))
+            .unwrap_or("→ replica");
+        rows.push((text.to_string(), INK));
     }
     lines(ctx, inner, &rows, px);
 }

@@ -44,7 +44,7 @@ pub(super) fn stream(pen: &Pen, r: &Rect) {
         .into_iter()
         .find(|t| ctx.measure_text(t).is_ok_and(|m| m.width() <= r.w - 12.0))
         .unwrap_or("Stream");
-    let inner = node_box(ctx, r, &title, stream_health(s), 11.0);
+    let inner = node_box(ctx, r, title, stream_health(s), 11.0);
     let backlog = compact(s.backlog as f64);
     let state = if s.running {
         (
