@@ -631,8 +631,24 @@ fn wire_architecture(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsVal
                 (m.offset_x() - canvas.client_left()) as f64,
                 (m.offset_y() - canvas.client_top()) as f64,
             );
-            if let Some(i) = a.lay.as_ref().and_then(|l| l.shard_at(p)) {
-                a.click_shard(i);
+            let replica = a.lay.as_ref().and_then(|l| l.replica_at(p));
+            let st = a.driver.sim.status();
+            // a dead replica's box brings it back; the rest of a shard crashes or restarts it
+            match replica {
+                Some((i, j))
+                    if st
+                        .shards
+                        .get(i)
+                        .and_then(|s| s.replicas.get(j))
+                        .is_some_and(|r| !r.up) =>
+                {
+                    a.rejoin_replica(i)
+                }
+                _ => {
+                    if let Some(i) = a.lay.as_ref().and_then(|l| l.shard_at(p)) {
+                        a.click_shard(i);
+                    }
+                }
             }
         }
     });

@@ -34,7 +34,7 @@ impl Design {
         match self {
             Design::V0 => "V0: one Redis",
             Design::V1 => "V1: proxy + 3 shards",
-            Design::V2 => "V2: + replicas, stream",
+            Design::V2 => "V2: V1 + replicas",
         }
     }
 
