@@ -114,7 +114,10 @@ describe('V2 on the page and the comparison view', () => {
     assert.ok(promoted.now_s - down.now_s >= 4.5, `promoted after the 5 s delay (${down.now_s} -> ${promoted.now_s})`);
     await page.locator('#shard-1-rejoin').waitFor({ timeout: 10_000 });
     await shot(page, '13b-v2-promoted');
-    await page.locator('#shard-1-rejoin').click();
+    // the dead node's box on the canvas brings it back (as its button would)
+    const st = await readState(page);
+    const box = st.canvas.boxes.find((b) => b.id === replicaId(1, 0));
+    await page.locator('#arch-canvas').click({ position: { x: box.x + box.w / 2, y: box.y + box.h / 2 } });
     await waitState(page, (x) => x.status.shards[1].replicas[0].up, { what: 'the node rejoined as a replica' });
     assert.match(await page.locator('#message').textContent(), /rejoined as a replica/);
     // the live commands are in the share link
