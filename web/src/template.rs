@@ -219,7 +219,7 @@ pub const COMPARE_CHARTS: &[(&str, &str)] = &[
     ("compare-hit-rate", "Read hit rate (%)"),
     (
         "compare-db",
-        "DB queries offered vs the DB's capacity (queries/s)",
+        "DB work offered vs the DB's capacity (in 12 ms SELECTs/s)",
     ),
     (
         "compare-p99",
