@@ -7,6 +7,7 @@
 //! in `controls`, links and exports in `export`, and what is shown each frame
 //! in `render`.
 
+mod compare_view;
 mod controls;
 mod embed;
 mod export;
@@ -121,6 +122,9 @@ struct Els {
     router: HtmlSelectElement,
     warmup: HtmlInputElement,
     shard_buttons: HtmlElement,
+    replica_reads: HtmlInputElement,
+    stop_stream: HtmlButtonElement,
+    bill: HtmlElement,
 }
 
 /// Commands waiting for their turn while a control is dragged.
@@ -173,11 +177,22 @@ pub struct App {
     layout_key: (u64, u64, layout::Shape),
     /// The layout drawn last (where a click on the canvas lands).
     lay: Option<layout::Layout>,
-    /// Each shard's up state as the per-shard buttons show it.
-    shard_buttons_drawn: Vec<bool>,
+    /// Each shard's state as the per-shard buttons show it.
+    shard_buttons_drawn: Vec<ShardButtons>,
+    /// The comparison of the designs, when open.
+    compare: compare_view::CompareView,
     /// The simulated second the texts show; the canvas prints the same one,
     /// so every number on the screen comes from one second.
     shown: Option<SecondStats>,
+}
+
+/// What a shard's buttons offer: its primary is up, it has replicas, and
+/// one of them is down while the primary runs (it can rejoin).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ShardButtons {
+    up: bool,
+    replicated: bool,
+    rejoin: bool,
 }
 
 /// What JavaScript (and the tests) hold on to.
@@ -290,6 +305,7 @@ pub fn mount(root: &Element, query: &str) -> Result<AppHandle, JsValue> {
         }
     };
     let els = elements(root)?;
+    let compare = compare_view::CompareView::new(root)?;
     let mut app = App {
         driver,
         doc: doc.clone(),
@@ -313,6 +329,7 @@ pub fn mount(root: &Element, query: &str) -> Result<AppHandle, JsValue> {
         layout_key: (0, 0, layout::Shape::v0(0)),
         lay: None,
         shard_buttons_drawn: Vec::new(),
+        compare,
         shown: None,
     };
     app.driver.set_speed(state.speed);
@@ -343,6 +360,9 @@ pub fn mount(root: &Element, query: &str) -> Result<AppHandle, JsValue> {
     app.resize();
     app.draw_arch();
     app.draw_charts();
+    if let Some(ask) = &state.compare {
+        app.open_compare(state.scenario.clone(), state.preset.clone(), ask.seconds);
+    }
     let app = Rc::new(RefCell::new(app));
     wire(&app, root)?;
     if state.embed {
@@ -429,6 +449,9 @@ fn elements(root: &Element) -> Result<Els, JsValue> {
         router: find(root, "router")?,
         warmup: find(root, "warmup")?,
         shard_buttons: find(root, "shard-buttons")?,
+        replica_reads: find(root, "replica-reads")?,
+        stop_stream: find(root, "btn-stop-stream")?,
+        bill: find(root, "bill")?,
     })
 }
 
@@ -539,6 +562,7 @@ fn wire(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsValue> {
         a.resize();
         a.draw_arch();
         a.draw_charts();
+        a.resize_compare();
     });
     Ok(())
 }
@@ -586,15 +610,43 @@ fn wire_architecture(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsVal
         )
     });
     on(&el("shard-buttons")?, "click", app, |a, e| {
-        let shard = e
+        let button = e
             .target()
             .and_then(|t| t.dyn_into::<Element>().ok())
-            .and_then(|t| t.closest("button[data-shard]").ok().flatten())
+            .and_then(|t| t.closest("button[data-shard]").ok().flatten());
+        let shard = button
+            .as_ref()
             .and_then(|b| b.get_attribute("data-shard"))
             .and_then(|v| v.parse::<usize>().ok());
-        if let Some(i) = shard {
-            a.click_shard(i);
+        let rejoin = button.is_some_and(|b| b.has_attribute("data-rejoin"));
+        match shard {
+            Some(i) if rejoin => a.rejoin_replica(i),
+            Some(i) => a.click_shard(i),
+            None => {}
         }
+    });
+    on(&el("replica-reads")?, "change", app, |a, _| {
+        let on = a.els.replica_reads.checked();
+        a.command(
+            Command::ReplicaReads { on },
+            if on {
+                "Reads from replicas: GETs are spread over each shard's primary and replicas."
+            } else {
+                "Reads from primaries only: every GET goes to its shard's primary."
+            },
+        )
+    });
+    on(&el("btn-stop-stream")?, "click", app, |a, _| {
+        a.toggle_stream()
+    });
+    on(&el("open-compare")?, "click", app, |a, _| {
+        a.compare_current()
+    });
+    on(&el("compare-close")?, "click", app, |a, _| {
+        a.close_compare()
+    });
+    on(&el("compare-copy-link")?, "click", app, |a, _| {
+        a.copy_compare_link()
     });
     on(&el("arch-canvas")?, "click", app, |a, e| {
         if let Some(m) = e.dyn_ref::<web_sys::MouseEvent>() {
@@ -603,8 +655,24 @@ fn wire_architecture(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsVal
                 (m.offset_x() - canvas.client_left()) as f64,
                 (m.offset_y() - canvas.client_top()) as f64,
             );
-            if let Some(i) = a.lay.as_ref().and_then(|l| l.shard_at(p)) {
-                a.click_shard(i);
+            let replica = a.lay.as_ref().and_then(|l| l.replica_at(p));
+            let st = a.driver.sim.status();
+            // a dead replica's box brings it back; the rest of a shard crashes or restarts it
+            match replica {
+                Some((i, j))
+                    if st
+                        .shards
+                        .get(i)
+                        .and_then(|s| s.replicas.get(j))
+                        .is_some_and(|r| !r.up) =>
+                {
+                    a.rejoin_replica(i)
+                }
+                _ => {
+                    if let Some(i) = a.lay.as_ref().and_then(|l| l.shard_at(p)) {
+                        a.click_shard(i);
+                    }
+                }
             }
         }
     });

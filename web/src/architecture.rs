@@ -1,7 +1,9 @@
 //! The Architecture control (pure, tested natively): the ready-made designs
 //! (V0: one Redis; V1: a proxy in front of three shards on a ring, with a
-//! warm-up worker), the scenario a switch of design restarts with, and the
-//! command a click on one shard sends.
+//! warm-up worker; V2: V1 with a replica per shard, an L1 in every pod and
+//! an invalidation stream), the scenario a switch of design restarts with,
+//! the command a click on one shard sends, and V2's live switches (reads
+//! from replicas, the stream's consumer).
 
 use crate::driver::Driver;
 use cachesim_core::presets;
@@ -13,16 +15,18 @@ use cachesim_core::{Command, EvictionPolicy, Scenario, Status};
 pub enum Design {
     V0,
     V1,
+    V2,
 }
 
 impl Design {
-    pub const ALL: [Design; 2] = [Design::V0, Design::V1];
+    pub const ALL: [Design; 3] = [Design::V0, Design::V1, Design::V2];
 
     /// The menu's option value.
     pub fn value(self) -> &'static str {
         match self {
             Design::V0 => "v0",
             Design::V1 => "v1",
+            Design::V2 => "v2",
         }
     }
 
@@ -30,6 +34,7 @@ impl Design {
         match self {
             Design::V0 => "V0: one Redis",
             Design::V1 => "V1: proxy + 3 shards",
+            Design::V2 => "V2: V1 + replicas",
         }
     }
 
@@ -41,6 +46,7 @@ impl Design {
         match self {
             Design::V0 => TopologyConfig::v0(),
             Design::V1 => TopologyConfig::v1(),
+            Design::V2 => TopologyConfig::v2(),
         }
     }
 }
@@ -51,6 +57,7 @@ pub fn design_value(st: &Status) -> &'static str {
     match cachesim_core::summary::describe(st).0.as_str() {
         "V0" => "v0",
         "V1" => "v1",
+        "V2" => "v2",
         _ => "custom",
     }
 }
@@ -65,6 +72,7 @@ fn builds_architecture(c: &Command) -> bool {
             | Command::SetProxy { .. }
             | Command::ProxySingleFlight { .. }
             | Command::Warmup { .. }
+            | Command::ReplicaReads { .. }
     )
 }
 
@@ -143,9 +151,49 @@ pub fn shard_click(st: &Status, i: usize) -> Option<Command> {
     })
 }
 
-/// The note shown after a shard's command.
-pub fn shard_note(cmd: &Command, shards: usize) -> String {
+/// Shard `i` has replicas and one of them is down while its primary runs
+/// (a failed-over primary, or a crashed replica): the command that brings
+/// it back (a full resync from the primary).
+pub fn replica_rejoin(st: &Status, i: usize) -> Option<Command> {
+    let s = st.shards.get(i)?;
+    (s.up && s.replicas.iter().any(|r| !r.up)).then_some(Command::RestartCache { shard: i as u32 })
+}
+
+/// The stream button's next command: stop the consumer when it runs, start
+/// it when stopped; `None` without a stream.
+pub fn stream_command(st: &Status) -> Option<Command> {
+    st.stream
+        .as_ref()
+        .map(|s| Command::StreamConsumer { on: !s.running })
+}
+
+/// The note shown after the stream's command.
+pub fn stream_note(cmd: &Command) -> &'static str {
     match cmd {
+        Command::StreamConsumer { on: false } => "The stream's consumer stopped: the DB's writes pile up as events and their DELs wait, so stale values live until the TTL (or the consumer runs again).",
+        _ => "The stream's consumer runs again: it drains the backlog, deleting the stale keys.",
+    }
+}
+
+/// The note shown after a shard's command: `before` and `after` are the
+/// states either side of it.
+pub fn shard_note(cmd: &Command, before: &Status, after: &Status) -> String {
+    let shards = after.shards.len();
+    let replicated = after.shards.first().is_some_and(|s| !s.replicas.is_empty());
+    match cmd {
+        Command::CrashCache { shard, .. } if replicated => {
+            let when = after
+                .shards
+                .get(*shard as usize)
+                .and_then(|s| s.failover_in_s)
+                .map_or(String::new(), |t| format!(" in {t:.1} s"));
+            format!(
+                "Shard {shard}'s primary crashed: its replica keeps serving reads, the writes it had not copied yet are lost, and the cluster promotes it{when}."
+            )
+        }
+        Command::RestartCache { shard } if replica_rejoin(before, *shard as usize).is_some() => {
+            format!("Shard {shard}'s dead node rejoined as a replica, with a full copy of its primary.")
+        }
         Command::CrashCache { shard, .. } if shards > 1 => format!(
             "Shard {shard} crashed: its keys are lost, and the reads the router sends to it miss and fall through to the DB."
         ),
@@ -214,14 +262,83 @@ mod tests {
             Some(Command::RestartCache { shard: 1 })
         );
         assert_eq!(shard_click(&st, 3), None);
-        assert!(shard_note(
-            &Command::CrashCache {
-                shard: 1,
-                host: false
-            },
-            3
-        )
-        .contains("Shard 1"));
+        let crash = Command::CrashCache {
+            shard: 1,
+            host: false,
+        };
+        assert!(shard_note(&crash, &st, &st).contains("Shard 1"));
+    }
+
+    #[test]
+    fn v2_fails_over_a_crashed_primary_and_its_node_rejoins() {
+        let d0 = Driver::new(presets::preset("steady").unwrap(), None).unwrap();
+        let (s, p) = switch_to(&d0, Design::V2);
+        assert_eq!(p.as_deref(), Some("v2-steady"));
+        let mut d = Driver::new(s, p).unwrap();
+        assert_eq!(design_value(&d.sim.status()), "v2");
+        d.sim.advance_to(3.0);
+        let before = d.sim.status();
+        assert_eq!(replica_rejoin(&before, 1), None, "nothing is down");
+        let c = shard_click(&before, 1).unwrap();
+        d.apply(c.clone()).unwrap();
+        let st = d.sim.status();
+        let left = st.shards[1].failover_in_s.expect("a countdown");
+        assert!(left > 4.9 && left <= 5.0, "{left}");
+        let note = shard_note(&c, &before, &st);
+        assert!(note.contains("promotes it in 5.0 s"), "{note}");
+        // reads go on from the replica while the countdown runs
+        d.sim.advance_by(2.0);
+        let st = d.sim.status();
+        assert!(!st.shards[1].up && st.shards[1].replicas[0].up);
+        let why = d.explanation().text;
+        assert!(
+            why.starts_with("Shard 1's primary is DOWN: its replica serves the shard's reads and is promoted in 3."),
+            "{why}"
+        );
+        assert!((st.shards[1].failover_in_s.unwrap() - (left - 2.0)).abs() < 0.01);
+        d.sim.advance_by(3.5);
+        let st = d.sim.status();
+        assert!(st.shards[1].up, "the replica was promoted");
+        assert_eq!(st.shards[1].failover_in_s, None);
+        assert!(
+            !st.shards[1].replicas[0].up,
+            "the dead node is the replica now"
+        );
+        let rejoin = replica_rejoin(&st, 1).expect("the dead node can rejoin");
+        d.apply(rejoin.clone()).unwrap();
+        let after = d.sim.status();
+        assert!(shard_note(&rejoin, &st, &after).contains("rejoined as a replica"));
+        assert!(after.shards[1].replicas[0].up);
+        assert_eq!(replica_rejoin(&after, 1), None);
+    }
+
+    #[test]
+    fn v2_switches_stop_the_stream_and_the_replica_reads() {
+        let mut d = Driver::new(presets::preset("v2-steady").unwrap(), None).unwrap();
+        d.sim.advance_to(2.0);
+        let stop = stream_command(&d.sim.status()).unwrap();
+        assert_eq!(stop, Command::StreamConsumer { on: false });
+        d.apply(stop).unwrap();
+        d.sim.advance_by(2.0);
+        let st = d.sim.status();
+        let s = st.stream.as_ref().unwrap();
+        assert!(!s.running && s.backlog > 0, "{s:?}");
+        assert_eq!(
+            stream_command(&st),
+            Some(Command::StreamConsumer { on: true })
+        );
+        d.apply(Command::ReplicaReads { on: false }).unwrap();
+        assert!(!d.sim.status().replica_reads);
+        assert_eq!(design_value(&d.sim.status()), "v2", "the design stays V2");
+        // V0 has no stream: no button command
+        let v0 = Driver::new(presets::preset("steady").unwrap(), None).unwrap();
+        assert_eq!(stream_command(&v0.sim.status()), None);
+        // a switch of design drops the replica-reads change, keeps the stopped consumer
+        let (s, _) = switch_to(&d, Design::V2);
+        assert!(!s
+            .faults
+            .iter()
+            .any(|f| matches!(f.command, Command::ReplicaReads { .. })));
     }
 
     #[test]

@@ -142,6 +142,15 @@ pub struct UrlState {
     /// Simulated seconds to run ahead before showing the page.
     pub start_at_s: f64,
     pub paused: bool,
+    /// `compare`: open the comparison of the designs on the scenario.
+    pub compare: Option<CompareAsk>,
+}
+
+/// What a link asks of the comparison view: its length (the scenario's
+/// duration when `None`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompareAsk {
+    pub seconds: Option<f64>,
 }
 
 impl Default for UrlState {
@@ -153,6 +162,7 @@ impl Default for UrlState {
             speed: 1,
             start_at_s: 0.0,
             paused: false,
+            compare: None,
         }
     }
 }
@@ -305,6 +315,26 @@ pub fn moment_params(now_s: f64, speed: u32, paused: bool) -> String {
     q
 }
 
+/// The link that opens the comparison of the designs on `s` for `seconds`:
+/// `?compare=NAME` for an unchanged preset, else the scenario itself.
+pub fn compare_query(s: &Scenario, preset: Option<&str>, seconds: f64) -> String {
+    let same_preset = preset.and_then(|name| {
+        let mut p = presets::preset(name)?;
+        p.seed = s.seed;
+        (p == *s).then_some(name)
+    });
+    let mut q = match same_preset {
+        Some(name) if s.seed == presets::preset(name).map_or(0, |p| p.seed) => {
+            format!("?compare={name}")
+        }
+        _ => format!("{}&compare", share_query(s)),
+    };
+    if seconds != s.duration_s {
+        q.push_str(&format!("&seconds={seconds}"));
+    }
+    q
+}
+
 /// Parses a page's query string (`location.search`).
 pub fn parse_query(query: &str) -> Parsed {
     let mut state = UrlState::default();
@@ -372,6 +402,34 @@ pub fn parse_query(query: &str) -> Parsed {
             }
         }
     }
+    if let Some(name) = get("compare") {
+        let mut ask = CompareAsk { seconds: None };
+        // `compare=NAME` compares a preset; a bare `compare` the link's scenario
+        if !name.is_empty() {
+            match presets::preset(name) {
+                Some(s) => {
+                    state.scenario = s;
+                    state.preset = Some(name.to_string());
+                }
+                None => problems.push(format!(
+                    "Unknown preset {} to compare; comparing {} instead.",
+                    quote(name),
+                    state.preset.as_deref().unwrap_or("the link's scenario")
+                )),
+            }
+        }
+        if let Some(v) = get("seconds") {
+            let (lo, hi) = crate::comparison::SECONDS;
+            match v.parse::<f64>() {
+                Ok(x) if x.is_finite() && (lo..=hi).contains(&x) => ask.seconds = Some(x),
+                _ => problems.push(format!(
+                    "Comparison length seconds={} is not a number of seconds from {lo} to {hi}; using the scenario's duration.",
+                    quote(v)
+                )),
+            }
+        }
+        state.compare = Some(ask);
+    }
     if let Some(v) = get("speed") {
         match v.parse::<u32>() {
             Ok(n) if SPEEDS.contains(&n) => state.speed = n,
@@ -394,6 +452,39 @@ pub fn parse_query(query: &str) -> Parsed {
 mod tests {
     use super::*;
     use cachesim_core::Simulation;
+
+    #[test]
+    fn comparison_links() {
+        let p = parse_query("?compare=compare-crash");
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(p.state.compare, Some(CompareAsk { seconds: None }));
+        assert_eq!(p.state.preset.as_deref(), Some("compare-crash"));
+        let s = presets::preset("compare-crash").unwrap();
+        assert_eq!(
+            compare_query(&s, Some("compare-crash"), 300.0),
+            "?compare=compare-crash"
+        );
+        let q = compare_query(&s, Some("compare-crash"), 150.0);
+        assert_eq!(q, "?compare=compare-crash&seconds=150");
+        assert_eq!(parse_query(&q).state.compare.unwrap().seconds, Some(150.0));
+        // a changed scenario travels whole
+        let mut changed = s.clone();
+        changed.client.rps = 12_000.0;
+        let q = compare_query(&changed, Some("compare-crash"), 300.0);
+        assert!(q.starts_with("?s=") && q.ends_with("&compare"), "{q}");
+        let p = parse_query(&q);
+        assert_eq!(p.state.scenario.client.rps, 12_000.0);
+        assert!(p.state.compare.is_some());
+        // another seed is not the preset's link
+        let mut seeded = s.clone();
+        seeded.seed = 7;
+        assert!(compare_query(&seeded, Some("compare-crash"), 300.0).starts_with("?s="));
+        // bad values say so and fall back
+        let p = parse_query("?compare=nope&seconds=-3");
+        assert_eq!(p.problems.len(), 2, "{:?}", p.problems);
+        assert_eq!(p.state.compare, Some(CompareAsk { seconds: None }));
+        assert_eq!(parse_query("?preset=steady").state.compare, None);
+    }
 
     #[test]
     fn a_link_carries_the_moment_it_was_made() {

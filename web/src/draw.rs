@@ -8,6 +8,7 @@ mod cache_tier;
 mod db;
 mod edges;
 mod front;
+mod stream;
 
 use crate::anim::{DotClass, Dots};
 use crate::dbfig::DbFigures;
@@ -109,6 +110,12 @@ impl<'a> Scene<'a> {
         } else {
             Health::Ok
         }
+    }
+
+    /// Replica `k` (`shard * MAX_REPLICAS + j`), if it runs.
+    pub fn replica(&self, k: usize) -> Option<&cachesim_core::sim::ReplicaStatus> {
+        let per = cachesim_core::frame::node::MAX_REPLICAS as usize;
+        self.shard(k / per)?.replicas.get(k % per)
     }
 
     /// The whole cache tier: down when every shard is, else its worst shard.
@@ -432,6 +439,8 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: 
             (NodeKind::Shard, i) => cache_tier::shard(&pen, &r, i),
             (NodeKind::Db, _) => db::db(&pen, &r),
             (NodeKind::Warmup, _) => cache_tier::warmup(&pen, &r),
+            (NodeKind::Replica, k) => cache_tier::replica(&pen, &r, k),
+            (NodeKind::Stream, _) => stream::stream(&pen, &r),
         }
     }
     if driver.paused {

@@ -299,6 +299,19 @@ pub fn explain(i: &Inputs) -> Explanation {
         if active.iter().any(|p| p.inflight > 0) {
             headline.push_str("; work already inside the pods drains");
         }
+    } else if let Some(s) = st
+        .shards
+        .iter()
+        .find(|s| !s.up && s.replicas.iter().any(|r| r.up))
+    {
+        // V2: a dead primary's replica answers its reads until it is promoted
+        level = Level::Warn;
+        headline = format!(
+            "Shard {}'s primary is DOWN: its replica serves the shard's reads{}; the writes it had not copied yet are lost",
+            s.index,
+            s.failover_in_s
+                .map_or(String::new(), |t| format!(" and is promoted in {t:.1} s"))
+        );
     } else if st.shards_down() > 0 && !st.cache_down() {
         let down: Vec<usize> = st
             .shards

@@ -71,6 +71,9 @@ pub struct Shape {
     pub shards: usize,
     pub proxy: bool,
     pub warmup: bool,
+    /// Replicas per shard (V2), and whether the invalidation stream runs.
+    pub replicas: usize,
+    pub stream: bool,
 }
 
 impl Shape {
@@ -81,6 +84,8 @@ impl Shape {
             shards: 1,
             proxy: false,
             warmup: false,
+            replicas: 0,
+            stream: false,
         }
     }
 
@@ -91,6 +96,9 @@ impl Shape {
             shards: t.count(NodeKind::Shard).max(1),
             proxy: t.has(node::PROXY),
             warmup: t.has(node::WARMUP),
+            replicas: (t.count(NodeKind::Replica) / t.count(NodeKind::Shard).max(1))
+                .min(node::MAX_REPLICAS as usize),
+            stream: t.has(node::STREAM),
         }
     }
 }
@@ -109,6 +117,10 @@ pub struct Layout {
     pub shards: Vec<Rect>,
     pub db: Rect,
     pub warmup: Option<Rect>,
+    /// Each shard's replicas (V2): a strip along the bottom of its box.
+    pub replicas: Vec<Vec<Rect>>,
+    /// The invalidation stream (V2).
+    pub stream: Option<Rect>,
 }
 
 /// Below this many shards a narrow canvas stacks them beside the DB; from it
@@ -160,6 +172,45 @@ const NARROW_TIER_Y: f64 = 340.0;
 const NARROW_PROXY_H: f64 = 60.0;
 const NARROW_SIDE_SHARD_H: f64 = 62.0;
 const NARROW_WARMUP_H: f64 = 56.0;
+/// The narrow stream box's height.
+const NARROW_STREAM_H: f64 = 60.0;
+/// What a shard's replica strip adds to a narrow shard box.
+const NARROW_REPLICA_H: f64 = 24.0;
+
+/// A stacked narrow shard's height: taller with a replica strip.
+fn side_shard_h(shape: &Shape) -> f64 {
+    NARROW_SIDE_SHARD_H
+        + if shape.replicas > 0 {
+            NARROW_REPLICA_H
+        } else {
+            0.0
+        }
+}
+
+/// A narrow grid cell's height: taller with a replica strip.
+fn cell_h(shape: &Shape) -> f64 {
+    NARROW_CELL_H + if shape.replicas > 0 { 18.0 } else { 0.0 }
+}
+
+/// Height of the replica strip at the bottom of a shard box of height `h`.
+fn strip_h(h: f64) -> f64 {
+    (h * 0.3).clamp(14.0, 40.0)
+}
+
+/// The replicas' boxes: `n` cells side by side along the bottom of `shard`.
+fn replica_strip(shard: &Rect, n: usize) -> Vec<Rect> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let sh = strip_h(shard.h);
+    let area = Rect {
+        x: shard.x + 4.0,
+        y: shard.y + shard.h - sh - 4.0,
+        w: shard.w - 8.0,
+        h: sh,
+    };
+    grid(area, n, Some(n))
+}
 
 fn narrow_height(w: f64, shape: &Shape) -> f64 {
     let v0 = *shape == Shape::v0(shape.pods);
@@ -171,16 +222,19 @@ fn narrow_height(w: f64, shape: &Shape) -> f64 {
         left += NARROW_PROXY_H + 2.0 * GAP + 8.0;
     }
     if shape.shards < NARROW_SIDE_SHARDS {
-        left += shape.shards as f64 * (NARROW_SIDE_SHARD_H + GAP);
+        left += shape.shards as f64 * (side_shard_h(shape) + GAP);
     }
     let mut right = NARROW_TIER_Y + 164.0 + GAP;
     if shape.warmup {
         right += 2.0 * GAP + NARROW_WARMUP_H + GAP;
     }
+    if shape.stream {
+        right += 2.0 * GAP + NARROW_STREAM_H + GAP;
+    }
     let mut bottom = left.max(right);
     if shape.shards >= NARROW_SIDE_SHARDS {
         let rows = shape.shards.div_ceil(narrow_cols(w));
-        bottom += 14.0 + rows as f64 * (NARROW_CELL_H + GAP);
+        bottom += 14.0 + rows as f64 * (cell_h(shape) + GAP);
     }
     bottom + 8.0
 }
@@ -229,6 +283,8 @@ fn narrow(w: f64, h: f64, shape: &Shape) -> Layout {
             shards: vec![Rect::centered(left_x + bw / 2.0, by, bw, bh)],
             db: Rect::centered(right_x + bw / 2.0, by, bw, bh),
             warmup: None,
+            replicas: Vec::new(),
+            stream: None,
         };
     }
     let mut y = NARROW_TIER_Y;
@@ -254,27 +310,43 @@ fn narrow(w: f64, h: f64, shape: &Shape) -> Layout {
         w: bw,
         h: NARROW_WARMUP_H,
     });
+    let stream = shape.stream.then(|| {
+        let above = warmup.map_or(db.y + db.h, |r| r.y + r.h);
+        Rect {
+            x: right_x,
+            y: above + 3.0 * GAP,
+            w: bw,
+            h: NARROW_STREAM_H,
+        }
+    });
     let shards = if shape.shards < NARROW_SIDE_SHARDS {
         let k = shape.shards as f64;
         let area = Rect {
             x: left_x,
             y,
             w: bw,
-            h: k * NARROW_SIDE_SHARD_H + (k - 1.0) * GAP,
+            h: k * side_shard_h(shape) + (k - 1.0) * GAP,
         };
         grid(area, shape.shards, Some(1))
     } else {
-        let below = warmup.map_or(db.y + db.h, |r| r.y + r.h).max(y - GAP);
+        let below = stream
+            .or(warmup)
+            .map_or(db.y + db.h, |r| r.y + r.h)
+            .max(y - GAP);
         let cols = narrow_cols(w);
         let rows = shape.shards.div_ceil(cols) as f64;
         let area = Rect {
             x: 8.0,
             y: below + 14.0,
             w: w - 16.0,
-            h: rows * NARROW_CELL_H + (rows - 1.0) * GAP,
+            h: rows * cell_h(shape) + (rows - 1.0) * GAP,
         };
         grid(area, shape.shards, Some(cols))
     };
+    let replicas = shards
+        .iter()
+        .map(|r| replica_strip(r, shape.replicas))
+        .collect();
     Layout {
         w,
         h,
@@ -286,6 +358,8 @@ fn narrow(w: f64, h: f64, shape: &Shape) -> Layout {
         shards,
         db,
         warmup,
+        replicas,
+        stream,
     }
 }
 
@@ -335,6 +409,17 @@ fn wide(w: f64, h: f64, shape: &Shape) -> Layout {
         let wh = (h * 0.2).min(84.0);
         Rect::centered((pods_right + col_x) / 2.0, h - 10.0 - wh / 2.0, ww, wh)
     });
+    // between the DB and the shards it invalidates, below the proxy
+    let stream = shape.stream.then(|| {
+        let gap = col_x - pods_right;
+        let sw = (gap - 24.0).min(w * 0.13);
+        let sh = (h * 0.2).min(84.0);
+        Rect::centered((pods_right + col_x) / 2.0, h * 0.58, sw, sh)
+    });
+    let replicas = shards
+        .iter()
+        .map(|r| replica_strip(r, shape.replicas))
+        .collect();
     Layout {
         w,
         h,
@@ -346,6 +431,8 @@ fn wide(w: f64, h: f64, shape: &Shape) -> Layout {
         shards,
         db,
         warmup,
+        replicas,
+        stream,
     }
 }
 
@@ -361,8 +448,23 @@ impl Layout {
             (NodeKind::Warmup, _) => self.warmup,
             (NodeKind::Shard, i) => self.shards.get(i).copied(),
             (NodeKind::Pod, i) => self.pods.get(i).copied(),
-            // not drawn yet: V2's replicas and stream
-            (NodeKind::Replica, _) | (NodeKind::Stream, _) => None,
+            (NodeKind::Stream, _) => self.stream,
+            (NodeKind::Replica, k) => {
+                let per = node::MAX_REPLICAS as usize;
+                self.replicas.get(k / per)?.get(k % per).copied()
+            }
+        }
+    }
+
+    /// Shard `i`'s box less its replica strip: where its own state goes.
+    pub fn shard_body(&self, i: usize) -> Option<Rect> {
+        let r = *self.shards.get(i)?;
+        match self.replicas.get(i).and_then(|v| v.first()) {
+            Some(strip) => Some(Rect {
+                h: strip.y - r.y - 2.0,
+                ..r
+            }),
+            None => Some(r),
         }
     }
 
@@ -382,8 +484,17 @@ impl Layout {
                 .enumerate()
                 .map(|(i, r)| (node::shard(i), *r)),
         );
+        // after the shards: each replica is drawn on its shard's strip
+        for (i, reps) in self.replicas.iter().enumerate() {
+            v.extend(
+                reps.iter()
+                    .enumerate()
+                    .map(|(j, r)| (node::replica(i, j), *r)),
+            );
+        }
         v.push((node::DB, self.db));
         v.extend(self.warmup.map(|r| (node::WARMUP, r)));
+        v.extend(self.stream.map(|r| (node::STREAM, r)));
         v
     }
 
@@ -392,12 +503,34 @@ impl Layout {
         self.shards.iter().position(|r| r.contains(p))
     }
 
+    /// The shard and replica whose box contains the point, if any.
+    pub fn replica_at(&self, p: (f64, f64)) -> Option<(usize, usize)> {
+        self.replicas
+            .iter()
+            .enumerate()
+            .find_map(|(i, reps)| reps.iter().position(|r| r.contains(p)).map(|j| (i, j)))
+    }
+
     /// The polyline a dot follows from one node to another, border to border.
     /// Replies from a pod to the client pass through the LB, as in reality.
     pub fn path(&self, from: u16, to: u16) -> Option<Vec<(f64, f64)>> {
         let a = self.node(from)?;
         let b = self.node(to)?;
-        if from >= node::POD0 && to == node::CLIENT {
+        match (NodeKind::of(from), NodeKind::of(to)) {
+            // down the shard's own box into its strip, and back up
+            ((NodeKind::Shard, i), (NodeKind::Replica, _)) => {
+                let body = self.shard_body(i)?;
+                let x = b.center().0;
+                return Some(vec![(x, body.y + body.h * 0.6), (x, b.y)]);
+            }
+            ((NodeKind::Replica, _), (NodeKind::Shard, _)) => {
+                let mut p = self.path(to, from)?;
+                p.reverse();
+                return Some(p);
+            }
+            _ => {}
+        }
+        if (node::POD0..node::REPLICA0).contains(&from) && to == node::CLIENT {
             let lb = self.lb.center();
             return Some(vec![
                 a.border_towards(lb),
@@ -491,7 +624,34 @@ mod tests {
     use super::*;
 
     fn no_overlaps(l: &Layout) {
-        let all: Vec<Rect> = l.boxes().into_iter().map(|(_, r)| r).collect();
+        // each replica sits in its shard's strip, below the shard's own state
+        for (i, reps) in l.replicas.iter().enumerate() {
+            let (shard, body) = (l.shards[i], l.shard_body(i).unwrap());
+            for (j, r) in reps.iter().enumerate() {
+                assert!(
+                    shard.contains((r.x, r.y)) && shard.contains((r.x + r.w, r.y + r.h)),
+                    "replica {i}/{j} {r:?} outside its shard {shard:?}"
+                );
+                assert!(
+                    r.y >= body.y + body.h,
+                    "replica {i}/{j} over the shard's state"
+                );
+                assert!(r.w > 10.0 && r.h >= 14.0, "replica {i}/{j} {r:?} too small");
+                for q in &reps[j + 1..] {
+                    assert!(!r.overlaps(q), "{r:?} overlaps {q:?}");
+                }
+            }
+            assert!(
+                body.h >= 0.45 * shard.h,
+                "shard {i}'s body {body:?} too small"
+            );
+        }
+        let all: Vec<Rect> = l
+            .boxes()
+            .into_iter()
+            .filter(|(id, _)| NodeKind::of(*id).0 != NodeKind::Replica)
+            .map(|(_, r)| r)
+            .collect();
         for (i, a) in all.iter().enumerate() {
             assert!(
                 a.x >= 0.0 && a.y >= 0.0 && a.x + a.w <= l.w + 1e-9 && a.y + a.h <= l.h + 1e-9,
@@ -512,6 +672,16 @@ mod tests {
             shards,
             proxy: true,
             warmup: true,
+            replicas: 0,
+            stream: false,
+        }
+    }
+
+    fn v2(shards: usize) -> Shape {
+        Shape {
+            replicas: 1,
+            stream: true,
+            ..v1(shards)
         }
     }
 
@@ -520,20 +690,31 @@ mod tests {
         for &w in &[320.0, 375.0, 600.0, 640.0, 1000.0, 1400.0, 2400.0] {
             for pods in [1, 2, 4, 8, 16] {
                 for shards in [1, 2, 3, 4, 7, 16] {
-                    for (proxy, warmup) in
-                        [(false, false), (true, true), (true, false), (false, true)]
-                    {
+                    for (proxy, warmup, replicas, stream) in [
+                        (false, false, 0, false),
+                        (true, true, 0, false),
+                        (true, false, 0, false),
+                        (false, true, 0, false),
+                        (true, true, 1, true),
+                        (true, true, 2, true),
+                        (false, false, 1, false),
+                        (false, true, 0, true),
+                    ] {
                         let shape = Shape {
                             pods,
                             shards,
                             proxy,
                             warmup,
+                            replicas,
+                            stream,
                         };
                         let l = layout(w, canvas_height(w, &shape), &shape);
                         assert_eq!(l.pods.len(), pods);
                         assert_eq!(l.shards.len(), shards);
                         assert_eq!(l.proxy.is_some(), proxy);
                         assert_eq!(l.warmup.is_some(), warmup);
+                        assert_eq!(l.stream.is_some(), stream);
+                        assert!(l.replicas.iter().all(|r| r.len() == replicas));
                         assert_eq!(l.vertical, w < NARROW_PX);
                         no_overlaps(&l);
                     }
@@ -580,6 +761,57 @@ mod tests {
             wide3.shards[0].h > 150.0,
             "three shards side by side: room for gauges"
         );
+    }
+
+    #[test]
+    fn v2_draws_replicas_and_the_stream() {
+        // the V2 preset's topology, wide and on a phone: every node has a
+        // box, every edge a path, and the replicas are clickable
+        let mut sim =
+            cachesim_core::Simulation::new(cachesim_core::presets::preset("v2-steady").unwrap())
+                .unwrap();
+        sim.advance_to(0.5);
+        let f = sim.take_frame();
+        let shape = Shape::of(&f.topology);
+        assert_eq!(shape, v2(3));
+        for w in [1400.0, 375.0] {
+            let l = layout(w, canvas_height(w, &shape), &shape);
+            no_overlaps(&l);
+            for n in &f.topology.nodes {
+                assert!(
+                    l.node(n.id).is_some(),
+                    "node {} ({:?}) at {w}",
+                    n.id,
+                    n.kind
+                );
+            }
+            for (a, b) in &f.topology.edges {
+                let p = l.path(*a, *b).unwrap();
+                assert!(path_length(&p) > 4.0, "edge {a}->{b} at {w}: {p:?}");
+            }
+            for i in 0..3 {
+                let r = l.replicas[i][0];
+                assert_eq!(l.replica_at(r.center()), Some((i, 0)));
+                assert_eq!(
+                    l.shard_at(r.center()),
+                    Some(i),
+                    "a replica is part of its shard"
+                );
+            }
+            for i in 0..3 {
+                let body = l.shard_body(i).unwrap();
+                assert!(
+                    body.h >= 40.0,
+                    "shard {i}'s state has room at {w}: {body:?}"
+                );
+            }
+            // the stream sits apart from the shards it feeds and the DB it reads
+            let s = l.stream.unwrap();
+            assert!(s.w >= 60.0 && s.h >= 50.0, "{s:?} at {w}");
+        }
+        let phone = layout(375.0, canvas_height(375.0, &v2(16)), &v2(16));
+        no_overlaps(&phone);
+        assert!(phone.h < 1100.0, "{}", phone.h);
     }
 
     #[test]

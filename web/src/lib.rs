@@ -9,17 +9,21 @@ pub mod anim;
 pub mod architecture;
 pub mod causes;
 pub mod codec;
+pub mod comparison;
 pub mod dbfig;
 pub mod driver;
 pub mod explain;
 pub mod format;
 pub mod layout;
+pub mod seed_table;
 pub mod template;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
 mod charts;
+#[cfg(target_arch = "wasm32")]
+mod compare_charts;
 #[cfg(target_arch = "wasm32")]
 mod draw;
 

@@ -54,6 +54,12 @@ pub const FAILURES: &[(&str, &str, &str, bool)] = &[
         "Every pod fails its health check: the load balancer answers 502 (on/off)",
         true,
     ),
+    (
+        "btn-stop-stream",
+        "Stop the stream consumer",
+        "V2: the invalidation stream's consumer stops: the DB's writes pile up as events and stale values live until the TTL (on/off)",
+        true,
+    ),
 ];
 
 /// Chart canvases: id, title (with units).
@@ -73,6 +79,7 @@ pub const COMPONENTS: &[(&str, &str)] = &[
     ("cache", "CacheNode (Redis)"),
     ("proxy", "CacheProxyService"),
     ("warmup", "WarmupWorker"),
+    ("stream", "Invalidation stream"),
     ("db", "BackendDB (PostgreSQL)"),
 ];
 
@@ -133,6 +140,7 @@ pub fn markup() -> String {
             long = c.label()
         ));
     }
+    let compare = compare_markup();
     format!(
         r##"<div class="cs-app">
 <header class="cs-header">
@@ -142,12 +150,14 @@ pub fn markup() -> String {
 </header>
 <div id="panic-banner" class="cs-panic" role="alert" hidden></div>
 <div class="cs-sticky"><p id="live-strip" class="cs-strip" aria-hidden="true"></p><div id="message" class="cs-message" role="status" aria-live="polite" hidden></div></div>
+{compare}
 <div class="cs-main">
   <section class="cs-stage" aria-label="Architecture and live state">
     <canvas id="arch-canvas" role="img" aria-label="{ARCH_LABEL}"></canvas>
     <div id="shard-buttons" class="cs-shards" role="group" aria-label="Redis shards: crash or restart one (or click a shard on the diagram)" hidden></div>
     <div class="cs-legend" aria-label="Legend">{legend}<span id="dot-scale" class="cs-scale"></span></div>
     <p id="readouts" class="cs-readouts" aria-live="off" title="{load_tip}"></p>
+    <p id="bill" class="cs-bill" aria-live="off"></p>
     <p id="explain" class="cs-explain" aria-live="polite"></p>
     <ul id="components" class="cs-sr-only" aria-label="Live state of each component">{components}</ul>
   </section>
@@ -178,6 +188,8 @@ pub fn markup() -> String {
       <label class="cs-check" title="The proxy coalesces concurrent misses on one key across every pod: one DB query"><input type="checkbox" id="proxy-single-flight"> Proxy single-flight (across every pod)</label>
       <div class="cs-field"><label for="router">Router</label><select id="router" class="cs-wide"><option value="ring">consistent-hash ring</option><option value="mod-n">hash mod N</option></select></div>
       <label class="cs-check" title="After a shard restarts cold, it reads that shard's hottest keys from the DB and SETs them"><input type="checkbox" id="warmup"> Warm-up worker (reloads a restarted shard)</label>
+      <label class="cs-check" title="V2: GETs are spread over each shard's primary and replicas (off: every GET goes to the primary)"><input type="checkbox" id="replica-reads"> Read from replicas (V2)</label>
+      <div class="cs-row"><button type="button" id="open-compare" title="Run V0, V1 and V2 on this scenario's traffic and faults, and compare them">Compare V0 / V1 / V2</button></div>
     </fieldset>
     <fieldset class="cs-group cs-params"><legend>Traffic and cache</legend>
       <div class="cs-field"><label for="rps">Client RPS</label><input id="rps" type="range" min="0" max="1000" step="1"><output id="rps-value" for="rps"></output></div>
@@ -212,6 +224,48 @@ pub fn markup() -> String {
 <pre id="state-json" class="cs-sr-only" aria-hidden="true"></pre>
 </div>"##,
         load_tip = crate::dbfig::LOAD_TOOLTIP
+    )
+}
+
+/// The comparison view's charts: id, title.
+pub const COMPARE_CHARTS: &[(&str, &str)] = &[
+    ("compare-hit-rate", "Read hit rate (%)"),
+    (
+        "compare-db",
+        "DB work offered vs the DB's capacity (in 12 ms SELECTs/s)",
+    ),
+    (
+        "compare-p99",
+        "p99 latency, errors included (ms, log scale)",
+    ),
+    ("compare-errors", "Errors per second"),
+];
+
+/// The comparison view (hidden until opened): progress, the charts of the
+/// three designs overlaid, the table beside the seed's.
+fn compare_markup() -> String {
+    let mut charts = String::new();
+    for (id, title) in COMPARE_CHARTS {
+        charts.push_str(&format!(
+            "<figure class=\"cs-chart\"><figcaption>{title}</figcaption><canvas id=\"{id}\" role=\"img\" aria-label=\"{title}: V0, V1 and V2 over the whole run\"></canvas></figure>"
+        ));
+    }
+    format!(
+        r##"<section id="compare" class="cs-compare" aria-label="V0, V1 and V2 compared on the same traffic" hidden>
+  <div class="cs-compare-head">
+    <h2 id="compare-title">V0 / V1 / V2 on the same traffic</h2>
+    <div class="cs-row">
+      <button type="button" id="compare-copy-link">Copy link</button>
+      <button type="button" id="compare-close">Back to the simulator</button>
+    </div>
+  </div>
+  <p id="compare-desc" class="cs-desc"></p>
+  <div class="cs-compare-progress"><progress id="compare-progress" max="1" value="0"></progress> <span id="compare-status" aria-live="polite"></span></div>
+  <label class="cs-sr-only" for="compare-share-url">Link to this comparison</label>
+  <input id="compare-share-url" type="text" readonly>
+  <div class="cs-compare-charts">{charts}</div>
+  <div class="cs-table-wrap"><table id="compare-table" class="cs-compare-table"></table></div>
+</section>"##
     )
 }
 
@@ -280,6 +334,21 @@ mod tests {
             "live-strip",
             "show-p95",
             "next-event",
+            "btn-stop-stream",
+            "replica-reads",
+            "bill",
+            "open-compare",
+            "compare",
+            "compare-close",
+            "compare-copy-link",
+            "compare-share-url",
+            "compare-progress",
+            "compare-status",
+            "compare-table",
+            "compare-hit-rate",
+            "compare-db",
+            "compare-p99",
+            "compare-errors",
         ];
         for id in ids {
             assert_eq!(m.matches(&format!("id=\"{id}\"")).count(), 1, "{id}");

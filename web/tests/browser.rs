@@ -180,8 +180,8 @@ fn mounts_and_draws() {
         .unwrap();
     assert_eq!(
         items.length(),
-        7,
-        "V0 components, the proxy and the warm-up worker"
+        8,
+        "V0 components, the proxy, the warm-up worker and the stream"
     );
     let cache = root
         .query_selector("#components li[data-component=cache]")
@@ -640,6 +640,54 @@ fn the_architecture_controls_build_the_topology_live() {
 
 /// `AppHandle::state` hands JavaScript the same state as `#state-json`, as
 /// plain objects (serde-wasm-bindgen), with no JSON text in between.
+#[wasm_bindgen_test]
+fn v2_draws_its_parts_and_the_comparison_runs_across_frames() {
+    let (root, h) = mounted("?preset=v2-steady");
+    frames(&h, 40);
+    let s = state(&root);
+    assert_eq!(s["design"], "V2");
+    let boxes = s["canvas"]["boxes"].as_array().unwrap().clone();
+    // the stream and every shard's replica have a box
+    for id in [5, 160, 162, 164] {
+        assert!(boxes.iter().any(|b| b["id"] == id), "node {id} has a box");
+    }
+    assert!(!el::<HtmlButtonElement>(&root, "btn-stop-stream").hidden());
+    let bill = el::<HtmlElement>(&root, "bill").text_content().unwrap();
+    assert!(bill.starts_with("Bill: $"), "{bill}");
+    click(&root, "btn-stop-stream");
+    frames(&h, 5);
+    assert_eq!(state(&root)["status"]["stream"]["running"], false);
+    root.remove();
+
+    // a short comparison: it advances frame by frame, then charts and a table
+    let (root, h) = mounted("?compare=compare-crash&seconds=12");
+    let mut frames_run = 0;
+    while state(&root)["comparison"]["done"] != true {
+        assert_eq!(state(&root)["comparison"]["open"], true);
+        frames(&h, 1);
+        frames_run += 1;
+        assert!(frames_run < 20_000, "the comparison ends");
+    }
+    assert!(frames_run > 3, "spread over {frames_run} frames");
+    let c = state(&root)["comparison"].clone();
+    assert_eq!(c["results"].as_array().unwrap().len(), 3);
+    for id in [
+        "compare-hit-rate",
+        "compare-db",
+        "compare-p99",
+        "compare-errors",
+    ] {
+        let canvas: HtmlCanvasElement = el(&root, id);
+        assert!(inked_pixels(&canvas) > 2_000, "{id} drawn");
+    }
+    let rows = root.query_selector_all("#compare-table tr").unwrap();
+    assert!(rows.length() > 10, "{} rows", rows.length());
+    click(&root, "compare-close");
+    frames(&h, 2);
+    assert_eq!(state(&root)["comparison"]["open"], false);
+    root.remove();
+}
+
 #[wasm_bindgen_test]
 fn the_state_object_is_the_state_json() {
     let (root, h) = mounted("?preset=v1-steady");

@@ -347,25 +347,37 @@ pub fn compare(
             let s = design_scenario(base, d);
             let mut sim = Simulation::new(s.clone())?;
             sim.advance_to(opts.seconds);
-            let history: Vec<SecondStats> = sim.history().iter().cloned().collect();
-            let summary = Summary::of(&sim);
-            let peak = opts.peak.map(|how| peak_rps(&s, &how));
-            let cache_tier_peak = opts.peak.map(|how| peak_rps(&cache_tier_only(&s), &how));
-            let cost_per_peak_ops = cache_tier_peak
-                .as_ref()
-                .map_or(0.0, |p| summary.cost.per_ops_capacity(p.rps));
-            Ok(DesignResult {
-                design: d,
-                fault: fault_window(&history, &s),
-                stampede_queries: stampede_queries(&s),
-                summary,
-                peak,
-                cache_tier_peak,
-                cost_per_peak_ops,
-                history,
-            })
+            Ok(design_result(d, &s, &sim, opts.peak))
         })
         .collect()
+}
+
+/// One design's row from its finished run of `s` (`design_scenario`): what
+/// `compare` measures after each run. Callers that advance the run
+/// themselves (the page, in slices across frames) end with this.
+pub fn design_result(
+    d: Design,
+    s: &Scenario,
+    sim: &Simulation,
+    peak: Option<PeakSearch>,
+) -> DesignResult {
+    let history: Vec<SecondStats> = sim.history().iter().cloned().collect();
+    let summary = Summary::of(sim);
+    let peak_found = peak.map(|how| peak_rps(s, &how));
+    let cache_tier_peak = peak.map(|how| peak_rps(&cache_tier_only(s), &how));
+    let cost_per_peak_ops = cache_tier_peak
+        .as_ref()
+        .map_or(0.0, |p| summary.cost.per_ops_capacity(p.rps));
+    DesignResult {
+        design: d,
+        fault: fault_window(&history, s),
+        stampede_queries: stampede_queries(s),
+        summary,
+        peak: peak_found,
+        cache_tier_peak,
+        cost_per_peak_ops,
+        history,
+    }
 }
 
 #[cfg(test)]

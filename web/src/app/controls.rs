@@ -417,8 +417,31 @@ impl App {
 
     /// Crashes or restarts one shard, with a note that names it in a cluster.
     pub(super) fn shard_command(&mut self, cmd: Command) {
-        let note = architecture::shard_note(&cmd, self.driver.sim.status().shards.len());
-        self.command(cmd, &note);
+        let before = self.driver.sim.status();
+        if self.apply(cmd.clone()) {
+            let note = architecture::shard_note(&cmd, &before, &self.driver.sim.status());
+            self.show_message(&note, false);
+        }
+        self.after_change();
+    }
+
+    /// Shard `i`'s dead node rejoins as a replica (V2).
+    pub(super) fn rejoin_replica(&mut self, i: usize) {
+        match architecture::replica_rejoin(&self.driver.sim.status(), i) {
+            Some(cmd) => self.shard_command(cmd),
+            None => self.show_message(&format!("Shard {i} has no replica down."), true),
+        }
+    }
+
+    /// The stream button: stop its consumer, or start it again (V2).
+    pub(super) fn toggle_stream(&mut self) {
+        match architecture::stream_command(&self.driver.sim.status()) {
+            Some(cmd) => {
+                let note = architecture::stream_note(&cmd);
+                self.command(cmd, note);
+            }
+            None => self.show_message("This design has no invalidation stream.", true),
+        }
     }
 
     /// A click on shard `i` (on the canvas or its button): crash it, or restart it when down.

@@ -178,19 +178,44 @@ impl App {
                 label.set_text_content(Some(text));
             }
         }
-        let ups: Vec<bool> = st.shards.iter().map(|s| s.up).collect();
-        if ups != self.shard_buttons_drawn {
-            self.shard_buttons_drawn = ups;
+        // V2's switches: shown only where there is something to switch
+        let replicated = st.shards.first().is_some_and(|s| !s.replicas.is_empty());
+        e.replica_reads.set_checked(st.replica_reads);
+        e.replica_reads.set_disabled(!replicated);
+        match &st.stream {
+            Some(s) => {
+                e.stop_stream.remove_attribute("hidden").ok();
+                e.stop_stream
+                    .set_attribute("aria-pressed", if s.running { "false" } else { "true" })
+                    .ok();
+            }
+            None => {
+                e.stop_stream.set_attribute("hidden", "").ok();
+                e.stop_stream.set_attribute("aria-pressed", "false").ok();
+            }
+        }
+        e.bill
+            .set_text_content(Some(&crate::seed_table::bill_text(st)));
+        let buttons: Vec<ShardButtons> = (0..st.shards.len())
+            .map(|i| ShardButtons {
+                up: st.shards[i].up,
+                replicated: !st.shards[i].replicas.is_empty(),
+                rejoin: architecture::replica_rejoin(st, i).is_some(),
+            })
+            .collect();
+        if buttons != self.shard_buttons_drawn {
+            self.shard_buttons_drawn = buttons;
             self.draw_shard_buttons();
         }
     }
 
-    /// One button per shard (crash it, or restart it when down); hidden with V0's one Redis.
+    /// One button per shard (crash it, or restart it when down; in V2 the
+    /// primary, and a dead node's rejoin); hidden with V0's one Redis.
     fn draw_shard_buttons(&self) {
         let box_ = &self.els.shard_buttons;
-        let ups = &self.shard_buttons_drawn;
+        let shards = &self.shard_buttons_drawn;
         box_.set_inner_html("");
-        if ups.len() <= 1 {
+        if shards.len() <= 1 && !shards.iter().any(|s| s.replicated) {
             box_.set_attribute("hidden", "").ok();
             self.els.arch.class_list().remove_1("cs-clickable").ok();
             return;
@@ -202,31 +227,49 @@ impl App {
             label.set_text_content(Some("Shards:"));
             box_.append_child(&label).ok();
         }
-        for (i, up) in ups.iter().enumerate() {
+        let button = |i: usize, id: String, text: String, title: String, down: bool| {
             let Ok(b) = self.doc.create_element("button") else {
-                continue;
+                return None;
             };
             b.set_attribute("type", "button").ok();
             b.set_attribute("data-shard", &i.to_string()).ok();
-            b.set_id(&format!("shard-{i}"));
-            let (text, title) = if *up {
-                (
-                    format!("Crash {i}"),
-                    format!("Crash shard {i}: its keys are lost"),
-                )
-            } else {
-                (
-                    format!("Restart {i}"),
-                    format!("Shard {i} is down: restart it empty (cold)"),
-                )
-            };
-            if !*up {
+            b.set_id(&id);
+            if down {
                 b.set_class_name("cs-down");
             }
             b.set_text_content(Some(&text));
             b.set_attribute("title", &title).ok();
             b.set_attribute("aria-label", &title).ok();
             box_.append_child(&b).ok();
+            Some(b)
+        };
+        for (i, s) in shards.iter().enumerate() {
+            let (text, title) = match (s.up, s.replicated) {
+                (true, false) => (
+                    format!("Crash {i}"),
+                    format!("Crash shard {i}: its keys are lost"),
+                ),
+                (true, true) => (
+                    format!("Crash primary {i}"),
+                    format!("Crash shard {i}'s primary: its replica serves reads and is promoted after the failover delay"),
+                ),
+                (false, _) => (
+                    format!("Restart {i}"),
+                    format!("Shard {i} is down: restart it empty (cold)"),
+                ),
+            };
+            button(i, format!("shard-{i}"), text, title, !s.up);
+            if s.rejoin {
+                if let Some(b) = button(
+                    i,
+                    format!("shard-{i}-rejoin"),
+                    format!("Rejoin replica {i}"),
+                    format!("Shard {i}'s dead node comes back as a replica, with a full copy of its primary"),
+                    false,
+                ) {
+                    b.set_attribute("data-rejoin", "").ok();
+                }
+            }
         }
     }
 
@@ -356,6 +399,8 @@ impl App {
                 .collect();
             v["canvas"] = serde_json::json!({ "w": lay.w, "h": lay.h, "boxes": boxes });
         }
+        v["comparison"] = self.compare.state();
+        v["bill"] = e.bill.text_content().unwrap_or_default().into();
         e.state_json.set_text_content(Some(&v.to_string()));
     }
 
@@ -470,6 +515,12 @@ impl App {
     }
 
     pub(super) fn on_frame(&mut self, t_ms: f64) {
+        if self.compare.is_open() {
+            // the simulator behind waits while the designs are compared
+            self.last_frame_ms = Some(t_ms);
+            self.compare_frame(t_ms);
+            return;
+        }
         if !self.visible() {
             // an embed out of view: nothing runs, nothing is drawn
             self.last_frame_ms = None;
@@ -600,15 +651,31 @@ pub(super) fn component_text(key: &str, s: &Scene, d: &Driver) -> String {
                 .shards
                 .iter()
                 .map(|x| {
-                    if x.up {
-                        format!(
-                            "shard {} up, CPU {}, {} keys",
+                    let replicas: String = x
+                        .replicas
+                        .iter()
+                        .map(|r| {
+                            if !r.up {
+                                ", replica DOWN".to_string()
+                            } else if r.loading {
+                                ", replica loading".to_string()
+                            } else {
+                                format!(", replica up ({} keys)", compact(r.keys as f64))
+                            }
+                        })
+                        .collect();
+                    match x.failover_in_s {
+                        _ if x.up => format!(
+                            "shard {} up, CPU {}, {} keys{replicas}",
                             x.index,
                             pct(x.cpu),
                             compact(x.keys as f64)
-                        )
-                    } else {
-                        format!("shard {} DOWN", x.index)
+                        ),
+                        Some(t) => format!(
+                            "shard {} primary DOWN, promoting replica in {t:.1} s{replicas}",
+                            x.index
+                        ),
+                        None => format!("shard {} DOWN{replicas}", x.index),
                     }
                 })
                 .collect();
@@ -642,6 +709,16 @@ pub(super) fn component_text(key: &str, s: &Scene, d: &Driver) -> String {
                 if p.single_flight { "on" } else { "off" },
                 p.coalescing,
                 health_word(s.proxy_health())
+            ),
+        },
+        "stream" => match &st.stream {
+            None => "Invalidation stream: none".into(),
+            Some(x) => format!(
+                "Invalidation stream: consumer {}, backlog {} events, lag {}{}",
+                if x.running { "running" } else { "STOPPED" },
+                compact(x.backlog as f64),
+                format::ms(x.lag_ms),
+                st.l1.as_ref().map_or(String::new(), |l| format!("; the pods' L1 answers {} of reads", pct(l.hit_share)))
             ),
         },
         "warmup" => match st.shards.iter().find(|x| x.warming) {

@@ -23,17 +23,27 @@ fn shard_titles(pen: &Pen, i: usize) -> [String; 3] {
     }
 }
 
-/// Redis shard `i`.
-pub(super) fn shard(pen: &Pen, r: &Rect, i: usize) {
+/// Redis shard `i` (its primary, in V2: the replicas draw on its strip).
+pub(super) fn shard(pen: &Pen, whole: &Rect, i: usize) {
     let (ctx, scene) = (pen.ctx, pen.scene);
     let Some(s) = scene.shard(i) else { return };
     let health = scene.shard_health(i);
+    let r = &pen.layout.shard_body(i).unwrap_or(*whole);
     let full = r.h >= FULL_H;
     let title_px = if full { pen.title_px } else { 11.0 };
     font(ctx, title_px, true);
     let title = first_fit_bold(ctx, title_px, r.w - 12.0, shard_titles(pen, i));
-    let inner = node_box(ctx, r, &title, health, title_px);
-    if !s.up {
+    // the box is the whole shard; its own state stays above the strip
+    node_box(ctx, whole, &title, health, title_px);
+    let inner = Rect {
+        x: r.x + 6.0,
+        y: r.y + 6.0 + title_px + 3.0,
+        w: r.w - 12.0,
+        h: r.h - title_px - 14.0,
+    };
+    if let Some(left) = s.failover_in_s.filter(|_| !s.up) {
+        failover_countdown(pen, &inner, left, full);
+    } else if !s.up {
         if full {
             let text = first_fit(
                 ctx,
@@ -61,6 +71,105 @@ pub(super) fn shard(pen: &Pen, r: &Rect, i: usize) {
             s.ops as f64
         };
         pen.title_rate(r, &title, &format!("{} ops", per_sec(ops)));
+    }
+}
+
+/// A dead primary whose replica the cluster is about to promote: the
+/// seconds left, in the box's content area.
+fn failover_countdown(pen: &Pen, inner: &Rect, left_s: f64, full: bool) {
+    let ctx = pen.ctx;
+    let px = if full { pen.px } else { 10.0 };
+    let one = format!("primary DOWN: promoting replica in {left_s:.1} s");
+    font(ctx, px, false);
+    let fits = |t: &str| ctx.measure_text(t).is_ok_and(|m| m.width() <= inner.w);
+    // one line when it fits, else the same words over three
+    let mut rows: Vec<(String, &str)> = if fits(&one) {
+        vec![(one, "#b45309")]
+    } else {
+        vec![
+            (
+                if fits("primary DOWN") {
+                    "primary DOWN"
+                } else {
+                    "DOWN"
+                }
+                .to_string(),
+                "#b91c1c",
+            ),
+            (
+                if fits("promoting replica") {
+                    "promoting replica"
+                } else {
+                    "promoting"
+                }
+                .to_string(),
+                "#b45309",
+            ),
+            (format!("in {left_s:.1} s"), "#b45309"),
+        ]
+    };
+    if full {
+        let text = ["reads go to the replica", "reads → replica", "→ replica"]
+            .into_iter()
+            .find(|t| fits(t))
+            .unwrap_or("→ replica");
+        rows.push((text.to_string(), INK));
+    }
+    lines(ctx, inner, &rows, px);
+}
+
+/// Replica `k` (`shard * MAX_REPLICAS + j`): up with its keys, loading
+/// (a full resync), or down (a crashed primary that was failed over).
+pub(super) fn replica(pen: &Pen, r: &Rect, k: usize) {
+    let (ctx, scene) = (pen.ctx, pen.scene);
+    let Some(rep) = scene.replica(k) else { return };
+    let j = k % cachesim_core::frame::node::MAX_REPLICAS as usize;
+    let (health, state) = if !rep.up {
+        (Health::Down, "DOWN".to_string())
+    } else if rep.loading {
+        (Health::Warn, "loading".to_string())
+    } else {
+        (Health::Ok, format!("{} keys", compact(rep.keys as f64)))
+    };
+    rrect(ctx, r, 4.0);
+    ctx.set_fill_style_str(if health == Health::Ok {
+        "#eef6ff"
+    } else {
+        health.fill()
+    });
+    ctx.fill();
+    ctx.set_line_width(1.0);
+    ctx.set_stroke_style_str(health.stroke());
+    ctx.stroke();
+    let px = if r.h >= 22.0 { 10.0 } else { 9.0 };
+    let title = first_fit(
+        ctx,
+        px,
+        r.w - 6.0,
+        [
+            format!("replica {j} · {state}"),
+            format!("R{j} · {state}"),
+            format!("R{j} {state}"),
+            state.clone(),
+        ],
+    );
+    font(ctx, px, health != Health::Ok);
+    ctx.set_fill_style_str(match health {
+        Health::Down => "#b91c1c",
+        Health::Warn => "#b45309",
+        _ => INK,
+    });
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("middle");
+    let (cx, cy) = r.center();
+    fit_text(ctx, &title, cx, cy, r.w - 4.0);
+    if !rep.up {
+        ctx.set_stroke_style_str("#52525b");
+        ctx.set_line_width(1.5);
+        ctx.begin_path();
+        ctx.move_to(r.x + 3.0, r.y + 3.0);
+        ctx.line_to(r.x + r.w - 3.0, r.y + r.h - 3.0);
+        ctx.stroke();
     }
 }
 

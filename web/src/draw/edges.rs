@@ -18,6 +18,8 @@ pub(super) fn lines(pen: &Pen, edges: &[(u16, u16)], rates: &EdgeRates) {
         let down = match NodeKind::of(to) {
             (NodeKind::Pod, i) => !st.pods.get(i).is_none_or(|p| p.healthy),
             (NodeKind::Shard, i) => !scene.shard(i).is_none_or(|s| s.up),
+            (NodeKind::Replica, k) => !scene.replica(k).is_none_or(|r| r.up),
+            (NodeKind::Stream, _) => !st.stream.as_ref().is_none_or(|s| s.running),
             _ => false,
         };
         ctx.set_line_width(edge_width(rates.edge(from, to)));

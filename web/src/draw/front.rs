@@ -158,8 +158,23 @@ pub(super) fn pod(pen: &Pen, r: &Rect, i: usize) {
         // below the title, so the box still says which pod it is
         Some(p) if !p.healthy => cross_out(ctx, &inner, "UNHEALTHY"),
         Some(p) => {
+            let busy = compact(p.inflight as f64);
+            // V2: the share of reads the pods' L1 answered, before Redis
+            let busy = match &scene.status.l1 {
+                Some(l1) => first_fit(
+                    ctx,
+                    if pen.small { 10.0 } else { 12.0 },
+                    inner.w,
+                    [
+                        format!("busy {busy} · L1 {}", crate::format::pct(l1.hit_share)),
+                        format!("{busy} · L1 {}", crate::format::pct(l1.hit_share)),
+                        format!("L1 {}", crate::format::pct(l1.hit_share)),
+                    ],
+                ),
+                None => format!("busy {busy}"),
+            };
             let rows = vec![
-                (format!("busy {}", compact(p.inflight as f64)), INK),
+                (busy, INK),
                 (
                     // busy of the pool's size, and the idle ones beside
                     first_fit(
