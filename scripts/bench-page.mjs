@@ -12,7 +12,7 @@ import zlib from 'node:zlib';
 import { DIST, startHarness } from '../tests/e2e/harness.mjs';
 
 const FRAMES = 660; // the first 60 are dropped (start-up)
-const MAX_WEB_RPS = 200000; // web/src/codec.rs
+const MAX_WEB_RPS = 200000; // the RPS slider's maximum (web/src/format.rs)
 
 function pct(xs, q) {
   const s = [...xs].sort((a, b) => a - b);
@@ -31,12 +31,13 @@ const probe = () => {
     });
 };
 
-async function frames(h, rps) {
+async function frames(h, rps, preset) {
   const scenario = Buffer.from(JSON.stringify({ client: { rps } })).toString('base64url');
   const context = await h.browser.newContext({ viewport: { width: 1400, height: 900 } });
   await context.addInitScript(probe);
   const page = await context.newPage();
-  await page.goto(`${h.url}?s=${scenario}&speed=1`, { waitUntil: 'load' });
+  const query = preset ? `?preset=${preset}&speed=1` : `?s=${scenario}&speed=1`;
+  await page.goto(`${h.url}${query}`, { waitUntil: 'load' });
   await page.waitForFunction((n) => window.__frames && window.__frames.length >= n, FRAMES, { timeout: 120_000, polling: 500 });
   const f = (await page.evaluate(() => window.__frames)).slice(60, FRAMES);
   const state = JSON.parse(await page.evaluate(() => document.getElementById('state-json')?.textContent || '{}'));
@@ -45,8 +46,11 @@ async function frames(h, rps) {
   const gaps = f.slice(1).map((x, i) => x[0] - f[i][0]);
   const busy = f.map((x) => x[1]);
   const ms = (x) => `${x.toFixed(1)} ms`;
+  // real time: the simulated seconds the measured frames covered, per wall second
+  const wall = (f[f.length - 1][0] - f[0][0]) / 1000;
+  const label = preset ? `${preset} (${rps} RPS)` : `${rps} RPS`;
   console.log(
-    `page    ${String(rps).padStart(6)} RPS at 1x  frame interval median ${ms(pct(gaps, 0.5))} p95 ${ms(pct(gaps, 0.95))}` +
+    `page    ${label.padStart(6)} at 1x, ${wall.toFixed(1)} s of wall time  frame interval median ${ms(pct(gaps, 0.5))} p95 ${ms(pct(gaps, 0.95))}` +
       `  busy per frame median ${ms(pct(busy, 0.5))} p95 ${ms(pct(busy, 0.95))}  (${f.length} frames;` +
       ` ${simulated.toFixed(1)} simulated s at the end)`,
   );
@@ -61,6 +65,8 @@ const h = await startHarness();
 try {
   await frames(h, 10000);
   await frames(h, MAX_WEB_RPS);
+  // V2 at the seed's 500K: does the tab keep up with real time?
+  await frames(h, 500000, 'v2-500k');
 } finally {
   await h.close();
 }

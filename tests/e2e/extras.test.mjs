@@ -71,7 +71,8 @@ describe('learner extras', () => {
     const width = bytes.readUInt32BE(16);
     const height = bytes.readUInt32BE(20);
     const dims = await page.evaluate(() => {
-      const cs = [...document.querySelectorAll('.cs-chart canvas')];
+      // the live charts (the comparison view has its own)
+      const cs = [...document.querySelectorAll('.cs-chart canvas')].filter((c) => !c.closest('#compare'));
       return { w: Math.max(...cs.map((c) => c.width)), h: Math.max(...cs.map((c) => c.height)), n: cs.length, dpr: window.devicePixelRatio };
     });
     const rows = Math.ceil(dims.n / 2);

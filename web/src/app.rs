@@ -61,6 +61,24 @@ fn preset_description(name: &str) -> &'static str {
         .map_or("", |p| p.description)
 }
 
+/// The checkbox id of a mitigation: `mit-` and its name in the scenario's
+/// kebab case (`mit-circuit-breaker`).
+fn mitigation_id(m: cachesim_core::mitigations::Mitigation) -> String {
+    let name = serde_json::to_value(m)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    format!("mit-{name}")
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
 fn find<T: JsCast>(root: &Element, id: &str) -> Result<T, JsValue> {
     root.query_selector(&format!("#{id}"))?
         .ok_or_else(|| JsValue::from_str(&format!("#{id} missing")))?
@@ -85,6 +103,8 @@ struct Els {
     pods: HtmlInputElement,
     pods_value: HtmlElement,
     single_flight: HtmlInputElement,
+    /// One checkbox per mitigation (`mit-<name>`).
+    mitigations: Vec<(cachesim_core::mitigations::Mitigation, HtmlInputElement)>,
     seed: HtmlInputElement,
     seed_random: HtmlElement,
     preset: HtmlSelectElement,
@@ -432,6 +452,10 @@ fn elements(root: &Element) -> Result<Els, JsValue> {
         share_url: find(root, "share-url")?,
         open_full: find(root, "open-full")?,
         single_flight: find(root, "single-flight")?,
+        mitigations: cachesim_core::mitigations::Mitigation::ALL
+            .into_iter()
+            .map(|m| Ok((m, find(root, &mitigation_id(m))?)))
+            .collect::<Result<_, JsValue>>()?,
         scenario_file: find(root, "scenario-file")?,
         message: find(root, "message")?,
         state_json: find(root, "state-json")?,
@@ -598,6 +622,22 @@ fn wire_architecture(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsVal
         a.command(Command::ProxySingleFlight { on }, if on { "Proxy single-flight on: concurrent misses on a key, from any pod, make one DB query." } else { "Proxy single-flight off." })
     });
     on(&el("router")?, "change", app, |a, _| a.on_router());
+    for m in cachesim_core::mitigations::Mitigation::ALL {
+        on(&el(&mitigation_id(m))?, "change", app, move |a, _| {
+            let on = a
+                .els
+                .mitigations
+                .iter()
+                .find(|(x, _)| *x == m)
+                .is_some_and(|(_, b)| b.checked());
+            let note = format!(
+                "{} {}.",
+                capitalised(m.label()),
+                if on { "on" } else { "off" }
+            );
+            a.command(Command::Mitigation { name: m, on }, &note)
+        });
+    }
     on(&el("warmup")?, "change", app, |a, _| {
         let on = a.els.warmup.checked();
         a.command(

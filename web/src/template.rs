@@ -201,6 +201,14 @@ pub fn markup() -> String {
       <div class="cs-field"><label for="pods">AppService pods</label><input id="pods" type="range" min="1" max="16" step="1"><output id="pods-value" for="pods"></output></div>
       <label class="cs-check" title="Like Go's singleflight: a pod's first miss on a key queries the DB and backfills; its other misses on that key wait for that result instead of querying"><input type="checkbox" id="single-flight"> Single-flight: coalesce a pod's concurrent misses on a key</label>
     </fieldset>
+    <fieldset id="mitigations" class="cs-group"><legend>The seed's mitigations</legend>
+      <label class="cs-check" title="Per pod, on Redis and on the DB: when 20 calls in a second failed (and half of them) it opens for 5 s; reads skip Redis and at most 600 missed reads/s per pod reach the DB, the rest get a fast degradation error"><input type="checkbox" id="mit-circuit-breaker"> Circuit breaker</label>
+      <label class="cs-check" title="A cold restart loads the last snapshot (every 5 min) instead of starting empty; values changed since come back stale"><input type="checkbox" id="mit-rdb"> RDB snapshots</label>
+      <label class="cs-check" title="Transaction pooling: the pods' connections end at PgBouncer, which keeps at most 100 connections to PostgreSQL"><input type="checkbox" id="mit-pgbouncer"> PgBouncer</label>
+      <label class="cs-check" title="A lost SET/DEL after a DB write is retried as a DEL with exponential backoff (50 ms doubling to 2 s, up to 10 times)"><input type="checkbox" id="mit-invalidation-retry"> Retry lost invalidations</label>
+      <label class="cs-check" title="Each pod keeps the 100 hottest keys in-process for 5 s: hot reads skip Redis, at the price of up to 5 s of staleness"><input type="checkbox" id="mit-hot-key-cache"> Hot-key local cache</label>
+      <label class="cs-check" title="Each client may send 100 requests/s; the key-busting attacker's excess is refused with 429 at the LB"><input type="checkbox" id="mit-client-rate-limit"> Per-client rate limit</label>
+    </fieldset>
     <fieldset class="cs-group cs-scenario"><legend>Scenario</legend>
       <div class="cs-field"><label for="preset">Preset</label><select id="preset" class="cs-wide"></select></div>
       <p id="preset-description" class="cs-desc"></p>
@@ -313,6 +321,13 @@ mod tests {
             "export-png",
             "export-scenario",
             "single-flight",
+            "mitigations",
+            "mit-circuit-breaker",
+            "mit-rdb",
+            "mit-pgbouncer",
+            "mit-invalidation-retry",
+            "mit-hot-key-cache",
+            "mit-client-rate-limit",
             "load-scenario",
             "scenario-file",
             "message",

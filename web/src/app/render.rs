@@ -82,6 +82,9 @@ impl App {
         }
         // a checkbox shows the model's state even while focused
         e.single_flight.set_checked(st.single_flight);
+        for (m, b) in &e.mitigations {
+            b.set_checked(st.mitigations.contains(m));
+        }
         let pods = st.pods.iter().filter(|p| p.active).count();
         if !focused(e.pods.unchecked_ref()) && self.pending.pods.is_none() {
             e.pods.set_value(&pods.to_string());
