@@ -56,6 +56,7 @@ pub mod compare;
 pub mod cost;
 pub mod engine;
 pub mod frame;
+pub mod hot_keys;
 pub mod invalidation_stream;
 pub mod l1_cache;
 pub mod metrics;

@@ -209,6 +209,9 @@ pub struct L1Config {
     pub ttl_ms: f64,
     /// Time to answer from L1, in-process.
     pub hit_us: f64,
+    /// Only keys the proxy sees read this many times a second are promoted
+    /// to L1 (its hot-key detector); 0 promotes every key a pod reads.
+    pub hot_threshold_per_s: u32,
 }
 
 /// The invalidation stream: a partitioned log (one partition per shard) and
@@ -333,6 +336,7 @@ impl Default for L1Config {
             keys: 10_000,
             ttl_ms: 5_000.0,
             hit_us: 20.0,
+            hot_threshold_per_s: 10,
         }
     }
 }

@@ -227,6 +227,8 @@ pub struct Simulation {
     stream: Option<InvalidationStream>,
     /// L1 stores only keys below this (the hot-key cache: the hottest ranks).
     l1_admit_below: u32,
+    /// The proxy's hot-key detector: which keys L1 may hold.
+    hot_keys: crate::hot_keys::HotKeys,
     /// The mitigations as they are now (live commands change them).
     mitigations: crate::mitigations::MitigationsConfig,
     /// The rate-limited attacker's tokens.
@@ -401,6 +403,9 @@ impl Simulation {
                 .as_ref()
                 .map(|c| InvalidationStream::new(c, shards)),
             l1_admit_below: u32::MAX,
+            hot_keys: crate::hot_keys::HotKeys::new(
+                s.topology.l1.as_ref().map_or(0, |l| l.hot_threshold_per_s),
+            ),
             mitigations: crate::mitigations::MitigationsConfig::default(),
             attack_tokens: 0.0,
             attack_refilled: 0,

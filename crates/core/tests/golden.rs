@@ -197,9 +197,9 @@ const PRESET_DIGESTS: &[(&str, u64)] = &[
     ("v1-shard-crash", 0xd815842fd8a51cd5),
     ("v1-hot-key-coalesced", 0x68befb381f265355),
     ("v1-resize", 0x36597b4771888ab3),
-    ("v2-steady", 0xd0b8bf80b2001d4b),
-    ("v2-primary-crash", 0x1359d3c82a3caebc),
-    ("v2-lost-invalidation", 0x2fc5a2b68d1bc859),
-    ("v2-500k", 0x5c5406b8026138be),
+    ("v2-steady", 0xe4a818e67131a170),
+    ("v2-primary-crash", 0x4d9641235369201d),
+    ("v2-lost-invalidation", 0x53f3f92da9cd2704),
+    ("v2-500k", 0x45cb80b01fdb27ea),
     ("compare-crash", 0x8f5d67f26d953d8e),
 ];

@@ -139,8 +139,10 @@ fn l1_serves_what_ches_approximation_predicts() {
     s.client.write_fraction = 0.0;
     s.client.delete_fraction = 0.0;
     s.client.direct_fraction = 0.0;
+    // an LRU of every key read (no hot-key threshold), copies that last
     s.topology.l1 = Some(L1Config {
         ttl_ms: 3_600_000.0,
+        hot_threshold_per_s: 0,
         ..L1Config::default()
     });
     let sim = run(s.clone(), 40.0);

@@ -32,7 +32,7 @@ impl Simulation {
 
     /// A read's value (at DB `version`) reached its pod: keep a copy in L1.
     pub(super) fn l1_store(&mut self, pod: usize, key: u32, version: u16) {
-        if key >= self.l1_admit_below {
+        if key >= self.l1_admit_below || !self.hot_keys.is_hot(key) {
             return;
         }
         if let Some(l1) = self.l1.get_mut(pod) {

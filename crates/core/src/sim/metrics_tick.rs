@@ -18,6 +18,7 @@ impl Simulation {
             r.sweep(now, 0.1);
         }
         self.maybe_snapshot();
+        self.hot_keys.roll();
         for p in &mut self.pods {
             p.breaker = Default::default();
             p.db_breaker = Default::default();

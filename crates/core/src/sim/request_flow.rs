@@ -241,6 +241,9 @@ impl Simulation {
         }
         let shard = self.shard_of(key);
         self.frame.cache_command(pod, shard);
+        if cmd == CacheCmd::Get && !self.l1.is_empty() {
+            self.hot_keys.observe(key);
+        }
         let r = self.requests.get_mut(id);
         r.phase = if cmd == CacheCmd::Get {
             Phase::CacheGet
