@@ -720,6 +720,7 @@ pub fn explain(i: &Inputs) -> Explanation {
             ));
         }
     }
+    details.extend(crate::mitigation_text::mitigation_notes(st, l));
     if let Some(w) = st.shards.iter().find(|s| s.warming) {
         details.push(format!(
             "the warm-up worker is loading shard {}'s hottest keys from the DB ({} so far)",

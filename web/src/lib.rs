@@ -15,6 +15,7 @@ pub mod driver;
 pub mod explain;
 pub mod format;
 pub mod layout;
+pub mod mitigation_text;
 pub mod seed_table;
 pub mod template;
 
