@@ -310,16 +310,7 @@ pub fn parse(args: &[String]) -> Result<Cmd, UsageError> {
                     _ => unreachable!("split() only passes known flags"),
                 }
             }
-            let source = match (preset, file) {
-                (Some(p), None) => Source::Preset(p),
-                (None, Some(f)) => Source::File(f),
-                (Some(_), Some(_)) => return usage_err("give either --preset or --scenario, not both"),
-                (None, None) => {
-                    return usage_err(
-                        "`cachesim run` needs --preset NAME or --scenario FILE (see `cachesim presets`)",
-                    )
-                }
-            };
+            let source = source_of(preset, file, "run")?;
             Ok(Cmd::Run(RunArgs {
                 source,
                 seconds: seconds.as_deref().map(parse_seconds).transpose()?,

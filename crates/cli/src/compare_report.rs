@@ -12,16 +12,9 @@ const SEED_TABLE: [(&str, &str, &str, &str); 3] = [
     ("V2", "500K ops/s", "$4,500", "99.99%"),
 ];
 
+/// A count or rate, rounded, with separators.
 fn int(n: f64) -> String {
-    let s = format!("{:.0}", n.max(0.0));
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::report::int(n.max(0.0).round() as u64)
 }
 
 fn pct(x: f64) -> String {

@@ -47,7 +47,7 @@ pub fn write_csv(out: &mut impl Write, sim: &Simulation) -> io::Result<()> {
 }
 
 /// `1234567` -> `1,234,567`.
-fn int(n: u64) -> String {
+pub fn int(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

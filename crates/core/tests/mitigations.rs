@@ -6,7 +6,6 @@
 //! eviction pool against Che's approximation for an LRU.
 
 mod common;
-use cachesim_core::calibrate::harmonic;
 use cachesim_core::mitigations::{BreakerConfig, HotKeyCacheConfig, RateLimitConfig};
 use cachesim_core::{Command, EvictionPolicy, Simulation};
 use common::*;
@@ -162,25 +161,6 @@ fn the_rate_limit_admits_the_attacker_at_its_limit() {
     assert!((mean(&xs, |x| x.hit_rate) - before).abs() < 0.03);
 }
 
-/// Che's approximation for an LRU of `capacity` keys under Zipf reads.
-fn che(rate: f64, n: u64, s: f64, capacity: f64) -> f64 {
-    let h = harmonic(n, s);
-    let l = |k: u64| rate * (k as f64).powf(-s) / h;
-    let filled = |t: f64| (1..=n).map(|k| 1.0 - (-l(k) * t).exp()).sum::<f64>();
-    let (mut lo, mut hi) = (0.0, 1e7);
-    for _ in 0..60 {
-        let mid = (lo + hi) / 2.0;
-        if filled(mid) < capacity {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    (1..=n)
-        .map(|k| l(k) / rate * (1.0 - (-l(k) * lo).exp()))
-        .sum()
-}
-
 #[test]
 fn the_eviction_pool_is_closer_to_lru_than_sampling() {
     let hit_rate = |pool: bool| {
@@ -207,7 +187,7 @@ fn the_eviction_pool_is_closer_to_lru_than_sampling() {
         mean(&seconds(&sim, 40, 60), |x| x.hit_rate)
     };
     let s = preset("steady");
-    let expected = che(
+    let expected = che_hit_ratio(
         10_000.0,
         s.client.keys.unwrap(),
         s.client.zipf_s.unwrap(),

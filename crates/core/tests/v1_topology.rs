@@ -14,17 +14,6 @@ use cachesim_core::scenario::TopologyConfig;
 use cachesim_core::{Command, Scenario, Simulation};
 use common::*;
 
-/// Share of read traffic whose key each shard owns: the sum of the Zipf
-/// weights p_k = k^-s / H(n, s) of the keys the router sends to it.
-fn traffic_shares(router: &Router, keys: u64, s: f64) -> Vec<f64> {
-    let h = harmonic(keys, s);
-    let mut shares = vec![0.0; router.shards()];
-    for rank in 1..=keys {
-        shares[router.route((rank - 1) as u32)] += (rank as f64).powf(-s) / h;
-    }
-    shares
-}
-
 fn tier_seconds(sim: &Simulation, from: u32, to: u32) -> Vec<TierSecond> {
     sim.history()
         .iter()

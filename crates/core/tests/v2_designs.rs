@@ -8,16 +8,11 @@
 //! against Redis' ceiling; and the seed's bills.
 
 mod common;
-use cachesim_core::calibrate::harmonic;
 use cachesim_core::compare::{self, Design, PeakSearch};
 use cachesim_core::router::{Router, RouterKind};
 use cachesim_core::scenario::{L1Config, TopologyConfig};
 use cachesim_core::{Command, Scenario, Simulation};
 use common::*;
-
-fn zipf_p(rank: u64, n: u64, s: f64) -> f64 {
-    (rank as f64).powf(-s) / harmonic(n, s)
-}
 
 #[test]
 fn every_design_sees_the_same_arrivals() {
@@ -74,10 +69,7 @@ fn lost_writes_follow_the_lag_and_the_write_rate() {
     let keys = s.client.keys.unwrap();
     let zs = s.client.zipf_s.unwrap();
     let router = Router::new(RouterKind::Ring, 150, 3);
-    let share: f64 = (1..=keys)
-        .filter(|&r| router.route((r - 1) as u32) == 1)
-        .map(|r| zipf_p(r, keys, zs))
-        .sum();
+    let share = traffic_shares(&router, keys, zs)[1];
     let writes = s.client.rps * (s.client.write_fraction + s.client.delete_fraction);
     let expected = lag_ms / 1_000.0 * writes * share;
     let sim = run(s, 62.0);
@@ -109,27 +101,6 @@ fn a_lost_invalidation_lasts_the_stream_lag_not_the_ttl() {
         v0.stale_age_p99_ms,
         v0.stale_age_max_ms
     );
-}
-
-/// Che's approximation for an LRU of C keys under independent requests:
-/// T solves sum_k (1 - e^(-l_k T)) = C, and the hit ratio is
-/// sum_k p_k (1 - e^(-l_k T)).
-fn che_hit_ratio(rate: f64, n: u64, s: f64, capacity: f64) -> f64 {
-    let h = harmonic(n, s);
-    let l = |k: u64| rate * (k as f64).powf(-s) / h;
-    let filled = |t: f64| (1..=n).map(|k| 1.0 - (-l(k) * t).exp()).sum::<f64>();
-    let (mut lo, mut hi) = (0.0, 1e6);
-    for _ in 0..60 {
-        let mid = (lo + hi) / 2.0;
-        if filled(mid) < capacity {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    (1..=n)
-        .map(|k| l(k) / rate * (1.0 - (-l(k) * lo).exp()))
-        .sum()
 }
 
 #[test]
@@ -264,10 +235,7 @@ fn the_cache_tiers_peak_is_redis_ceiling() {
     let v1 = compare::design_scenario(&s, Design::V1);
     let router = Router::new(RouterKind::Ring, 150, 3);
     let (keys, zs) = (c.keys.unwrap(), c.zipf_s.unwrap());
-    let mut shares = [0.0; 3];
-    for r in 1..=keys {
-        shares[router.route((r - 1) as u32)] += zipf_p(r, keys, zs);
-    }
+    let shares = traffic_shares(&router, keys, zs);
     let busiest = shares.iter().cloned().fold(0.0, f64::max);
     let v1_peak = compare::peak_rps(&compare::cache_tier_only(&v1), &how);
     let v1_ceiling = s.cache.ops_per_sec / (per_request * busiest);

@@ -14,30 +14,31 @@ impl Simulation {
 
     /// A Redis command of the pod succeeded or failed.
     pub(super) fn breaker_record(&mut self, pod: usize, ok: bool) {
-        let Some(b) = &self.mitigations.circuit_breaker else {
-            return;
-        };
-        let (threshold, open) = (b.failures_to_open, from_ms(b.open_ms));
-        let now = self.now;
-        let p = &mut self.pods[pod];
-        // the threshold, or the half-open probe failing
-        if p.breaker.record(ok, threshold) && now >= p.breaker_open_until {
-            p.breaker_open_until = now + open;
-            self.totals.breaker_opens += 1;
-        }
+        self.breaker_call(pod, ok, false);
     }
 
     /// A DB call of the pod succeeded or failed (timed out in the pool, or
     /// was refused a connection): the breaker's DB side.
     pub(super) fn db_breaker_record(&mut self, pod: usize, ok: bool) {
+        self.breaker_call(pod, ok, true);
+    }
+
+    /// A call on one side of the pod's breaker: it opens at the threshold,
+    /// or when the half-open probe fails.
+    fn breaker_call(&mut self, pod: usize, ok: bool, db: bool) {
         let Some(b) = &self.mitigations.circuit_breaker else {
             return;
         };
         let (threshold, open) = (b.failures_to_open, from_ms(b.open_ms));
         let now = self.now;
         let p = &mut self.pods[pod];
-        if p.db_breaker.record(ok, threshold) && now >= p.db_breaker_open_until {
-            p.db_breaker_open_until = now + open;
+        let (window, until) = if db {
+            (&mut p.db_breaker, &mut p.db_breaker_open_until)
+        } else {
+            (&mut p.breaker, &mut p.breaker_open_until)
+        };
+        if window.record(ok, threshold) && now >= *until {
+            *until = now + open;
             self.totals.breaker_opens += 1;
         }
     }

@@ -90,3 +90,35 @@ pub fn mmc_response(c: u32, lambda: f64, service: f64) -> f64 {
     let wq = erlang_c(c, a) * service / (c as f64 - a);
     wq + service
 }
+
+/// Che's approximation for an LRU of `capacity` keys under independent
+/// reads at `rate` per second over `n` Zipf(`s`) keys: T solves
+/// sum_k (1 - e^(-l_k T)) = C, and the hit ratio is sum_k p_k (1 - e^(-l_k T)).
+pub fn che_hit_ratio(rate: f64, n: u64, s: f64, capacity: f64) -> f64 {
+    let h = cachesim_core::calibrate::harmonic(n, s);
+    let l = |k: u64| rate * (k as f64).powf(-s) / h;
+    let filled = |t: f64| (1..=n).map(|k| 1.0 - (-l(k) * t).exp()).sum::<f64>();
+    let (mut lo, mut hi) = (0.0, 1e7);
+    for _ in 0..60 {
+        let mid = (lo + hi) / 2.0;
+        if filled(mid) < capacity {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (1..=n)
+        .map(|k| l(k) / rate * (1.0 - (-l(k) * lo).exp()))
+        .sum()
+}
+
+/// Share of read traffic whose key each shard owns: the sum of the Zipf
+/// weights p_k = k^-s / H(n, s) of the keys the router sends to it.
+pub fn traffic_shares(router: &cachesim_core::router::Router, keys: u64, s: f64) -> Vec<f64> {
+    let h = cachesim_core::calibrate::harmonic(keys, s);
+    let mut shares = vec![0.0; router.shards()];
+    for rank in 1..=keys {
+        shares[router.route((rank - 1) as u32)] += (rank as f64).powf(-s) / h;
+    }
+    shares
+}
