@@ -276,17 +276,6 @@ impl TopologyConfig {
         }
     }
 
-    /// Which of the seed's designs this is, if it is one of them.
-    pub fn design_name(&self) -> &'static str {
-        if self.replication.is_some() || self.l1.is_some() || self.stream.is_some() {
-            "V2"
-        } else if self.shards > 1 || self.proxy.is_some() {
-            "V1"
-        } else {
-            "V0"
-        }
-    }
-
     /// V1: a CacheProxyService with single-flight in front of three shards on
     /// a consistent-hash ring of 150 virtual nodes each, and a warm-up worker.
     pub fn v1() -> TopologyConfig {
