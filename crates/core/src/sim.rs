@@ -92,6 +92,9 @@ enum Ev {
     CacheDone(ReqId, CacheCmd, u8),
     /// The app gave up on a Redis command (timeout, refused, proxy full).
     CacheFailed(ReqId, CacheCmd),
+    /// The app gave up waiting for a SET or DEL that Redis will still run
+    /// (a `LateWrite` is scheduled): not a lost invalidation.
+    CacheLate(ReqId),
     /// Processing done: the request wants a DB connection.
     Processed(ReqId),
     /// A new DB connection is open.
@@ -813,6 +816,7 @@ impl Simulation {
             Ev::AtPod(id) => self.at_pod(id),
             Ev::CacheDone(id, cmd, shard) => self.cache_done(id, cmd, shard as usize),
             Ev::CacheFailed(id, cmd) => self.cache_failed(id, cmd),
+            Ev::CacheLate(id) => self.cache_gave_up(id),
             Ev::Processed(id) => self.acquire_connection(id),
             Ev::Connected(id) => self.send_query(id),
             Ev::DbDone(id) => self.db_done(id),

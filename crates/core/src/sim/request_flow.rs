@@ -308,8 +308,12 @@ impl Simulation {
                 .push_lane(lane::CACHE_DONE, done, Ev::CacheDone(id, cmd, shard as u8));
         } else {
             // the client gives up; Redis still runs the command when its turn comes
-            self.queue
-                .push(now + self.cache_timeout, Ev::CacheFailed(id, cmd));
+            let gives_up = if cmd == CacheCmd::Get {
+                Ev::CacheFailed(id, cmd)
+            } else {
+                Ev::CacheLate(id)
+            };
+            self.queue.push(now + self.cache_timeout, gives_up);
             if cmd != CacheCmd::Get {
                 let late = LateWrite {
                     shard: shard as u8,
@@ -446,7 +450,12 @@ impl Simulation {
             return;
         };
         if !cache.up || cache.epoch as u8 != w.epoch {
-            return; // lost in a crash
+            // lost in a crash: a client write's update never lands
+            if w.user && cache.up {
+                count!(self, invalidation_failures);
+                self.schedule_invalidation_retry(w.key, 1);
+            }
+            return;
         }
         if w.del {
             cache.del(w.key);
@@ -456,6 +465,16 @@ impl Simulation {
             return;
         }
         self.replicate(w.shard as usize, w.del, w.key, w.version, w.user);
+    }
+
+    /// The app stopped waiting for a SET or DEL that Redis will still run
+    /// (`late_write`): the request goes on as after a failed command, but the
+    /// update is not lost (it lands late; if a crash loses it first,
+    /// `late_write` counts it then).
+    pub(super) fn cache_gave_up(&mut self, id: ReqId) {
+        count!(self, cache_errors);
+        self.breaker_record(self.requests.get(id).pod as usize, false);
+        self.respond_at(id, self.now);
     }
 
     /// A Redis command failed (timeout, refused, lost in a crash).
