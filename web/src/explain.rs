@@ -489,11 +489,18 @@ pub fn explain(i: &Inputs) -> Explanation {
     } else if l.stale_reads > 0 && (l.invalidation_failures > 0 || st.invalidation_failure > 0.0) {
         level = Level::Warn;
         said_stale = true;
-        headline = format!(
-            "{} stale reads: lost invalidations leave old values in Redis until their TTL ({}) runs out",
-            per_sec(l.stale_reads as f64),
-            secs(st.ttl_s)
-        );
+        headline = match &st.stream {
+            Some(s) if s.running => format!(
+                "{} stale reads: lost invalidations leave old values in Redis until the invalidation stream repairs them (its lag, {} now)",
+                per_sec(l.stale_reads as f64),
+                crate::format::ms(s.lag_ms)
+            ),
+            _ => format!(
+                "{} stale reads: lost invalidations leave old values in Redis until their TTL ({}) runs out",
+                per_sec(l.stale_reads as f64),
+                secs(st.ttl_s)
+            ),
+        };
     } else if l.arrived as f64 > i.caps.lb_rps {
         level = Level::Bad;
         headline = format!(
@@ -550,8 +557,20 @@ pub fn explain(i: &Inputs) -> Explanation {
         // cache-aside's own race leaves in steady state)
         level = Level::Warn;
         said_stale = true;
+        let why = match (&st.stream, &st.l1) {
+            (Some(s), _) if s.running => {
+                "copies the invalidation stream has not reached yet (its lag)"
+            }
+            (Some(_), _) => {
+                "the stopped stream's invalidations wait, so copies live until their TTL"
+            }
+            (None, Some(_)) => {
+                "a lost invalidation leaves it until its TTL; pods' L1 copies live up to theirs"
+            }
+            (None, None) => "a lost invalidation leaves it until its TTL",
+        };
         headline = format!(
-            "Stale reads: {} return a value older than the DB's (a lost invalidation leaves it until its TTL)",
+            "Stale reads: {} return a value older than the DB's ({why})",
             per_sec(l.stale_reads as f64)
         );
     } else {
@@ -923,6 +942,15 @@ mod tests {
         );
         assert_eq!(e.level, Level::Bad);
         assert_eq!(e.text.matches("pooled").count(), 1, "said once: {}", e.text);
+    }
+
+    #[test]
+    fn lost_invalidations_last_the_ttl_in_v0_and_the_stream_lag_in_v2() {
+        let v0 = run("stale-invalidation", 40.0).text;
+        assert!(v0.contains("until their TTL"), "{v0}");
+        let v2 = run("v2-lost-invalidation", 40.0).text;
+        assert!(v2.contains("stream repairs them"), "{v2}");
+        assert!(!v2.contains("until their TTL"), "{v2}");
     }
 
     #[test]
