@@ -280,42 +280,17 @@ pub fn parse(args: &[String]) -> Result<Cmd, UsageError> {
             Ok(Cmd::Presets)
         }
         "run" => {
-            let f = split(
-                rest,
-                &[
-                    "--preset",
-                    "--scenario",
-                    "--seconds",
-                    "--seed",
-                    "--set",
-                    "--format",
-                ],
-                "run",
-            )?;
-            if f.help {
+            let Some(f) = scenario_flags(rest, &["--format"], "run")? else {
                 return Ok(Cmd::Help);
-            }
-            no_positional(&f, "run")?;
-            let (mut preset, mut file, mut seconds, mut seed, mut format) =
-                (None, None, None, None, None);
-            let mut sets = Vec::new();
-            for (flag, value) in f.pairs {
-                match flag.as_str() {
-                    "--preset" => once(&mut preset, &flag, value)?,
-                    "--scenario" => once(&mut file, &flag, value)?,
-                    "--seconds" => once(&mut seconds, &flag, value)?,
-                    "--seed" => once(&mut seed, &flag, value)?,
-                    "--format" => once(&mut format, &flag, value)?,
-                    "--set" => sets.push(parse_set(&value)?),
-                    _ => unreachable!("split() only passes known flags"),
-                }
-            }
-            let source = source_of(preset, file, "run")?;
+            };
+            let [format] = &f.own[..] else {
+                unreachable!("one own flag")
+            };
             Ok(Cmd::Run(RunArgs {
-                source,
-                seconds: seconds.as_deref().map(parse_seconds).transpose()?,
-                seed: seed.as_deref().map(parse_seed).transpose()?,
-                sets,
+                source: f.source,
+                seconds: f.seconds,
+                seed: f.seed,
+                sets: f.sets,
                 format: format
                     .as_deref()
                     .map(parse_format)
@@ -370,6 +345,58 @@ pub fn parse(args: &[String]) -> Result<Cmd, UsageError> {
     }
 }
 
+/// What `run` and `compare` share: where the scenario comes from, how long
+/// it runs, its seed and the `--set` changes; and the subcommand's `own`
+/// flags, each at most once, in `own`'s order.
+struct ScenarioFlags {
+    source: Source,
+    seconds: Option<f64>,
+    seed: Option<u64>,
+    sets: Vec<(String, String)>,
+    own: Vec<Option<String>>,
+}
+
+/// Parses `run`'s or `compare`'s arguments (`None`: help was asked for).
+fn scenario_flags(
+    rest: &[String],
+    own: &[&str],
+    cmd: &str,
+) -> Result<Option<ScenarioFlags>, UsageError> {
+    let mut known = vec!["--preset", "--scenario", "--seconds", "--seed", "--set"];
+    known.extend_from_slice(own);
+    let f = split(rest, &known, cmd)?;
+    if f.help {
+        return Ok(None);
+    }
+    no_positional(&f, cmd)?;
+    let (mut preset, mut file, mut seconds, mut seed) = (None, None, None, None);
+    let mut sets = Vec::new();
+    let mut own_values = vec![None; own.len()];
+    for (flag, value) in f.pairs {
+        match flag.as_str() {
+            "--preset" => once(&mut preset, &flag, value)?,
+            "--scenario" => once(&mut file, &flag, value)?,
+            "--seconds" => once(&mut seconds, &flag, value)?,
+            "--seed" => once(&mut seed, &flag, value)?,
+            "--set" => sets.push(parse_set(&value)?),
+            other => {
+                let i = own
+                    .iter()
+                    .position(|o| *o == other)
+                    .expect("split() only passes known flags");
+                once(&mut own_values[i], &flag, value)?;
+            }
+        }
+    }
+    Ok(Some(ScenarioFlags {
+        source: source_of(preset, file, cmd)?,
+        seconds: seconds.as_deref().map(parse_seconds).transpose()?,
+        seed: seed.as_deref().map(parse_seed).transpose()?,
+        sets,
+        own: own_values,
+    }))
+}
+
 fn source_of(
     preset: Option<String>,
     file: Option<String>,
@@ -403,40 +430,12 @@ pub fn parse_designs(v: &str) -> Result<Vec<cachesim_core::compare::Design>, Usa
 }
 
 fn parse_compare(rest: &[String]) -> Result<Cmd, UsageError> {
-    let f = split(
-        rest,
-        &[
-            "--preset",
-            "--scenario",
-            "--seconds",
-            "--seed",
-            "--set",
-            "--designs",
-            "--peak",
-            "--format",
-        ],
-        "compare",
-    )?;
-    if f.help {
+    let Some(f) = scenario_flags(rest, &["--designs", "--peak", "--format"], "compare")? else {
         return Ok(Cmd::Help);
-    }
-    no_positional(&f, "compare")?;
-    let (mut preset, mut file, mut seconds, mut seed, mut designs, mut peak, mut format) =
-        (None, None, None, None, None, None, None);
-    let mut sets = Vec::new();
-    for (flag, value) in f.pairs {
-        match flag.as_str() {
-            "--preset" => once(&mut preset, &flag, value)?,
-            "--scenario" => once(&mut file, &flag, value)?,
-            "--seconds" => once(&mut seconds, &flag, value)?,
-            "--seed" => once(&mut seed, &flag, value)?,
-            "--designs" => once(&mut designs, &flag, value)?,
-            "--peak" => once(&mut peak, &flag, value)?,
-            "--format" => once(&mut format, &flag, value)?,
-            "--set" => sets.push(parse_set(&value)?),
-            _ => unreachable!("split() only passes known flags"),
-        }
-    }
+    };
+    let [designs, peak, format] = &f.own[..] else {
+        unreachable!("three own flags")
+    };
     let peak = match peak.as_deref() {
         None | Some("on") => true,
         Some("off") => false,
@@ -453,16 +452,16 @@ fn parse_compare(rest: &[String]) -> Result<Cmd, UsageError> {
         }
     };
     Ok(Cmd::Compare(CompareArgs {
-        source: source_of(preset, file, "compare")?,
-        seconds: seconds.as_deref().map(parse_seconds).transpose()?,
-        seed: seed.as_deref().map(parse_seed).transpose()?,
-        sets,
         designs: match designs {
-            Some(v) => parse_designs(&v)?,
+            Some(v) => parse_designs(v)?,
             None => cachesim_core::compare::Design::ALL.to_vec(),
         },
         peak,
         format,
+        source: f.source,
+        seconds: f.seconds,
+        seed: f.seed,
+        sets: f.sets,
     }))
 }
 
