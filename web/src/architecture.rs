@@ -7,47 +7,18 @@
 
 use crate::driver::Driver;
 use cachesim_core::presets;
-use cachesim_core::scenario::TopologyConfig;
 use cachesim_core::{Command, EvictionPolicy, Scenario, Status};
 
-/// A ready-made design of the Architecture menu.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Design {
-    V0,
-    V1,
-    V2,
-}
+/// A ready-made design of the Architecture menu: the core's own (its
+/// `name()` is the menu's option value, `topology()` what it builds).
+pub use cachesim_core::compare::Design;
 
-impl Design {
-    pub const ALL: [Design; 3] = [Design::V0, Design::V1, Design::V2];
-
-    /// The menu's option value.
-    pub fn value(self) -> &'static str {
-        match self {
-            Design::V0 => "v0",
-            Design::V1 => "v1",
-            Design::V2 => "v2",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Design::V0 => "V0: one Redis",
-            Design::V1 => "V1: proxy + 3 shards",
-            Design::V2 => "V2: V1 + replicas",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Design> {
-        Design::ALL.into_iter().find(|d| d.value() == value)
-    }
-
-    pub fn topology(self) -> TopologyConfig {
-        match self {
-            Design::V0 => TopologyConfig::v0(),
-            Design::V1 => TopologyConfig::v1(),
-            Design::V2 => TopologyConfig::v2(),
-        }
+/// The menu's text for a design.
+pub fn label(d: Design) -> &'static str {
+    match d {
+        Design::V0 => "V0: one Redis",
+        Design::V1 => "V1: proxy + 3 shards",
+        Design::V2 => "V2: V1 + replicas",
     }
 }
 
@@ -117,7 +88,7 @@ pub fn switch_to(d: &Driver, design: Design) -> (Scenario, Option<String>) {
     match matching_preset(&s) {
         Some((name, preset)) => (preset, Some(name)),
         None => {
-            s.name = format!("{} ({})", s.name, design.value())
+            s.name = format!("{} ({})", s.name, design.name())
                 .trim_start()
                 .to_string();
             (s, None)
@@ -208,6 +179,7 @@ pub fn shard_note(cmd: &Command, before: &Status, after: &Status) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cachesim_core::scenario::TopologyConfig;
 
     #[test]
     fn switching_designs_keeps_the_settings() {

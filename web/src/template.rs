@@ -127,8 +127,8 @@ pub fn markup() -> String {
     for d in crate::architecture::Design::ALL {
         designs.push_str(&format!(
             "<option value=\"{}\">{}</option>",
-            d.value(),
-            d.label()
+            d.name(),
+            crate::architecture::label(d)
         ));
     }
     let mut legend = String::new();

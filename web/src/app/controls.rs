@@ -398,7 +398,7 @@ impl App {
             preset,
             &format!(
                 "Restarted as {} (the settings in force kept; changes made live to the architecture dropped).",
-                design.label()
+                crate::architecture::label(design)
             ),
         );
     }
