@@ -110,7 +110,7 @@ impl CostConfig {
     }
 
     pub fn validate(&self) -> Result<(), crate::scenario::ConfigError> {
-        use crate::scenario::check_range;
+        use crate::scenario::{check_int, check_range};
         for (field, v) in [
             ("cost.redis_node", self.redis_node),
             ("cost.db_instance", self.db_instance),
@@ -126,7 +126,7 @@ impl CostConfig {
             ("cost.proxy_tasks", self.proxy_tasks),
             ("cost.stream_brokers", self.stream_brokers),
         ] {
-            check_range(field, v as f64, 1.0, 1_000.0)?;
+            check_int(field, v as u64, 1, 1_000)?;
         }
         Ok(())
     }

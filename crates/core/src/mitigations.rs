@@ -25,7 +25,7 @@
 //!   pooler, which keeps at most `server_connections` to PostgreSQL, so the
 //!   DB's `max_connections` is never exceeded.
 
-use crate::scenario::{check_range, ConfigError};
+use crate::scenario::{check_int, check_range, ConfigError};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -218,11 +218,11 @@ impl MitigationsConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let f = |name: &str| format!("mitigations.{name}");
         if let Some(b) = &self.circuit_breaker {
-            check_range(
+            check_int(
                 &f("circuit_breaker.failures_to_open"),
-                b.failures_to_open as f64,
-                1.0,
-                1e6,
+                b.failures_to_open as u64,
+                1,
+                1_000_000,
             )?;
             check_range(&f("circuit_breaker.open_ms"), b.open_ms, 1.0, 3.6e6)?;
             check_range(
@@ -233,17 +233,22 @@ impl MitigationsConfig {
             )?;
         }
         if let Some(r) = &self.invalidation_retry {
-            check_range(
+            check_int(
                 &f("invalidation_retry.max_retries"),
-                r.max_retries as f64,
-                1.0,
-                100.0,
+                r.max_retries as u64,
+                1,
+                100,
             )?;
             check_range(&f("invalidation_retry.base_ms"), r.base_ms, 0.1, 600_000.0)?;
             check_range(&f("invalidation_retry.max_ms"), r.max_ms, r.base_ms, 3.6e6)?;
         }
         if let Some(h) = &self.hot_key_cache {
-            check_range(&f("hot_key_cache.hot_keys"), h.hot_keys as f64, 1.0, 1e6)?;
+            check_int(
+                &f("hot_key_cache.hot_keys"),
+                h.hot_keys as u64,
+                1,
+                1_000_000,
+            )?;
             check_range(&f("hot_key_cache.ttl_ms"), h.ttl_ms, 1.0, 3.6e6)?;
         }
         if let Some(r) = &self.client_rate_limit {
@@ -259,11 +264,11 @@ impl MitigationsConfig {
             check_range(&f("rdb.load_mb_per_s"), r.load_mb_per_s, 1.0, 1e6)?;
         }
         if let Some(p) = &self.pgbouncer {
-            check_range(
+            check_int(
                 &f("pgbouncer.server_connections"),
-                p.server_connections as f64,
-                1.0,
-                1e6,
+                p.server_connections as u64,
+                1,
+                1_000_000,
             )?;
         }
         Ok(())

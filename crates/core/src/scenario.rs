@@ -585,7 +585,8 @@ pub fn check_range(field: &str, value: f64, lo: f64, hi: f64) -> Result<(), Conf
     Ok(())
 }
 
-fn check_int(field: &str, value: u64, lo: u64, hi: u64) -> Result<(), ConfigError> {
+/// The same check for a whole-number field.
+pub fn check_int(field: &str, value: u64, lo: u64, hi: u64) -> Result<(), ConfigError> {
     if value < lo || value > hi {
         return Err(err(
             field,
