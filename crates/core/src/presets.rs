@@ -127,6 +127,19 @@ fn crash_and_restart(s: &mut Scenario, shard: u32) {
 }
 
 /// From 30 s, one 64 KB key (a viral page) takes 8K extra reads/s.
+/// From 30 s to 90 s half the cache updates after a DB write are lost.
+fn lost_invalidations() -> Vec<ScheduledCommand> {
+    vec![
+        at(30.0, Command::InvalidationFailure { probability: 0.5 }),
+        at(90.0, Command::InvalidationFailure { probability: 0.0 }),
+    ]
+}
+
+/// From 30 s an attacker reads 5K never-seen keys a second.
+fn attacker() -> ScheduledCommand {
+    at(30.0, Command::KeyBusting { rate: 5_000.0 })
+}
+
 fn viral_key() -> ScheduledCommand {
     at(
         30.0,
@@ -192,13 +205,10 @@ pub fn preset(name: &str) -> Option<Scenario> {
         }
         "stale-invalidation" => {
             s.duration_s = 420.0;
-            s.faults = vec![
-                at(30.0, Command::InvalidationFailure { probability: 0.5 }),
-                at(90.0, Command::InvalidationFailure { probability: 0.0 }),
-            ];
+            s.faults = lost_invalidations();
         }
         "key-busting" => {
-            s.faults = vec![at(30.0, Command::KeyBusting { rate: 5_000.0 })];
+            s.faults = vec![attacker()];
         }
         "db-slowdown" => {
             s.faults = vec![at(30.0, Command::DbSlowdown { factor: 3.0 })];
@@ -233,10 +243,7 @@ pub fn preset(name: &str) -> Option<Scenario> {
         }
         "v2-lost-invalidation" => {
             s.duration_s = 150.0;
-            s.faults = vec![
-                at(30.0, Command::InvalidationFailure { probability: 0.5 }),
-                at(90.0, Command::InvalidationFailure { probability: 0.0 }),
-            ];
+            s.faults = lost_invalidations();
         }
         "v2-500k" => {
             s.duration_s = 30.0;
@@ -279,10 +286,7 @@ pub fn preset(name: &str) -> Option<Scenario> {
         }
         "stale-invalidation-retry" => {
             s.duration_s = 420.0;
-            s.faults = vec![
-                at(30.0, Command::InvalidationFailure { probability: 0.5 }),
-                at(90.0, Command::InvalidationFailure { probability: 0.0 }),
-            ];
+            s.faults = lost_invalidations();
             s.mitigations.invalidation_retry = Some(Default::default());
         }
         "hot-key-local-cache" => {
@@ -290,7 +294,7 @@ pub fn preset(name: &str) -> Option<Scenario> {
             s.mitigations.hot_key_cache = Some(Default::default());
         }
         "key-busting-rate-limit" => {
-            s.faults = vec![at(30.0, Command::KeyBusting { rate: 5_000.0 })];
+            s.faults = vec![attacker()];
             s.mitigations.client_rate_limit = Some(Default::default());
         }
         _ => return None,
