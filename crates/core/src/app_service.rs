@@ -39,8 +39,7 @@ pub struct Pod {
     /// the open breaker lets a command through again, and its DB tokens.
     pub breaker: BreakerWindow,
     pub breaker_open_until: u64,
-    pub breaker_tokens: f64,
-    pub breaker_refilled: u64,
+    pub breaker_budget: crate::token_bucket::TokenBucket,
     /// The same on the DB (pool timeouts and refused connections fail).
     pub db_breaker: BreakerWindow,
     pub db_breaker_open_until: u64,

@@ -69,6 +69,7 @@ pub mod scenario;
 pub mod sim;
 pub mod summary;
 pub mod time;
+pub mod token_bucket;
 pub mod warmup;
 pub mod ziggurat;
 pub mod zipf;

@@ -235,8 +235,7 @@ pub struct Simulation {
     /// The mitigations as they are now (live commands change them).
     mitigations: crate::mitigations::MitigationsConfig,
     /// The rate-limited attacker's tokens.
-    attack_tokens: f64,
-    attack_refilled: Nanos,
+    attack_budget: crate::token_bucket::TokenBucket,
     /// Each shard's last RDB snapshot.
     snapshots: Vec<Option<crate::cache_store::CacheStore>>,
     db: BackendDb,
@@ -410,8 +409,7 @@ impl Simulation {
                 s.topology.l1.as_ref().map_or(0, |l| l.hot_threshold_per_s),
             ),
             mitigations: crate::mitigations::MitigationsConfig::default(),
-            attack_tokens: 0.0,
-            attack_refilled: 0,
+            attack_budget: Default::default(),
             snapshots: vec![None; shards],
             db: BackendDb::new(&s.db, keyspace.keys),
             zipf: Zipf::new(keyspace.keys, keyspace.zipf_s),

@@ -58,18 +58,9 @@ impl Simulation {
             return true;
         }
         let rate = b.db_reads_per_s;
-        let now = self.now;
-        let p = &mut self.pods[pod];
-        let burst = (rate * 0.1).max(1.0);
-        p.breaker_tokens =
-            (p.breaker_tokens + to_secs(now.saturating_sub(p.breaker_refilled)) * rate).min(burst);
-        p.breaker_refilled = now;
-        if p.breaker_tokens >= 1.0 {
-            p.breaker_tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        self.pods[pod]
+            .breaker_budget
+            .take(self.now, rate, (rate * 0.1).max(1.0))
     }
 
     /// A lost invalidation of `key`: try a DEL again after a backoff.
@@ -113,17 +104,7 @@ impl Simulation {
             return false;
         }
         let rate = r.per_client_rps;
-        let now = self.now;
-        self.attack_tokens = (self.attack_tokens
-            + to_secs(now.saturating_sub(self.attack_refilled)) * rate)
-            .min(rate.max(1.0));
-        self.attack_refilled = now;
-        if self.attack_tokens >= 1.0 {
-            self.attack_tokens -= 1.0;
-            false
-        } else {
-            true
-        }
+        !self.attack_budget.take(self.now, rate, rate.max(1.0))
     }
 
     /// RDB: every `interval_s` each running shard writes a snapshot.
