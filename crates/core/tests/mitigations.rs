@@ -165,10 +165,7 @@ fn the_rate_limit_admits_the_attacker_at_its_limit() {
 fn the_eviction_pool_is_closer_to_lru_than_sampling() {
     let hit_rate = |pool: bool| {
         let mut s = preset("steady");
-        s.client.read_fraction = 1.0;
-        s.client.write_fraction = 0.0;
-        s.client.delete_fraction = 0.0;
-        s.client.direct_fraction = 0.0;
+        reads_only(&mut s);
         s.cache.ttl_s = 86_400.0;
         s.cache.eviction = EvictionPolicy::AllkeysLru;
         s.cache.eviction_pool = pool;

@@ -195,10 +195,7 @@ fn cache_bound(topology: TopologyConfig, rps: f64) -> Scenario {
         ..Scenario::default()
     };
     s.client.rps = rps;
-    s.client.read_fraction = 1.0;
-    s.client.write_fraction = 0.0;
-    s.client.delete_fraction = 0.0;
-    s.client.direct_fraction = 0.0;
+    reads_only(&mut s);
     s.client.target_hit_rate = 0.95;
     s.lb.capacity_rps = 10_000_000.0;
     s.app.pods = 8;

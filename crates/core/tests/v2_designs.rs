@@ -106,10 +106,7 @@ fn a_lost_invalidation_lasts_the_stream_lag_not_the_ttl() {
 #[test]
 fn l1_serves_what_ches_approximation_predicts() {
     let mut s = preset("v2-steady");
-    s.client.read_fraction = 1.0;
-    s.client.write_fraction = 0.0;
-    s.client.delete_fraction = 0.0;
-    s.client.direct_fraction = 0.0;
+    reads_only(&mut s);
     // an LRU of every key read (no hot-key threshold), copies that last
     s.topology.l1 = Some(L1Config {
         ttl_ms: 3_600_000.0,

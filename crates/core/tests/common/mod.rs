@@ -122,3 +122,11 @@ pub fn traffic_shares(router: &cachesim_core::router::Router, keys: u64, s: f64)
     }
     shares
 }
+
+/// Only cache-aside reads: no writes, deletes or direct queries.
+pub fn reads_only(s: &mut Scenario) {
+    s.client.read_fraction = 1.0;
+    s.client.write_fraction = 0.0;
+    s.client.delete_fraction = 0.0;
+    s.client.direct_fraction = 0.0;
+}
