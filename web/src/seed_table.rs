@@ -6,69 +6,15 @@
 use crate::format::compact;
 use cachesim_core::Status;
 
-/// One row of the seed's table: its claims, not measurements.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct SeedRow {
-    /// "V0", "V1", "V2" (as `summary::describe` names a design).
-    pub design: &'static str,
-    pub ops_per_s: f64,
-    pub monthly_usd: f64,
-    /// Availability as a fraction.
-    pub availability: f64,
-}
-
-/// The seed's table: V0 ~10K ops/s, $695/month, 99%; V1 100K ops/s,
-/// $1,800, 99.5%; V2 500K ops/s, $4,500, 99.99%.
-pub const SEED: [SeedRow; 3] = [
-    SeedRow {
-        design: "V0",
-        ops_per_s: 10_000.0,
-        monthly_usd: 695.0,
-        availability: 0.99,
-    },
-    SeedRow {
-        design: "V1",
-        ops_per_s: 100_000.0,
-        monthly_usd: 1_800.0,
-        availability: 0.995,
-    },
-    SeedRow {
-        design: "V2",
-        ops_per_s: 500_000.0,
-        monthly_usd: 4_500.0,
-        availability: 0.9999,
-    },
-];
-
-/// The seed's row for a design name ("V0", "v1", ...), if it has one.
-pub fn seed_row(design: &str) -> Option<&'static SeedRow> {
-    SEED.iter().find(|r| r.design.eq_ignore_ascii_case(design))
-}
+/// The seed's table (its claims, kept in the core beside the comparison).
+pub use cachesim_core::compare::{availability_text as availability, seed_row, SeedRow, SEED};
 
 /// Whole dollars with thousands separators: $1,255.
 pub fn usd(x: f64) -> String {
-    let n = x.round().max(0.0) as u64;
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    format!("${out}")
-}
-
-/// An availability as the seed writes it: 99%, 99.5%, 99.99%.
-pub fn availability(a: f64) -> String {
-    let p = a * 100.0;
-    for digits in 0..4 {
-        let f = 10f64.powi(digits);
-        if ((p * f).round() - p * f).abs() < 1e-6 {
-            return format!("{:.*}%", digits as usize, p);
-        }
-    }
-    format!("{p:.3}%")
+    format!(
+        "${}",
+        cachesim_core::compare::thousands(x.round().max(0.0) as u64)
+    )
 }
 
 /// The seed's claim for a row, as one phrase.

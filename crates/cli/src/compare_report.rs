@@ -5,13 +5,6 @@ use cachesim_core::compare::{DesignResult, Peak};
 use serde::Serialize;
 use std::io::{self, Write};
 
-/// The seed's closing table: throughput, monthly cost, availability.
-const SEED_TABLE: [(&str, &str, &str, &str); 3] = [
-    ("V0", "~10K ops/s", "$695", "99%"),
-    ("V1", "100K ops/s", "$1,800", "99.5%"),
-    ("V2", "500K ops/s", "$4,500", "99.99%"),
-];
-
 /// A count or rate, rounded, with separators.
 fn int(n: f64) -> String {
     crate::report::int(n.max(0.0).round() as u64)
@@ -82,8 +75,7 @@ fn rows(results: &[DesignResult], stampede: u32) -> Vec<(String, Vec<String>)> {
             ),
         ]);
     }
-    let lat = |r: &DesignResult, p: &cachesim_core::summary::Percentiles| {
-        let _ = r;
+    let lat = |p: &cachesim_core::summary::Percentiles| {
         if p.p99 < 10.0 {
             format!("{:.2} / {:.2}", p.p50, p.p99)
         } else {
@@ -97,11 +89,11 @@ fn rows(results: &[DesignResult], stampede: u32) -> Vec<(String, Vec<String>)> {
         ),
         (
             "hit latency p50 / p99 (ms)".into(),
-            col(&|r| lat(r, &r.summary.latency_ms.hit)),
+            col(&|r| lat(&r.summary.latency_ms.hit)),
         ),
         (
             "all requests p50 / p99 (ms)".into(),
-            col(&|r| lat(r, &r.summary.latency_ms.with_failures)),
+            col(&|r| lat(&r.summary.latency_ms.with_failures)),
         ),
         (
             "L1 share of reads".into(),
@@ -147,11 +139,14 @@ fn rows(results: &[DesignResult], stampede: u32) -> Vec<(String, Vec<String>)> {
         (
             "the seed's table".into(),
             col(&|r| {
-                let name = format!("{:?}", r.design);
-                SEED_TABLE
-                    .iter()
-                    .find(|s| s.0 == name)
-                    .map_or("-".into(), |s| format!("{}, {}, {}", s.1, s.2, s.3))
+                cachesim_core::compare::seed_row(r.design.name()).map_or("-".into(), |s| {
+                    format!(
+                        "{}K ops/s, ${}, {}",
+                        s.ops_per_s / 1_000.0,
+                        int(s.monthly_usd),
+                        cachesim_core::compare::availability_text(s.availability)
+                    )
+                })
             }),
         ),
     ]);

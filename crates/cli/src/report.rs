@@ -48,15 +48,7 @@ pub fn write_csv(out: &mut impl Write, sim: &Simulation) -> io::Result<()> {
 
 /// `1234567` -> `1,234,567`.
 pub fn int(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    cachesim_core::compare::thousands(n)
 }
 
 /// A rate or count shown rounded, with separators.

@@ -57,6 +57,71 @@ impl Design {
     }
 }
 
+/// One row of the seed's closing table: its claims for a design, not
+/// measurements.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct SeedRow {
+    /// "V0", "V1", "V2" (as `summary::describe` names a design).
+    pub design: &'static str,
+    pub ops_per_s: f64,
+    pub monthly_usd: f64,
+    /// Availability as a fraction.
+    pub availability: f64,
+}
+
+/// The seed's table: V0 ~10K ops/s, $695/month, 99%; V1 100K ops/s,
+/// $1,800, 99.5%; V2 500K ops/s, $4,500, 99.99%.
+pub const SEED: [SeedRow; 3] = [
+    SeedRow {
+        design: "V0",
+        ops_per_s: 10_000.0,
+        monthly_usd: 695.0,
+        availability: 0.99,
+    },
+    SeedRow {
+        design: "V1",
+        ops_per_s: 100_000.0,
+        monthly_usd: 1_800.0,
+        availability: 0.995,
+    },
+    SeedRow {
+        design: "V2",
+        ops_per_s: 500_000.0,
+        monthly_usd: 4_500.0,
+        availability: 0.9999,
+    },
+];
+
+/// The seed's row for a design name ("V0", "v1", ...), if it has one.
+pub fn seed_row(design: &str) -> Option<&'static SeedRow> {
+    SEED.iter().find(|r| r.design.eq_ignore_ascii_case(design))
+}
+
+/// An availability as the seed writes it: 99%, 99.5%, 99.99%.
+pub fn availability_text(a: f64) -> String {
+    let p = a * 100.0;
+    for digits in 0..4 {
+        let f = 10f64.powi(digits);
+        if ((p * f).round() - p * f).abs() < 1e-6 {
+            return format!("{:.*}%", digits as usize, p);
+        }
+    }
+    format!("{p:.3}%")
+}
+
+/// A whole number with thousands separators: `1234567` -> `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Concurrent misses on one hot key in the stampede probe.
 pub const STAMPEDE: u32 = 100;
 
