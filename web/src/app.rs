@@ -64,11 +64,7 @@ fn preset_description(name: &str) -> &'static str {
 /// The checkbox id of a mitigation: `mit-` and its name in the scenario's
 /// kebab case (`mit-circuit-breaker`).
 fn mitigation_id(m: cachesim_core::mitigations::Mitigation) -> String {
-    let name = serde_json::to_value(m)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
-    format!("mit-{name}")
+    format!("mit-{}", m.name())
 }
 
 fn capitalised(s: &str) -> String {

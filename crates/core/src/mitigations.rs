@@ -161,6 +161,18 @@ impl Mitigation {
         Mitigation::Pgbouncer,
     ];
 
+    /// The name in scenario files and commands (`circuit-breaker`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Mitigation::CircuitBreaker => "circuit-breaker",
+            Mitigation::InvalidationRetry => "invalidation-retry",
+            Mitigation::HotKeyCache => "hot-key-cache",
+            Mitigation::ClientRateLimit => "client-rate-limit",
+            Mitigation::Rdb => "rdb",
+            Mitigation::Pgbouncer => "pgbouncer",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Mitigation::CircuitBreaker => "circuit breaker",
@@ -272,5 +284,17 @@ impl MitigationsConfig {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_name_is_the_one_in_scenario_files() {
+        for m in Mitigation::ALL {
+            assert_eq!(serde_json::to_value(m).unwrap(), m.name());
+        }
     }
 }
