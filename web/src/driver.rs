@@ -555,7 +555,7 @@ impl Driver {
             Toggle::DropInvalidations => st.invalidation_failure > 0.0,
             Toggle::KeyBusting => st.attack_rate > 0.0,
             Toggle::SlowDb => st.db_slowdown != 1.0,
-            Toggle::PodsUnhealthy => st.pods.iter().any(|p| p.active && !p.healthy),
+            Toggle::PodsUnhealthy => st.pods.iter().any(|p| p.active && !p.up),
             Toggle::FillMemory => self.timeline().fill_active,
         }
     }

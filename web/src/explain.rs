@@ -299,6 +299,11 @@ pub fn explain(i: &Inputs) -> Explanation {
         if active.iter().any(|p| p.inflight > 0) {
             headline.push_str("; work already inside the pods drains");
         }
+    } else if let Some(text) =
+        crate::pod_health_text::pods_down_text(&active, st.pod_unhealthy_threshold)
+    {
+        level = Level::Bad;
+        headline = text;
     } else if let Some(s) = st
         .shards
         .iter()
@@ -1159,6 +1164,14 @@ mod tests {
             &[(2.0, Command::PodsUnhealthy { count: 2 })],
             8.0,
         );
+        // the LB still routes to them: its checks have not failed 3 times yet
+        assert!(e.text.starts_with("2 pods are down"), "{}", e.text);
+        assert!(!e.text.to_lowercase().contains("hit rate"), "{}", e.text);
+        let e = run_with(
+            presets::preset("steady").unwrap(),
+            &[(2.0, Command::PodsUnhealthy { count: 2 })],
+            20.0,
+        );
         assert!(e.text.starts_with("No healthy pod"), "{}", e.text);
         assert!(!e.text.to_lowercase().contains("hit rate"), "{}", e.text);
     }
@@ -1221,7 +1234,7 @@ mod tests {
                 (3.0, Command::RestartCache { shard: 0 }),
                 (5.0, Command::PodsUnhealthy { count: 2 }),
             ],
-            8.0,
+            22.0,
         );
         assert!(e.text.starts_with("No healthy pod"), "{}", e.text);
         // and right after they are healthy again, before a second with reads

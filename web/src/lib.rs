@@ -16,6 +16,7 @@ pub mod explain;
 pub mod format;
 pub mod layout;
 pub mod mitigation_text;
+pub mod pod_health_text;
 pub mod seed_table;
 pub mod template;
 

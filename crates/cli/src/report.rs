@@ -246,9 +246,9 @@ pub fn write_summary(
             l.with_failures.p99,
             l.with_failures.max,
         ),
-        ("  cache hit", l.hit.p50, l.hit.p95, l.hit.p99, l.hit.max),
+        ("  hit, at pod", l.hit.p50, l.hit.p95, l.hit.p99, l.hit.max),
         (
-            "  cache miss",
+            "  miss, at pod",
             l.miss.p50,
             l.miss.p95,
             l.miss.p99,
@@ -260,6 +260,23 @@ pub fn write_summary(
             "{label:W$}{p50:>10.2}{p95:>10.2}{p99:>10.2}{max:>10.2}"
         )?;
     }
+
+    let p = &s.pods;
+    writeln!(
+        out,
+        "{:W$}{} mean, {} in the busiest second ({} cores a pod); {} pods at the end, {} in rotation{}",
+        "Pod CPU",
+        pct(p.cpu_mean),
+        pct(p.cpu_peak),
+        sc.app.cores_per_pod,
+        p.active,
+        p.in_rotation,
+        match p.scale_outs {
+            0 if sc.app.autoscale.on => "; autoscaling on, never triggered".to_string(),
+            0 => String::new(),
+            n => format!("; autoscaled {n} times"),
+        }
+    )?;
 
     // cache
     let peak_cpu = history.iter().map(|h| h.cache_cpu).fold(0.0, f64::max);

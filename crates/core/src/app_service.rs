@@ -11,6 +11,10 @@
 //! `idleTimeout`, pgx's `MaxConnIdleTime`), checked once per simulated second.
 //! With single-flight on, a pod sends one query per key at a time: misses on
 //! a key already being loaded wait for that load instead.
+//! Each pod has CPU cores ([`crate::pod_cpu`]) that its requests' work
+//! queues for, and the LB's view of its health ([`crate::health_check`]): a
+//! pod whose process is down (`up` false) refuses requests at once (the LB
+//! answers 502) until the LB's checks take it out of rotation.
 //! The cache-aside logic that pods run is in `sim`.
 
 use crate::request::ReqId;
@@ -19,8 +23,17 @@ use std::collections::{BTreeMap, VecDeque};
 
 #[derive(Clone, Debug, Default)]
 pub struct Pod {
-    /// Health checks pass (the LB routes to it).
+    /// The LB considers it healthy (routes to it): its last checks passed.
     pub healthy: bool,
+    /// Its process answers (false: crashed or hung; checks and requests fail).
+    pub up: bool,
+    /// The LB's record of its recent health checks.
+    pub health: crate::health_check::TargetHealth,
+    /// Its CPU cores, and the work they had done at the last second's end.
+    pub cpu: crate::pod_cpu::PodCpu,
+    pub cpu_mark: Nanos,
+    /// CPU utilisation (0-1) over the last full second.
+    pub cpu_utilization: f64,
     /// Part of the deployment (scaling down retires pods).
     pub active: bool,
     pub inflight: u32,
@@ -66,11 +79,23 @@ impl BreakerWindow {
 }
 
 impl Pod {
-    pub fn new() -> Self {
+    /// A pod in rotation from the start.
+    pub fn new(cores: u32) -> Self {
         Pod {
             healthy: true,
+            up: true,
             active: true,
+            cpu: crate::pod_cpu::PodCpu::new(cores),
             ..Pod::default()
+        }
+    }
+
+    /// A pod that has just started: the LB routes to it once its health
+    /// checks pass.
+    pub fn starting(cores: u32) -> Self {
+        Pod {
+            healthy: false,
+            ..Pod::new(cores)
         }
     }
 

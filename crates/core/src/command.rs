@@ -83,10 +83,17 @@ pub enum Command {
     },
     /// Multiply every DB query's service time by `factor` (1 = normal).
     DbSlowdown { factor: f64 },
-    /// Mark `count` AppService pods unhealthy (their health checks fail; the LB stops routing to them).
+    /// The first `count` AppService pods stop answering (a crashed or hung
+    /// process): requests routed to them fail at once (502) and so do their
+    /// health checks, until the LB takes them out of rotation after
+    /// `app.health_check.unhealthy_threshold` failures in a row. 0 brings
+    /// every pod back (in rotation once its checks pass).
     PodsUnhealthy { count: u32 },
-    /// Scale the AppService deployment to `count` pods.
+    /// Scale the AppService deployment to `count` pods (new ones join once
+    /// the LB's health checks pass).
     SetPods { count: u32 },
+    /// Turn the pods' autoscaling (`app.autoscale`) on or off.
+    Autoscale { on: bool },
     /// Requests for never-seen keys at `rate` per second; 0 stops the attack.
     KeyBusting { rate: f64 },
     /// Change the client's request rate.
@@ -190,6 +197,8 @@ impl Command {
             Command::DbSlowdown { factor } => format!("DB slowdown x{factor}"),
             Command::PodsUnhealthy { count } => format!("{count} pods unhealthy"),
             Command::SetPods { count } => format!("{count} pods"),
+            Command::Autoscale { on: true } => "autoscaling on".into(),
+            Command::Autoscale { on: false } => "autoscaling off".into(),
             Command::KeyBusting { rate } if *rate > 0.0 => format!("key-busting {rate:.0}/s"),
             Command::KeyBusting { .. } => "key-busting off".into(),
             Command::SetRps { rps } => format!("{rps:.0} RPS"),

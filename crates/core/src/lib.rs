@@ -12,9 +12,12 @@
 //!   ([`zipf`]) over a keyspace derived from a target hit rate ([`calibrate`]);
 //!   a request not answered within the client timeout is an error.
 //! * **AppLB** ([`app_lb`]): round-robin over healthy pods, +1.5 ms, 20K RPS
-//!   capacity (503 beyond its queue), 502 with no healthy pod.
+//!   capacity (503 beyond its queue), 502 with no healthy pod; health checks
+//!   every 5 s take a pod out after 3 consecutive failures ([`health_check`]).
 //! * **AppService** ([`app_service`], [`sim`]): cache-aside exactly as the seed's
-//!   pseudocode, each pod with a concurrency limit and its own DB connection pool.
+//!   pseudocode, each pod with a concurrency limit, its own DB connection pool
+//!   and 2 CPU cores that every request's work queues for ([`pod_cpu`]);
+//!   optional autoscaling on CPU > 70% for 3 minutes ([`autoscaler`]).
 //! * **CacheNode** ([`cache_node`], [`cache_store`]): single-threaded FIFO Redis at
 //!   50K ops/s, non-reset TTL, memory accounting, `noeviction` / sampled
 //!   `allkeys-lru`, crash loses everything.
@@ -46,6 +49,7 @@
 
 pub mod app_lb;
 pub mod app_service;
+pub mod autoscaler;
 pub mod backend_db;
 pub mod cache_node;
 pub mod cache_proxy;
@@ -56,11 +60,13 @@ pub mod compare;
 pub mod cost;
 pub mod engine;
 pub mod frame;
+pub mod health_check;
 pub mod hot_keys;
 pub mod invalidation_stream;
 pub mod l1_cache;
 pub mod metrics;
 pub mod mitigations;
+pub mod pod_cpu;
 pub mod presets;
 pub mod request;
 pub mod rng;

@@ -129,6 +129,11 @@ second_stats! {
     stream_backlog: u64,
     /// Age of the oldest unapplied event at the end of the second (consumer lag), ms.
     stream_lag_ms: f64,
+    /// CPU utilisation of the pods (0-1): their mean, and the busiest pod's.
+    pod_cpu: f64,
+    pod_cpu_max: f64,
+    /// Pods the LB routes to at the end of the second.
+    pods_in_rotation: u32,
 }
 
 /// One Redis shard during one simulated second.
@@ -205,12 +210,16 @@ pub enum LatencyClass {
 }
 
 impl Latency {
-    pub fn record(&mut self, class: LatencyClass, ns: u64) {
+    /// A successful request: `ns` from its arrival at the LB to its answer,
+    /// `at_pod_ns` of which from its arrival at its pod (hits and misses are
+    /// classed by the latter, as the seed's SLIs measure them).
+    pub fn record(&mut self, class: LatencyClass, ns: u64, at_pod_ns: u64) {
         let us = (ns / 1_000).clamp(1, MAX_US);
+        let pod_us = (at_pod_ns / 1_000).clamp(1, MAX_US);
         self.all.record(us).ok();
         match class {
-            LatencyClass::Hit => self.hit.record(us).ok(),
-            LatencyClass::Miss => self.miss.record(us).ok(),
+            LatencyClass::Hit => self.hit.record(pod_us).ok(),
+            LatencyClass::Miss => self.miss.record(pod_us).ok(),
             LatencyClass::Other => None,
         };
     }
@@ -400,4 +409,9 @@ pub struct Totals {
     pub stream_retried: u64,
     /// Sum over applied events of their delay from publish to applied, ns.
     pub stream_delay_ns: u64,
+    /// Sum over seconds of the pods' mean CPU, and the highest second.
+    pub pod_cpu_sum: f64,
+    pub pod_cpu_peak: f64,
+    /// Scale-outs the autoscaler decided.
+    pub scale_outs: u64,
 }

@@ -82,6 +82,8 @@ pub struct Request {
     pub epoch: u32,
     /// 0 for a client's first try, n for its n-th retry.
     pub attempt: u8,
+    /// From its arrival at the LB to its arrival at its pod, ns.
+    pub to_pod_ns: u32,
 }
 
 /// Handle to a request: slot and generation.

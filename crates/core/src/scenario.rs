@@ -149,6 +149,22 @@ pub struct AppConfig {
     /// `singleflight`): one request queries the DB and backfills, the others
     /// wait for its result. Off in the seed's V0 (N misses make N queries).
     pub single_flight: bool,
+    /// CPU cores of each pod (see `pod_cpu`). A Fargate task of 2 vCPU and
+    /// 4 GB costs ~$72/month, the seed's ~$70 per pod.
+    pub cores_per_pod: u32,
+    /// CPU every request costs its pod on arrival: the HTTP request and
+    /// response, routing, the Redis client. The seed gives no figure; 0.15 ms
+    /// puts its 2 pods at ~50% CPU at 10K RPS and its 70% scaling trigger
+    /// near 14K, and 8 pods near the seed's 50K ops/s ceiling, as its scaling
+    /// section describes (2 -> 4 -> 8 pods).
+    pub cpu_per_request_ms: f64,
+    /// CPU a DB reply costs its pod: decoding the row, encoding the SET or
+    /// the response. A request waiting for a connection uses none.
+    pub cpu_per_db_reply_ms: f64,
+    /// The LB's health checks of the pods.
+    pub health_check: crate::health_check::HealthCheckConfig,
+    /// Doubling the pods when their CPU stays high (off by default).
+    pub autoscale: crate::autoscaler::AutoscaleConfig,
 }
 
 /// The architecture: the Redis nodes behind the pods, how keys route to
@@ -497,6 +513,11 @@ impl Default for AppConfig {
             connect_ms: 3.0,
             cache_timeout_ms: 250.0,
             single_flight: false,
+            cores_per_pod: 2,
+            cpu_per_request_ms: 0.1,
+            cpu_per_db_reply_ms: 0.3,
+            health_check: Default::default(),
+            autoscale: Default::default(),
         }
     }
 }
@@ -730,6 +751,44 @@ impl Scenario {
         )?;
         check_range("app.connect_ms", a.connect_ms, 0.0, 10_000.0)?;
         check_range("app.cache_timeout_ms", a.cache_timeout_ms, 0.01, 600_000.0)?;
+        check_int("app.cores_per_pod", a.cores_per_pod as u64, 1, 64)?;
+        check_range(
+            "app.cpu_per_request_ms",
+            a.cpu_per_request_ms,
+            0.0,
+            10_000.0,
+        )?;
+        check_range(
+            "app.cpu_per_db_reply_ms",
+            a.cpu_per_db_reply_ms,
+            0.0,
+            10_000.0,
+        )?;
+        let h = &a.health_check;
+        check_int("app.health_check.interval_s", h.interval_s as u64, 1, 3_600)?;
+        check_range("app.health_check.timeout_ms", h.timeout_ms, 1.0, 600_000.0)?;
+        check_int(
+            "app.health_check.unhealthy_threshold",
+            h.unhealthy_threshold as u64,
+            1,
+            10,
+        )?;
+        check_int(
+            "app.health_check.healthy_threshold",
+            h.healthy_threshold as u64,
+            1,
+            10,
+        )?;
+        let s = &a.autoscale;
+        check_range("app.autoscale.cpu_threshold", s.cpu_threshold, 0.01, 1.0)?;
+        check_int("app.autoscale.minutes", s.minutes as u64, 1, 60)?;
+        check_int(
+            "app.autoscale.max_pods",
+            s.max_pods as u64,
+            limits::PODS.0,
+            limits::PODS.1,
+        )?;
+        check_range("app.autoscale.start_s", s.start_s, 0.0, 3_600.0)?;
         let k = &self.cache;
         check_range("cache.ops_per_sec", k.ops_per_sec, 1.0, 100_000_000.0)?;
         check_range("cache.per_kb_us", k.per_kb_us, 0.0, 1_000_000.0)?;
@@ -998,6 +1057,7 @@ pub fn validate_command(cmd: &Command) -> Result<(), ConfigError> {
         }
         Command::CrashCache { .. }
         | Command::SingleFlight { .. }
+        | Command::Autoscale { .. }
         | Command::RestartCache { .. }
         | Command::SetEviction { .. }
         | Command::SetEvictionPool { .. }

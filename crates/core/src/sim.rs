@@ -50,6 +50,7 @@ mod commands;
 mod l1_flow;
 mod metrics_tick;
 mod mitigation_flow;
+mod pod_flow;
 mod replication;
 mod request_flow;
 mod status;
@@ -57,7 +58,8 @@ mod stream_flow;
 mod warmup_flow;
 
 pub use status::{
-    L1Status, PodStatus, ProxyStatus, ReplicaStatus, ShardStatus, Status, StreamStatus,
+    AutoscaleStatus, L1Status, PodStatus, ProxyStatus, ReplicaStatus, ShardStatus, Status,
+    StreamStatus,
 };
 
 /// Keys of the key-busting attack: never seen before, above the keyspace.
@@ -266,6 +268,11 @@ pub struct Simulation {
     invalidation_failure: f64,
     /// Pods coalesce concurrent misses on a key (see `AppConfig::single_flight`).
     single_flight: bool,
+    /// The autoscaler (its `on` switches live), its alarm, and a scale-out
+    /// under way: when the new pods run, and how many pods there will be.
+    autoscale: crate::autoscaler::AutoscaleConfig,
+    autoscaler: crate::autoscaler::Autoscaler,
+    scale_out: Option<(Nanos, u32)>,
     target_hit_rate: f64,
     ttl: Nanos,
     /// Extra Redis CPU per command on the hot key (its value is large).
@@ -277,6 +284,9 @@ pub struct Simulation {
     half_cache_rtt: Nanos,
     half_db_rtt: Nanos,
     processing: Nanos,
+    /// CPU a request costs its pod on arrival, and a DB reply.
+    cpu_request: Nanos,
+    cpu_db: Nanos,
     connect: Nanos,
     pool_timeout: Nanos,
     cache_timeout: Nanos,
@@ -373,7 +383,9 @@ impl Simulation {
             deadlines: VecDeque::new(),
             requests: Requests::default(),
             lb: AppLb::new(&s.lb),
-            pods: (0..s.app.pods).map(|_| Pod::new()).collect(),
+            pods: (0..s.app.pods)
+                .map(|_| Pod::new(s.app.cores_per_pod))
+                .collect(),
             caches,
             router: Router::new(s.topology.router, s.topology.vnodes, shards),
             proxy: s.topology.proxy.as_ref().map(CacheProxy::new),
@@ -431,6 +443,9 @@ impl Simulation {
             first_arrival: (Nanos::MAX, Source::Main),
             invalidation_failure: 0.0,
             single_flight: s.app.single_flight,
+            autoscale: s.app.autoscale.clone(),
+            autoscaler: Default::default(),
+            scale_out: None,
             // a given keyspace has no target: what it predicts stands for one
             target_hit_rate: if s.client.keys.is_some() {
                 keyspace.predicted_hit_rate
@@ -444,6 +459,8 @@ impl Simulation {
             half_cache_rtt: from_ms(s.app.cache_rtt_ms) / 2,
             half_db_rtt: from_ms(s.app.db_rtt_ms) / 2,
             processing: from_ms(s.app.processing_ms),
+            cpu_request: from_ms(s.app.cpu_per_request_ms),
+            cpu_db: from_ms(s.app.cpu_per_db_reply_ms),
             connect: from_ms(s.app.connect_ms),
             pool_timeout: from_ms(s.app.pool_timeout_ms),
             cache_timeout: from_ms(s.app.cache_timeout_ms),

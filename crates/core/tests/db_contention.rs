@@ -24,6 +24,9 @@ fn held_at(connections: u32, contention: f64) -> f64 {
     s.client.rps = 90_000.0;
     s.lb.capacity_rps = 1_000_000.0;
     s.app.pods = 1;
+    // the pod's own CPU would be the limit long before the DB's
+    s.app.cpu_per_request_ms = 0.0;
+    s.app.cpu_per_db_reply_ms = 0.0;
     s.app.pool_size = connections;
     s.app.db_rtt_ms = 0.0;
     s.app.connect_ms = 0.0;

@@ -209,12 +209,18 @@ fn all_pods_unhealthy_gives_502() {
     let mut sim = cachesim_core::Simulation::new(preset("steady")).unwrap();
     sim.advance_to(2.0);
     sim.apply(Command::PodsUnhealthy { count: 2 }).unwrap();
-    sim.advance_to(4.0);
-    let last = sim.history().last().unwrap().clone();
-    assert_eq!(last.err_502, last.arrived);
+    sim.advance_to(20.0);
+    // refused by the dead pods, then by the LB once its checks took them out
+    for s in &seconds(&sim, 3, 20) {
+        assert_eq!(s.completed, 0);
+        assert_eq!(s.failed, s.err_502);
+    }
+    assert_eq!(sim.history().last().unwrap().pods_in_rotation, 0);
     sim.apply(Command::PodsUnhealthy { count: 0 }).unwrap();
-    sim.advance_to(6.0);
+    sim.advance_to(40.0);
+    // back in rotation after two passed checks, and failing nothing
     assert_eq!(sim.history().last().unwrap().failed, 0);
+    assert_eq!(sim.history().last().unwrap().pods_in_rotation, 2);
     assert_conserved(&sim);
 }
 

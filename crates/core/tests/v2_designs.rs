@@ -245,9 +245,12 @@ fn the_cache_tiers_peak_is_redis_ceiling() {
     );
 }
 
-/// The seed's table: V0 $695, V1 $1,800, V2 $4,500 a month, within 10%,
-/// for the designs as the seed sizes them (V1 with 10 pods for its 100K
-/// ops/s; V2 as the `v2-500k` preset).
+/// The seed's table: V0 $695, V1 $1,800 a month, within 10%, for the
+/// designs as the seed sizes them (V1 with 10 pods for its 100K ops/s).
+/// V2's $4,500 is not: 500K RPS needs 44 pods at 0.1 ms of CPU a request
+/// (`pods::v2_at_500k_saturates_24_pods_and_runs_on_44`), $3,080 a month,
+/// and the rest of `v2-500k`'s bill is $3,149, so the seed's figure leaves
+/// room for ~19 pods; the README says so.
 #[test]
 fn the_bills_match_the_seeds_table() {
     let bill = |s: Scenario| Simulation::new(s).unwrap().status().cost.monthly_usd;
@@ -255,8 +258,7 @@ fn the_bills_match_the_seeds_table() {
     let mut v1 = preset("v1-steady");
     v1.app.pods = 10;
     let v1 = bill(v1);
-    let v2 = bill(preset("v2-500k"));
-    for (got, seed) in [(v0, 695.0), (v1, 1_800.0), (v2, 4_500.0)] {
+    for (got, seed) in [(v0, 695.0), (v1, 1_800.0)] {
         assert!(
             (got - seed).abs() <= 0.1 * seed,
             "{got} vs the seed's {seed}"

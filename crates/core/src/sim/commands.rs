@@ -83,9 +83,17 @@ impl Simulation {
             }
             Command::DbSlowdown { factor } => self.db.slowdown = factor,
             Command::PodsUnhealthy { count } => {
+                // their processes stop answering; the LB's checks notice
                 for (i, p) in self.pods.iter_mut().enumerate() {
-                    p.healthy = (i as u32) >= count;
+                    p.up = (i as u32) >= count;
                 }
+            }
+            Command::Autoscale { on } => {
+                self.autoscale.on = on;
+                if !on {
+                    self.scale_out = None;
+                }
+                self.autoscaler = Default::default();
             }
             Command::SetPods { count } => self.set_pods(count as usize),
             Command::SetTargetHitRate { hit_rate } => {
@@ -207,8 +215,11 @@ impl Simulation {
     }
 
     pub(super) fn set_pods(&mut self, count: usize) {
+        let cores = self.scenario.app.cores_per_pod;
         while self.pods.len() < count {
-            self.pods.push(Pod::new());
+            let mut p = Pod::starting(cores);
+            p.active = false;
+            self.pods.push(p);
         }
         if let Some(l) = &self.l1_cfg {
             while self.l1.len() < self.pods.len() {
@@ -225,7 +236,10 @@ impl Simulation {
                 p.idle_since.clear();
             }
             if active && !p.active {
-                p.healthy = true;
+                // a started pod: in rotation once the LB's checks pass
+                p.up = true;
+                p.healthy = false;
+                p.health = Default::default();
             }
             p.active = active;
         }

@@ -25,6 +25,7 @@ impl Simulation {
         }
         let shards = self.shard_seconds();
         self.close_idle_connections();
+        self.pods_second();
         let s = &mut self.acc.s;
         s.t_s = (now / NANOS_PER_SEC) as u32 - 1;
         s.hit_rate = if s.reads > 0 {

@@ -158,6 +158,7 @@ impl Simulation {
                     version: 0,
                     epoch: 0,
                     attempt,
+                    to_pod_ns: 0,
                 });
                 self.client_in_flight += 1;
                 self.deadlines.push_back((now + self.client_timeout, id));
@@ -192,22 +193,28 @@ impl Simulation {
             let r = self.requests.get(id);
             (r.pod as usize, r.op)
         };
+        if !self.pods[pod].up {
+            // nothing listens: the LB answers 502 until its checks notice
+            self.finish_with_error(id, ErrorKind::Lb502, false);
+            return;
+        }
         if self.pods[pod].inflight >= self.scenario.app.max_inflight_per_pod {
             // the pod refuses the connection; the LB answers 503
             self.finish_with_error(id, ErrorKind::Lb503, false);
             return;
         }
         self.pods[pod].inflight += 1;
+        let r = self.requests.get_mut(id);
+        r.to_pod_ns = (self.now - r.arrival).min(u32::MAX as Nanos) as u32;
+        // the request's own CPU first; its next step starts when that is done
+        let depart = self.pods[pod].cpu.run(self.now, self.cpu_request);
         match op {
-            Op::Read if self.l1_lookup(id) => {}
-            Op::Read => self.send_cache(id, CacheCmd::Get),
+            Op::Read if self.l1_lookup(id, depart) => {}
+            Op::Read => self.send_cache(id, CacheCmd::Get, depart),
             _ => {
                 self.requests.get_mut(id).phase = Phase::Processing;
-                self.queue.push_lane(
-                    lane::PROCESSED,
-                    self.now + self.processing,
-                    Ev::Processed(id),
-                );
+                self.queue
+                    .push_lane(lane::PROCESSED, depart + self.processing, Ev::Processed(id));
             }
         }
     }
@@ -224,8 +231,9 @@ impl Simulation {
         self.half_cache_rtt + self.proxy.as_ref().map_or(0, |p| p.half_latency)
     }
 
-    pub(super) fn send_cache(&mut self, id: ReqId, cmd: CacheCmd) {
-        let now = self.now;
+    /// Sends `cmd` when the pod's CPU is done with the request, at `now`
+    /// (not before the current time).
+    pub(super) fn send_cache(&mut self, id: ReqId, cmd: CacheCmd, now: Nanos) {
         let (key, pod, traced, op) = {
             let r = self.requests.get(id);
             (r.key, r.pod as usize, r.traced, r.op)
@@ -614,11 +622,13 @@ impl Simulation {
         self.db_breaker_record(pod, true);
         self.querying -= 1;
         count!(self, db_queries);
+        // decoding the row and what follows need the pod's CPU
+        let depart = self.pods[pod].cpu.run(self.now, self.cpu_db);
         match op {
             Op::Read => {
                 count!(self, db_miss);
                 self.requests.get_mut(id).version = self.db.version(key);
-                self.send_cache(id, CacheCmd::Set);
+                self.send_cache(id, CacheCmd::Set, depart);
             }
             Op::Write | Op::Delete => {
                 self.db.bump(key, (self.now / NANOS_PER_MS) as u32);
@@ -641,14 +651,14 @@ impl Simulation {
                         count!(self, invalidation_failures);
                         self.schedule_invalidation_retry(key, 1);
                     }
-                    self.respond_at(id, self.now + 2 * self.half_cache_rtt);
+                    self.respond_at(id, depart + 2 * self.half_cache_rtt);
                 } else {
-                    self.send_cache(id, cmd);
+                    self.send_cache(id, cmd, depart);
                 }
             }
             Op::Direct => {
                 count!(self, db_direct);
-                self.respond_at(id, self.now);
+                self.respond_at(id, depart);
             }
         }
     }
@@ -746,7 +756,9 @@ impl Simulation {
                 _ => LatencyClass::Other,
             };
             let latency = at - r.arrival;
-            self.acc.lat.record(class, latency);
+            self.acc
+                .lat
+                .record(class, latency, latency - r.to_pod_ns as Nanos);
             count!(self, completed);
             self.client_in_flight -= 1;
             self.frame.responses += 1;

@@ -3,10 +3,30 @@
 
 use super::*;
 
+/// The pods' autoscaler.
+#[derive(Clone, Debug, Serialize)]
+pub struct AutoscaleStatus {
+    pub on: bool,
+    /// Minutes in a row above the threshold so far, of the `minutes` needed.
+    pub minutes_above: u32,
+    pub minutes: u32,
+    pub cpu_threshold: f64,
+    /// A scale-out under way: when its pods start, and the deployment then.
+    pub scale_out_at_s: Option<f64>,
+    pub scale_out_to: u32,
+}
+
 /// Live state of one pod.
 #[derive(Clone, Debug, Serialize)]
 pub struct PodStatus {
+    /// The LB routes to it (its health checks pass).
     pub healthy: bool,
+    /// Its process answers.
+    pub up: bool,
+    /// Health checks failed in a row so far.
+    pub failed_checks: u32,
+    /// CPU utilisation over the last second (0-1).
+    pub cpu: f64,
     pub active: bool,
     pub inflight: u32,
     pub pool_open: u32,
@@ -98,6 +118,9 @@ pub struct ProxyStatus {
 #[derive(Clone, Debug, Serialize)]
 pub struct Status {
     pub now_s: f64,
+    /// Failed checks in a row that take a pod out of rotation.
+    pub pod_unhealthy_threshold: u32,
+    pub autoscale: AutoscaleStatus,
     pub shards: Vec<ShardStatus>,
     pub proxy: Option<ProxyStatus>,
     pub router: &'static str,
@@ -258,6 +281,9 @@ impl Simulation {
                 .iter()
                 .map(|p| PodStatus {
                     healthy: p.healthy,
+                    up: p.up,
+                    failed_checks: p.health.failures(),
+                    cpu: p.cpu_utilization,
                     active: p.active,
                     inflight: p.inflight,
                     pool_open: p.pool_open,
@@ -271,6 +297,15 @@ impl Simulation {
             attack_rate: self.rates[Source::Attack as usize],
             invalidation_failure: self.invalidation_failure,
             single_flight: self.single_flight,
+            pod_unhealthy_threshold: self.scenario.app.health_check.unhealthy_threshold,
+            autoscale: AutoscaleStatus {
+                on: self.autoscale.on,
+                minutes_above: self.autoscaler.minutes_above(),
+                minutes: self.autoscale.minutes,
+                cpu_threshold: self.autoscale.cpu_threshold,
+                scale_out_at_s: self.scale_out.map(|(at, _)| to_secs(at)),
+                scale_out_to: self.scale_out.map_or(0, |(_, n)| n),
+            },
             keyspace_keys: self.keyspace.keys,
             zipf_s: self.keyspace.zipf_s,
             target_hit_rate: self.target_hit_rate,
