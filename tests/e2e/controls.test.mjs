@@ -17,7 +17,8 @@ const TOGGLES = [
   ['#btn-drop-invalidations', (s) => s.status.invalidation_failure > 0, (s) => s.status.invalidation_failure === 0],
   ['#btn-key-busting', (s) => s.status.attack_rate > 0, (s) => s.status.attack_rate === 0],
   ['#btn-slow-db', (s) => s.status.db_slowdown > 1, (s) => s.status.db_slowdown === 1],
-  ['#btn-pods-unhealthy', (s) => s.status.pods.filter((p) => p.active).every((p) => !p.healthy), (s) => s.status.pods.filter((p) => p.active).every((p) => p.healthy)],
+  // the pods stop answering at once; the LB's view follows its health checks
+  ['#btn-pods-unhealthy', (s) => s.status.pods.filter((p) => p.active).every((p) => !p.up), (s) => s.status.pods.filter((p) => p.active).every((p) => p.up)],
   ['#btn-fill-memory', (s) => s.scenario.faults.some((f) => f.command.type === 'fill_memory'), () => true],
 ];
 

@@ -89,7 +89,13 @@ describe('one consistent truth', () => {
     await waitState(page, (s) => s.last, { what: 'a first second' });
     await page.locator('#btn-pods-unhealthy').click();
     await waitState(page, (s) => s.last && s.last.reads === 0 && s.last.err_502 > 0, { what: 'a whole second of 502s' });
-    const t = await readTruth(page);
+    // first the LB still routes to them (its checks have not failed 3 times)
+    let t = await readTruth(page);
+    assert.match(t.text, /^(2 pods are down|No healthy pod)/, t.text);
+    assert.doesNotMatch(t.text, /hit rate/i, t.text);
+    await waitState(page, (s) => s.last && s.last.pods_in_rotation === 0, { what: 'the LB took both pods out', timeout: 60_000 });
+    await waitState(page, (s) => s.last && s.last.reads === 0 && s.last.t_s > 0, { what: 'a second after that' });
+    t = await readTruth(page);
     assert.match(t.text, /^No healthy pod/, t.text);
     assert.doesNotMatch(t.text, /hit rate/i, t.text);
     assert.match(t.readouts, /^Hit rate - \(no reads\)/, t.readouts);

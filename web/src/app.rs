@@ -99,6 +99,7 @@ struct Els {
     pods: HtmlInputElement,
     pods_value: HtmlElement,
     single_flight: HtmlInputElement,
+    autoscale: HtmlInputElement,
     /// One checkbox per mitigation (`mit-<name>`).
     mitigations: Vec<(cachesim_core::mitigations::Mitigation, HtmlInputElement)>,
     seed: HtmlInputElement,
@@ -448,6 +449,7 @@ fn elements(root: &Element) -> Result<Els, JsValue> {
         share_url: find(root, "share-url")?,
         open_full: find(root, "open-full")?,
         single_flight: find(root, "single-flight")?,
+        autoscale: find(root, "autoscale")?,
         mitigations: cachesim_core::mitigations::Mitigation::ALL
             .into_iter()
             .map(|m| Ok((m, find(root, &mitigation_id(m))?)))
@@ -618,6 +620,17 @@ fn wire_architecture(app: &Rc<RefCell<App>>, root: &Element) -> Result<(), JsVal
         a.command(Command::ProxySingleFlight { on }, if on { "Proxy single-flight on: concurrent misses on a key, from any pod, make one DB query." } else { "Proxy single-flight off." })
     });
     on(&el("router")?, "change", app, |a, _| a.on_router());
+    on(&el("autoscale")?, "change", app, |a, _| {
+        let on = a.els.autoscale.checked();
+        a.command(
+            Command::Autoscale { on },
+            if on {
+                "Autoscaling on: 3 minutes in a row above 70% CPU double the pods."
+            } else {
+                "Autoscaling off."
+            },
+        )
+    });
     for m in cachesim_core::mitigations::Mitigation::ALL {
         on(&el(&mitigation_id(m))?, "change", app, move |a, _| {
             let on = a

@@ -170,13 +170,16 @@ impl<'a> Scene<'a> {
         let Some(p) = self.status.pods.get(i) else {
             return Health::Down;
         };
-        if !p.healthy {
+        if !p.healthy || !p.up {
             return Health::Down;
         }
         let busy = p.inflight as f64 / self.caps.max_inflight_per_pod.max(1) as f64;
-        if busy > 0.9 || p.waiting > 0 && p.pool_busy >= self.pool_size {
+        if busy > 0.9 || p.cpu > 0.95 || p.waiting > 0 && p.pool_busy >= self.pool_size {
             Health::Bad
-        } else if busy > 0.5 || p.pool_busy as f64 >= 0.9 * self.pool_size as f64 {
+        } else if busy > 0.5
+            || p.cpu > self.status.autoscale.cpu_threshold
+            || p.pool_busy as f64 >= 0.9 * self.pool_size as f64
+        {
             Health::Warn
         } else {
             Health::Ok

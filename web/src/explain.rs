@@ -250,6 +250,11 @@ fn dominant_error(l: &SecondStats) -> (&'static str, u64) {
     .expect("six kinds")
 }
 
+/// The longest a value stays stale in cache-aside's own race (a write's DB
+/// reply, the pod's CPU, the SET's round trip: a few ms); older stale values
+/// mean a lost invalidation, or the stream's lag.
+const STALE_RACE_MS: u64 = 20;
+
 pub fn explain(i: &Inputs) -> Explanation {
     let st = i.status;
     let Some(l) = i.last else {
@@ -462,6 +467,15 @@ pub fn explain(i: &Inputs) -> Explanation {
                 per_sec(st.hot_key_rate)
             ));
         }
+    } else if l.pod_cpu_max > 0.95 {
+        // requests queue for a core; the pods' limit and the clients' timeout follow
+        level = Level::Bad;
+        said_p99 = true;
+        headline = format!(
+            "The pods' CPU is saturated ({} on the busiest pod): requests wait for a core, p99 {}; more pods would spread them",
+            pct(l.pod_cpu_max),
+            crate::format::ms(l.p99_ms)
+        );
     } else if pods_full as f64 > 0.01 * l.arrived as f64 {
         // the pods refuse at their concurrency limit: the LB answers 503
         level = Level::Bad;
@@ -557,9 +571,10 @@ pub fn explain(i: &Inputs) -> Explanation {
             load(db_ratio),
             compact(l.pool_waiters as f64)
         );
-    } else if l.stale_reads * 1000 > l.reads && !said_stale {
-        // nor while stale values are being served (more than the 0.05% that
-        // cache-aside's own race leaves in steady state)
+    } else if l.stale_reads * 1000 > l.reads && l.stale_age_max_ms > STALE_RACE_MS && !said_stale {
+        // nor while stale values are being served: more than 0.1% of reads,
+        // and older than the few milliseconds of cache-aside's own race (a
+        // read between a write's DB update and its SET or DEL)
         level = Level::Warn;
         said_stale = true;
         let why = match (&st.stream, &st.l1) {
@@ -592,6 +607,14 @@ pub fn explain(i: &Inputs) -> Explanation {
         said_p99 = l.p99_ms <= SLI_MISS_P99_MS;
         if said_p99 {
             headline.push_str(&format!("; p99 {}", ms(l.p99_ms)));
+        }
+        if l.stale_reads > 0 {
+            said_stale = true;
+            headline.push_str(&format!(
+                "; {} stale for at most {} ms, cache-aside's own race (a read between a write's DB update and its SET or DEL)",
+                per_sec(l.stale_reads as f64),
+                l.stale_age_max_ms.max(1)
+            ));
         }
     }
 
@@ -745,6 +768,7 @@ pub fn explain(i: &Inputs) -> Explanation {
         }
     }
     details.extend(crate::mitigation_text::mitigation_notes(st, l));
+    details.extend(crate::pod_health_text::autoscale_note(st));
     if let Some(w) = st.shards.iter().find(|s| s.warming) {
         details.push(format!(
             "the warm-up worker is loading shard {}'s hottest keys from the DB ({} so far)",
@@ -819,7 +843,8 @@ mod tests {
 
     /// Rules over the page's own numbers, for every preset at every 10th
     /// second of its run: the headline never says "Normal" while more than
-    /// 1% of requests fail or stale values are being served.
+    /// 1% of requests fail or stale values older than cache-aside's own race
+    /// are being served (the race's are named in "Normal").
     #[test]
     fn the_headline_never_says_normal_during_a_failure() {
         for p in presets::PRESETS {
@@ -832,7 +857,7 @@ mod tests {
                 let l = sim.history().last().unwrap();
                 let normal = e.text.starts_with("Normal");
                 let failing = l.failed * 100 > l.arrived;
-                let stale = l.stale_reads * 1000 > l.reads;
+                let stale = l.stale_reads * 1000 > l.reads && l.stale_age_max_ms > STALE_RACE_MS;
                 assert!(
                     !(normal && (failing || stale)),
                     "{} at {t} s: {} failed of {}, {} stale: {}",
@@ -1139,6 +1164,22 @@ mod tests {
                 command: c.clone(),
             }));
         run_scenario(s, t)
+    }
+
+    #[test]
+    fn a_lost_pod_is_502s_first_then_a_saturated_survivor() {
+        let s = presets::preset("pod-loss").unwrap();
+        let e = run_scenario(s.clone(), 35.0);
+        assert!(e.text.starts_with("1 pod is down"), "{}", e.text);
+        let e = run_scenario(s, 80.0);
+        assert!(
+            e.text.starts_with("The pods' CPU is saturated"),
+            "{}",
+            e.text
+        );
+        // with autoscaling on, the note counts the minutes towards a scale-out
+        let e = run_scenario(presets::preset("pod-loss-autoscale").unwrap(), 200.0);
+        assert!(e.text.contains("Autoscaling: 2 of 3 minutes"), "{}", e.text);
     }
 
     #[test]

@@ -1,7 +1,30 @@
 //! What the explanation says about pods that are down while the LB still
 //! routes to them, before its health checks have failed often enough.
 
-use cachesim_core::PodStatus;
+use cachesim_core::{PodStatus, Status};
+
+/// What the autoscaler is doing, when it is on and about to act.
+pub fn autoscale_note(st: &Status) -> Option<String> {
+    let a = &st.autoscale;
+    if !a.on {
+        return None;
+    }
+    if let Some(at) = a.scale_out_at_s {
+        return Some(format!(
+            "Autoscaling: {} pods start in {:.0} s, and take traffic once their health checks pass",
+            a.scale_out_to,
+            (at - st.now_s).max(0.0)
+        ));
+    }
+    (a.minutes_above > 0).then(|| {
+        format!(
+            "Autoscaling: {} of {} minutes in a row above {:.0}% CPU",
+            a.minutes_above,
+            a.minutes,
+            a.cpu_threshold * 100.0
+        )
+    })
+}
 
 /// "2 pods are down ..." while at least one down pod is still in rotation.
 pub fn pods_down_text(active: &[&PodStatus], threshold: u32) -> Option<String> {

@@ -199,6 +199,7 @@ pub fn markup() -> String {
       <div class="cs-field"><label for="ttl">TTL (seconds)</label><input id="ttl" type="number" min="1" max="86400" step="1" inputmode="numeric"><output id="ttl-value" for="ttl"></output></div>
       <div class="cs-field"><label for="eviction">Eviction policy</label><select id="eviction" class="cs-wide"><option value="noeviction">noeviction</option><option value="allkeys-lru">allkeys-lru</option></select></div>
       <div class="cs-field"><label for="pods">AppService pods</label><input id="pods" type="range" min="1" max="16" step="1"><output id="pods-value" for="pods"></output></div>
+      <label class="cs-check" title="The seed's scaling rule: when the pods' CPU stays above 70% for 3 minutes in a row, the deployment doubles (new pods start in 45 s and join when the LB's health checks pass)"><input type="checkbox" id="autoscale"> Autoscale pods (CPU &gt; 70% for 3 min)</label>
       <label class="cs-check" title="Like Go's singleflight: a pod's first miss on a key queries the DB and backfills; its other misses on that key wait for that result instead of querying"><input type="checkbox" id="single-flight"> Single-flight: coalesce a pod's concurrent misses on a key</label>
     </fieldset>
     <fieldset id="mitigations" class="cs-group"><legend>The seed's mitigations</legend>
@@ -321,6 +322,7 @@ mod tests {
             "export-png",
             "export-scenario",
             "single-flight",
+            "autoscale",
             "mitigations",
             "mit-circuit-breaker",
             "mit-rdb",

@@ -274,6 +274,7 @@ pub fn write_summary(
         match p.scale_outs {
             0 if sc.app.autoscale.on => "; autoscaling on, never triggered".to_string(),
             0 => String::new(),
+            1 => "; autoscaled once".to_string(),
             n => format!("; autoscaled {n} times"),
         }
     )?;

@@ -129,7 +129,8 @@ second_stats! {
     stream_backlog: u64,
     /// Age of the oldest unapplied event at the end of the second (consumer lag), ms.
     stream_lag_ms: f64,
-    /// CPU utilisation of the pods (0-1): their mean, and the busiest pod's.
+    /// CPU utilisation of the running pods (0-1): their mean, and the
+    /// busiest pod's.
     pod_cpu: f64,
     pod_cpu_max: f64,
     /// Pods the LB routes to at the end of the second.

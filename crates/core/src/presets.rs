@@ -75,6 +75,18 @@ pub const PRESETS: &[PresetInfo] = &[
         description: "from 30 s to 60 s traffic jumps from 10K to 16K RPS: the DB passes its capacity and the pools fill; after it, their idle connections close",
     },
     PresetInfo {
+        name: "pod-loss",
+        description: "at 30 s one of the 2 pods dies at 10K RPS: 502s until 3 health checks fail, then the survivor's CPU cannot carry all the traffic",
+    },
+    PresetInfo {
+        name: "pod-loss-4-pods",
+        description: "the pod loss with the seed's remedy, 2 pods per AZ (4): the 3 left carry 10K RPS at ~35% CPU",
+    },
+    PresetInfo {
+        name: "pod-loss-autoscale",
+        description: "the pod loss with autoscaling on: after 3 minutes above 70% CPU the deployment doubles to 4 pods",
+    },
+    PresetInfo {
         name: "v1-steady",
         description: "V1: the same 10K RPS through a CacheProxyService and three Redis shards on a consistent-hash ring",
     },
@@ -219,6 +231,19 @@ pub fn preset(name: &str) -> Option<Scenario> {
                 at(30.0, Command::SetRps { rps: 16_000.0 }),
                 at(60.0, Command::SetRps { rps: 10_000.0 }),
             ];
+        }
+        "pod-loss" | "pod-loss-4-pods" | "pod-loss-autoscale" => {
+            s.duration_s = if name == "pod-loss-autoscale" {
+                420.0
+            } else {
+                150.0
+            };
+            s.faults = vec![at(30.0, Command::PodsUnhealthy { count: 1 })];
+            match name {
+                "pod-loss-4-pods" => s.app.pods = 4,
+                "pod-loss-autoscale" => s.app.autoscale.on = true,
+                _ => {}
+            }
         }
         "v1-steady" => {}
         "v1-shard-crash" => crash_and_restart(&mut s, 1),

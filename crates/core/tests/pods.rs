@@ -76,6 +76,9 @@ fn saturated_pods_serve_what_their_cores_can() {
     // the excess is refused (503)
     let mut s = hits_only(60_000.0, 2, 2);
     s.app.max_inflight_per_pod = 1_000;
+    // a pod at its limit refuses the LB's checks too, and 3 in a row would
+    // take it out (a test of its own below); here only the cores count
+    s.app.health_check.unhealthy_threshold = 10;
     let sim = run(s, 20.0);
     let steady = seconds(&sim, 5, 20);
     let goodput = mean(&steady, |x| x.completed as f64);
@@ -176,4 +179,28 @@ fn v2_at_500k_saturates_24_pods_and_runs_on_44() {
     eprintln!("24 pods: CPU {cpu24:.3}, served {served24:.3}; 44 pods: CPU {cpu44:.3}, served {served44:.3}");
     assert!(cpu24 > 0.99 && served24 < 0.8);
     assert!(cpu44 < 0.7 && served44 > 0.999);
+}
+
+/// A pod at its concurrency limit refuses the LB's health check as it
+/// refuses requests, so overload takes pods out of rotation like a crash
+/// does: no pod leaves before the third check (15 s), and from then on the
+/// rotation flaps: a pod out of it drains, passes two checks, comes back and
+/// fills up again. (A check finds a pod at its limit only while it is
+/// exactly full, so the last pod in rotation seldom fails 3 in a row.)
+#[test]
+fn pods_at_their_limit_fail_their_checks_and_leave_the_rotation() {
+    let mut s = hits_only(60_000.0, 2, 2);
+    s.app.max_inflight_per_pod = 1_000;
+    let hc = s.app.health_check.clone();
+    let sim = run(s, 60.0);
+    let h = seconds(&sim, 0, 60);
+    let out_at = (hc.unhealthy_threshold * hc.interval_s) as usize;
+    assert!(h[..out_at - 1].iter().all(|x| x.pods_in_rotation == 2));
+    assert!(
+        h[out_at - 1].pods_in_rotation < 2,
+        "a pod out at the third check"
+    );
+    let rotation: Vec<u32> = h.iter().map(|x| x.pods_in_rotation).collect();
+    let changes = rotation.windows(2).filter(|w| w[0] != w[1]).count();
+    assert!(changes >= 3, "out, back, out again: {rotation:?}");
 }

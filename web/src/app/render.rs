@@ -82,6 +82,7 @@ impl App {
         }
         // a checkbox shows the model's state even while focused
         e.single_flight.set_checked(st.single_flight);
+        e.autoscale.set_checked(st.autoscale.on);
         for (m, b) in &e.mitigations {
             b.set_checked(st.mitigations.contains(m));
         }

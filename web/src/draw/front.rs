@@ -133,7 +133,7 @@ pub(super) fn pod(pen: &Pen, r: &Rect, i: usize) {
         ctx.set_text_baseline("middle");
         let (cx, cy) = r.center();
         let text = match p {
-            Some(p) if !p.healthy => format!("P{} ✕", i + 1),
+            Some(p) if !p.up || !p.healthy => format!("P{} ✕", i + 1),
             Some(p) => format!("P{} {}", i + 1, compact(p.inflight as f64)),
             None => format!("P{}", i + 1),
         };
@@ -156,9 +156,23 @@ pub(super) fn pod(pen: &Pen, r: &Rect, i: usize) {
     let inner = node_box(ctx, r, &title, ph, pod_px);
     match p {
         // below the title, so the box still says which pod it is
+        // down, and the LB still sends it requests until its checks fail
+        Some(p) if !p.up && p.healthy => cross_out(
+            ctx,
+            &inner,
+            &format!(
+                "DOWN · checks {}/{}",
+                p.failed_checks, scene.status.pod_unhealthy_threshold
+            ),
+        ),
+        Some(p) if !p.up => cross_out(ctx, &inner, "DOWN"),
         Some(p) if !p.healthy => cross_out(ctx, &inner, "UNHEALTHY"),
         Some(p) => {
-            let busy = compact(p.inflight as f64);
+            let busy = format!(
+                "{} · CPU {}",
+                compact(p.inflight as f64),
+                crate::format::pct(p.cpu)
+            );
             // V2: the share of reads the pods' L1 answered, before Redis
             let busy = match &scene.status.l1 {
                 Some(l1) => first_fit(

@@ -13,7 +13,8 @@ impl Simulation {
             let capacity = p.cpu.cores() as f64 * NANOS_PER_SEC as f64;
             p.cpu_utilization = (done - p.cpu_mark) as f64 / capacity;
             p.cpu_mark = done;
-            if p.active {
+            // like ECS' CPUUtilization: an average over the running tasks
+            if p.active && p.up {
                 sum += p.cpu_utilization;
                 max = max.max(p.cpu_utilization);
                 n += 1;

@@ -210,7 +210,7 @@ impl Simulation {
         let depart = self.pods[pod].cpu.run(self.now, self.cpu_request);
         match op {
             Op::Read if self.l1_lookup(id, depart) => {}
-            Op::Read => self.send_cache(id, CacheCmd::Get, depart),
+            Op::Read => self.send_cache_after_cpu(id, CacheCmd::Get, depart, self.cpu_request),
             _ => {
                 self.requests.get_mut(id).phase = Phase::Processing;
                 self.queue
@@ -231,8 +231,21 @@ impl Simulation {
         self.half_cache_rtt + self.proxy.as_ref().map_or(0, |p| p.half_latency)
     }
 
-    /// Sends `cmd` when the pod's CPU is done with the request, at `now`
-    /// (not before the current time).
+    /// Sends `cmd` once the pod's CPU is done with the request at `depart`,
+    /// after `work`. Without a wait for a core every command leaves the same
+    /// `work` after its event, so Redis still sees them in order and the
+    /// command is booked now; after a wait it is sent by an event at
+    /// `depart`, so that it cannot take Redis' thread ahead of commands sent
+    /// before it.
+    fn send_cache_after_cpu(&mut self, id: ReqId, cmd: CacheCmd, depart: Nanos, work: Nanos) {
+        if depart <= self.now + work {
+            self.send_cache(id, cmd, depart);
+        } else {
+            self.queue.push(depart, Ev::CpuDone(id, cmd));
+        }
+    }
+
+    /// Sends `cmd` at `now` (not before the current time).
     pub(super) fn send_cache(&mut self, id: ReqId, cmd: CacheCmd, now: Nanos) {
         let (key, pod, traced, op) = {
             let r = self.requests.get(id);
@@ -628,7 +641,7 @@ impl Simulation {
             Op::Read => {
                 count!(self, db_miss);
                 self.requests.get_mut(id).version = self.db.version(key);
-                self.send_cache(id, CacheCmd::Set, depart);
+                self.send_cache_after_cpu(id, CacheCmd::Set, depart, self.cpu_db);
             }
             Op::Write | Op::Delete => {
                 self.db.bump(key, (self.now / NANOS_PER_MS) as u32);
@@ -653,7 +666,7 @@ impl Simulation {
                     }
                     self.respond_at(id, depart + 2 * self.half_cache_rtt);
                 } else {
-                    self.send_cache(id, cmd, depart);
+                    self.send_cache_after_cpu(id, cmd, depart, self.cpu_db);
                 }
             }
             Op::Direct => {
