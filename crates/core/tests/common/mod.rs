@@ -130,3 +130,23 @@ pub fn reads_only(s: &mut Scenario) {
     s.client.delete_fraction = 0.0;
     s.client.direct_fraction = 0.0;
 }
+
+/// Sojourn times (wait + service) of an M/D/1 queue by Lindley's recursion.
+pub fn md1_sojourns(lambda: f64, service: f64, n: usize) -> Vec<f64> {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut uniform = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut wait = 0.0f64;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        out.push(wait + service);
+        let gap = -(1.0 - uniform()).ln() / lambda;
+        wait = (wait + service - gap).max(0.0);
+    }
+    out.sort_by(f64::total_cmp);
+    out
+}
