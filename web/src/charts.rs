@@ -422,6 +422,9 @@ pub fn cache(canvas: &HtmlCanvasElement, i: &ChartInput) -> Option<()> {
     line(&mut chart, cpu, BLUE, "CPU (single thread)", i.dpr)?;
     let memory = series(i.seconds, |s| s.cache_memory_fraction * 100.0);
     line(&mut chart, memory, PURPLE, "memory", i.dpr)?;
+    // the pods' CPU beside Redis': the seed's scaling trigger is at 70%
+    let pods = series(i.seconds, |s| s.pod_cpu * 100.0);
+    line(&mut chart, pods, TEAL, "pods' CPU (mean)", i.dpr)?;
     threshold(
         &mut chart,
         x,

@@ -587,7 +587,14 @@ pub fn explain(i: &Inputs) -> Explanation {
             (None, Some(_)) => {
                 "a lost invalidation leaves it until its TTL; pods' L1 copies live up to theirs"
             }
-            (None, None) => "a lost invalidation leaves it until its TTL",
+            // lost this second, or stale for longer than any queue holds a write
+            (None, None) if l.invalidation_failures > 0 || l.stale_age_max_ms > 5_000 => {
+                "a lost invalidation leaves it until its TTL"
+            }
+            // none lost: the writes' SETs and DELs are late
+            (None, None) => {
+                "a write's SET or DEL comes late, queued behind the pods' CPU or Redis' thread, and reads meanwhile get the old value"
+            }
         };
         headline = format!(
             "Stale reads: {} return a value older than the DB's ({why})",

@@ -68,7 +68,7 @@ pub const CHARTS: &[(&str, &str)] = &[
     ("chart-db", "DB load and workers busy (x capacity)"),
     ("chart-latency", "Latency p50 / p99 (ms, log scale)"),
     ("chart-errors", "Errors and stale reads per second"),
-    ("chart-cache", "Redis CPU and memory (%)"),
+    ("chart-cache", "Redis CPU and memory, pods' CPU (%)"),
 ];
 
 /// Components of `#components`: data-component value and name.
