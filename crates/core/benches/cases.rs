@@ -73,6 +73,10 @@ impl Case {
         s.db.workers = (s.db.workers as f64 * k) as u32;
         s.db.max_connections = (s.db.max_connections as f64 * k) as u32;
         s.app.pool_size = (s.app.pool_size as f64 * k) as u32;
+        // as many cores in all, in at most 64 pods
+        let cores = (s.app.pods * s.app.cores_per_pod) as f64 * k;
+        s.app.pods = ((s.app.pods as f64 * k) as u32).min(64);
+        s.app.cores_per_pod = (cores / s.app.pods as f64).ceil() as u32;
         s
     }
 

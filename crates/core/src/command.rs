@@ -43,7 +43,10 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "is_zero")]
         shard: u32,
     },
-    /// One key (the most popular one) receives `rate` extra reads per second; 0 turns it off.
+    /// One key (the most popular one) receives `rate` extra reads per second
+    /// from the pods' own requests (a viral page's cache reads: not HTTP
+    /// requests of their own, so they pass neither the LB nor the pods'
+    /// per-request CPU); 0 turns it off.
     /// `value_kb` is the size of its value (a viral page is large): each GET of it
     /// costs Redis `cache.per_kb_us` per KB beyond the first.
     HotKey {

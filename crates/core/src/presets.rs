@@ -19,7 +19,7 @@ pub const PRESETS: &[PresetInfo] = &[
     },
     PresetInfo {
         name: "hot-key",
-        description: "from 30 s one 64 KB key takes 8K extra reads/s: the single Redis thread nears saturation",
+        description: "from 30 s one 64 KB key takes 8K reads/s from the pages the pods serve (no extra HTTP requests): the single Redis thread nears saturation",
     },
     PresetInfo {
         name: "memory-full-noeviction",

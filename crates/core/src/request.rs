@@ -74,6 +74,8 @@ pub struct Request {
     pub missed: bool,
     /// Sampled for the animation.
     pub traced: bool,
+    /// A read a pod makes within a page it serves (not an HTTP request).
+    pub inner: bool,
     /// Leads a single-flight load: others may be waiting for its result.
     pub leads: Flight,
     /// DB version read by the SELECT (for the backfill SET).

@@ -276,6 +276,8 @@ pub struct Simulation {
     autoscale: crate::autoscaler::AutoscaleConfig,
     autoscaler: crate::autoscaler::Autoscaler,
     scale_out: Option<(Nanos, u32)>,
+    /// The next pod for a read made within a page (round-robin).
+    inner_next: usize,
     target_hit_rate: f64,
     ttl: Nanos,
     /// Extra Redis CPU per command on the hot key (its value is large).
@@ -449,6 +451,7 @@ impl Simulation {
             autoscale: s.app.autoscale.clone(),
             autoscaler: Default::default(),
             scale_out: None,
+            inner_next: 0,
             // a given keyspace has no target: what it predicts stands for one
             target_hit_rate: if s.client.keys.is_some() {
                 keyspace.predicted_hit_rate

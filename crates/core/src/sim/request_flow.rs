@@ -83,7 +83,10 @@ impl Simulation {
                 }
                 (op, key)
             }
-            Source::HotKey => (Op::Read, self.hot_key),
+            Source::HotKey => {
+                self.inner_read(self.hot_key);
+                return;
+            }
             Source::Attack => {
                 let k = self.attack_next;
                 self.attack_next = if k + 1 >= RESERVED_BASE {
@@ -99,6 +102,44 @@ impl Simulation {
             self.retry_tokens = (self.retry_tokens + b).min(RETRY_TOKENS_MAX);
         }
         self.admit(op, key, 0);
+    }
+
+    /// A read a pod makes while it serves a page (the hot key's: a viral
+    /// page's cache reads): no HTTP request of its own, so no LB and no
+    /// request CPU, and no client to retry it. It goes to the next pod in
+    /// rotation; with none, no page is being served and it does not happen.
+    fn inner_read(&mut self, key: u32) {
+        let n = self.pods.len();
+        let Some(pod) = (0..n)
+            .map(|k| (self.inner_next + k) % n)
+            .find(|&i| self.pods[i].routable())
+        else {
+            return;
+        };
+        self.inner_next = (pod + 1) % n;
+        count!(self, arrived);
+        let now = self.now;
+        let id = self.requests.alloc(Request {
+            gen: 0,
+            arrival: now,
+            key,
+            op: Op::Read,
+            phase: Phase::ToPod,
+            pod: pod as u16,
+            shard: 0,
+            client_done: false,
+            missed: false,
+            traced: false,
+            inner: true,
+            leads: Flight::None,
+            version: 0,
+            epoch: 0,
+            attempt: 0,
+            to_pod_ns: 0,
+        });
+        self.client_in_flight += 1;
+        self.deadlines.push_back((now + self.client_timeout, id));
+        self.at_pod(id);
     }
 
     /// A client's try reaches the LB: the first, or a retry.
@@ -154,6 +195,7 @@ impl Simulation {
                     client_done: false,
                     missed: false,
                     traced,
+                    inner: false,
                     leads: Flight::None,
                     version: 0,
                     epoch: 0,
@@ -207,10 +249,11 @@ impl Simulation {
         let r = self.requests.get_mut(id);
         r.to_pod_ns = (self.now - r.arrival).min(u32::MAX as Nanos) as u32;
         // the request's own CPU first; its next step starts when that is done
-        let depart = self.pods[pod].cpu.run(self.now, self.cpu_request);
+        let work = if r.inner { 0 } else { self.cpu_request };
+        let depart = self.pods[pod].cpu.run(self.now, work);
         match op {
             Op::Read if self.l1_lookup(id, depart) => {}
-            Op::Read => self.send_cache_after_cpu(id, CacheCmd::Get, depart, self.cpu_request),
+            Op::Read => self.send_cache_after_cpu(id, CacheCmd::Get, depart, work),
             _ => {
                 self.requests.get_mut(id).phase = Phase::Processing;
                 self.queue
@@ -804,7 +847,9 @@ impl Simulation {
         if !r.client_done {
             self.client_in_flight -= 1;
             self.count_failure(kind, self.now + self.lb_latency - r.arrival);
-            self.maybe_retry(r.op, r.key, r.attempt);
+            if !r.inner {
+                self.maybe_retry(r.op, r.key, r.attempt);
+            }
             if r.traced {
                 let t = to_secs(self.now);
                 self.frame.hop(
