@@ -19,7 +19,7 @@
 use crate::app_lb::{AppLb, LbReject};
 use crate::app_service::Pod;
 use crate::backend_db::{BackendDb, QueryKind};
-use crate::cache_node::{CacheNode, GetResult, SetResult, RESERVED_BASE};
+use crate::cache_node::{CacheNode, GetResult, SetResult, Verb, RESERVED_BASE};
 use crate::cache_proxy::CacheProxy;
 use crate::calibrate::{self, key_rates, miss_delay_s, Keyspace};
 use crate::command::{Command, ScheduledCommand};

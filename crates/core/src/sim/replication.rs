@@ -118,7 +118,7 @@ impl Simulation {
             if !r.up {
                 continue;
             }
-            r.enqueue(now, 0);
+            r.enqueue(now, if w.del { Verb::Del } else { Verb::Set }, 0);
             if w.del {
                 r.del(w.key);
             } else {

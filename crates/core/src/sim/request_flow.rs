@@ -365,7 +365,12 @@ impl Simulation {
             0
         };
         let epoch = cache.epoch;
-        let (start, done) = cache.enqueue(arrive, extra);
+        let verb = match cmd {
+            CacheCmd::Get => Verb::Get,
+            CacheCmd::Set => Verb::Set,
+            CacheCmd::Del => Verb::Del,
+        };
+        let (start, done) = cache.enqueue(arrive, verb, extra);
         count!(self, cache_ops);
         if start - arrive <= self.cache_timeout {
             self.queue

@@ -141,7 +141,7 @@ impl Simulation {
         let version = self.db.version(key);
         let cache = &mut self.caches[slot];
         if cache.ready(self.now) {
-            cache.enqueue(self.now + self.half_cache_rtt, 0);
+            cache.enqueue(self.now + self.half_cache_rtt, Verb::Set, 0);
             count!(self, cache_ops);
             cache.set(key, version, Some(self.ttl), self.now, &mut self.rng_evict);
             self.frame.warmup_shard[slot] += 1;
