@@ -129,6 +129,13 @@ second_stats! {
     stream_backlog: u64,
     /// Age of the oldest unapplied event at the end of the second (consumer lag), ms.
     stream_lag_ms: f64,
+    /// Time at the DB of the queries answered this second (from a query's
+    /// arrival at the DB to its reply leaving it: waiting for a worker and
+    /// a core, CPU, waiting), milliseconds.
+    db_p50_ms: f64,
+    db_p99_ms: f64,
+    /// Busy fraction of the DB host's cores (queries' CPU parts and forks).
+    db_cpu: f64,
 }
 
 /// One Redis shard during one simulated second.
