@@ -246,7 +246,8 @@ fn the_seeds_defaults_keep_v0() {
 
 #[test]
 fn every_new_field_is_range_checked_by_name() {
-    let bad: Vec<(&str, Box<dyn Fn(&mut Scenario)>)> = vec![
+    type Set = Box<dyn Fn(&mut Scenario)>;
+    let bad: Vec<(&str, Set)> = vec![
         ("db.cores", Box::new(|s| s.db.cores = 0)),
         ("db.read_cpu_ms", Box::new(|s| s.db.read_cpu_ms = -0.1)),
         ("db.read_cpu_ms", Box::new(|s| s.db.read_cpu_ms = 12.5)),
