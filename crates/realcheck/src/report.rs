@@ -900,7 +900,11 @@ pub fn draw_curve(
             dashed: true,
         });
         lat.push(Series {
-            label: format!("{} (mean)", m.label),
+            label: format!(
+                "{} ({})",
+                m.label,
+                if m.sim.is_empty() { "mean" } else { "p50" }
+            ),
             points: pts
                 .iter()
                 .map(|p| (p.connections as f64, m.latency_ms(p.connections)))

@@ -409,10 +409,7 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
                     for m in models {
                         curve_rows[rep].push(Row {
                             scenario: format!("pg-connections ({})", shape.label()),
-                            metric: format!(
-                                "throughput at {n} active connections, {}",
-                                m.label
-                            ),
+                            metric: format!("throughput at {n} active connections, {}", m.label),
                             real: p.qps,
                             model: m.qps(n),
                             unit: "q/s",

@@ -321,9 +321,15 @@ pub fn run(
         shape: spec.shape,
         seed: 42 + rep as u64,
     };
-    let warm =
-        warm_redis(&url, &scn, ks.keys, ks.zipf_s, sys.value_bytes, 9 + rep as u64)
-            .context("warm redis")?;
+    let warm = warm_redis(
+        &url,
+        &scn,
+        ks.keys,
+        ks.zipf_s,
+        sys.value_bytes,
+        9 + rep as u64,
+    )
+    .context("warm redis")?;
     let mut maxmemory = 0;
     let mut actions: Vec<(f64, load::Action)> = Vec::new();
     if let Some((crash, restart)) = spec.crash_at {
