@@ -6,6 +6,15 @@
 //!   arriving query simply takes the earliest-free worker: start =
 //!   max(arrival, earliest free), an exact FCFS M/G/c without a queue
 //!   structure.
+//! * **CPU**: each query's service time is a CPU part and a wait part (I/O,
+//!   a commit's WAL flush, `pg_sleep`), in the proportion
+//!   `db.*_cpu_ms / db.*_service_ms` of its kind. A query holds its worker
+//!   for all of it (a backend is busy while it computes too); its CPU part
+//!   also needs one of the host's `cores`, first-come first-served in the
+//!   order queries got their worker (those times never decrease, so the
+//!   cores are the same exact FCFS M/G/k), then its wait runs without a
+//!   core. Saturated, the DB serves min(cores / cpu, workers / (cpu + wait))
+//!   queries per second.
 //! * **Connections**: at most `max_connections` are open at once; opening one
 //!   more fails with `too many connections`. Connections belong to the app
 //!   pods' pools (see `app_service`).
@@ -17,8 +26,23 @@
 use crate::rng::Stream;
 use crate::scenario::{DbConfig, ServiceDist};
 use crate::time::{from_ms, Nanos};
+use hdrhistogram::Histogram;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+
+/// One query's work at the DB: CPU (needs a core) then waiting (needs only
+/// its worker).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DbWork {
+    pub cpu: Nanos,
+    pub wait: Nanos,
+}
+
+impl DbWork {
+    pub fn total(&self) -> Nanos {
+        self.cpu + self.wait
+    }
+}
 
 /// What a query does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +73,15 @@ pub struct BackendDb {
     read_ms: f64,
     write_ms: f64,
     direct_ms: f64,
+    /// CPU share of each kind's service time (`*_cpu_ms / *_service_ms`).
+    read_cpu: f64,
+    write_cpu: f64,
+    direct_cpu: f64,
+    /// When each of the host's cores is free.
+    core_free: BinaryHeap<Reverse<Nanos>>,
+    cores: u32,
+    /// Core time used by queries and forks, ns.
+    pub cpu_busy_ns: u64,
     dist: ServiceDist,
     /// log-normal parameters (sigma) for the configured cv
     sigma: f64,
@@ -59,6 +92,11 @@ pub struct BackendDb {
     /// When each query at the DB (waiting for a worker or executing) is
     /// done: how many backends are active when the next one arrives.
     in_db: BinaryHeap<Reverse<Nanos>>,
+    /// Queries not yet answered: (reply time, time at the DB); moved into
+    /// `latency` when their second ends.
+    replies: BinaryHeap<Reverse<(Nanos, Nanos)>>,
+    /// Time at the DB (arrival to reply, us) of the queries answered this second.
+    latency: Histogram<u64>,
 }
 
 impl BackendDb {
@@ -79,6 +117,12 @@ impl BackendDb {
             read_ms: cfg.read_service_ms,
             write_ms: cfg.write_service_ms,
             direct_ms: cfg.direct_service_ms,
+            read_cpu: (cfg.read_cpu_ms / cfg.read_service_ms).min(1.0),
+            write_cpu: (cfg.write_cpu_ms / cfg.write_service_ms).min(1.0),
+            direct_cpu: (cfg.direct_cpu_ms / cfg.direct_service_ms).min(1.0),
+            core_free: (0..cfg.cores.max(1)).map(|_| Reverse(0)).collect(),
+            cores: cfg.cores.max(1),
+            cpu_busy_ns: 0,
             dist: cfg.service,
             sigma,
             busy_ns: 0,
@@ -86,7 +130,13 @@ impl BackendDb {
             contention: cfg.contention,
             connection_cpu: from_ms(cfg.connection_cpu_ms),
             in_db: BinaryHeap::new(),
+            replies: BinaryHeap::new(),
+            latency: Histogram::new_with_bounds(1, 3_600_000_000, 2).expect("valid bounds"),
         }
+    }
+
+    pub fn cores(&self) -> u32 {
+        self.cores
     }
 
     pub fn workers(&self) -> u32 {
@@ -102,7 +152,10 @@ impl BackendDb {
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.versions.capacity() * 2 + self.changed_ms.capacity() * 4 + self.in_db.capacity() * 8
+        self.versions.capacity() * 2
+            + self.changed_ms.capacity() * 4
+            + self.in_db.capacity() * 8
+            + self.replies.capacity() * 16
     }
 
     #[inline]
@@ -125,13 +178,16 @@ impl BackendDb {
         self.changed_ms.get(key as usize).copied().unwrap_or(0)
     }
 
-    /// Draws a service time for a query of this kind.
-    pub fn sample_service(&self, kind: QueryKind, rng: &mut Stream) -> Nanos {
-        let mean = match kind {
-            QueryKind::Select => self.read_ms,
-            QueryKind::Write => self.write_ms,
-            QueryKind::Direct => self.direct_ms,
-        } * self.slowdown;
+    /// Draws a service time for a query of this kind, split into its CPU
+    /// and wait parts (one draw: the split is the kind's CPU share, so the
+    /// random stream is the same as without a CPU stage).
+    pub fn sample_service(&self, kind: QueryKind, rng: &mut Stream) -> DbWork {
+        let (mean, cpu_share) = match kind {
+            QueryKind::Select => (self.read_ms, self.read_cpu),
+            QueryKind::Write => (self.write_ms, self.write_cpu),
+            QueryKind::Direct => (self.direct_ms, self.direct_cpu),
+        };
+        let mean = mean * self.slowdown;
         let ms = match self.dist {
             ServiceDist::Exponential => rng.exponential(mean),
             ServiceDist::Deterministic => mean,
@@ -140,15 +196,28 @@ impl BackendDb {
                 mean * libm::exp(self.sigma * rng.normal() - 0.5 * self.sigma * self.sigma)
             }
         };
-        from_ms(ms).max(1)
+        let total = from_ms(ms).max(1);
+        let cpu = ((total as f64 * cpu_share) as Nanos).min(total);
+        DbWork {
+            cpu,
+            wait: total - cpu,
+        }
     }
 
-    /// A query arrives at `arrive` needing `service`: returns (start, end).
-    /// With more queries at the DB than `workers` (queued or executing: all
-    /// are active backends), contention slows it (see
-    /// `DbConfig::contention`). Arrivals must come in time order (they do:
-    /// every pod is the same distance away).
-    pub fn execute(&mut self, arrive: Nanos, service: Nanos) -> (Nanos, Nanos) {
+    /// A query arrives at `arrive` needing `work`: returns (start, end),
+    /// when it got a worker and when its reply leaves the DB. With more
+    /// queries at the DB than `cores` (queued or executing: all are active
+    /// backends), contention slows its CPU part (see `DbConfig::contention`).
+    /// Arrivals must come in time order (they do: every pod is the same
+    /// distance away).
+    pub fn execute(&mut self, arrive: Nanos, work: DbWork) -> (Nanos, Nanos) {
+        let (start, end) = self.run(arrive, work);
+        self.replies.push(Reverse((end, end - arrive)));
+        (start, end)
+    }
+
+    /// `execute` without counting a query (a connection's fork).
+    fn run(&mut self, arrive: Nanos, work: DbWork) -> (Nanos, Nanos) {
         while self.in_db.peek().is_some_and(|Reverse(end)| *end <= arrive) {
             self.in_db.pop();
         }
@@ -156,17 +225,45 @@ impl BackendDb {
         // its server connections run queries
         let active = (self.in_db.len() as u32).min(self.max_connections);
         let active = self.pooler.map_or(active, |pool| active.min(pool));
-        let beyond = active.saturating_sub(self.workers) as f64;
-        let service = (service as f64 * (1.0 + self.contention * beyond)) as Nanos;
+        let beyond = active.saturating_sub(self.cores) as f64;
+        let cpu = (work.cpu as f64 * (1.0 + self.contention * beyond)) as Nanos;
         let Reverse(free) = self.worker_free.pop().expect("at least one worker");
         let start = free.max(arrive);
-        let end = start + service;
+        let end = if cpu > 0 {
+            let Reverse(core) = self.core_free.pop().expect("at least one core");
+            let cpu_end = core.max(start) + cpu;
+            self.core_free.push(Reverse(cpu_end));
+            self.cpu_busy_ns += cpu;
+            cpu_end + work.wait
+        } else {
+            start + work.wait
+        };
         if self.contention > 0.0 {
             self.in_db.push(Reverse(end));
         }
         self.worker_free.push(Reverse(end));
-        self.busy_ns += service;
+        self.busy_ns += end - start;
         (start, end)
+    }
+
+    /// Percentiles (p50, p99, ms) of the time at the DB, arrival to reply,
+    /// of the queries whose reply left by `now`; resets for the next second.
+    pub fn second_latency(&mut self, now: Nanos) -> (f64, f64) {
+        while let Some(&Reverse((end, ns))) = self.replies.peek() {
+            if end > now {
+                break;
+            }
+            self.replies.pop();
+            self.latency
+                .record((ns / 1_000).clamp(1, 3_600_000_000))
+                .ok();
+        }
+        let q = (
+            crate::metrics::percentile_ms(&self.latency, 0.50),
+            crate::metrics::percentile_ms(&self.latency, 0.99),
+        );
+        self.latency.reset();
+        q
     }
 
     /// Workers executing a query at `now` (queued queries are not counted).
@@ -201,7 +298,11 @@ impl BackendDb {
     /// PostgreSQL forks a backend for a connection attempt.
     fn fork(&mut self, arrive: Nanos) {
         if self.connection_cpu > 0 {
-            self.execute(arrive, self.connection_cpu);
+            // on a worker only, as before the CPU stage: charging it to the
+            // cores too turns a herd's refusals into a CPU storm
+            // (docs/calibration.md, what is missing)
+            let wait = self.connection_cpu;
+            self.run(arrive, DbWork { cpu: 0, wait });
         }
     }
 
@@ -242,14 +343,33 @@ mod tests {
             ..DbConfig::default()
         };
         let mut db = BackendDb::new(&cfg, 10);
-        assert_eq!(db.execute(0, 10), (0, 10));
-        assert_eq!(db.execute(0, 10), (0, 10));
+        let w = |wait| DbWork { cpu: 0, wait };
+        assert_eq!(db.execute(0, w(10)), (0, 10));
+        assert_eq!(db.execute(0, w(10)), (0, 10));
         assert_eq!(
-            db.execute(1, 10),
+            db.execute(1, w(10)),
             (10, 20),
             "third query waits for a worker"
         );
-        assert_eq!(db.execute(30, 5), (30, 35));
+        assert_eq!(db.execute(30, w(5)), (30, 35));
+    }
+
+    #[test]
+    fn cpu_parts_share_the_cores() {
+        let cfg = DbConfig {
+            workers: 3,
+            cores: 1,
+            contention: 0.0,
+            ..DbConfig::default()
+        };
+        let mut db = BackendDb::new(&cfg, 10);
+        let w = DbWork { cpu: 4, wait: 10 };
+        assert_eq!(db.execute(0, w), (0, 14));
+        // a worker at once, the core after the first query's CPU
+        assert_eq!(db.execute(0, w), (0, 18));
+        assert_eq!(db.execute(1, w), (1, 22));
+        // the fourth waits for a worker (14), then the core is free
+        assert_eq!(db.execute(2, w), (14, 28));
     }
 
     #[test]
@@ -261,7 +381,7 @@ mod tests {
         let db = BackendDb::new(&cfg, 1);
         let mut rng = Stream::new(1, 4);
         let xs: Vec<f64> = (0..200_000)
-            .map(|_| db.sample_service(QueryKind::Select, &mut rng) as f64 / 1e6)
+            .map(|_| db.sample_service(QueryKind::Select, &mut rng).total() as f64 / 1e6)
             .collect();
         let m = xs.iter().sum::<f64>() / xs.len() as f64;
         let sd = (xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / xs.len() as f64).sqrt();

@@ -278,6 +278,7 @@ pub fn cache_tier_only(s: &Scenario) -> Scenario {
     s.app.pods = s.app.pods.max(32);
     s.app.pool_size = s.app.pool_size.max(1_000);
     s.db.workers = s.db.workers.max(10_000);
+    s.db.cores = s.db.cores.max(10_000);
     s.db.max_connections = s.db.max_connections.max(1_000_000);
     s
 }

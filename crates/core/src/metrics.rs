@@ -135,6 +135,13 @@ second_stats! {
     pod_cpu_max: f64,
     /// Pods the LB routes to at the end of the second.
     pods_in_rotation: u32,
+    /// Time at the DB of the queries answered this second (from a query's
+    /// arrival at the DB to its reply leaving it: waiting for a worker and
+    /// a core, CPU, waiting), milliseconds.
+    db_p50_ms: f64,
+    db_p99_ms: f64,
+    /// Busy fraction of the DB host's cores (queries' CPU parts and forks).
+    db_cpu: f64,
 }
 
 /// One Redis shard during one simulated second.

@@ -282,7 +282,9 @@ pub fn preset(name: &str) -> Option<Scenario> {
             // ~59 cores: 44 pods of 2 run them at ~67%, under the seed's 70%
             // autoscaling trigger
             s.app.pods = 44;
+            // four of the seed's db.r7g.xlarge: 4 x 24 workers, 4 x 4 vCPUs
             s.db.workers = 96;
+            s.db.cores = 16;
             s.db.max_connections = 2_400;
             // Redis 7 with I/O threads on the node's 4 vCPUs (ElastiCache
             // "enhanced I/O"): about twice the single-thread ceiling

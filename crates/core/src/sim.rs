@@ -192,6 +192,7 @@ struct Accum {
     s: SecondStats,
     lat: Latency,
     db_busy_mark: u64,
+    db_cpu_mark: u64,
     db_warmup: u64,
     warmed: u64,
 }

@@ -1,6 +1,7 @@
 //! The DB past its knee: PostgreSQL's throughput falls as more backends are
 //! active. The model's DB, set up as the calibration machine's PostgreSQL 15
-//! (2 cores, a primary-key lookup of 0.032 ms of CPU), is held at n busy
+//! (2 cores, a primary-key lookup of 0.032 ms, all of it CPU, every
+//! connection a backend of its own), is held at n busy
 //! connections and its throughput compared with what that server measured
 //! (`docs/calibration.md`, item 4: 45.9K, 39.7K and 38.9K lookups/s at 50,
 //! 100 and 200 active connections, 62.6K at its peak) and with the DB's
@@ -31,8 +32,10 @@ fn held_at(connections: u32, contention: f64) -> f64 {
     s.app.db_rtt_ms = 0.0;
     s.app.connect_ms = 0.0;
     s.db.max_connections = connections;
-    s.db.workers = 2;
+    s.db.workers = connections;
+    s.db.cores = 2;
     s.db.direct_service_ms = 2.0 / 62_574.0 * 1_000.0;
+    s.db.direct_cpu_ms = s.db.direct_service_ms;
     s.db.service = ServiceDist::Deterministic;
     s.db.contention = contention;
     s.db.connection_cpu_ms = 0.0;

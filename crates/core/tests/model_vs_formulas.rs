@@ -239,6 +239,7 @@ fn the_target_is_met_where_it_is_set() {
         let k = (rps / 10_000.0 * 8.0).max(1.0);
         s.lb.capacity_rps = 1e8;
         s.db.workers = (24.0 * k) as u32;
+        s.db.cores = (4.0 * k) as u32;
         s.db.max_connections = 1_000_000;
         s.app.pods = 8;
         s.app.pool_size = 100_000;

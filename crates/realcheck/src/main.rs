@@ -1,6 +1,6 @@
 //! `realcheck`: the model against a real Redis and a real PostgreSQL.
 //!
-//!     realcheck all [--out DIR] [--scale X]   every scenario, charts and results (minutes)
+//!     realcheck all [--out DIR] [--scale X] [--repeat N]   every scenario, charts and results (minutes; N runs each)
 //!     realcheck smoke                         one short scenario; fails if a server or the client fails
 
 use std::path::PathBuf;
@@ -9,6 +9,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut out = PathBuf::from("docs/calibration");
     let mut scale = 1.0;
+    let mut repeat = 1;
     let mut cmd = None;
     let mut i = 0;
     while i < args.len() {
@@ -21,6 +22,10 @@ fn main() {
                 scale = args[i + 1].parse().unwrap_or_else(|_| usage(2));
                 i += 1;
             }
+            "--repeat" if i + 1 < args.len() => {
+                repeat = args[i + 1].parse().unwrap_or_else(|_| usage(2));
+                i += 1;
+            }
             "-h" | "--help" => usage(0),
             "all" | "smoke" if cmd.is_none() => cmd = Some(args[i].clone()),
             _ => usage(2),
@@ -28,7 +33,7 @@ fn main() {
         i += 1;
     }
     let r = match cmd.as_deref() {
-        Some("all") => cachesim_realcheck::run::all(&out, scale),
+        Some("all") => cachesim_realcheck::run::all(&out, scale, repeat),
         Some("smoke") => cachesim_realcheck::run::smoke(),
         _ => usage(2),
     };
@@ -41,7 +46,7 @@ fn main() {
 
 fn usage(code: i32) -> ! {
     eprintln!(
-        "usage: realcheck all [--out DIR] [--scale X]   every scenario: charts, CSV and results.md in DIR (default docs/calibration)\n       realcheck smoke                         one short scenario against both servers"
+        "usage: realcheck all [--out DIR] [--scale X] [--repeat N]   every scenario (N runs each, mean and min-max): charts, CSV and results.md in DIR (default docs/calibration)\n       realcheck smoke                         one short scenario against both servers"
     );
     std::process::exit(code)
 }

@@ -173,8 +173,41 @@ pub fn compare(o: &Outcome) -> Vec<Row> {
         m99,
         "ms",
     );
+    // one DB query as the client sees it: the round trip (the model's
+    // app.db_rtt_ms) plus the time at the DB (the model's db_p50_ms/db_p99_ms)
+    let rtt = o.scenario.app.db_rtt_ms;
+    let db = merged(rw, |s| &s.lat_db);
+    row(
+        "DB query latency p50 (round trip + time at the DB)",
+        q_ms(&db, 0.5),
+        rtt + mean(sw, |s| s.db_p50_ms),
+        "ms",
+    );
+    row(
+        "DB query latency p99 (round trip + time at the DB)",
+        q_ms(&db, 0.99),
+        rtt + mean(sw, |s| s.db_p99_ms),
+        "ms",
+    );
     if let Some((crash, restart)) = o.spec.crash_at {
         let (ra, sa) = (window(&o.real, crash, end), window(&o.sim, crash, end));
+        let down = (
+            window(&o.real, crash + 1.0, restart),
+            window(&o.sim, crash + 1.0, restart),
+        );
+        let db = merged(down.0, |s| &s.lat_db);
+        row(
+            "DB query latency p50 while Redis is down",
+            q_ms(&db, 0.5),
+            rtt + mean(down.1, |s| s.db_p50_ms),
+            "ms",
+        );
+        row(
+            "DB query latency p99 while Redis is down",
+            q_ms(&db, 0.99),
+            rtt + mean(down.1, |s| s.db_p99_ms),
+            "ms",
+        );
         row(
             "peak DB offered load after the crash/restart",
             ra.iter().map(|s| s.db_offered).max().unwrap_or(0) as f64,
@@ -289,6 +322,109 @@ pub fn compare(o: &Outcome) -> Vec<Row> {
     rows
 }
 
+/// One quantity over repeated runs.
+#[derive(Clone, Debug)]
+pub struct Spread {
+    pub scenario: String,
+    pub metric: String,
+    pub unit: &'static str,
+    pub real: Vec<f64>,
+    pub model: Vec<f64>,
+}
+
+fn mean_min_max(v: &[f64]) -> (f64, f64, f64) {
+    let v: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    (
+        v.iter().sum::<f64>() / v.len() as f64,
+        v.iter().copied().fold(f64::INFINITY, f64::min),
+        v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    )
+}
+
+impl Spread {
+    /// Groups the rows of each run by (scenario, quantity), in run 1's order.
+    pub fn of(runs: &[Vec<Row>]) -> Vec<Spread> {
+        let mut out: Vec<Spread> = Vec::new();
+        for rows in runs {
+            for r in rows {
+                match out
+                    .iter_mut()
+                    .find(|s| s.scenario == r.scenario && s.metric == r.metric)
+                {
+                    Some(s) => {
+                        s.real.push(r.real);
+                        s.model.push(r.model);
+                    }
+                    None => out.push(Spread {
+                        scenario: r.scenario.clone(),
+                        metric: r.metric.clone(),
+                        unit: r.unit,
+                        real: vec![r.real],
+                        model: vec![r.model],
+                    }),
+                }
+            }
+        }
+        out
+    }
+
+    /// The row of the means.
+    pub fn mean_row(&self) -> Row {
+        Row {
+            scenario: self.scenario.clone(),
+            metric: self.metric.clone(),
+            real: mean_min_max(&self.real).0,
+            model: mean_min_max(&self.model).0,
+            unit: self.unit,
+        }
+    }
+
+    pub fn markdown(&self) -> String {
+        let (rm, ra, rb) = mean_min_max(&self.real);
+        let (mm, ma, mb) = mean_min_max(&self.model);
+        let r = self.mean_row();
+        format!(
+            "| {} | {} | {} [{} - {}] {} | {} [{} - {}] {} | {}{} |",
+            self.scenario,
+            self.metric,
+            fmt_v(rm),
+            fmt_v(ra),
+            fmt_v(rb),
+            self.unit,
+            fmt_v(mm),
+            fmt_v(ma),
+            fmt_v(mb),
+            self.unit,
+            fmt_err(&r),
+            if r.within(0.15) { "" } else { " **>15%**" }
+        )
+    }
+}
+
+pub fn print_spread(spread: &[Spread]) {
+    for s in spread {
+        let (rm, ra, rb) = mean_min_max(&s.real);
+        let (mm, ma, mb) = mean_min_max(&s.model);
+        println!(
+            "{:<58} {:>9} [{:>9} - {:>9}] {:>9} [{:>9} - {:>9}] {:>8}",
+            format!("{} [{}]", s.metric, s.scenario)
+                .chars()
+                .take(58)
+                .collect::<String>(),
+            fmt_v(rm),
+            fmt_v(ra),
+            fmt_v(rb),
+            fmt_v(mm),
+            fmt_v(ma),
+            fmt_v(mb),
+            fmt_err(&s.mean_row())
+        );
+    }
+}
+
 pub fn print_rows(rows: &[Row]) {
     println!(
         "{:<58} {:>10} {:>10} {:>10}",
@@ -359,13 +495,13 @@ pub fn print_series(o: &Outcome) {
 pub fn write_csv(o: &Outcome, path: &Path) -> Result<()> {
     let mut out = String::from(
         "t_s,real_arrived,real_hit_rate,real_db_queries,real_db_offered,real_p50_ms,real_p99_ms,real_p99_all_incl_failures_ms,real_hit_p99_ms,real_miss_p50_ms,real_miss_p99_ms,real_db_query_p50_ms,real_db_query_p99_ms,real_failed,real_err_timeout,real_err_db_connections,real_err_pool_timeout,real_err_cache_oom,real_err_other,real_cache_errors,real_set_oom,real_evicted_total,real_used_memory,real_redis_keys,real_redis_up,\
-model_arrived,model_hit_rate,model_db_queries,model_db_offered,model_p50_ms,model_p99_ms,model_hit_p99_ms,model_miss_p50_ms,model_miss_p99_ms,model_failed,model_err_timeout,model_err_db_connections,model_err_pool_timeout,model_err_cache_oom,model_set_oom,model_evictions,model_cache_memory_bytes,model_cache_keys\n",
+model_arrived,model_hit_rate,model_db_queries,model_db_offered,model_p50_ms,model_p99_ms,model_hit_p99_ms,model_miss_p50_ms,model_miss_p99_ms,model_failed,model_err_timeout,model_err_db_connections,model_err_pool_timeout,model_err_cache_oom,model_set_oom,model_evictions,model_cache_memory_bytes,model_cache_keys,model_db_p50_ms,model_db_p99_ms,model_db_cpu\n",
     );
     for (i, r) in o.real.iter().enumerate() {
         let s = o.sim.get(i).cloned().unwrap_or_default();
         let _ = writeln!(
             out,
-            "{i},{},{:.4},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.4},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{},{},{},{},{},{},{},{},{}",
+            "{i},{},{:.4},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.4},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{:.4}",
             r.arrived,
             r.hit_rate(),
             r.db_queries,
@@ -407,7 +543,10 @@ model_arrived,model_hit_rate,model_db_queries,model_db_offered,model_p50_ms,mode
             s.set_oom,
             s.evictions,
             s.cache_memory_bytes,
-            s.cache_keys
+            s.cache_keys,
+            s.db_p50_ms,
+            s.db_p99_ms,
+            s.db_cpu
         );
     }
     std::fs::write(path, out)?;
@@ -568,19 +707,69 @@ pub fn fit_contention(pts: &[CurvePoint]) -> (f64, u32, f64) {
     let Some(peak) = pts.iter().max_by(|a, b| a.qps.total_cmp(&b.qps)) else {
         return (0.0, 1, 0.0);
     };
-    let (mut num, mut den) = (0.0, 0.0);
-    for p in pts
-        .iter()
-        .filter(|p| p.connections > peak.connections && p.qps > 0.0)
-    {
-        let d = (p.connections - peak.connections) as f64;
-        num += (peak.qps / p.qps - 1.0) * d;
-        den += d * d;
-    }
     (
-        if den > 0.0 { (num / den).max(0.0) } else { 0.0 },
+        fit_alpha(pts, peak.connections, peak.qps),
         peak.connections,
         peak.qps,
+    )
+}
+
+/// Least-squares `alpha` of X(n) = peak / (1 + alpha (n - knee)) over the
+/// points past `knee` (the core's form, with the knee at the DB's cores).
+pub fn fit_alpha(pts: &[CurvePoint], knee: u32, peak: f64) -> f64 {
+    let (mut num, mut den) = (0.0, 0.0);
+    for p in pts.iter().filter(|p| p.connections > knee && p.qps > 0.0) {
+        let d = (p.connections - knee) as f64;
+        num += (peak / p.qps - 1.0) * d;
+        den += d * d;
+    }
+    if den > 0.0 {
+        (num / den).max(0.0)
+    } else {
+        0.0
+    }
+}
+
+/// The simulator held at `n` busy connections (one pod, pool = workers =
+/// max_connections = n, far more direct queries offered than it serves), as
+/// `base` sets the DB: queries/s served and the query latency p50 (round
+/// trip + time at the DB), seconds 1-3 of a 3 s run.
+pub fn sim_held_at(base: &cachesim_core::Scenario, n: u32) -> (f64, f64) {
+    let mut s = base.clone();
+    s.warm_start = false;
+    s.faults.clear();
+    s.duration_s = 3.0;
+    s.client.read_fraction = 0.0;
+    s.client.write_fraction = 0.0;
+    s.client.delete_fraction = 0.0;
+    s.client.direct_fraction = 1.0;
+    s.client.keys = Some(1_000);
+    s.client.zipf_s = Some(0.0);
+    s.lb.capacity_rps = 1e8;
+    s.lb.latency_ms = 0.0;
+    s.app.pods = 1;
+    s.app.max_inflight_per_pod = 1_000_000;
+    s.app.pool_size = n;
+    s.app.connect_ms = 0.0;
+    s.db.max_connections = n;
+    s.db.workers = n;
+    s.db.connection_cpu_ms = 0.0;
+    let d = &s.db;
+    let cap = (d.cores as f64 / d.direct_cpu_ms.max(1e-9))
+        .min(n as f64 / (d.direct_service_ms + s.app.db_rtt_ms))
+        * 1_000.0;
+    s.client.rps = (1.5 * cap).clamp(10.0, 1_500_000.0);
+    let Ok(mut sim) = cachesim_core::Simulation::new(s.clone()) else {
+        return (f64::NAN, f64::NAN);
+    };
+    sim.advance_to(3.0);
+    let xs: Vec<&SecondStats> = sim.history().iter().filter(|x| x.t_s >= 1).collect();
+    let m = |f: &dyn Fn(&SecondStats) -> f64| {
+        xs.iter().map(|x| f(x)).sum::<f64>() / xs.len().max(1) as f64
+    };
+    (
+        m(&|x| x.db_queries as f64),
+        s.app.db_rtt_ms + m(&|x| x.db_p50_ms),
     )
 }
 
@@ -609,10 +798,40 @@ pub struct CurveModel {
     pub rtt_ms: f64,
     pub alpha: f64,
     pub knee: u32,
+    /// When not empty: the simulator's own run at each point (connections,
+    /// queries/s, query latency p50 ms), used instead of the formula.
+    pub sim: Vec<(u32, f64, f64)>,
 }
 
 impl CurveModel {
+    /// An analytic model (no simulator points).
+    pub fn formula(
+        label: String,
+        workers: u32,
+        service_ms: f64,
+        rtt_ms: f64,
+        alpha: f64,
+        knee: u32,
+    ) -> CurveModel {
+        CurveModel {
+            label,
+            workers,
+            service_ms,
+            rtt_ms,
+            alpha,
+            knee,
+            sim: Vec::new(),
+        }
+    }
+
+    fn sim_at(&self, n: u32) -> Option<&(u32, f64, f64)> {
+        self.sim.iter().find(|p| p.0 == n)
+    }
+
     pub fn qps(&self, n: u32) -> f64 {
+        if let Some(p) = self.sim_at(n) {
+            return p.1;
+        }
         model_curve_contended(
             n,
             self.workers,
@@ -623,6 +842,9 @@ impl CurveModel {
         )
     }
     pub fn latency_ms(&self, n: u32) -> f64 {
+        if let Some(p) = self.sim_at(n) {
+            return p.2;
+        }
         model_curve_latency_contended(
             n,
             self.workers,
@@ -678,7 +900,11 @@ pub fn draw_curve(
             dashed: true,
         });
         lat.push(Series {
-            label: format!("{} (mean)", m.label),
+            label: format!(
+                "{} ({})",
+                m.label,
+                if m.sim.is_empty() { "mean" } else { "p50" }
+            ),
             points: pts
                 .iter()
                 .map(|p| (p.connections as f64, m.latency_ms(p.connections)))

@@ -63,6 +63,8 @@ fn calibrate(
         entry_bytes: entry,
         redis_base_bytes: base,
         pk_saturation_qps: 0.0,
+        cores: sys.nproc,
+        contention: 0.0,
     })
 }
 
@@ -118,6 +120,43 @@ fn start(sys: &System, max_conn: u32) -> Result<(Arc<Mutex<Servers>>, u64)> {
     Ok((Arc::new(Mutex::new(servers)), keys))
 }
 
+/// The CPU part and the contention from a real (PK lookup) connection
+/// curve: cores / peak throughput, and alpha fitted past the cores.
+fn set_cpu(cal: &mut Calibration, real_curve: &[CurvePoint]) {
+    cal.pk_saturation_qps = real_curve.iter().map(|p| p.qps).fold(0.0, f64::max);
+    cal.contention = report::fit_alpha(real_curve, cal.cores, cal.pk_saturation_qps).min(1.0);
+}
+
+/// The model's DB for the connection curve of `shape`: the scenarios' DB
+/// parameters, with the curve's query (the shape's read) as the direct query.
+fn curve_base(sys: &System, cal: &Calibration, shape: DbShape) -> cachesim_core::Scenario {
+    let spec = Spec {
+        name: "curve",
+        title: "",
+        seconds: 3.0,
+        shape,
+        crash_at: None,
+        memory: None,
+        max_connections: CURVE_MAX_CONNECTIONS,
+    };
+    let mut s = scenarios::sim_scenario(sys, cal, &spec, 3.0);
+    s.db.direct_service_ms = s.db.read_service_ms;
+    s.db.direct_cpu_ms = s.db.read_cpu_ms;
+    s
+}
+
+fn sim_curve(base: &cachesim_core::Scenario, label: String) -> CurveModel {
+    let mut m = CurveModel::formula(label, 1, 1.0, 0.0, 0.0, 0);
+    m.sim = CURVE_POINTS
+        .iter()
+        .map(|&n| {
+            let (x, l) = report::sim_held_at(base, n);
+            (n, x, l)
+        })
+        .collect();
+    m
+}
+
 fn print_cal(sys: &System, cal: &Calibration) {
     let c = &cal.costs;
     println!("system: {sys:?}");
@@ -135,6 +174,13 @@ fn print_cal(sys: &System, cal: &Calibration) {
         c.pg_update_ms,
         c.pg_shaped_ms,
         c.pg_shaped_cv
+    );
+    println!(
+        "DB CPU split: PK lookup peak {:.0} q/s on {} cores -> {:.4} ms of CPU per lookup (db.*_cpu_ms), db.contention {:.4} (fitted past the cores)",
+        cal.pk_saturation_qps,
+        cal.cores,
+        cal.pk_cpu_ms(),
+        cal.contention
     );
 }
 
@@ -174,7 +220,19 @@ pub fn smoke() -> Result<()> {
         ..System::default()
     };
     let (servers, keys) = start(&sys, sys.max_connections)?;
-    let cal = calibrate(&servers, &sys, 1.0, keys)?;
+    let mut cal = calibrate(&servers, &sys, 1.0, keys)?;
+    // the CPU part from a short connection curve (1, 2 and 8 connections)
+    let pg = servers.lock().unwrap().pg_config();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let mut pts = Vec::new();
+    for n in [1, 2, 8] {
+        pts.push(rt.block_on(measure::curve_point(&pg, keys, DbShape::Real, n, 0.5))?);
+    }
+    drop(rt);
+    set_cpu(&mut cal, &pts);
     print_cal(&sys, &cal);
     let spec = Spec {
         name: "smoke-herd",
@@ -185,7 +243,7 @@ pub fn smoke() -> Result<()> {
         memory: None,
         max_connections: sys.max_connections,
     };
-    let o = scenarios::run(&servers, &sys, &cal, &spec)?;
+    let o = scenarios::run(&servers, &sys, &cal, &spec, 0)?;
     report::print_series(&o);
     println!(
         "CPU during the load (cores busy, of {}): load generator {:.2}, Redis {:.2}, PostgreSQL {:.2}",
@@ -231,7 +289,8 @@ fn curve(
 }
 
 /// Every scenario; writes `out/*.png`, `out/*.csv` and `out/results.md`.
-pub fn all(out: &Path, seconds_scale: f64) -> Result<()> {
+pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
+    let repeat = repeat.max(1);
     std::fs::create_dir_all(out)?;
     let sys = System::default();
     let (servers, keys) = start(&sys, CURVE_MAX_CONNECTIONS)?;
@@ -240,71 +299,88 @@ pub fn all(out: &Path, seconds_scale: f64) -> Result<()> {
 
     // the contention curve, both shapes
     println!("\nPostgreSQL throughput against active connections (closed loop, 2 s per point):");
-    let real_curve = curve(&servers, keys, DbShape::Real, 2.0 * seconds_scale.min(1.0))?;
-    let shaped_curve = curve(
-        &servers,
-        keys,
-        DbShape::Sleep(sys.shaped_ms),
-        2.0 * seconds_scale.min(1.0),
-    )?;
-    cal.pk_saturation_qps = real_curve.iter().map(|p| p.qps).fold(0.0, f64::max);
+    let mut real_curves = Vec::new();
+    let mut shaped_curves = Vec::new();
+    for rep in 0..repeat {
+        if repeat > 1 {
+            println!("  curve, run {} of {repeat}", rep + 1);
+        }
+        real_curves.push(curve(
+            &servers,
+            keys,
+            DbShape::Real,
+            2.0 * seconds_scale.min(1.0),
+        )?);
+        shaped_curves.push(curve(
+            &servers,
+            keys,
+            DbShape::Sleep(sys.shaped_ms),
+            2.0 * seconds_scale.min(1.0),
+        )?);
+    }
+    // the model's parameters come from the first run's curve; the others give the spread
+    let real_curve = real_curves[0].clone();
+    let shaped_curve = shaped_curves[0].clone();
+    set_cpu(&mut cal, &real_curve);
+    print_cal(&sys, &cal);
+    let core_real = sim_curve(
+        &curve_base(&sys, &cal, DbShape::Real),
+        format!(
+            "cachesim: {} cores x {:.4} ms CPU, workers = connections, contention {:.4}",
+            cal.cores,
+            cal.pk_cpu_ms(),
+            cal.contention
+        ),
+    );
+    let core_shaped = sim_curve(
+        &curve_base(&sys, &cal, DbShape::Sleep(sys.shaped_ms)),
+        format!(
+            "cachesim: {:.4} ms CPU + {:.2} ms wait, workers = connections",
+            cal.pk_cpu_ms(),
+            (cal.costs.pg_shaped_ms - cal.costs.pg_select1_ms - cal.pk_cpu_ms()).max(0.0)
+        ),
+    );
 
     let c = &cal.costs;
     let svc_real = (c.pg_pk_ms - c.pg_select1_ms).max(0.001);
     let svc_shaped = (c.pg_shaped_ms - c.pg_select1_ms).max(0.001);
     // fitted: S = nproc / peak throughput (CPU time per query, all of it on the DB host)
     let svc_fit = sys.nproc as f64 * 1000.0 / cal.pk_saturation_qps.max(1.0);
-    let (alpha, knee, peak) = report::fit_contention(&real_curve);
-    let (alpha_s, knee_s, peak_s) = report::fit_contention(&shaped_curve);
     let real_models = [
-        CurveModel {
-            label: format!("model as run: workers = connections, {:.3} ms", svc_real),
-            workers: 100_000,
-            service_ms: svc_real,
-            rtt_ms: c.pg_select1_ms,
-            alpha: 0.0,
-            knee: 0,
-        },
-        CurveModel {
-            label: format!("M/G/c fitted: {} workers x {:.4} ms", sys.nproc, svc_fit),
-            workers: sys.nproc,
-            service_ms: svc_fit,
-            rtt_ms: (c.pg_pk_ms - svc_fit).max(0.0),
-            alpha: 0.0,
-            knee: 0,
-        },
-        CurveModel {
-            label: format!(
-                "+ contention: {:.0} q/s / (1 + {alpha:.4} (n - {knee}))",
-                peak
+        CurveModel::formula(
+            format!(
+                "old model as run: workers = connections, {:.3} ms",
+                svc_real
             ),
-            workers: sys.nproc,
-            service_ms: sys.nproc as f64 * 1000.0 / peak.max(1.0),
-            rtt_ms: (c.pg_pk_ms - svc_fit).max(0.0),
-            alpha,
-            knee,
-        },
+            100_000,
+            svc_real,
+            c.pg_select1_ms,
+            0.0,
+            0,
+        ),
+        CurveModel::formula(
+            format!("M/G/c fitted: {} workers x {:.4} ms", sys.nproc, svc_fit),
+            sys.nproc,
+            svc_fit,
+            (c.pg_pk_ms - svc_fit).max(0.0),
+            0.0,
+            0,
+        ),
+        core_real,
     ];
     let shaped_models = [
-        CurveModel {
-            label: format!("model as run: workers = connections, {:.2} ms", svc_shaped),
-            workers: 100_000,
-            service_ms: svc_shaped,
-            rtt_ms: c.pg_select1_ms,
-            alpha: 0.0,
-            knee: 0,
-        },
-        CurveModel {
-            label: format!(
-                "+ CPU cap and contention: {:.0} q/s / (1 + {alpha_s:.4} (n - {knee_s}))",
-                peak_s
+        CurveModel::formula(
+            format!(
+                "old model as run: workers = connections, {:.2} ms",
+                svc_shaped
             ),
-            workers: knee_s,
-            service_ms: knee_s as f64 * 1000.0 / peak_s.max(1.0),
-            rtt_ms: 0.0,
-            alpha: alpha_s,
-            knee: knee_s,
-        },
+            100_000,
+            svc_shaped,
+            c.pg_select1_ms,
+            0.0,
+            0,
+        ),
+        core_shaped,
     ];
     report::draw_curve(
         &out.join("pg-connections-real.png"),
@@ -318,25 +394,27 @@ pub fn all(out: &Path, seconds_scale: f64) -> Result<()> {
         &shaped_curve,
         &shaped_models,
     )?;
-    let mut curve_rows = Vec::new();
-    for (shape, pts, models) in [
-        (DbShape::Real, &real_curve, &real_models[..]),
+    let mut curve_rows: Vec<Vec<Row>> = vec![Vec::new(); repeat as usize];
+    for (shape, curves, models) in [
+        (DbShape::Real, &real_curves, &real_models[..]),
         (
             DbShape::Sleep(sys.shaped_ms),
-            &shaped_curve,
+            &shaped_curves,
             &shaped_models[..],
         ),
     ] {
-        for n in [50, 100, 200] {
-            if let Some(p) = pts.iter().find(|p| p.connections == n) {
-                for m in models {
-                    curve_rows.push(Row {
-                        scenario: format!("pg-connections ({})", shape.label()),
-                        metric: format!("throughput at {n} active connections, {}", m.label),
-                        real: p.qps,
-                        model: m.qps(n),
-                        unit: "q/s",
-                    });
+        for (rep, pts) in curves.iter().enumerate() {
+            for n in [50, 100, 200] {
+                if let Some(p) = pts.iter().find(|p| p.connections == n) {
+                    for m in models {
+                        curve_rows[rep].push(Row {
+                            scenario: format!("pg-connections ({})", shape.label()),
+                            metric: format!("throughput at {n} active connections, {}", m.label),
+                            real: p.qps,
+                            model: m.qps(n),
+                            unit: "q/s",
+                        });
+                    }
                 }
             }
         }
@@ -405,27 +483,35 @@ pub fn all(out: &Path, seconds_scale: f64) -> Result<()> {
         },
     ];
     let mut outcomes = Vec::new();
+    let mut rep_rows: Vec<Vec<Row>> = vec![Vec::new(); repeat as usize];
     let mut warnings: Vec<String> = Vec::new();
     for spec in &specs {
-        println!(
-            "\n=== scenario {} ({}), {} s ===",
-            spec.name,
-            spec.shape.label(),
-            spec.seconds
-        );
-        let o = scenarios::run(&servers, &sys, &cal, spec)?;
-        if let Err(e) = check_sane(&o) {
-            println!("WARNING: {e:#}");
-            warnings.push(format!("{e:#}"));
+        for rep in 0..repeat {
+            println!(
+                "\n=== scenario {} ({}), {} s, run {} of {repeat} ===",
+                spec.name,
+                spec.shape.label(),
+                spec.seconds,
+                rep + 1
+            );
+            let o = scenarios::run(&servers, &sys, &cal, spec, rep)?;
+            if let Err(e) = check_sane(&o) {
+                println!("WARNING: {e:#}");
+                warnings.push(format!("run {}: {e:#}", rep + 1));
+            }
+            report::print_series(&o);
+            println!(
+                "CPU during the load (cores busy, of {}): load generator {:.2}, Redis {:.2}, PostgreSQL {:.2}",
+                sys.nproc, o.cpu.0, o.cpu.1, o.cpu.2
+            );
+            rep_rows[rep as usize].extend(report::compare(&o));
+            if rep == 0 {
+                // the CSV, chart and scenario file are the first run's
+                report::write_csv(&o, &out.join(format!("{}.csv", spec.name)))?;
+                report::draw_outcome(&o, &out.join(format!("{}.png", spec.name)))?;
+                outcomes.push(o);
+            }
         }
-        report::print_series(&o);
-        println!(
-            "CPU during the load (cores busy, of {}): load generator {:.2}, Redis {:.2}, PostgreSQL {:.2}",
-            sys.nproc, o.cpu.0, o.cpu.1, o.cpu.2
-        );
-        report::write_csv(&o, &out.join(format!("{}.csv", spec.name)))?;
-        report::draw_outcome(&o, &out.join(format!("{}.png", spec.name)))?;
-        outcomes.push(o);
     }
     let versions = {
         let s = servers.lock().unwrap();
@@ -433,19 +519,24 @@ pub fn all(out: &Path, seconds_scale: f64) -> Result<()> {
     };
     servers.lock().unwrap().stop();
 
-    let mut rows = Vec::new();
-    for o in &outcomes {
-        rows.extend(report::compare(o));
+    for (rep, c) in curve_rows.into_iter().enumerate() {
+        rep_rows[rep].extend(c);
     }
-    rows.extend(curve_rows);
+    let rows = rep_rows[0].clone();
+    let spread = report::Spread::of(&rep_rows);
     println!();
     report::print_rows(&rows);
+    if repeat > 1 {
+        println!("\nover {repeat} runs (mean [min - max]):");
+        report::print_spread(&spread);
+    }
     write_results(
         out,
         &sys,
         &cal,
         &outcomes,
         &rows,
+        &spread,
         &real_curve,
         &shaped_curve,
         &versions,
@@ -462,6 +553,7 @@ fn write_results(
     cal: &Calibration,
     outcomes: &[Outcome],
     rows: &[Row],
+    spread: &[report::Spread],
     real_curve: &[CurvePoint],
     shaped_curve: &[CurvePoint],
     versions: &(String, String),
@@ -589,7 +681,22 @@ fn write_results(
             o.scenario.to_json_pretty(),
         )?;
     }
-    let _ = writeln!(md, "## Real vs model\n");
+    if spread.first().is_some_and(|s| s.real.len() > 1) {
+        let n = spread[0].real.len();
+        let _ = writeln!(
+            md,
+            "## Real vs model over {n} runs\n\nEach scenario run {n} times (other arrivals and keys for the real run, model seeds 1..{n}); mean [min - max] of each quantity, and the error of the means. The CSV files, the charts and the single-run table below are from run 1.\n"
+        );
+        let _ = writeln!(
+            md,
+            "| scenario | quantity | real mean [min - max] | model mean [min - max] | error of the means |\n|---|---|---:|---:|---:|"
+        );
+        for s in spread {
+            let _ = writeln!(md, "{}", s.markdown());
+        }
+        let _ = writeln!(md);
+    }
+    let _ = writeln!(md, "## Real vs model (run 1)\n");
     let _ = writeln!(
         md,
         "| scenario | quantity | real | model | model error |\n|---|---|---:|---:|---:|"

@@ -312,8 +312,12 @@ impl Simulation {
             predicted_hit_rate: self.keyspace.predicted_hit_rate,
             in_flight: self.client_in_flight,
             lb_capacity_rps: self.scenario.lb.capacity_rps,
-            db_select_capacity_qps: self.db.workers() as f64 * 1_000.0
-                / (self.scenario.db.read_service_ms * self.db.slowdown),
+            db_select_capacity_qps: (self.db.workers() as f64 * 1_000.0
+                / (self.scenario.db.read_service_ms * self.db.slowdown))
+                .min(
+                    self.db.cores() as f64 * 1_000.0
+                        / (self.scenario.db.read_cpu_ms * self.db.slowdown).max(1e-9),
+                ),
             shard_capacity_ops: self.scenario.cache.ops_per_sec,
             l1: self.l1_cfg.as_ref().map(|c| L1Status {
                 capacity: c.keys,
