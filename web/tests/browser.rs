@@ -385,20 +385,21 @@ fn failure_buttons_take_effect_at_once() {
             "{id} back off"
         );
     }
+    // the pods stop answering at once (the LB's view follows its checks)
     click(&root, "btn-pods-unhealthy");
     let s = state(&root);
     assert!(s["status"]["pods"]
         .as_array()
         .unwrap()
         .iter()
-        .all(|p| p["healthy"] == false));
+        .all(|p| p["up"] == false));
     frames(&h, 5);
     click(&root, "btn-pods-unhealthy");
     assert!(state(&root)["status"]["pods"]
         .as_array()
         .unwrap()
         .iter()
-        .all(|p| p["healthy"] == true));
+        .all(|p| p["up"] == true));
     let fill: HtmlButtonElement = el(&root, "btn-fill-memory");
     let mem0 = state(&root)["status"]["cache_memory_bytes"]
         .as_u64()
