@@ -8,37 +8,16 @@
 //! behaviour without contention (flat past the knee).
 
 mod common;
-use cachesim_core::scenario::ServiceDist;
-use cachesim_core::Scenario;
 use common::*;
 
 fn held_at(connections: u32, contention: f64) -> f64 {
-    let mut s = Scenario {
-        warm_start: false,
-        ..Scenario::default()
-    };
-    // only direct queries, far more than the DB serves: every connection stays busy
-    s.client.read_fraction = 0.0;
-    s.client.write_fraction = 0.0;
-    s.client.delete_fraction = 0.0;
-    s.client.direct_fraction = 1.0;
-    s.client.rps = 90_000.0;
-    s.lb.capacity_rps = 1_000_000.0;
-    s.app.pods = 1;
-    // the pod's own CPU would be the limit long before the DB's
-    s.app.cpu_per_request_ms = 0.0;
-    s.app.cpu_per_db_reply_ms = 0.0;
-    s.app.pool_size = connections;
-    s.app.db_rtt_ms = 0.0;
-    s.app.connect_ms = 0.0;
-    s.db.max_connections = connections;
+    // far more direct queries than the DB serves: every connection stays busy
+    let mut s = db_stage(90_000.0, connections);
     s.db.workers = connections;
     s.db.cores = 2;
     s.db.direct_service_ms = 2.0 / 62_574.0 * 1_000.0;
     s.db.direct_cpu_ms = s.db.direct_service_ms;
-    s.db.service = ServiceDist::Deterministic;
     s.db.contention = contention;
-    s.db.connection_cpu_ms = 0.0;
     let sim = run(s, 4.0);
     let xs = seconds(&sim, 2, 4);
     mean(&xs, |x| x.db_queries as f64)

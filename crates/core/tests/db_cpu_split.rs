@@ -11,36 +11,6 @@ use cachesim_core::scenario::ServiceDist;
 use cachesim_core::{Scenario, Simulation};
 use common::*;
 
-/// Direct queries only, offered at `rps`, `connections` of them open at once
-/// (one pod, its pool = max_connections), no round trips or connect costs.
-fn direct_only(rps: f64, connections: u32) -> Scenario {
-    let mut s = Scenario {
-        warm_start: false,
-        ..Scenario::default()
-    };
-    s.client.read_fraction = 0.0;
-    s.client.write_fraction = 0.0;
-    s.client.delete_fraction = 0.0;
-    s.client.direct_fraction = 1.0;
-    s.client.rps = rps;
-    s.lb.capacity_rps = 10_000_000.0;
-    s.lb.latency_ms = 0.0;
-    s.app.pods = 1;
-    s.app.max_inflight_per_pod = 1_000_000;
-    s.app.processing_ms = 0.0;
-    // the pod's own CPU would be the limit long before the DB's
-    s.app.cpu_per_request_ms = 0.0;
-    s.app.cpu_per_db_reply_ms = 0.0;
-    s.app.pool_size = connections;
-    s.app.db_rtt_ms = 0.0;
-    s.app.connect_ms = 0.0;
-    s.db.max_connections = connections;
-    s.db.connection_cpu_ms = 0.0;
-    s.db.service = ServiceDist::Deterministic;
-    s.db.contention = 0.0;
-    s
-}
-
 /// A DB shape: workers, cores, a direct query's service and CPU part (ms).
 #[derive(Clone, Copy, Debug)]
 struct Shape {
@@ -59,7 +29,7 @@ impl Shape {
 
 /// Queries/s served with every worker busy (offered at twice the capacity).
 fn saturated(shape: Shape, contention: f64) -> f64 {
-    let mut s = direct_only(2.0 * shape.capacity(), shape.workers);
+    let mut s = db_stage(2.0 * shape.capacity(), shape.workers);
     s.db.workers = shape.workers;
     s.db.cores = shape.cores;
     s.db.direct_service_ms = shape.service_ms;
@@ -134,7 +104,7 @@ fn more_workers_do_not_raise_a_cpu_bound_db() {
 /// p50 of successful requests and of the time at the DB, 20 direct
 /// queries/s (nothing queues), averaged over seconds 1..10.
 fn low_load(service_ms: f64, cpu_ms: f64) -> (f64, f64) {
-    let mut s = direct_only(20.0, 8);
+    let mut s = db_stage(20.0, 8);
     s.db.workers = 8;
     s.db.cores = 1;
     s.db.direct_service_ms = service_ms;
@@ -170,7 +140,7 @@ fn the_dbs_per_second_latency_follows_mm1() {
     // time at the DB is exponential with rate mu - lambda = 500/s, whatever
     // part of it is CPU (one worker never makes the core queue)
     for cpu_ms in [1.0, 0.3] {
-        let mut s = direct_only(500.0, 64);
+        let mut s = db_stage(500.0, 64);
         s.db.workers = 1;
         s.db.cores = 1;
         s.db.direct_service_ms = 1.0;

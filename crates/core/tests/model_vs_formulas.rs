@@ -18,10 +18,7 @@ fn erlang_c_reference_values() {
 /// A scenario whose only traffic is direct DB queries, so the DB is a plain M/G/24.
 fn db_only(load: f64, dist: ServiceDist) -> Scenario {
     let mut s = Scenario::default();
-    s.client.read_fraction = 0.0;
-    s.client.write_fraction = 0.0;
-    s.client.delete_fraction = 0.0;
-    s.client.direct_fraction = 1.0;
+    direct_only(&mut s);
     s.client.rps = load * 2000.0;
     s.db.direct_service_ms = 12.0;
     s.db.service = dist;

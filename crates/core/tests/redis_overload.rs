@@ -8,13 +8,6 @@ mod common;
 use cachesim_core::{Command, Simulation};
 use common::*;
 
-/// 80K extra reads a second would saturate the seed's 2 pods' CPU before
-/// Redis; these tests are about Redis.
-fn no_pod_cpu(s: &mut cachesim_core::Scenario) {
-    s.app.cpu_per_request_ms = 0.0;
-    s.app.cpu_per_db_reply_ms = 0.0;
-}
-
 fn hot(rate: f64) -> Command {
     Command::HotKey {
         rate,
@@ -28,7 +21,8 @@ fn an_overloaded_redis_works_off_its_backlog_after_the_load_stops() {
     let mut s = cold_and_quiet();
     s.lb.capacity_rps = 10_000_000.0;
     s.app.max_inflight_per_pod = 1_000_000;
-    no_pod_cpu(&mut s);
+    // 80K extra reads a second would saturate the seed's 2 pods before Redis
+    without_pod_cpu(&mut s);
     let mut sim = Simulation::new(s).unwrap();
     sim.advance_to(1.0);
     // 80K GETs/s for 2 s against a 50K ops/s thread: 60K commands (1.2 s of work) pile up
@@ -123,7 +117,8 @@ fn a_write_that_times_out_in_the_queue_still_lands() {
     let mut s = preset("steady");
     s.lb.capacity_rps = 10_000_000.0;
     s.app.max_inflight_per_pod = 1_000_000;
-    no_pod_cpu(&mut s);
+    // 80K extra reads a second would saturate the seed's 2 pods before Redis
+    without_pod_cpu(&mut s);
     let mut sim = Simulation::new(s).unwrap();
     sim.advance_to(10.0);
     let before = sim.totals().clone();

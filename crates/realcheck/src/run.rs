@@ -222,16 +222,7 @@ pub fn smoke() -> Result<()> {
     let (servers, keys) = start(&sys, sys.max_connections)?;
     let mut cal = calibrate(&servers, &sys, 1.0, keys)?;
     // the CPU part from a short connection curve (1, 2 and 8 connections)
-    let pg = servers.lock().unwrap().pg_config();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let mut pts = Vec::new();
-    for n in [1, 2, 8] {
-        pts.push(rt.block_on(measure::curve_point(&pg, keys, DbShape::Real, n, 0.5))?);
-    }
-    drop(rt);
+    let pts = curve(&servers, keys, DbShape::Real, 0.5, &[1, 2, 8])?;
     set_cpu(&mut cal, &pts);
     print_cal(&sys, &cal);
     let spec = Spec {
@@ -256,11 +247,13 @@ pub fn smoke() -> Result<()> {
     check_sane(&o)
 }
 
+/// PostgreSQL held at each of `points` active connections for `secs`.
 fn curve(
     servers: &Arc<Mutex<Servers>>,
     keys: u64,
     shape: DbShape,
     secs: f64,
+    points: &[u32],
 ) -> Result<Vec<CurvePoint>> {
     let pg = servers.lock().unwrap().pg_config();
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -268,7 +261,7 @@ fn curve(
         .enable_all()
         .build()?;
     let mut pts = Vec::new();
-    for &n in CURVE_POINTS {
+    for &n in points {
         let p = rt.block_on(measure::curve_point(&pg, keys, shape, n, secs))?;
         println!(
             "  {:<40} {:>4} connections: {:>8.0} q/s, p50 {:>7.3} ms, p99 {:>7.3} ms{}",
@@ -310,12 +303,14 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
             keys,
             DbShape::Real,
             2.0 * seconds_scale.min(1.0),
+            CURVE_POINTS,
         )?);
         shaped_curves.push(curve(
             &servers,
             keys,
             DbShape::Sleep(sys.shaped_ms),
             2.0 * seconds_scale.min(1.0),
+            CURVE_POINTS,
         )?);
     }
     // the model's parameters come from the first run's curve; the others give the spread

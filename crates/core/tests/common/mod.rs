@@ -150,3 +150,45 @@ pub fn md1_sojourns(lambda: f64, service: f64, n: usize) -> Vec<f64> {
     out.sort_by(f64::total_cmp);
     out
 }
+
+/// Only direct DB queries: no cache operations.
+pub fn direct_only(s: &mut Scenario) {
+    s.client.read_fraction = 0.0;
+    s.client.write_fraction = 0.0;
+    s.client.delete_fraction = 0.0;
+    s.client.direct_fraction = 1.0;
+}
+
+/// The pods' own CPU left out, for tests of a tier behind them that the
+/// seed's 2 pods could not drive hard enough.
+pub fn without_pod_cpu(s: &mut Scenario) {
+    s.app.cpu_per_request_ms = 0.0;
+    s.app.cpu_per_db_reply_ms = 0.0;
+}
+
+/// A stage for the DB alone: direct queries at `rps` from one pod whose pool
+/// holds `connections` (the DB's `max_connections` too), with no LB, round
+/// trip, processing, connect or fork cost, deterministic service and no
+/// contention, starting cold.
+pub fn db_stage(rps: f64, connections: u32) -> Scenario {
+    let mut s = Scenario {
+        warm_start: false,
+        ..Scenario::default()
+    };
+    direct_only(&mut s);
+    without_pod_cpu(&mut s);
+    s.client.rps = rps;
+    s.lb.capacity_rps = 10_000_000.0;
+    s.lb.latency_ms = 0.0;
+    s.app.pods = 1;
+    s.app.max_inflight_per_pod = 1_000_000;
+    s.app.processing_ms = 0.0;
+    s.app.pool_size = connections;
+    s.app.db_rtt_ms = 0.0;
+    s.app.connect_ms = 0.0;
+    s.db.max_connections = connections;
+    s.db.connection_cpu_ms = 0.0;
+    s.db.service = cachesim_core::scenario::ServiceDist::Deterministic;
+    s.db.contention = 0.0;
+    s
+}
