@@ -13,6 +13,7 @@ const shots = [
   { query: '?preset=steady&t=18', until: 20, file: 'screenshot.png' },
   { query: '?preset=cache-crash&t=69', until: 71, file: 'screenshot-crash.png' },
   { query: '?preset=v1-shard-crash&t=64', until: 66, file: 'screenshot-v1.png', width: 1400 },
+  { query: '?preset=pod-loss&t=70', until: 72, file: 'screenshot-pods.png' },
 ];
 
 const h = await startHarness();
