@@ -170,8 +170,12 @@ impl<'a> Scene<'a> {
         let Some(p) = self.status.pods.get(i) else {
             return Health::Down;
         };
-        if !p.healthy || !p.up {
+        if !p.up || !p.healthy && p.failed_checks > 0 {
             return Health::Down;
+        }
+        if !p.healthy {
+            // joining: not yet in rotation
+            return Health::Warn;
         }
         let busy = p.inflight as f64 / self.caps.max_inflight_per_pod.max(1) as f64;
         if busy > 0.9 || p.cpu > 0.95 || p.waiting > 0 && p.pool_busy >= self.pool_size {

@@ -166,6 +166,16 @@ pub(super) fn pod(pen: &Pen, r: &Rect, i: usize) {
             ),
         ),
         Some(p) if !p.up => cross_out(ctx, &inner, "DOWN"),
+        // started, not yet through the LB's checks
+        Some(p) if !p.healthy && p.failed_checks == 0 => {
+            let px = if pen.small { 10.0 } else { 12.0 };
+            lines(
+                ctx,
+                &inner,
+                &[("joining: health checks".to_string(), MUTED)],
+                px,
+            );
+        }
         Some(p) if !p.healthy => cross_out(ctx, &inner, "UNHEALTHY"),
         Some(p) => {
             let busy = format!(
