@@ -1,17 +1,17 @@
 //! A pod's CPU: `cores` servers that run the pod's bursts of work in the
 //! order they are charged (a FIFO multi-server queue, M/G/c).
 //!
-//! A request charges a burst when it reaches its pod (parsing, routing, the
-//! Redis client, the response) and another for the CPU part of a DB-path
-//! step. A burst starts on the core that frees first, as soon as it is free,
-//! so work piles up, and latency with it, only when every core is busy.
-//! Nothing here needs an event: the burst's end is computed when it is
-//! charged, and the next step of the request is scheduled at that end.
+//! A request's work (its own, and a DB reply's if it had one) is charged
+//! when its answer is ready, and the answer leaves when the work is done. A
+//! burst starts on the core that frees first, as soon as it is free, so work
+//! piles up, and latency with it, only when every core is busy. Nothing here
+//! needs an event: the burst's end is computed when it is charged.
 //!
-//! Busy time is exact: at any `now`, each core's remaining work runs without
-//! a gap from `now` to its `free_at` (a burst charged at `now` on an idle
-//! core starts at `now`), so the work done so far is everything charged
-//! minus what the cores still hold.
+//! Busy time: at any `now`, each core's remaining work runs from `now` to
+//! its `free_at`, so the work done so far is everything charged minus what
+//! the cores still hold (a burst charged a little ahead of `now`, at an
+//! answer's time, can leave a short idle gap that this counts as queued
+//! until `now` passes it).
 
 use crate::time::Nanos;
 

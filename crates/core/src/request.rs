@@ -76,6 +76,8 @@ pub struct Request {
     pub traced: bool,
     /// A read a pod makes within a page it serves (not an HTTP request).
     pub inner: bool,
+    /// A DB query answered it (its pod pays the reply's CPU).
+    pub db_replied: bool,
     /// Leads a single-flight load: others may be waiting for its result.
     pub leads: Flight,
     /// DB version read by the SELECT (for the backfill SET).

@@ -152,8 +152,8 @@ pub struct AppConfig {
     /// CPU cores of each pod (see `pod_cpu`). A Fargate task of 2 vCPU and
     /// 4 GB costs ~$72/month, the seed's ~$70 per pod.
     pub cores_per_pod: u32,
-    /// CPU every request costs its pod on arrival: the HTTP request and
-    /// response, routing, the Redis client. The seed gives no figure; 0.15 ms
+    /// CPU every request costs its pod: the HTTP request and response,
+    /// routing, the Redis client (charged before it answers). The seed gives no figure; 0.15 ms
     /// puts its 2 pods at ~50% CPU at 10K RPS and its 70% scaling trigger
     /// near 14K, and 8 pods near the seed's 50K ops/s ceiling, as its scaling
     /// section describes (2 -> 4 -> 8 pods).

@@ -99,9 +99,6 @@ enum Ev {
     CacheLate(ReqId),
     /// Processing done: the request wants a DB connection.
     Processed(ReqId),
-    /// The pod's CPU, after waiting for a core, is done with the request: it
-    /// sends its Redis command now.
-    CpuDone(ReqId, CacheCmd),
     /// A new DB connection is open.
     Connected(ReqId),
     /// A DB result is back at the app.
@@ -840,7 +837,6 @@ impl Simulation {
             Ev::CacheFailed(id, cmd) => self.cache_failed(id, cmd),
             Ev::CacheLate(id) => self.cache_gave_up(id),
             Ev::Processed(id) => self.acquire_connection(id),
-            Ev::CpuDone(id, cmd) => self.send_cache(id, cmd, self.now),
             Ev::Connected(id) => self.send_query(id),
             Ev::DbDone(id) => self.db_done(id),
             Ev::PoolTimeout(id) => self.pool_timeout_fires(id),

@@ -7,9 +7,8 @@ use super::*;
 use crate::l1_cache::L1Result;
 
 impl Simulation {
-    /// A read at its pod, whose CPU is done with it at `depart`: answered
-    /// from L1 (true) or not.
-    pub(super) fn l1_lookup(&mut self, id: ReqId, depart: Nanos) -> bool {
+    /// A read at its pod: answered from L1 (true) or not.
+    pub(super) fn l1_lookup(&mut self, id: ReqId) -> bool {
         if self.l1.is_empty() {
             return false;
         }
@@ -25,7 +24,7 @@ impl Simulation {
                 count!(self, hits);
                 count!(self, l1_hits);
                 self.check_stale(key, version);
-                self.respond_at(id, depart + self.l1_hit);
+                self.respond_at(id, now + self.l1_hit);
                 true
             }
         }

@@ -131,6 +131,7 @@ impl Simulation {
             missed: false,
             traced: false,
             inner: true,
+            db_replied: false,
             leads: Flight::None,
             version: 0,
             epoch: 0,
@@ -196,6 +197,7 @@ impl Simulation {
                     missed: false,
                     traced,
                     inner: false,
+                    db_replied: false,
                     leads: Flight::None,
                     version: 0,
                     epoch: 0,
@@ -248,18 +250,32 @@ impl Simulation {
         self.pods[pod].inflight += 1;
         let r = self.requests.get_mut(id);
         r.to_pod_ns = (self.now - r.arrival).min(u32::MAX as Nanos) as u32;
-        // the request's own CPU first; its next step starts when that is done
-        let work = if r.inner { 0 } else { self.cpu_request };
-        let depart = self.pods[pod].cpu.run(self.now, work);
+        let now = self.now;
         match op {
-            Op::Read if self.l1_lookup(id, depart) => {}
-            Op::Read => self.send_cache_after_cpu(id, CacheCmd::Get, depart, work),
+            Op::Read if self.l1_lookup(id) => {}
+            Op::Read => self.send_cache(id, CacheCmd::Get, now),
             _ => {
                 self.requests.get_mut(id).phase = Phase::Processing;
                 self.queue
-                    .push_lane(lane::PROCESSED, depart + self.processing, Ev::Processed(id));
+                    .push_lane(lane::PROCESSED, now + self.processing, Ev::Processed(id));
             }
         }
+    }
+
+    /// The request's CPU at its pod, done before it answers at `at`: its own
+    /// (unless it is a read within a page) and a DB reply's, if it had one.
+    /// Charged at the end, so that the pods' CPU never reorders the commands
+    /// Redis sees. Returns when the answer leaves, and whether it had to wait
+    /// for a core.
+    fn pod_work(&mut self, id: ReqId, at: Nanos) -> (Nanos, bool) {
+        let r = self.requests.get(id);
+        let own = if r.inner { 0 } else { self.cpu_request };
+        let work = own + if r.db_replied { self.cpu_db } else { 0 };
+        if work == 0 {
+            return (at, false);
+        }
+        let done = self.pods[r.pod as usize].cpu.run(at, work);
+        (done, done > at + work)
     }
 
     /// The shard that owns `key` now.
@@ -272,20 +288,6 @@ impl Simulation {
     #[inline]
     pub(super) fn reply_delay(&self) -> Nanos {
         self.half_cache_rtt + self.proxy.as_ref().map_or(0, |p| p.half_latency)
-    }
-
-    /// Sends `cmd` once the pod's CPU is done with the request at `depart`,
-    /// after `work`. Without a wait for a core every command leaves the same
-    /// `work` after its event, so Redis still sees them in order and the
-    /// command is booked now; after a wait it is sent by an event at
-    /// `depart`, so that it cannot take Redis' thread ahead of commands sent
-    /// before it.
-    fn send_cache_after_cpu(&mut self, id: ReqId, cmd: CacheCmd, depart: Nanos, work: Nanos) {
-        if depart <= self.now + work {
-            self.send_cache(id, cmd, depart);
-        } else {
-            self.queue.push(depart, Ev::CpuDone(id, cmd));
-        }
     }
 
     /// Sends `cmd` at `now` (not before the current time).
@@ -683,13 +685,14 @@ impl Simulation {
         self.db_breaker_record(pod, true);
         self.querying -= 1;
         count!(self, db_queries);
-        // decoding the row and what follows need the pod's CPU
-        let depart = self.pods[pod].cpu.run(self.now, self.cpu_db);
+        // decoding the row costs the pod CPU, charged when it answers
+        self.requests.get_mut(id).db_replied = true;
+        let now = self.now;
         match op {
             Op::Read => {
                 count!(self, db_miss);
                 self.requests.get_mut(id).version = self.db.version(key);
-                self.send_cache_after_cpu(id, CacheCmd::Set, depart, self.cpu_db);
+                self.send_cache(id, CacheCmd::Set, now);
             }
             Op::Write | Op::Delete => {
                 self.db.bump(key, (self.now / NANOS_PER_MS) as u32);
@@ -712,14 +715,14 @@ impl Simulation {
                         count!(self, invalidation_failures);
                         self.schedule_invalidation_retry(key, 1);
                     }
-                    self.respond_at(id, depart + 2 * self.half_cache_rtt);
+                    self.respond_at(id, now + 2 * self.half_cache_rtt);
                 } else {
-                    self.send_cache_after_cpu(id, cmd, depart, self.cpu_db);
+                    self.send_cache(id, cmd, now);
                 }
             }
             Op::Direct => {
                 count!(self, db_direct);
-                self.respond_at(id, depart);
+                self.respond_at(id, now);
             }
         }
     }
@@ -796,9 +799,12 @@ impl Simulation {
     /// event fewer per request). If the timeout comes first, the answer waits.
     pub(super) fn respond_at(&mut self, id: ReqId, at: Nanos) {
         self.land_flight(id, Ok(at));
+        let (at, queued) = self.pod_work(id, at);
         let r = self.requests.get_mut(id);
         r.phase = Phase::Responding;
-        if r.client_done || at - r.arrival <= self.client_timeout {
+        // a request waiting for a core still holds its place in the pod (its
+        // concurrency limit), so it ends by an event when its CPU is done
+        if !queued && (r.client_done || at - r.arrival <= self.client_timeout) {
             self.respond(id, at);
         } else {
             self.queue.push(at, Ev::Respond(id));
