@@ -32,7 +32,7 @@
 //! OS entropy.
 //!
 //! ## Speed
-//! `steady` at 10K RPS runs ~3.3M simulated requests per second on one core
+//! `steady` at 10K RPS runs ~3.7M simulated requests per second on one core
 //! (`cargo bench --bench throughput`): events scheduled in time order go to
 //! FIFO lanes beside the heap ([`engine`]), keys come from an alias table over
 //! Zipf segments ([`zipf`]) and exponential/normal variates from ziggurats
