@@ -123,12 +123,17 @@ pub fn traffic_shares(router: &cachesim_core::router::Router, keys: u64, s: f64)
     shares
 }
 
+/// The operation mix: reads, writes, deletes and direct queries.
+fn set_mix(s: &mut Scenario, [read, write, delete, direct]: [f64; 4]) {
+    s.client.read_fraction = read;
+    s.client.write_fraction = write;
+    s.client.delete_fraction = delete;
+    s.client.direct_fraction = direct;
+}
+
 /// Only cache-aside reads: no writes, deletes or direct queries.
 pub fn reads_only(s: &mut Scenario) {
-    s.client.read_fraction = 1.0;
-    s.client.write_fraction = 0.0;
-    s.client.delete_fraction = 0.0;
-    s.client.direct_fraction = 0.0;
+    set_mix(s, [1.0, 0.0, 0.0, 0.0]);
 }
 
 /// Sojourn times (wait + service) of an M/D/1 queue by Lindley's recursion.
@@ -153,10 +158,7 @@ pub fn md1_sojourns(lambda: f64, service: f64, n: usize) -> Vec<f64> {
 
 /// Only direct DB queries: no cache operations.
 pub fn direct_only(s: &mut Scenario) {
-    s.client.read_fraction = 0.0;
-    s.client.write_fraction = 0.0;
-    s.client.delete_fraction = 0.0;
-    s.client.direct_fraction = 1.0;
+    set_mix(s, [0.0, 0.0, 0.0, 1.0]);
 }
 
 /// The pods' own CPU left out, for tests of a tier behind them that the
