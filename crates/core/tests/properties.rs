@@ -199,6 +199,7 @@ fn command() -> impl Strategy<Value = Command> {
         (0.5..5.0f64).prop_map(|factor| Command::DbSlowdown { factor }),
         (0u32..4).prop_map(|count| Command::PodsUnhealthy { count }),
         (1u32..6).prop_map(|count| Command::SetPods { count }),
+        any::<bool>().prop_map(|on| Command::Autoscale { on }),
         (100.0..8_000.0f64).prop_map(|rps| Command::SetRps { rps }),
         (5.0..600.0f64).prop_map(|seconds| Command::SetTtl { seconds }),
         any::<bool>().prop_map(|lru| Command::SetEviction {
@@ -221,6 +222,8 @@ fn check_metrics(sim: &Simulation) -> Result<(), TestCaseError> {
             "{s:?}"
         );
         prop_assert!(s.hit_rate <= 1.0 && s.cache_cpu <= 1.0 && s.db_utilization <= 1.0);
+        // the pods' cores cannot do more than a second's work in a second
+        prop_assert!(s.pod_cpu_max <= 1.0 + 1e-9 && s.pod_cpu <= s.pod_cpu_max + 1e-9, "{s:?}");
     }
     for t in sim.history().tiers() {
         for x in &t.shards {
