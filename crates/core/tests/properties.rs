@@ -223,7 +223,10 @@ fn check_metrics(sim: &Simulation) -> Result<(), TestCaseError> {
         );
         prop_assert!(s.hit_rate <= 1.0 && s.cache_cpu <= 1.0 && s.db_utilization <= 1.0);
         // the pods' cores cannot do more than a second's work in a second
-        prop_assert!(s.pod_cpu_max <= 1.0 + 1e-9 && s.pod_cpu <= s.pod_cpu_max + 1e-9, "{s:?}");
+        prop_assert!(
+            s.pod_cpu_max <= 1.0 + 1e-9 && s.pod_cpu <= s.pod_cpu_max + 1e-9,
+            "{s:?}"
+        );
     }
     for t in sim.history().tiers() {
         for x in &t.shards {
