@@ -188,3 +188,21 @@ fn pods_at_their_limit_fail_their_checks_and_leave_the_rotation() {
     let changes = rotation.windows(2).filter(|w| w[0] != w[1]).count();
     assert!(changes >= 3, "out, back, out again: {rotation:?}");
 }
+
+/// A scale-out under way never shrinks a deployment scaled up by hand in
+/// the meantime.
+#[test]
+fn a_pending_scale_out_keeps_pods_added_by_hand() {
+    let mut s = hits_only(34_000.0, 2, 2);
+    s.app.autoscale.on = true;
+    s.app.autoscale.minutes = 1;
+    s.app.autoscale.start_s = 100.0;
+    s.faults = vec![ScheduledCommand {
+        at_s: 100.0,
+        command: Command::SetPods { count: 8 },
+    }];
+    let sim = run(s, 170.0);
+    // the autoscaler decided on 4 pods at 60 s, due at 160 s
+    assert_eq!(summary(&sim).pods.scale_outs, 1);
+    assert_eq!(sim.status().pods.iter().filter(|p| p.active).count(), 8);
+}

@@ -51,7 +51,11 @@ impl Simulation {
         if let Some((at, count)) = self.scale_out {
             if self.now >= at {
                 self.scale_out = None;
-                self.set_pods(count as usize);
+                // never below what the deployment has meanwhile (scaled by hand)
+                let active = self.pods.iter().filter(|p| p.active).count();
+                if count as usize > active {
+                    self.set_pods(count as usize);
+                }
             }
         }
         if !self.autoscale.on || self.scale_out.is_some() {
