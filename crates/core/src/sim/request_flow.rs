@@ -107,12 +107,13 @@ impl Simulation {
     /// A read a pod makes while it serves a page (the hot key's: a viral
     /// page's cache reads): no HTTP request of its own, so no LB and no
     /// request CPU, and no client to retry it. It goes to the next pod in
-    /// rotation; with none, no page is being served and it does not happen.
+    /// rotation whose process runs; with none, no page is being served and it
+    /// does not happen.
     fn inner_read(&mut self, key: u32) {
         let n = self.pods.len();
         let Some(pod) = (0..n)
             .map(|k| (self.inner_next + k) % n)
-            .find(|&i| self.pods[i].routable())
+            .find(|&i| self.pods[i].routable() && self.pods[i].up)
         else {
             return;
         };
