@@ -52,10 +52,12 @@ impl PodCpu {
         self.free_at[self.earliest()].saturating_sub(now)
     }
 
-    /// Work the cores have done by `now` (core-nanoseconds).
+    /// Work the cores have done by `now` (core-nanoseconds). A burst charged
+    /// ahead of `now` on an idle core counts its gap as queued, so this can
+    /// dip until `now` passes the gap.
     pub fn done_by(&self, now: Nanos) -> Nanos {
         let queued: Nanos = self.free_at.iter().map(|f| f.saturating_sub(now)).sum();
-        self.charged - queued
+        self.charged.saturating_sub(queued)
     }
 
     fn earliest(&self) -> usize {
@@ -82,6 +84,20 @@ mod tests {
         assert_eq!(cpu.wait(0), 10);
         assert_eq!(cpu.run(0, 10), 20);
         assert_eq!(cpu.run(25, 5), 30);
+    }
+
+    #[test]
+    fn a_burst_charged_ahead_of_now_dips_what_is_done_but_never_below_zero() {
+        let mut cpu = PodCpu::new(1);
+        cpu.run(0, 10);
+        assert_eq!(cpu.done_by(20), 10);
+        // charged at 25 for an answer at 30: the idle gap counts as queued
+        cpu.run(30, 10);
+        assert_eq!(cpu.done_by(25), 5);
+        assert_eq!(cpu.done_by(40), 20);
+        let mut fresh = PodCpu::new(1);
+        fresh.run(30, 10);
+        assert_eq!(fresh.done_by(0), 0);
     }
 
     #[test]

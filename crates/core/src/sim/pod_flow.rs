@@ -9,10 +9,13 @@ impl Simulation {
         let now = self.now;
         let (mut sum, mut max, mut n) = (0.0, 0.0f64, 0);
         for p in &mut self.pods {
+            // a burst charged just ahead of `now` can make `done_by` dip
+            // below the last mark (an idle gap counted as queued); the mark
+            // never goes back, so no work is counted twice
             let done = p.cpu.done_by(now);
             let capacity = p.cpu.cores() as f64 * NANOS_PER_SEC as f64;
-            p.cpu_utilization = (done - p.cpu_mark) as f64 / capacity;
-            p.cpu_mark = done;
+            p.cpu_utilization = done.saturating_sub(p.cpu_mark) as f64 / capacity;
+            p.cpu_mark = p.cpu_mark.max(done);
             // like ECS' CPUUtilization: an average over the running tasks
             if p.active && p.up {
                 sum += p.cpu_utilization;
