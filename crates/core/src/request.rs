@@ -90,6 +90,33 @@ pub struct Request {
     pub to_pod_ns: u32,
 }
 
+impl Request {
+    /// A request for `key` that arrived at `arrival`, bound for `pod`: a
+    /// client's first try, not traced, not yet anywhere.
+    #[inline]
+    pub fn new(arrival: Nanos, key: u32, op: Op, pod: u16) -> Self {
+        Request {
+            gen: 0,
+            arrival,
+            key,
+            op,
+            phase: Phase::ToPod,
+            pod,
+            shard: 0,
+            client_done: false,
+            missed: false,
+            traced: false,
+            inner: false,
+            db_replied: false,
+            leads: Flight::None,
+            version: 0,
+            epoch: 0,
+            attempt: 0,
+            to_pod_ns: 0,
+        }
+    }
+}
+
 /// Handle to a request: slot and generation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReqId {

@@ -119,29 +119,21 @@ impl Simulation {
         };
         self.inner_next = (pod + 1) % n;
         count!(self, arrived);
-        let now = self.now;
-        let id = self.requests.alloc(Request {
-            gen: 0,
-            arrival: now,
-            key,
-            op: Op::Read,
-            phase: Phase::ToPod,
-            pod: pod as u16,
-            shard: 0,
-            client_done: false,
-            missed: false,
-            traced: false,
+        let id = self.start(Request {
             inner: true,
-            db_replied: false,
-            leads: Flight::None,
-            version: 0,
-            epoch: 0,
-            attempt: 0,
-            to_pod_ns: 0,
+            ..Request::new(self.now, key, Op::Read, pod as u16)
         });
-        self.client_in_flight += 1;
-        self.deadlines.push_back((now + self.client_timeout, id));
         self.at_pod(id);
+    }
+
+    /// A request enters the model: from now on its client waits for it.
+    #[inline]
+    fn start(&mut self, r: Request) -> ReqId {
+        let id = self.requests.alloc(r);
+        self.client_in_flight += 1;
+        self.deadlines
+            .push_back((self.now + self.client_timeout, id));
+        id
     }
 
     /// A client's try reaches the LB: the first, or a retry.
@@ -186,27 +178,11 @@ impl Simulation {
                 }
             }
             Ok((pod, at_pod)) => {
-                let id = self.requests.alloc(Request {
-                    gen: 0,
-                    arrival: now,
-                    key,
-                    op,
-                    phase: Phase::ToPod,
-                    pod: pod as u16,
-                    shard: 0,
-                    client_done: false,
-                    missed: false,
+                let id = self.start(Request {
                     traced,
-                    inner: false,
-                    db_replied: false,
-                    leads: Flight::None,
-                    version: 0,
-                    epoch: 0,
                     attempt,
-                    to_pod_ns: 0,
+                    ..Request::new(now, key, op, pod as u16)
                 });
-                self.client_in_flight += 1;
-                self.deadlines.push_back((now + self.client_timeout, id));
                 if let Some(c) = self.frame.lb_pod.get_mut(pod) {
                     *c += 1;
                 }
@@ -254,7 +230,7 @@ impl Simulation {
         let now = self.now;
         match op {
             Op::Read if self.l1_lookup(id) => {}
-            Op::Read => self.send_cache(id, CacheCmd::Get, now),
+            Op::Read => self.send_cache(id, CacheCmd::Get),
             _ => {
                 self.requests.get_mut(id).phase = Phase::Processing;
                 self.queue
@@ -291,8 +267,8 @@ impl Simulation {
         self.half_cache_rtt + self.proxy.as_ref().map_or(0, |p| p.half_latency)
     }
 
-    /// Sends `cmd` at `now` (not before the current time).
-    pub(super) fn send_cache(&mut self, id: ReqId, cmd: CacheCmd, now: Nanos) {
+    pub(super) fn send_cache(&mut self, id: ReqId, cmd: CacheCmd) {
+        let now = self.now;
         let (key, pod, traced, op) = {
             let r = self.requests.get(id);
             (r.key, r.pod as usize, r.traced, r.op)
@@ -693,7 +669,7 @@ impl Simulation {
             Op::Read => {
                 count!(self, db_miss);
                 self.requests.get_mut(id).version = self.db.version(key);
-                self.send_cache(id, CacheCmd::Set, now);
+                self.send_cache(id, CacheCmd::Set);
             }
             Op::Write | Op::Delete => {
                 self.db.bump(key, (self.now / NANOS_PER_MS) as u32);
@@ -718,7 +694,7 @@ impl Simulation {
                     }
                     self.respond_at(id, now + 2 * self.half_cache_rtt);
                 } else {
-                    self.send_cache(id, cmd, now);
+                    self.send_cache(id, cmd);
                 }
             }
             Op::Direct => {
