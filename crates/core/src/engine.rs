@@ -52,6 +52,9 @@ pub struct EventQueue<E, const L: usize = 0> {
     /// (time, seq) of each lane's front, then of the heap's top, `u128::MAX`
     /// when empty: the earliest event is found without touching the lists.
     fronts: Vec<u128>,
+    /// Which of `fronts` is the smallest: kept up to date on every push (one
+    /// comparison) and found again on every pop, so each event costs one scan.
+    best: usize,
     seq: u64,
 }
 
@@ -66,6 +69,7 @@ impl<E, const L: usize> Default for EventQueue<E, L> {
             heap: BinaryHeap::new(),
             lanes: std::array::from_fn(|_| VecDeque::new()),
             fronts: vec![u128::MAX; L + 1],
+            best: L,
             seq: 0,
         }
     }
@@ -82,6 +86,15 @@ impl<E, const L: usize> EventQueue<E, L> {
             event,
         });
         self.fronts[L] = key(self.heap.peek());
+        self.note_front(L);
+    }
+
+    /// Slot `i`'s front may have become the earliest event.
+    #[inline]
+    fn note_front(&mut self, i: usize) {
+        if self.fronts[i] < self.fronts[self.best] {
+            self.best = i;
+        }
     }
 
     /// Schedules `event` at `time` in `lane` if that keeps the lane in time
@@ -96,18 +109,23 @@ impl<E, const L: usize> EventQueue<E, L> {
                 seq: self.seq,
                 event,
             };
-            if q.is_empty() {
+            let first = q.is_empty();
+            if first {
                 self.fronts[lane] = key(Some(&s));
             }
             q.push_back(s);
+            if first {
+                self.note_front(lane);
+            }
         } else {
             self.push(time, event);
         }
     }
 
-    /// Where the earliest event is (`L`: the heap) and its (time, seq).
+    /// Where the earliest event is (`L`: the heap) and its (time, seq),
+    /// found by a scan of the fronts.
     #[inline]
-    fn earliest(&self) -> (usize, u128) {
+    fn scan(&self) -> (usize, u128) {
         let mut best = L;
         let mut best_key = self.fronts[L];
         for (i, &k) in self.fronts[..L].iter().enumerate() {
@@ -121,15 +139,15 @@ impl<E, const L: usize> EventQueue<E, L> {
     /// Time of the earliest event.
     #[inline]
     pub fn peek_time(&self) -> Option<Nanos> {
-        let (_, k) = self.earliest();
+        let k = self.fronts[self.best];
         (k != u128::MAX).then_some((k >> 64) as Nanos)
     }
 
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(Nanos, E)> {
-        let (i, k) = self.earliest();
-        if k == u128::MAX {
+        let i = self.best;
+        if self.fronts[i] == u128::MAX {
             return None;
         }
         let s = if i == L {
@@ -141,6 +159,7 @@ impl<E, const L: usize> EventQueue<E, L> {
             self.fronts[i] = key(self.lanes[i].front());
             s
         }?;
+        self.best = self.scan().0;
         Some((s.time, s.event))
     }
 
