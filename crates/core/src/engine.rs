@@ -49,12 +49,16 @@ impl<E> Ord for Scheduled<E> {
 pub struct EventQueue<E, const L: usize = 0> {
     heap: BinaryHeap<Scheduled<E>>,
     lanes: [VecDeque<Scheduled<E>>; L],
-    /// (time, seq) of each lane's front, then of the heap's top, `u128::MAX`
-    /// when empty: the earliest event is found without touching the lists.
-    fronts: Vec<u128>,
-    /// Which of `fronts` is the smallest: kept up to date on every push (one
-    /// comparison) and found again on every pop, so each event costs one scan.
+    /// (time, seq) of each lane's front, `u128::MAX` when empty: the earliest
+    /// event is found without touching the lists.
+    lane_fronts: [u128; L],
+    /// (time, seq) of the heap's top.
+    heap_front: u128,
+    /// Where the earliest event is (`L`: the heap) and its (time, seq): kept
+    /// up to date on every push (one comparison) and found again on every
+    /// pop, so each event costs one scan.
     best: usize,
+    best_key: u128,
     seq: u64,
 }
 
@@ -68,8 +72,10 @@ impl<E, const L: usize> Default for EventQueue<E, L> {
         EventQueue {
             heap: BinaryHeap::new(),
             lanes: std::array::from_fn(|_| VecDeque::new()),
-            fronts: vec![u128::MAX; L + 1],
+            lane_fronts: [u128::MAX; L],
+            heap_front: u128::MAX,
             best: L,
+            best_key: u128::MAX,
             seq: 0,
         }
     }
@@ -85,15 +91,16 @@ impl<E, const L: usize> EventQueue<E, L> {
             seq: self.seq,
             event,
         });
-        self.fronts[L] = key(self.heap.peek());
-        self.note_front(L);
+        self.heap_front = key(self.heap.peek());
+        self.note_front(L, self.heap_front);
     }
 
-    /// Slot `i`'s front may have become the earliest event.
+    /// Slot `i`'s front `k` may be the earliest event.
     #[inline]
-    fn note_front(&mut self, i: usize) {
-        if self.fronts[i] < self.fronts[self.best] {
+    fn note_front(&mut self, i: usize, k: u128) {
+        if k < self.best_key {
             self.best = i;
+            self.best_key = k;
         }
     }
 
@@ -109,13 +116,11 @@ impl<E, const L: usize> EventQueue<E, L> {
                 seq: self.seq,
                 event,
             };
-            let first = q.is_empty();
-            if first {
-                self.fronts[lane] = key(Some(&s));
-            }
+            let first = q.is_empty().then(|| key(Some(&s)));
             q.push_back(s);
-            if first {
-                self.note_front(lane);
+            if let Some(k) = first {
+                self.lane_fronts[lane] = k;
+                self.note_front(lane, k);
             }
         } else {
             self.push(time, event);
@@ -127,8 +132,8 @@ impl<E, const L: usize> EventQueue<E, L> {
     #[inline]
     fn scan(&self) -> (usize, u128) {
         let mut best = L;
-        let mut best_key = self.fronts[L];
-        for (i, &k) in self.fronts[..L].iter().enumerate() {
+        let mut best_key = self.heap_front;
+        for (i, &k) in self.lane_fronts.iter().enumerate() {
             let earlier = k < best_key;
             best_key = if earlier { k } else { best_key };
             best = if earlier { i } else { best };
@@ -139,7 +144,7 @@ impl<E, const L: usize> EventQueue<E, L> {
     /// Time of the earliest event.
     #[inline]
     pub fn peek_time(&self) -> Option<Nanos> {
-        let k = self.fronts[self.best];
+        let k = self.best_key;
         (k != u128::MAX).then_some((k >> 64) as Nanos)
     }
 
@@ -147,19 +152,19 @@ impl<E, const L: usize> EventQueue<E, L> {
     #[inline]
     pub fn pop(&mut self) -> Option<(Nanos, E)> {
         let i = self.best;
-        if self.fronts[i] == u128::MAX {
+        if self.best_key == u128::MAX {
             return None;
         }
         let s = if i == L {
             let s = self.heap.pop();
-            self.fronts[L] = key(self.heap.peek());
+            self.heap_front = key(self.heap.peek());
             s
         } else {
             let s = self.lanes[i].pop_front();
-            self.fronts[i] = key(self.lanes[i].front());
+            self.lane_fronts[i] = key(self.lanes[i].front());
             s
         }?;
-        self.best = self.scan().0;
+        (self.best, self.best_key) = self.scan();
         Some((s.time, s.event))
     }
 
