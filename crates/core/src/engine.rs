@@ -10,10 +10,12 @@
 //! lanes' fronts, so the order is exactly the heap-only order, at a fraction
 //! of the heap's cost.
 
+use crate::fifo::Fifo;
 use crate::time::Nanos;
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::BinaryHeap;
 
+#[derive(Clone, Copy)]
 struct Scheduled<E> {
     time: Nanos,
     seq: u64,
@@ -46,9 +48,9 @@ impl<E> Ord for Scheduled<E> {
 }
 
 /// An event queue with `L` FIFO lanes beside its heap.
-pub struct EventQueue<E, const L: usize = 0> {
+pub struct EventQueue<E: Copy, const L: usize = 0> {
     heap: BinaryHeap<Scheduled<E>>,
-    lanes: [VecDeque<Scheduled<E>>; L],
+    lanes: [Fifo<Scheduled<E>>; L],
     /// (time, seq) of each lane's front, `u128::MAX` when empty: the earliest
     /// event is found without touching the lists.
     lane_fronts: [u128; L],
@@ -67,11 +69,11 @@ fn key<E>(s: Option<&Scheduled<E>>) -> u128 {
     s.map_or(u128::MAX, |s| ((s.time as u128) << 64) | s.seq as u128)
 }
 
-impl<E, const L: usize> Default for EventQueue<E, L> {
+impl<E: Copy, const L: usize> Default for EventQueue<E, L> {
     fn default() -> Self {
         EventQueue {
             heap: BinaryHeap::new(),
-            lanes: std::array::from_fn(|_| VecDeque::new()),
+            lanes: std::array::from_fn(|_| Fifo::default()),
             lane_fronts: [u128::MAX; L],
             heap_front: u128::MAX,
             best: L,
@@ -81,7 +83,7 @@ impl<E, const L: usize> Default for EventQueue<E, L> {
     }
 }
 
-impl<E, const L: usize> EventQueue<E, L> {
+impl<E: Copy, const L: usize> EventQueue<E, L> {
     /// Schedules `event` at `time`.
     #[inline]
     pub fn push(&mut self, time: Nanos, event: E) {
@@ -169,7 +171,7 @@ impl<E, const L: usize> EventQueue<E, L> {
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len() + self.lanes.iter().map(VecDeque::len).sum::<usize>()
+        self.heap.len() + self.lanes.iter().map(Fifo::len).sum::<usize>()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -177,7 +179,7 @@ impl<E, const L: usize> EventQueue<E, L> {
     }
 
     pub fn heap_bytes(&self) -> usize {
-        (self.heap.capacity() + self.lanes.iter().map(VecDeque::capacity).sum::<usize>())
+        (self.heap.capacity() + self.lanes.iter().map(Fifo::capacity).sum::<usize>())
             * std::mem::size_of::<Scheduled<E>>()
     }
 }

@@ -59,6 +59,7 @@ pub mod command;
 pub mod compare;
 pub mod cost;
 pub mod engine;
+pub mod fifo;
 pub mod frame;
 pub mod health_check;
 pub mod hot_keys;

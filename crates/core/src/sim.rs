@@ -24,6 +24,7 @@ use crate::cache_proxy::CacheProxy;
 use crate::calibrate::{self, key_rates, miss_delay_s, Keyspace};
 use crate::command::{Command, ScheduledCommand};
 use crate::engine::EventQueue;
+use crate::fifo::Fifo;
 use crate::frame::{node, Frame, FrameBuffer, HopKind, NodeKind, NodeView, TopologyView};
 use crate::invalidation_stream::InvalidationStream;
 use crate::l1_cache::L1Cache;
@@ -199,7 +200,7 @@ pub struct Simulation {
     scenario: Scenario,
     now: Nanos,
     queue: EventQueue<Ev, { lane::COUNT }>,
-    deadlines: VecDeque<(Nanos, ReqId)>,
+    deadlines: Fifo<(Nanos, ReqId)>,
     requests: Requests,
     lb: AppLb,
     pods: Vec<Pod>,
@@ -383,7 +384,7 @@ impl Simulation {
         let mut sim = Simulation {
             now: 0,
             queue: EventQueue::default(),
-            deadlines: VecDeque::new(),
+            deadlines: Fifo::default(),
             requests: Requests::default(),
             lb: AppLb::new(&s.lb),
             pods: (0..s.app.pods)
