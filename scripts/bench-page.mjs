@@ -31,13 +31,23 @@ const probe = () => {
     });
 };
 
+// `rps` 0: no simulator, an empty page with an empty animation loop: the
+// browser's own frame intervals, the floor under the page's.
 async function frames(h, rps, preset) {
   const scenario = Buffer.from(JSON.stringify({ client: { rps } })).toString('base64url');
   const context = await h.browser.newContext({ viewport: { width: 1400, height: 900 } });
   await context.addInitScript(probe);
   const page = await context.newPage();
   const query = preset ? `?preset=${preset}&speed=1` : `?s=${scenario}&speed=1`;
-  await page.goto(`${h.url}${query}`, { waitUntil: 'load' });
+  if (rps === 0) {
+    await page.goto('about:blank'); // the init script's probe is in it
+    await page.evaluate(() => {
+      const loop = () => window.requestAnimationFrame(loop);
+      loop();
+    });
+  } else {
+    await page.goto(`${h.url}${query}`, { waitUntil: 'load' });
+  }
   await page.waitForFunction((n) => window.__frames && window.__frames.length >= n, FRAMES, { timeout: 120_000, polling: 500 });
   const f = (await page.evaluate(() => window.__frames)).slice(60, FRAMES);
   const state = JSON.parse(await page.evaluate(() => document.getElementById('state-json')?.textContent || '{}'));
@@ -48,11 +58,11 @@ async function frames(h, rps, preset) {
   const ms = (x) => `${x.toFixed(1)} ms`;
   // real time: the simulated seconds the measured frames covered, per wall second
   const wall = (f[f.length - 1][0] - f[0][0]) / 1000;
-  const label = preset ? `${preset} (${rps} RPS)` : `${rps} RPS`;
+  const label = rps === 0 ? 'empty page' : preset ? `${preset} (${rps} RPS)` : `${rps} RPS`;
   console.log(
     `page    ${label.padStart(6)} at 1x, ${wall.toFixed(1)} s of wall time  frame interval median ${ms(pct(gaps, 0.5))} p95 ${ms(pct(gaps, 0.95))}` +
       `  busy per frame median ${ms(pct(busy, 0.5))} p95 ${ms(pct(busy, 0.95))}  (${f.length} frames;` +
-      ` ${simulated.toFixed(1)} simulated s at the end)`,
+      (rps === 0 ? ')' : ` ${simulated.toFixed(1)} simulated s at the end)`),
   );
 }
 
@@ -63,6 +73,7 @@ console.log(`bundle  ${wasm}: ${(bytes.length / 1024).toFixed(0)} KB raw, ${(gz.
 
 const h = await startHarness();
 try {
+  await frames(h, 0);
   await frames(h, 10000);
   await frames(h, MAX_WEB_RPS);
   // V2 at the seed's 500K: does the tab keep up with real time?
