@@ -19,6 +19,9 @@
 #     wasm-bindgen crate in Cargo.lock         (cargo install, not --locked; ~4 min)
 #   * chromium + chromium-driver               (apt-get, as root or via sudo)
 #   * nodejs + npm, only if node is missing    (apt-get)
+#   * npm's binaryen (wasm-opt, which the
+#     release build runs: index.html) and
+#     playwright-core, from package-lock.json   (npm ci, when node_modules/.bin/wasm-opt is missing)
 #   * redis-server, postgresql, fonts-dejavu-core
 #     and a system user `cachesim` (postgres
 #     refuses to run as root)                  (apt-get, useradd; `servers` only)
@@ -159,6 +162,21 @@ use_npm_wasm_opt() {
     fi
 }
 
+# `trunk build --release` runs wasm-opt (index.html, pinned to version_132 in
+# Trunk.toml, so that Debian's 108 is never used): npm's binaryen, a
+# devDependency in package.json.
+ensure_npm_wasm_opt() {
+    if [[ -x "$SETUP_ROOT/node_modules/.bin/wasm-opt" ]]; then
+        say "ok: $("$SETUP_ROOT/node_modules/.bin/wasm-opt" --version) in node_modules/.bin"
+        return 0
+    fi
+    ensure_node
+    say "installing: npm ci (binaryen's wasm-opt for the release build; playwright-core for the tests)"
+    (cd "$SETUP_ROOT" && npm ci --no-audit --no-fund)
+    [[ -x "$SETUP_ROOT/node_modules/.bin/wasm-opt" ]] ||
+        die "npm ci ran, but node_modules/.bin/wasm-opt is still missing (is binaryen in package-lock.json?)"
+}
+
 ensure_browser() {
     local missing=()
     [[ -x "$CHROMIUM" ]] || missing+=(chromium)
@@ -238,6 +256,7 @@ setup_build() {
     ensure_wasm_target
     ensure_trunk
     ensure_wasm_bindgen_cli
+    ensure_npm_wasm_opt
 }
 
 # What the browser tests need beyond the build tools (the docs site's tests too).
