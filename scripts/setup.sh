@@ -147,18 +147,15 @@ ensure_wasm_bindgen_cli() {
         die "after installing, 'wasm-bindgen --version' reports '${have:-nothing}', not $want ($(command -v wasm-bindgen || true))"
 }
 
-# Trunk runs any wasm-opt on PATH in release builds; Debian's binaryen (108)
-# produces wasm that fails in Chromium. npm's binaryen (node_modules/.bin) is fine.
+# Trunk's release build runs the wasm-opt it finds on PATH (index.html) and
+# accepts only version_132 (Trunk.toml): npm's binaryen (node_modules/.bin).
+# Debian's binaryen (108) produces wasm that fails in Chromium.
 use_npm_wasm_opt() {
     if [[ -x "$SETUP_ROOT/node_modules/.bin/wasm-opt" ]]; then
         export PATH="$SETUP_ROOT/node_modules/.bin:$PATH"
-        say "ok: wasm-opt $(tool_version wasm-opt) from node_modules/.bin"
-    elif command -v wasm-opt >/dev/null 2>&1; then
-        local v
-        v="$(tool_version wasm-opt)"
-        case "$v" in
-            1[0-1][0-9] | 1[0-1][0-9].*) say "warning: wasm-opt ${v} on PATH ($(command -v wasm-opt)) is old; its output may fail in Chromium" ;;
-        esac
+        say "ok: $(wasm-opt --version) from node_modules/.bin"
+    else
+        say "warning: no node_modules/.bin/wasm-opt: 'trunk build --release' needs npm's binaryen (npm ci, or scripts/setup.sh build)"
     fi
 }
 
