@@ -19,6 +19,9 @@
 #     wasm-bindgen crate in Cargo.lock         (cargo install, not --locked; ~4 min)
 #   * chromium + chromium-driver               (apt-get, as root or via sudo)
 #   * nodejs + npm, only if node is missing    (apt-get)
+#   * npm's binaryen (wasm-opt, which the
+#     release build runs: index.html) and
+#     playwright-core, from package-lock.json   (npm ci, when node_modules/.bin/wasm-opt is missing)
 #   * redis-server, postgresql, fonts-dejavu-core
 #     and a system user `cachesim` (postgres
 #     refuses to run as root)                  (apt-get, useradd; `servers` only)
@@ -144,19 +147,31 @@ ensure_wasm_bindgen_cli() {
         die "after installing, 'wasm-bindgen --version' reports '${have:-nothing}', not $want ($(command -v wasm-bindgen || true))"
 }
 
-# Trunk runs any wasm-opt on PATH in release builds; Debian's binaryen (108)
-# produces wasm that fails in Chromium. npm's binaryen (node_modules/.bin) is fine.
+# Trunk's release build runs the wasm-opt it finds on PATH (index.html) and
+# accepts only version_132 (Trunk.toml): npm's binaryen (node_modules/.bin).
+# Debian's binaryen (108) produces wasm that fails in Chromium.
 use_npm_wasm_opt() {
     if [[ -x "$SETUP_ROOT/node_modules/.bin/wasm-opt" ]]; then
         export PATH="$SETUP_ROOT/node_modules/.bin:$PATH"
-        say "ok: wasm-opt $(tool_version wasm-opt) from node_modules/.bin"
-    elif command -v wasm-opt >/dev/null 2>&1; then
-        local v
-        v="$(tool_version wasm-opt)"
-        case "$v" in
-            1[0-1][0-9] | 1[0-1][0-9].*) say "warning: wasm-opt ${v} on PATH ($(command -v wasm-opt)) is old; its output may fail in Chromium" ;;
-        esac
+        say "ok: $(wasm-opt --version) from node_modules/.bin"
+    else
+        say "warning: no node_modules/.bin/wasm-opt: 'trunk build --release' needs npm's binaryen (npm ci, or scripts/setup.sh build)"
     fi
+}
+
+# `trunk build --release` runs wasm-opt (index.html, pinned to version_132 in
+# Trunk.toml, so that Debian's 108 is never used): npm's binaryen, a
+# devDependency in package.json.
+ensure_npm_wasm_opt() {
+    if [[ -x "$SETUP_ROOT/node_modules/.bin/wasm-opt" ]]; then
+        say "ok: $("$SETUP_ROOT/node_modules/.bin/wasm-opt" --version) in node_modules/.bin"
+        return 0
+    fi
+    ensure_node
+    say "installing: npm ci (binaryen's wasm-opt for the release build; playwright-core for the tests)"
+    (cd "$SETUP_ROOT" && npm ci --no-audit --no-fund)
+    [[ -x "$SETUP_ROOT/node_modules/.bin/wasm-opt" ]] ||
+        die "npm ci ran, but node_modules/.bin/wasm-opt is still missing (is binaryen in package-lock.json?)"
 }
 
 ensure_browser() {
@@ -238,6 +253,7 @@ setup_build() {
     ensure_wasm_target
     ensure_trunk
     ensure_wasm_bindgen_cli
+    ensure_npm_wasm_opt
 }
 
 # What the browser tests need beyond the build tools (the docs site's tests too).

@@ -269,6 +269,70 @@ pub fn share_query(s: &Scenario) -> String {
     q
 }
 
+/// The scenario file's text: `serde_json::to_string_pretty`'s layout, made
+/// from the share link's compact JSON (one serialiser of the scenario in the
+/// wasm instead of two: the pretty one was ~16 KB of code).
+pub fn scenario_file_json(s: &Scenario) -> String {
+    pretty_json(&serde_json::to_string(s).expect("a scenario always serialises"))
+}
+
+/// Lays out compact JSON (no whitespace outside strings, as `serde_json`
+/// writes it) the way serde_json's `PrettyFormatter` does: two spaces of
+/// indent, `": "` after keys, `{}` and `[]` when empty.
+pub fn pretty_json(compact: &str) -> String {
+    fn newline(out: &mut String, depth: usize) {
+        out.push('\n');
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+    }
+    let mut out = String::with_capacity(compact.len() * 2);
+    let mut depth = 0;
+    let (mut in_string, mut escaped) = (false, false);
+    let mut chars = compact.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                if let Some(&close @ ('}' | ']')) = chars.peek() {
+                    out.push(close);
+                    chars.next();
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Decodes the `s` parameter into a scenario (strict) within the web limits.
 pub fn decode_scenario(text: &str) -> Result<Scenario, String> {
     let bytes = base64url_decode(text.trim())?;
@@ -452,6 +516,21 @@ pub fn parse_query(query: &str) -> Parsed {
 mod tests {
     use super::*;
     use cachesim_core::Simulation;
+
+    #[test]
+    fn the_scenario_file_is_serde_jsons_pretty_layout() {
+        for p in presets::PRESETS {
+            let mut s = presets::preset(p.name).unwrap();
+            s.name = "a \"quoted\" name, with {braces} [and] : commas\\".into();
+            assert_eq!(
+                scenario_file_json(&s),
+                serde_json::to_string_pretty(&s).unwrap(),
+                "{}",
+                p.name
+            );
+        }
+        assert_eq!(pretty_json(r#"{"a":[],"b":{},"c":[1,{"d":"x"}]}"#), "{\n  \"a\": [],\n  \"b\": {},\n  \"c\": [\n    1,\n    {\n      \"d\": \"x\"\n    }\n  ]\n}");
+    }
 
     #[test]
     fn comparison_links() {

@@ -644,7 +644,7 @@ impl Driver {
     /// The run as a scenario file (live changes as faults): what the page's
     /// "Save scenario" writes, and what `cachesim run --scenario` reads.
     pub fn scenario_file(&self) -> String {
-        serde_json::to_string_pretty(&self.share_scenario()).expect("a scenario always serialises")
+        codec::scenario_file_json(&self.share_scenario())
     }
 
     pub fn explanation(&self) -> Explanation {

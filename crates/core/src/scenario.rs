@@ -669,6 +669,7 @@ pub mod limits {
 
 impl Scenario {
     /// Parses a JSON scenario strictly and validates it.
+    #[inline]
     pub fn from_json(text: &str) -> Result<Scenario, ConfigError> {
         let de = &mut serde_json::Deserializer::from_str(text);
         let scenario: Scenario = serde_path_to_error::deserialize(de).map_err(|e| {
