@@ -87,6 +87,7 @@ fn keys_needed(sys: &System) -> u64 {
         crash_at: None,
         memory: None,
         max_connections: sys.max_connections,
+        redis: None,
     };
     let scn = scenarios::sim_scenario(sys, &cal, &spec, 10.0);
     let n = Simulation::new(scn)
@@ -138,6 +139,7 @@ fn curve_base(sys: &System, cal: &Calibration, shape: DbShape) -> cachesim_core:
         crash_at: None,
         memory: None,
         max_connections: CURVE_MAX_CONNECTIONS,
+        redis: None,
     };
     let mut s = scenarios::sim_scenario(sys, cal, &spec, 3.0);
     s.db.direct_service_ms = s.db.read_service_ms;
@@ -233,6 +235,7 @@ pub fn smoke() -> Result<()> {
         crash_at: Some((6.0, 9.0)),
         memory: None,
         max_connections: sys.max_connections,
+        redis: None,
     };
     let o = scenarios::run(&servers, &sys, &cal, &spec, 0)?;
     report::print_series(&o);
@@ -430,6 +433,7 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
             crash_at: None,
             memory: None,
             max_connections: full,
+            redis: None,
         },
         Spec {
             name: "steady-shaped",
@@ -439,6 +443,7 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
             crash_at: None,
             memory: None,
             max_connections: full,
+            redis: None,
         },
         Spec {
             name: "herd-shaped",
@@ -448,6 +453,7 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
             crash_at: Some((s(20.0), s(30.0))),
             memory: None,
             max_connections: sys.max_connections,
+            redis: None,
         },
         Spec {
             name: "herd-real",
@@ -457,6 +463,7 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
             crash_at: Some((s(20.0), s(30.0))),
             memory: None,
             max_connections: sys.max_connections,
+            redis: None,
         },
         Spec {
             name: "memory-lru",
@@ -466,6 +473,7 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
             crash_at: None,
             memory: Some((s(10.0), 0.5, EvictionPolicy::AllkeysLru)),
             max_connections: full,
+            redis: None,
         },
         Spec {
             name: "memory-noeviction",
@@ -475,6 +483,7 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
             crash_at: None,
             memory: Some((s(10.0), 0.5, EvictionPolicy::Noeviction)),
             max_connections: full,
+            redis: None,
         },
     ];
     let mut outcomes = Vec::new();

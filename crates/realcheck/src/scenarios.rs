@@ -86,6 +86,8 @@ pub struct Spec {
     pub memory: Option<(f64, f64, EvictionPolicy)>,
     /// PostgreSQL `max_connections` for this run (the pods' pools add up to pods x pool_size)
     pub max_connections: u32,
+    /// Redis shaped by the Lua spin, with its measured costs (None: plain commands)
+    pub redis: Option<crate::redis_shape::Shaped>,
 }
 
 pub struct Outcome {
@@ -129,11 +131,22 @@ pub fn sim_scenario(sys: &System, cal: &Calibration, spec: &Spec, seconds: f64) 
     // calibration results were taken without it
     s.app.cpu_per_request_ms = 0.0;
     s.app.cpu_per_db_reply_ms = 0.0;
-    s.cache.set_cost = 1.0;
-    s.cache.del_cost = 1.0;
     s.app.cache_rtt_ms = c.redis_rtt_ms;
     s.app.connect_ms = c.pg_connect_ms;
-    s.cache.ops_per_sec = 1e6 / c.redis_cpu_us_per_cmd.max(0.1);
+    match &spec.redis {
+        None => {
+            s.cache.set_cost = 1.0;
+            s.cache.del_cost = 1.0;
+            s.cache.ops_per_sec = 1e6 / c.redis_cpu_us_per_cmd.max(0.1);
+        }
+        // the shaped Redis: each verb's measured CPU per command
+        Some(r) => {
+            let get = r.get_us.max(0.1);
+            s.cache.ops_per_sec = 1e6 / get;
+            s.cache.set_cost = r.set_us / get;
+            s.cache.del_cost = r.del_us / get;
+        }
+    }
     s.cache.per_kb_us = 0.0;
     s.cache.ttl_s = sys.ttl_s as f64;
     s.cache.entry_bytes = cal.entry_bytes.round().max(16.0) as u32;
@@ -326,6 +339,8 @@ pub fn run(
         client_timeout_ms: scn.client.timeout_ms,
         value_bytes: sys.value_bytes,
         shape: spec.shape,
+        redis: spec.redis.clone(),
+        fine_timer: spec.redis.is_some(),
         seed: 42 + rep as u64,
     };
     let warm = warm_redis(
@@ -337,6 +352,15 @@ pub fn run(
         9 + rep as u64,
     )
     .context("warm redis")?;
+    if let Some(r) = &spec.redis {
+        let mut c = redis::Client::open(url.as_str())?.get_connection()?;
+        let sha = crate::redis_shape::load_script(&mut c)?;
+        anyhow::ensure!(
+            sha == r.sha,
+            "the script's SHA1 changed: {sha} != {}",
+            r.sha
+        );
+    }
     let mut maxmemory = 0;
     let mut actions: Vec<(f64, load::Action)> = Vec::new();
     if let Some((crash, restart)) = spec.crash_at {
