@@ -13,6 +13,7 @@ pub mod queueing;
 pub mod redis_shape;
 pub mod report;
 pub mod run;
+pub mod saturation;
 pub mod scenarios;
 pub mod servers;
 

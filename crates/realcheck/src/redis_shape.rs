@@ -24,6 +24,17 @@ if verb == 'GET' then return redis.call('GET', KEYS[1])
 elseif verb == 'SET' then return redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
 else return redis.call('DEL', KEYS[1]) end";
 
+/// The same spin and GET between two `TIME`s: returns the microseconds
+/// the command took inside Redis, wall clock (preemption included).
+pub const TIMED_SCRIPT: &str = "\
+local t0 = redis.call('TIME')
+local n = tonumber(ARGV[1])
+local x = 0
+for i = 1, n do x = x + i end
+redis.call('GET', KEYS[1])
+local t1 = redis.call('TIME')
+return (t1[1] - t0[1]) * 1000000 + (t1[2] - t0[2])";
+
 /// A cache command of the seed's pseudocode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verb {
@@ -53,8 +64,9 @@ pub struct Shaped {
     pub del_us: f64,
     /// the script's own time per call (INFO commandstats usec_per_call), GET, us
     pub get_usec_per_call: f64,
-    /// coefficient of variation of a GET's service time (one connection,
-    /// round trip minus the PING round trip; the slowest 2% left out)
+    /// a GET's wall time inside Redis (`TIMED_SCRIPT`, one connection): mean, us
+    pub wall_us: f64,
+    /// and its coefficient of variation (every sample)
     pub cv: f64,
 }
 
@@ -190,15 +202,8 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// Loads the script, finds the iterations for `target_us` of CPU per GET,
 /// and measures each verb's cost (medians of `probes` probes of `secs`) and
-/// a GET's service-time cv. `rtt_ms` is the PING round trip.
-pub fn calibrate(
-    url: &str,
-    target_us: f64,
-    keys: u64,
-    secs: f64,
-    probes: usize,
-    rtt_ms: f64,
-) -> Result<Shaped> {
+/// a GET's wall time inside Redis (mean and cv).
+pub fn calibrate(url: &str, target_us: f64, keys: u64, secs: f64, probes: usize) -> Result<Shaped> {
     let client = redis::Client::open(url)?;
     let mut c = client.get_connection()?;
     let sha = load_script(&mut c).context("SCRIPT LOAD")?;
@@ -226,18 +231,24 @@ pub fn calibrate(
         set_us,
         del_us,
         get_usec_per_call,
+        wall_us: 0.0,
         cv: 0.0,
     };
-    // the service time's spread, one command at a time on one connection
-    let mut svc = Vec::new();
+    // the service time's spread: the wall time of one command at a time
     let mut rng = Stream::new(6, 500);
+    let mut svc = Vec::new();
     for _ in 0..400 {
         let k = crate::load::key_name(1 + rng.below(keys.max(1)));
-        let t0 = Instant::now();
-        cmd(Some(&s), Verb::Get, &k, "", 0).query::<Option<String>>(&mut c)?;
-        svc.push((t0.elapsed().as_secs_f64() * 1000.0 - rtt_ms).max(0.0));
+        let us: i64 = redis::cmd("EVAL")
+            .arg(TIMED_SCRIPT)
+            .arg(1)
+            .arg(&k)
+            .arg(s.iterations)
+            .query(&mut c)
+            .context("the timed script")?;
+        svc.push(us as f64);
     }
-    s.cv = crate::measure::median_cv(&svc).1;
+    (s.wall_us, s.cv) = crate::measure::mean_cv(&svc);
     let _: () = redis::cmd("FLUSHALL").query(&mut c)?;
     Ok(s)
 }

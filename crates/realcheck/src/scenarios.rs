@@ -101,6 +101,8 @@ pub struct Outcome {
     pub maxmemory_bytes: u64,
     /// cores busy on average during the load: (load generator, Redis, PostgreSQL); NaN if unknown
     pub cpu: (f64, f64, f64),
+    /// Redis' main thread runnable but waiting for a CPU, fraction of the load's wall time (NaN if unknown)
+    pub redis_run_queue_wait: f64,
 }
 
 fn command(json: &str) -> Command {
@@ -417,6 +419,7 @@ pub fn run(
         redis_pid.and_then(crate::servers::cpu_of),
         pg_pid.and_then(crate::servers::pg_cpu),
     );
+    let wait0 = redis_pid.and_then(crate::servers::run_queue_wait);
     let t0 = std::time::Instant::now();
     let real = rt.block_on(load::run(&params, &url, &pg, actions))?;
     let el = t0.elapsed().as_secs_f64();
@@ -438,6 +441,13 @@ pub fn run(
             None => f64::NAN,
         },
     );
+    let redis_run_queue_wait = match (wait0, same_redis) {
+        (Some(a), true) => redis_pid
+            .and_then(crate::servers::run_queue_wait)
+            .map(|b| (b - a) / el)
+            .unwrap_or(f64::NAN),
+        _ => f64::NAN,
+    };
     drop(rt);
     // the simulator, same parameters and faults
     let mut sim =
@@ -455,6 +465,7 @@ pub fn run(
         warm_keys: warm,
         maxmemory_bytes: maxmemory,
         cpu,
+        redis_run_queue_wait,
     })
 }
 

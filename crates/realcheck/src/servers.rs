@@ -479,6 +479,15 @@ fn proc_cpu(pid: i32) -> Option<(f64, f64, i32)> {
     Some((n(14) + n(15), n(16) + n(17), ppid))
 }
 
+/// Seconds the process' main thread has spent runnable but waiting for a
+/// CPU (the second field of /proc/PID/schedstat, nanoseconds): how much the
+/// other work on the machine delayed it.
+pub fn run_queue_wait(pid: i32) -> Option<f64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/schedstat")).ok()?;
+    let ns: f64 = text.split_whitespace().nth(1)?.parse().ok()?;
+    Some(ns / 1e9)
+}
+
 /// CPU seconds a process has used (it alone).
 pub fn cpu_of(pid: i32) -> Option<f64> {
     proc_cpu(pid).map(|c| c.0)
