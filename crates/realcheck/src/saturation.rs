@@ -211,6 +211,8 @@ pub struct StepValues {
     pub hit_p99: (f64, f64, f64, f64),
     /// hit p50, p99 of a gated-batch server (Redis' event loop), simulated, ms
     pub gated: (f64, f64),
+    /// cache errors per second, real and model
+    pub errors: (f64, f64),
 }
 
 /// The step's Redis queue as the formula sees it in steady state: the
@@ -249,6 +251,10 @@ pub fn values(step: &Step) -> StepValues {
     };
     StepValues {
         gated,
+        errors: (
+            mean(rw, |s| s.cache_errors as f64),
+            mean(sw, |s| s.cache_errors as f64),
+        ),
         busy: (o.cpu.1, mean(sw, |s| s.cache_cpu), md1.rho().min(1.0)),
         answered: (
             mean(rw, |s| s.cache_ok as f64),
@@ -360,8 +366,8 @@ pub fn compare(step: &Step) -> Vec<Row> {
         let m = &o.sim_summary.latency_ms;
         row(
             "cache errors per s (all kinds)".into(),
-            mean(rw, |s| s.cache_errors as f64),
-            mean(sw, |s| s.cache_errors as f64),
+            v.errors.0,
+            v.errors.1,
             "1/s",
         );
         row(
@@ -495,13 +501,23 @@ pub fn draw(steps: &[Step], path: &Path) -> Result<()> {
     let offered = |f: &dyn Fn(&StepValues) -> f64| -> Vec<(f64, f64)> {
         all.iter().map(|(s, v)| (s.target, f(v))).collect()
     };
+    let offered_panel = |title: &str, y: &str, series: Vec<Series>| Panel {
+        title: title.into(),
+        y_label: y.into(),
+        series,
+        log_y: false,
+        log_x: false,
+        x_label: "offered utilisation".into(),
+        marks: vec![],
+        y_max: None,
+    };
     let panels = vec![
         lat_panel("p50", |v| v.hit_p50, 0.5),
         lat_panel("p99", |v| v.hit_p99, 0.99),
-        Panel {
-            title: "Redis thread busy".into(),
-            y_label: "busy fraction".into(),
-            series: vec![
+        offered_panel(
+            "Redis thread busy",
+            "busy fraction",
+            vec![
                 line("real".into(), offered(&|v| v.busy.0), REAL, false),
                 line("model".into(), offered(&|v| v.busy.1), MODEL, true),
                 line(
@@ -511,49 +527,22 @@ pub fn draw(steps: &[Step], path: &Path) -> Result<()> {
                     true,
                 ),
             ],
-            log_y: false,
-            log_x: false,
-            x_label: "offered utilisation".into(),
-            marks: vec![],
-            y_max: None,
-        },
-        Panel {
-            title: "cache commands answered in time".into(),
-            y_label: "per second".into(),
-            series: vec![
+        ),
+        offered_panel(
+            "cache commands answered in time, and errors",
+            "per second",
+            vec![
                 line("real".into(), offered(&|v| v.answered.0), REAL, false),
                 line("model".into(), offered(&|v| v.answered.1), MODEL, true),
+                line("real errors".into(), offered(&|v| v.errors.0), REAL2, false),
                 line(
-                    "real cache errors".into(),
-                    all.iter()
-                        .map(|(s, _)| {
-                            let o = &s.outcome;
-                            let rw = window(&o.real, 3.0, o.spec.seconds);
-                            (s.target, mean(rw, |x| x.cache_errors as f64))
-                        })
-                        .collect(),
-                    REAL2,
-                    false,
-                ),
-                line(
-                    "model cache errors".into(),
-                    all.iter()
-                        .map(|(s, _)| {
-                            let o = &s.outcome;
-                            let sw = window(&o.sim, 3.0, o.spec.seconds);
-                            (s.target, mean(sw, |x| x.cache_errors as f64))
-                        })
-                        .collect(),
+                    "model errors".into(),
+                    offered(&|v| v.errors.1),
                     MODEL2,
                     true,
                 ),
             ],
-            log_y: false,
-            log_x: false,
-            x_label: "offered utilisation".into(),
-            marks: vec![],
-            y_max: None,
-        },
+        ),
     ];
     chart::draw(
         path,
