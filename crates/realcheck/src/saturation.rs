@@ -242,6 +242,14 @@ pub fn values(step: &Step) -> StepValues {
     let rtt = o.scenario.app.cache_rtt_ms;
     let get_ms = shaped.get_us / 1000.0;
     let hit = merged(rw, |s| &s.lat_hit);
+    // no hits at all (every GET timed out): no latency, not 0
+    let real_q = |q: f64| {
+        if hit.is_empty() {
+            f64::NAN
+        } else {
+            q_ms(&hit, q)
+        }
+    };
     let lat = &o.sim_summary.latency_ms.hit;
     let gated = if md1.rho() < 1.0 {
         let g = crate::queueing::gated_batch_quantiles(md1.lambda, md1.s, 300_000, 5, &[0.5, 0.99]);
@@ -261,13 +269,13 @@ pub fn values(step: &Step) -> StepValues {
             mean(sw, |s| s.cache_ops.saturating_sub(s.cache_errors) as f64),
         ),
         hit_p50: (
-            q_ms(&hit, 0.5),
+            real_q(0.5),
             lat.p50,
             md1.response_ms(0.5, rtt, get_ms),
             mg1.response_ms(0.5, rtt, get_ms),
         ),
         hit_p99: (
-            q_ms(&hit, 0.99),
+            real_q(0.99),
             lat.p99,
             md1.response_ms(0.99, rtt, get_ms),
             mg1.response_ms(0.99, rtt, get_ms),
