@@ -206,6 +206,8 @@ fn median(mut v: Vec<f64>) -> f64 {
 pub fn calibrate(url: &str, target_us: f64, keys: u64, secs: f64, probes: usize) -> Result<Shaped> {
     let client = redis::Client::open(url)?;
     let mut c = client.get_connection()?;
+    // a memory scenario before may have left maxmemory set: the SETs would be refused
+    crate::scenarios::reset_redis(&mut c)?;
     let sha = load_script(&mut c).context("SCRIPT LOAD")?;
     let probe_iters = 20_000;
     let med = |iters: u64, verb: Verb| -> Result<(f64, f64)> {

@@ -219,6 +219,23 @@ pub async fn load_db(cfg: &tokio_postgres::Config, keys: u64, value_bytes: usize
     Ok(())
 }
 
+/// Empties Redis and resets its memory settings (no maxmemory, noeviction),
+/// whatever the previous scenario left.
+pub fn reset_redis(c: &mut redis::Connection) -> Result<()> {
+    redis::cmd("FLUSHALL").query::<()>(c)?;
+    redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory")
+        .arg(0)
+        .query::<()>(c)?;
+    redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory-policy")
+        .arg("noeviction")
+        .query::<()>(c)?;
+    Ok(())
+}
+
 /// Empties Redis, resets its memory settings, and fills it as the model's warm
 /// start does: key k cached with its steady-state probability P_k, residual
 /// TTL uniform over the TTL. Returns the keys set.
@@ -232,17 +249,7 @@ pub fn warm_redis(
 ) -> Result<u64> {
     let client = redis::Client::open(url)?;
     let mut c = client.get_connection()?;
-    redis::cmd("FLUSHALL").query::<()>(&mut c)?;
-    redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("maxmemory")
-        .arg(0)
-        .query::<()>(&mut c)?;
-    redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("maxmemory-policy")
-        .arg("noeviction")
-        .query::<()>(&mut c)?;
+    reset_redis(&mut c)?;
     let h = calibrate::harmonic(keys, zipf_s);
     let cl = &scn.client;
     let d = (2.0 * scn.app.cache_rtt_ms
