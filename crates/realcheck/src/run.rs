@@ -217,6 +217,20 @@ fn check_sane(o: &Outcome) -> Result<()> {
             o.spec.name
         );
     }
+    if o.spec.redis.is_some() {
+        // the shaped Redis' script: a command fails only by timing out
+        let errs: u64 = o.real.iter().map(|s| s.cache_errors).sum();
+        let timeouts: u64 = o.real.iter().map(|s| s.cache_timeouts).sum();
+        let ok: u64 = o.real.iter().map(|s| s.cache_ok).sum();
+        if (errs - timeouts.min(errs)) * 100 > ok + errs {
+            bail!(
+                "{}: {} of {} cache commands failed other than by a timeout: the shaped Redis' script fails",
+                o.spec.name,
+                errs - timeouts.min(errs),
+                ok + errs
+            );
+        }
+    }
     if o.spec.crash_at.is_some() && !o.real.last().map(|s| s.redis_up).unwrap_or(false) {
         bail!("{}: redis did not come back after the restart", o.spec.name);
     }
