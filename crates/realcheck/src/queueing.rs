@@ -28,7 +28,7 @@ impl Mg1 {
         self.lambda * self.s
     }
 
-    /// Pollaczek-Khinchine: E[W] = rho s (1 + cv^2) / (2 (1 - rho)); infinite at rho >= 1.
+    /// The mean wait, Pollaczek-Khinchine: `E[W] = rho s (1 + cv^2) / (2 (1 - rho))`; infinite at rho >= 1.
     pub fn mean_wait(&self) -> f64 {
         let r = self.rho();
         if r >= 1.0 {

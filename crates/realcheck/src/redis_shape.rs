@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// KEYS[1] the key; ARGV: spin iterations, verb, value, TTL seconds.
+/// `KEYS[1]` the key; `ARGV`: spin iterations, verb, value, TTL seconds.
 pub const SCRIPT: &str = "\
 local n = tonumber(ARGV[1])
 local x = 0
