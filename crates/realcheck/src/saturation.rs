@@ -26,7 +26,7 @@ pub const TARGET_US: f64 = 400.0;
 pub const STEPS: &[f64] = &[0.1, 0.5, 0.8, 0.9, 0.95, 1.2];
 /// Redis' nice during the steps: the machine is shared (other builds and
 /// browsers keep 2 cores busy), and Redis must get its thread's CPU when it
-/// has work, as on its own host; at nice 0 it waited for a CPU 15-57% of
+/// has work, as on its own host; at nice 0 it waited for a CPU 16-57% of
 /// the time and fell behind even at 0.5. The other processes keep every
 /// cycle Redis does not ask for.
 pub const REDIS_NICE: i32 = -10;
