@@ -9,8 +9,11 @@
 pub mod chart;
 pub mod load;
 pub mod measure;
+pub mod queueing;
+pub mod redis_shape;
 pub mod report;
 pub mod run;
+pub mod saturation;
 pub mod scenarios;
 pub mod servers;
 
@@ -106,6 +109,7 @@ mod tests {
             crash_at: Some((3.0, 5.0)),
             memory: None,
             max_connections: sys.max_connections,
+            redis: None,
         };
         let s = scenarios::sim_scenario(&sys, &cal, &spec, 10.0);
         s.validate().unwrap();

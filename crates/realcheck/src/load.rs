@@ -4,6 +4,7 @@
 //! `SET key value EX ttl`; write = UPDATE then SET; delete = UPDATE then DEL;
 //! direct = SELECT), with per-second metrics.
 
+use crate::redis_shape::Verb;
 use anyhow::{Context, Result};
 use cachesim_core::request::Op;
 use cachesim_core::rng::Stream;
@@ -63,6 +64,13 @@ pub struct LoadParams {
     pub client_timeout_ms: f64,
     pub value_bytes: usize,
     pub shape: DbShape,
+    /// Redis shaped by a Lua spin (`redis_shape`): every cache command is an EVALSHA
+    pub redis: Option<crate::redis_shape::Shaped>,
+    /// Send each request at its time to within ~0.1 ms (a blocking-pool
+    /// sleep) instead of tokio's 1 ms timer ticks, which bunch the arrivals
+    /// of a tick together: the shaped Redis serves a command in well under
+    /// a millisecond, so bunched arrivals would queue where Poisson ones do not.
+    pub fine_timer: bool,
     pub seed: u64,
 }
 
@@ -87,6 +95,10 @@ pub struct Sec {
     pub db_queries: u64,
     pub db_miss: u64,
     pub cache_errors: u64,
+    /// cache commands answered within the command timeout (an OOM refusal included)
+    pub cache_ok: u64,
+    /// cache commands the app gave up on after the command timeout (also in `cache_errors`)
+    pub cache_timeouts: u64,
     pub set_oom: u64,
     /// successful requests (the model's `p50_ms`...)
     pub lat_ok: Histogram<u64>,
@@ -126,6 +138,8 @@ impl Default for Sec {
             db_queries: 0,
             db_miss: 0,
             cache_errors: 0,
+            cache_ok: 0,
+            cache_timeouts: 0,
             set_oom: 0,
             lat_ok: hist(),
             lat_all: hist(),
@@ -245,15 +259,27 @@ enum CacheErr {
 }
 
 impl Pod {
-    /// One Redis command with the app's command timeout.
-    async fn redis<T: redis::FromRedisValue>(&self, cmd: redis::Cmd) -> Result<T, CacheErr> {
+    /// One Redis command (plain, or the shaped script) with the app's command timeout.
+    async fn redis<T: redis::FromRedisValue>(
+        &self,
+        stats: &Stats,
+        verb: Verb,
+        key: &str,
+        value: &str,
+        ttl: u64,
+    ) -> Result<T, CacheErr> {
         let Some(mut c) = self.redis.get() else {
             return Err(CacheErr::Failed);
         };
+        let cmd = crate::redis_shape::cmd(self.shape.as_deref(), verb, key, value, ttl);
         match tokio::time::timeout(self.cache_timeout, cmd.query_async::<T>(&mut c)).await {
-            Ok(Ok(v)) => Ok(v),
+            Ok(Ok(v)) => {
+                stats.now(|s| s.cache_ok += 1);
+                Ok(v)
+            }
             Ok(Err(e)) => {
                 if e.code() == Some("OOM") || e.to_string().contains("OOM") {
+                    stats.now(|s| s.cache_ok += 1);
                     Err(CacheErr::Oom)
                 } else {
                     if e.is_io_error()
@@ -266,7 +292,10 @@ impl Pod {
                     Err(CacheErr::Failed)
                 }
             }
-            Err(_) => Err(CacheErr::Failed),
+            Err(_) => {
+                stats.now(|s| s.cache_timeouts += 1);
+                Err(CacheErr::Failed)
+            }
         }
     }
 }
@@ -317,6 +346,7 @@ struct Pool {
 
 struct Pod {
     redis: Arc<RedisHandle>,
+    shape: Option<Arc<crate::redis_shape::Shaped>>,
     pool: Pool,
     cache_timeout: Duration,
 }
@@ -417,8 +447,7 @@ async fn handle(
 ) -> Result<Outcome, Fail> {
     match op {
         Op::Read => {
-            let got: Result<Option<String>, _> =
-                pod.redis(redis::cmd("GET").arg(key).clone()).await;
+            let got: Result<Option<String>, _> = pod.redis(stats, Verb::Get, key, "", ttl).await;
             match &got {
                 Ok(v) => stats.now(|s| {
                     s.reads += 1;
@@ -439,10 +468,7 @@ async fn handle(
                 .await
                 .map_err(Fail::Db)?;
             let v = v.unwrap_or_else(|| value.to_string());
-            match pod
-                .redis::<()>(redis::cmd("SET").arg(key).arg(v).arg("EX").arg(ttl).clone())
-                .await
-            {
+            match pod.redis::<()>(stats, Verb::Set, key, &v, ttl).await {
                 Ok(()) => {}
                 Err(CacheErr::Oom) => stats.now(|s| s.set_oom += 1),
                 Err(CacheErr::Failed) => stats.now(|s| s.cache_errors += 1),
@@ -453,17 +479,7 @@ async fn handle(
             pod.db(stats, Query::Write, key, value)
                 .await
                 .map_err(Fail::Db)?;
-            match pod
-                .redis::<()>(
-                    redis::cmd("SET")
-                        .arg(key)
-                        .arg(value)
-                        .arg("EX")
-                        .arg(ttl)
-                        .clone(),
-                )
-                .await
-            {
+            match pod.redis::<()>(stats, Verb::Set, key, value, ttl).await {
                 Ok(()) => Ok(Outcome::Other),
                 Err(CacheErr::Oom) => {
                     stats.now(|s| s.set_oom += 1);
@@ -480,7 +496,7 @@ async fn handle(
                 .await
                 .map_err(Fail::Db)?;
             if pod
-                .redis::<i64>(redis::cmd("DEL").arg(key).clone())
+                .redis::<i64>(stats, Verb::Del, key, "", ttl)
                 .await
                 .is_err()
             {
@@ -509,9 +525,11 @@ pub async fn run(
     mut actions: Vec<(f64, Action)>,
 ) -> Result<Vec<Sec>> {
     let mut pods = Vec::new();
+    let shape = p.redis.clone().map(Arc::new);
     for _ in 0..p.pods {
         pods.push(Arc::new(Pod {
             redis: RedisHandle::new(redis_url).await?,
+            shape: shape.clone(),
             pool: Pool {
                 sem: Semaphore::new(p.pool_size as usize),
                 idle: Mutex::new(Vec::new()),
@@ -593,7 +611,12 @@ pub async fn run(
             tokio::task::spawn_blocking(f);
         }
         let due = start + Duration::from_secs_f64(t);
-        tokio::time::sleep_until(due).await;
+        let left = due.saturating_duration_since(Instant::now());
+        if p.fine_timer && left > Duration::from_micros(50) {
+            let _ = tokio::task::spawn_blocking(move || std::thread::sleep(left)).await;
+        } else {
+            tokio::time::sleep_until(due).await;
+        }
         let op = Op::from_mix(rng.uniform(), p.read, p.write, p.delete);
         let key = key_name(zipf.sample(&mut rng));
         let pod = pods[(i % p.pods as u64) as usize].clone();

@@ -1,7 +1,8 @@
 //! `realcheck`: the model against a real Redis and a real PostgreSQL.
 //!
 //!     realcheck all [--out DIR] [--scale X] [--repeat N]   every scenario, charts and results (minutes; N runs each)
-//!     realcheck smoke                         one short scenario; fails if a server or the client fails
+//!     realcheck redis-saturation [--out DIR] [--scale X] [--repeat N]   the shaped Redis stepped to saturation (minutes)
+//!     realcheck smoke                         two short scenarios; fail if a server or the client fails
 
 use std::path::PathBuf;
 
@@ -27,7 +28,7 @@ fn main() {
                 i += 1;
             }
             "-h" | "--help" => usage(0),
-            "all" | "smoke" if cmd.is_none() => cmd = Some(args[i].clone()),
+            "all" | "smoke" | "redis-saturation" if cmd.is_none() => cmd = Some(args[i].clone()),
             _ => usage(2),
         }
         i += 1;
@@ -35,6 +36,7 @@ fn main() {
     let r = match cmd.as_deref() {
         Some("all") => cachesim_realcheck::run::all(&out, scale, repeat),
         Some("smoke") => cachesim_realcheck::run::smoke(),
+        Some("redis-saturation") => cachesim_realcheck::run::redis_saturation(&out, scale, repeat),
         _ => usage(2),
     };
     cachesim_realcheck::servers::cleanup_all();
@@ -46,7 +48,7 @@ fn main() {
 
 fn usage(code: i32) -> ! {
     eprintln!(
-        "usage: realcheck all [--out DIR] [--scale X] [--repeat N]   every scenario (N runs each, mean and min-max): charts, CSV and results.md in DIR (default docs/calibration)\n       realcheck smoke                         one short scenario against both servers"
+        "usage: realcheck all [--out DIR] [--scale X] [--repeat N]   every scenario (N runs each, mean and min-max): charts, CSV and results.md in DIR (default docs/calibration)\n       realcheck redis-saturation [--out DIR] [--scale X] [--repeat N]   the shaped Redis at 0.5-1.2 of its thread: redis-saturation.md, .png and .csv in DIR\n       realcheck smoke                         one short scenario against both servers"
     );
     std::process::exit(code)
 }

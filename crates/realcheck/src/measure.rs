@@ -106,10 +106,18 @@ pub fn median_cv(xs: &[f64]) -> (f64, f64) {
     v.sort_by(|a, b| a.total_cmp(b));
     let med = v[v.len() / 2];
     let keep = &v[..((v.len() as f64 * 0.98).ceil() as usize).clamp(1, v.len())];
-    let n = keep.len() as f64;
-    let m = keep.iter().sum::<f64>() / n;
-    let var = keep.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n;
-    (med, if m > 0.0 { var.sqrt() / m } else { 0.0 })
+    (med, mean_cv(keep).1)
+}
+
+/// Mean and coefficient of variation of every sample.
+pub fn mean_cv(xs: &[f64]) -> (f64, f64) {
+    if xs.is_empty() {
+        return (0.0, 0.0);
+    }
+    let n = xs.len() as f64;
+    let m = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n;
+    (m, if m > 0.0 { var.sqrt() / m } else { 0.0 })
 }
 
 /// PostgreSQL costs at one connection.

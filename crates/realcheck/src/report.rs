@@ -58,13 +58,13 @@ fn fmt_v(v: f64) -> String {
 }
 
 /// Seconds [a, b) of a series.
-fn window<T>(v: &[T], a: f64, b: f64) -> &[T] {
+pub fn window<T>(v: &[T], a: f64, b: f64) -> &[T] {
     let a = (a.max(0.0) as usize).min(v.len());
     let b = (b.max(0.0) as usize).min(v.len()).max(a);
     &v[a..b]
 }
 
-fn real_hit(v: &[Sec]) -> f64 {
+pub fn real_hit(v: &[Sec]) -> f64 {
     let (h, r) = v.iter().fold((0, 0), |(h, r), s| (h + s.hits, r + s.reads));
     if r == 0 {
         0.0
@@ -73,7 +73,7 @@ fn real_hit(v: &[Sec]) -> f64 {
     }
 }
 
-fn sim_hit(v: &[SecondStats]) -> f64 {
+pub fn sim_hit(v: &[SecondStats]) -> f64 {
     let (h, r) = v.iter().fold((0, 0), |(h, r), s| (h + s.hits, r + s.reads));
     if r == 0 {
         0.0
@@ -82,7 +82,7 @@ fn sim_hit(v: &[SecondStats]) -> f64 {
     }
 }
 
-fn mean<T>(v: &[T], f: impl Fn(&T) -> f64) -> f64 {
+pub fn mean<T>(v: &[T], f: impl Fn(&T) -> f64) -> f64 {
     if v.is_empty() {
         0.0
     } else {
@@ -90,7 +90,7 @@ fn mean<T>(v: &[T], f: impl Fn(&T) -> f64) -> f64 {
     }
 }
 
-fn merged(
+pub fn merged(
     v: &[Sec],
     f: impl Fn(&Sec) -> &hdrhistogram::Histogram<u64>,
 ) -> hdrhistogram::Histogram<u64> {

@@ -1,9 +1,13 @@
-//! The two commands: `all` (every scenario, the charts and the results file)
-//! and `smoke` (one short herd scenario, printed; fails only if a server or the client fails).
+//! The commands: `all` (every scenario, the charts and the results file),
+//! `redis-saturation` (the shaped Redis stepped to saturation alone) and
+//! `smoke` (one short herd scenario and one shaped-Redis step, printed;
+//! fails only if a server or the client fails).
 
 use crate::load::DbShape;
 use crate::measure::{self, CurvePoint};
+use crate::redis_shape::{self, Shaped};
 use crate::report::{self, CurveModel, Row};
+use crate::saturation;
 use crate::scenarios::{self, Calibration, Outcome, Spec, System};
 use crate::servers::Servers;
 use anyhow::{bail, Context, Result};
@@ -16,7 +20,7 @@ pub const CURVE_POINTS: &[u32] = &[1, 2, 4, 8, 16, 32, 50, 64, 100, 128, 200, 30
 /// max_connections while measuring the connection curve
 pub const CURVE_MAX_CONNECTIONS: u32 = 320;
 
-fn machine() -> String {
+pub fn machine() -> String {
     let sh = |c: &str| {
         std::process::Command::new("sh")
             .args(["-c", c])
@@ -70,7 +74,11 @@ fn calibrate(
 
 /// Keys the DB must hold: the largest keyspace the scenarios derive (the real
 /// shape's short miss window gives the most keys), with margin.
-fn keys_needed(sys: &System) -> u64 {
+fn keys_needed(sys: &System, max_rps: f64) -> u64 {
+    let sys = &System {
+        rps: sys.rps.max(max_rps),
+        ..sys.clone()
+    };
     let mut cal = Calibration::default();
     cal.costs.redis_rtt_ms = 0.05;
     cal.costs.redis_cpu_us_per_cmd = 5.0;
@@ -87,6 +95,7 @@ fn keys_needed(sys: &System) -> u64 {
         crash_at: None,
         memory: None,
         max_connections: sys.max_connections,
+        redis: None,
     };
     let scn = scenarios::sim_scenario(sys, &cal, &spec, 10.0);
     let n = Simulation::new(scn)
@@ -95,7 +104,8 @@ fn keys_needed(sys: &System) -> u64 {
     n * 3 / 2 + 1000
 }
 
-fn start(sys: &System, max_conn: u32) -> Result<(Arc<Mutex<Servers>>, u64)> {
+/// Both servers, `kv_store` loaded with the keys of the largest keyspace up to `max_rps`.
+fn start(sys: &System, max_conn: u32, max_rps: f64) -> Result<(Arc<Mutex<Servers>>, u64)> {
     crate::servers::install_cleanup_handlers();
     let servers = Servers::start(max_conn).context("start redis-server and postgres")?;
     println!(
@@ -106,7 +116,7 @@ fn start(sys: &System, max_conn: u32) -> Result<(Arc<Mutex<Servers>>, u64)> {
         servers.pg_port,
         servers.dir.display()
     );
-    let keys = keys_needed(sys);
+    let keys = keys_needed(sys, max_rps);
     let pg = servers.pg_config();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -138,6 +148,7 @@ fn curve_base(sys: &System, cal: &Calibration, shape: DbShape) -> cachesim_core:
         crash_at: None,
         memory: None,
         max_connections: CURVE_MAX_CONNECTIONS,
+        redis: None,
     };
     let mut s = scenarios::sim_scenario(sys, cal, &spec, 3.0);
     s.db.direct_service_ms = s.db.read_service_ms;
@@ -206,6 +217,20 @@ fn check_sane(o: &Outcome) -> Result<()> {
             o.spec.name
         );
     }
+    if o.spec.redis.is_some() {
+        // the shaped Redis' script: a command fails only by timing out
+        let errs: u64 = o.real.iter().map(|s| s.cache_errors).sum();
+        let timeouts: u64 = o.real.iter().map(|s| s.cache_timeouts).sum();
+        let ok: u64 = o.real.iter().map(|s| s.cache_ok).sum();
+        if (errs - timeouts.min(errs)) * 100 > ok + errs {
+            bail!(
+                "{}: {} of {} cache commands failed other than by a timeout: the shaped Redis' script fails",
+                o.spec.name,
+                errs - timeouts.min(errs),
+                ok + errs
+            );
+        }
+    }
     if o.spec.crash_at.is_some() && !o.real.last().map(|s| s.redis_up).unwrap_or(false) {
         bail!("{}: redis did not come back after the restart", o.spec.name);
     }
@@ -219,7 +244,7 @@ pub fn smoke() -> Result<()> {
         rps: 1000.0,
         ..System::default()
     };
-    let (servers, keys) = start(&sys, sys.max_connections)?;
+    let (servers, keys) = start(&sys, sys.max_connections, SMOKE_SATURATION_RPS)?;
     let mut cal = calibrate(&servers, &sys, 1.0, keys)?;
     // the CPU part from a short connection curve (1, 2 and 8 connections)
     let pts = curve(&servers, keys, DbShape::Real, 0.5, &[1, 2, 8])?;
@@ -233,6 +258,7 @@ pub fn smoke() -> Result<()> {
         crash_at: Some((6.0, 9.0)),
         memory: None,
         max_connections: sys.max_connections,
+        redis: None,
     };
     let o = scenarios::run(&servers, &sys, &cal, &spec, 0)?;
     report::print_series(&o);
@@ -243,8 +269,104 @@ pub fn smoke() -> Result<()> {
     let rows = report::compare(&o);
     println!();
     report::print_rows(&rows);
+    check_sane(&o)?;
+    // one short step of the shaped Redis at 0.8 of its thread
+    let shaped = shape_redis(&servers, keys, 0.25, 1)?;
+    let spec = saturation::spec(&shaped, 5.0, sys.pods * sys.pool_size);
+    let steps = saturation::run(&servers, &sys, &cal, &spec, &[0.8], 0)?;
     servers.lock().unwrap().stop();
-    check_sane(&o)
+    for s in &steps {
+        report::print_rows(&saturation::compare(s));
+        check_sane(&s.outcome)?;
+    }
+    Ok(())
+}
+
+/// Keys for the smoke's saturation step (0.8 of a ~0.4 ms Redis: ~1,900 RPS, with margin).
+const SMOKE_SATURATION_RPS: f64 = 2_500.0;
+/// Keys for the saturation steps (1.2 of a ~0.4 ms Redis: ~2,800 RPS, with margin).
+const SATURATION_MAX_RPS: f64 = 3_500.0;
+
+/// The shaped Redis, calibrated on these servers (`secs` a probe, `probes` probes a cost).
+fn shape_redis(
+    servers: &Arc<Mutex<Servers>>,
+    keys: u64,
+    secs: f64,
+    probes: usize,
+) -> Result<Shaped> {
+    let url = servers.lock().unwrap().redis_url();
+    let s = redis_shape::calibrate(&url, saturation::TARGET_US, keys, secs, probes)
+        .context("calibrate the shaped redis")?;
+    println!(
+        "shaped redis: {} spin iterations; CPU per command GET {:.1} us, SET {:.1} us, DEL {:.1} us (usec_per_call {:.1}); a GET's wall time in Redis {:.1} us, cv {:.2}",
+        s.iterations, s.get_us, s.set_us, s.del_us, s.get_usec_per_call, s.wall_us, s.cv
+    );
+    Ok(s)
+}
+
+/// The saturation steps, `repeat` runs; writes its chart, Markdown and CSV
+/// to `out`; returns each run's rows.
+#[allow(clippy::too_many_arguments)]
+fn saturation_runs(
+    servers: &Arc<Mutex<Servers>>,
+    sys: &System,
+    cal: &Calibration,
+    keys: u64,
+    out: &Path,
+    seconds: f64,
+    repeat: u32,
+) -> Result<Vec<Vec<Row>>> {
+    let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let shaped = shape_redis(servers, keys, 0.6, 3)?;
+    let spec = saturation::spec(&shaped, seconds, sys.pods * sys.pool_size);
+    let mut rows = Vec::new();
+    let mut first = None;
+    for rep in 0..repeat.max(1) {
+        let steps = saturation::run(servers, sys, cal, &spec, saturation::STEPS, rep)?;
+        let mut r = Vec::new();
+        for s in &steps {
+            if let Err(e) = check_sane(&s.outcome) {
+                println!("WARNING: {e:#}");
+            }
+            r.extend(saturation::compare(s));
+        }
+        println!();
+        report::print_rows(&r);
+        rows.push(r);
+        if rep == 0 {
+            first = Some(steps);
+        }
+    }
+    let steps = first.unwrap_or_default();
+    saturation::draw(&steps, &out.join("redis-saturation.png"))?;
+    let load = load_before
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    saturation::write(out, &steps, &rows, &machine(), &load)?;
+    println!(
+        "\nwrote {} and redis-saturation.png, .csv",
+        out.join("redis-saturation.md").display()
+    );
+    Ok(rows)
+}
+
+/// The Redis saturation scenario alone (a few minutes): servers, the
+/// calibration, the shaped Redis, the steps; writes `out/redis-saturation.*`.
+pub fn redis_saturation(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
+    std::fs::create_dir_all(out)?;
+    let sys = System::default();
+    let (servers, keys) = start(&sys, sys.pods * sys.pool_size, SATURATION_MAX_RPS)?;
+    let mut cal = calibrate(&servers, &sys, 3.0, keys)?;
+    // the DB's CPU part from a short connection curve, as the smoke does
+    let pts = curve(&servers, keys, DbShape::Real, 0.5, &[1, 2, 8])?;
+    set_cpu(&mut cal, &pts);
+    print_cal(&sys, &cal);
+    let seconds = (saturation::STEP_SECONDS * seconds_scale).round().max(5.0);
+    saturation_runs(&servers, &sys, &cal, keys, out, seconds, repeat)?;
+    servers.lock().unwrap().stop();
+    Ok(())
 }
 
 /// PostgreSQL held at each of `points` active connections for `secs`.
@@ -286,7 +408,7 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
     let repeat = repeat.max(1);
     std::fs::create_dir_all(out)?;
     let sys = System::default();
-    let (servers, keys) = start(&sys, CURVE_MAX_CONNECTIONS)?;
+    let (servers, keys) = start(&sys, CURVE_MAX_CONNECTIONS, SATURATION_MAX_RPS)?;
     let mut cal = calibrate(&servers, &sys, 3.0, keys)?;
     print_cal(&sys, &cal);
 
@@ -430,6 +552,7 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
             crash_at: None,
             memory: None,
             max_connections: full,
+            redis: None,
         },
         Spec {
             name: "steady-shaped",
@@ -439,6 +562,7 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
             crash_at: None,
             memory: None,
             max_connections: full,
+            redis: None,
         },
         Spec {
             name: "herd-shaped",
@@ -448,6 +572,7 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
             crash_at: Some((s(20.0), s(30.0))),
             memory: None,
             max_connections: sys.max_connections,
+            redis: None,
         },
         Spec {
             name: "herd-real",
@@ -457,6 +582,7 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
             crash_at: Some((s(20.0), s(30.0))),
             memory: None,
             max_connections: sys.max_connections,
+            redis: None,
         },
         Spec {
             name: "memory-lru",
@@ -466,6 +592,7 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
             crash_at: None,
             memory: Some((s(10.0), 0.5, EvictionPolicy::AllkeysLru)),
             max_connections: full,
+            redis: None,
         },
         Spec {
             name: "memory-noeviction",
@@ -475,6 +602,7 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
             crash_at: None,
             memory: Some((s(10.0), 0.5, EvictionPolicy::Noeviction)),
             max_connections: full,
+            redis: None,
         },
     ];
     let mut outcomes = Vec::new();
@@ -507,6 +635,12 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
                 outcomes.push(o);
             }
         }
+    }
+    // last: the overload step leaves Redis a backlog of seconds
+    let seconds = (saturation::STEP_SECONDS * seconds_scale).round().max(5.0);
+    let sat = saturation_runs(&servers, &sys, &cal, keys, out, seconds, repeat)?;
+    for (rep, r) in sat.into_iter().enumerate() {
+        rep_rows[rep].extend(r);
     }
     let versions = {
         let s = servers.lock().unwrap();

@@ -86,6 +86,8 @@ pub struct Spec {
     pub memory: Option<(f64, f64, EvictionPolicy)>,
     /// PostgreSQL `max_connections` for this run (the pods' pools add up to pods x pool_size)
     pub max_connections: u32,
+    /// Redis shaped by the Lua spin, with its measured costs (None: plain commands)
+    pub redis: Option<crate::redis_shape::Shaped>,
 }
 
 pub struct Outcome {
@@ -99,6 +101,8 @@ pub struct Outcome {
     pub maxmemory_bytes: u64,
     /// cores busy on average during the load: (load generator, Redis, PostgreSQL); NaN if unknown
     pub cpu: (f64, f64, f64),
+    /// Redis' main thread runnable but waiting for a CPU, fraction of the load's wall time (NaN if unknown)
+    pub redis_run_queue_wait: f64,
 }
 
 fn command(json: &str) -> Command {
@@ -129,11 +133,22 @@ pub fn sim_scenario(sys: &System, cal: &Calibration, spec: &Spec, seconds: f64) 
     // calibration results were taken without it
     s.app.cpu_per_request_ms = 0.0;
     s.app.cpu_per_db_reply_ms = 0.0;
-    s.cache.set_cost = 1.0;
-    s.cache.del_cost = 1.0;
     s.app.cache_rtt_ms = c.redis_rtt_ms;
     s.app.connect_ms = c.pg_connect_ms;
-    s.cache.ops_per_sec = 1e6 / c.redis_cpu_us_per_cmd.max(0.1);
+    match &spec.redis {
+        None => {
+            s.cache.set_cost = 1.0;
+            s.cache.del_cost = 1.0;
+            s.cache.ops_per_sec = 1e6 / c.redis_cpu_us_per_cmd.max(0.1);
+        }
+        // the shaped Redis: each verb's measured CPU per command
+        Some(r) => {
+            let get = r.get_us.max(0.1);
+            s.cache.ops_per_sec = 1e6 / get;
+            s.cache.set_cost = r.set_us / get;
+            s.cache.del_cost = r.del_us / get;
+        }
+    }
     s.cache.per_kb_us = 0.0;
     s.cache.ttl_s = sys.ttl_s as f64;
     s.cache.entry_bytes = cal.entry_bytes.round().max(16.0) as u32;
@@ -204,6 +219,23 @@ pub async fn load_db(cfg: &tokio_postgres::Config, keys: u64, value_bytes: usize
     Ok(())
 }
 
+/// Empties Redis and resets its memory settings (no maxmemory, noeviction),
+/// whatever the previous scenario left.
+pub fn reset_redis(c: &mut redis::Connection) -> Result<()> {
+    redis::cmd("FLUSHALL").query::<()>(c)?;
+    redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory")
+        .arg(0)
+        .query::<()>(c)?;
+    redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory-policy")
+        .arg("noeviction")
+        .query::<()>(c)?;
+    Ok(())
+}
+
 /// Empties Redis, resets its memory settings, and fills it as the model's warm
 /// start does: key k cached with its steady-state probability P_k, residual
 /// TTL uniform over the TTL. Returns the keys set.
@@ -217,17 +249,7 @@ pub fn warm_redis(
 ) -> Result<u64> {
     let client = redis::Client::open(url)?;
     let mut c = client.get_connection()?;
-    redis::cmd("FLUSHALL").query::<()>(&mut c)?;
-    redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("maxmemory")
-        .arg(0)
-        .query::<()>(&mut c)?;
-    redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("maxmemory-policy")
-        .arg("noeviction")
-        .query::<()>(&mut c)?;
+    reset_redis(&mut c)?;
     let h = calibrate::harmonic(keys, zipf_s);
     let cl = &scn.client;
     let d = (2.0 * scn.app.cache_rtt_ms
@@ -326,6 +348,8 @@ pub fn run(
         client_timeout_ms: scn.client.timeout_ms,
         value_bytes: sys.value_bytes,
         shape: spec.shape,
+        redis: spec.redis.clone(),
+        fine_timer: spec.redis.is_some(),
         seed: 42 + rep as u64,
     };
     let warm = warm_redis(
@@ -337,6 +361,15 @@ pub fn run(
         9 + rep as u64,
     )
     .context("warm redis")?;
+    if let Some(r) = &spec.redis {
+        let mut c = redis::Client::open(url.as_str())?.get_connection()?;
+        let sha = crate::redis_shape::load_script(&mut c)?;
+        anyhow::ensure!(
+            sha == r.sha,
+            "the script's SHA1 changed: {sha} != {}",
+            r.sha
+        );
+    }
     let mut maxmemory = 0;
     let mut actions: Vec<(f64, load::Action)> = Vec::new();
     if let Some((crash, restart)) = spec.crash_at {
@@ -393,6 +426,7 @@ pub fn run(
         redis_pid.and_then(crate::servers::cpu_of),
         pg_pid.and_then(crate::servers::pg_cpu),
     );
+    let wait0 = redis_pid.and_then(crate::servers::run_queue_wait);
     let t0 = std::time::Instant::now();
     let real = rt.block_on(load::run(&params, &url, &pg, actions))?;
     let el = t0.elapsed().as_secs_f64();
@@ -414,6 +448,13 @@ pub fn run(
             None => f64::NAN,
         },
     );
+    let redis_run_queue_wait = match (wait0, same_redis) {
+        (Some(a), true) => redis_pid
+            .and_then(crate::servers::run_queue_wait)
+            .map(|b| (b - a) / el)
+            .unwrap_or(f64::NAN),
+        _ => f64::NAN,
+    };
     drop(rt);
     // the simulator, same parameters and faults
     let mut sim =
@@ -431,6 +472,7 @@ pub fn run(
         warm_keys: warm,
         maxmemory_bytes: maxmemory,
         cpu,
+        redis_run_queue_wait,
     })
 }
 

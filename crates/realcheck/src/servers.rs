@@ -479,6 +479,28 @@ fn proc_cpu(pid: i32) -> Option<(f64, f64, i32)> {
     Some((n(14) + n(15), n(16) + n(17), ppid))
 }
 
+/// Sets the scheduling priority (nice) of every thread of `pid`; returns
+/// the main thread's nice afterwards (unchanged when not permitted).
+pub fn renice(pid: i32, nice: i32) -> i32 {
+    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+        for t in tasks.flatten() {
+            if let Some(tid) = t.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) {
+                unsafe { libc::setpriority(libc::PRIO_PROCESS, tid, nice) };
+            }
+        }
+    }
+    unsafe { libc::getpriority(libc::PRIO_PROCESS, pid as u32) }
+}
+
+/// Seconds the process' main thread has spent runnable but waiting for a
+/// CPU (the second field of /proc/PID/schedstat, nanoseconds): how much the
+/// other work on the machine delayed it.
+pub fn run_queue_wait(pid: i32) -> Option<f64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/schedstat")).ok()?;
+    let ns: f64 = text.split_whitespace().nth(1)?.parse().ok()?;
+    Some(ns / 1e9)
+}
+
 /// CPU seconds a process has used (it alone).
 pub fn cpu_of(pid: i32) -> Option<f64> {
     proc_cpu(pid).map(|c| c.0)
