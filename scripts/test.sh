@@ -7,7 +7,8 @@
 #           for the web crate), cargo doc with warnings denied
 #   realcheck  scripts/setup.sh servers, then the model against a real redis-server
 #           and PostgreSQL: cargo test -p cachesim-realcheck --test smoke -- --ignored
-#           (one short crash/restart scenario; fails if a server or the client fails)
+#           (one short crash/restart scenario and a 5 s shaped-Redis step; fails if a
+#           server or the client fails, not when the numbers disagree)
 #   wasm    cargo test --target wasm32-unknown-unknown -p cachesim-core --test golden  (same run as native)
 #           cargo test --target wasm32-unknown-unknown -p cachesim-web   (headless Chromium)
 #   npm     npm ci                                  (when package-lock.json exists)
@@ -161,7 +162,7 @@ fi
 if wants realcheck; then
     run_stage servers "redis-server and PostgreSQL for the real check (scripts/setup.sh servers)" \
         bash "$ROOT/scripts/setup.sh" servers
-    # the smoke run of crates/realcheck: its own servers on loopback, ~25 s
+    # the smoke run of crates/realcheck: its own servers on loopback, ~32 s
     run_stage realcheck "the model against a real Redis and PostgreSQL (realcheck smoke)" \
         cargo test -p cachesim-realcheck --test smoke -- --ignored --nocapture
     if [[ $STAGE_TESTS -eq 0 ]]; then

@@ -82,6 +82,8 @@ pub struct Step {
     pub outcome: Outcome,
     /// redis-server's nice during the step
     pub redis_nice: i32,
+    /// Which CPUs Redis and the rest ran on (see [`pin_redis`])
+    pub pinning: String,
     /// Redis' own time per EVALSHA during the step (commandstats
     /// usec_per_call: wall clock inside the command), us, and the calls
     pub in_load_us: f64,
@@ -163,6 +165,8 @@ pub fn run(
         .map(|p| crate::servers::renice(p, REDIS_NICE))
         .unwrap_or(0);
     println!("redis-server runs at nice {redis_nice}");
+    let pinning = pin_redis(servers, sys.nproc as usize);
+    println!("{pinning}");
     for &target in targets {
         let step_sys = System {
             rps: mix.rps_for(target, shaped).round(),
@@ -195,12 +199,58 @@ pub fn run(
             rps: step_sys.rps,
             outcome: o,
             redis_nice,
+            pinning: pinning.clone(),
             in_load_us,
             in_load_calls,
             model_in_load,
         });
     }
+    unpin(servers, sys.nproc as usize);
     Ok(steps)
+}
+
+/// Redis' thread gets a core of its own, as on its own host: redis-server
+/// on the last CPU, this process (the load generator) and PostgreSQL (its
+/// postmaster, so every backend it forks, and the backends already open) on
+/// the others. Other work on the machine is not moved.
+fn pin_redis(servers: &Arc<Mutex<Servers>>, nproc: usize) -> String {
+    if nproc < 2 {
+        return "not pinned: one CPU".into();
+    }
+    let s = servers.lock().unwrap();
+    let (Some(redis), Some(pg)) = (s.redis_pid(), s.pg_pid()) else {
+        return "not pinned: a server is not running".into();
+    };
+    let rest: Vec<usize> = (0..nproc - 1).collect();
+    let mut ok = crate::servers::pin(redis, &[nproc - 1]);
+    ok &= crate::servers::pin(std::process::id() as i32, &rest);
+    for p in std::iter::once(pg).chain(crate::servers::children_of(pg)) {
+        ok &= crate::servers::pin(p, &rest);
+    }
+    if ok {
+        format!(
+            "redis-server pinned to CPU {}; the load generator and PostgreSQL to CPU {}",
+            nproc - 1,
+            if rest.len() == 1 {
+                "0".to_string()
+            } else {
+                format!("0-{}", nproc - 2)
+            }
+        )
+    } else {
+        "not pinned: sched_setaffinity refused".into()
+    }
+}
+
+/// Every CPU again for this process and PostgreSQL after the steps.
+fn unpin(servers: &Arc<Mutex<Servers>>, nproc: usize) {
+    let all: Vec<usize> = (0..nproc).collect();
+    crate::servers::pin(std::process::id() as i32, &all);
+    if let Some(pg) = servers.lock().unwrap().pg_pid() {
+        for p in std::iter::once(pg).chain(crate::servers::children_of(pg)) {
+            crate::servers::pin(p, &all);
+        }
+    }
 }
 
 /// Measured values of one step (real, model) and the formulas' (M/D/1, M/G/1).
@@ -583,8 +633,9 @@ pub fn write(
     );
     let _ = writeln!(
         md,
-        "Machine: {machine}.  \nLoad average before the steps: {load_before}. redis-server ran at nice {} (the other processes at their own).\n",
-        first.redis_nice
+        "Machine: {machine}.  \nLoad average before the steps: {load_before}. redis-server ran at nice {} (the other processes at their own); {}.\n",
+        first.redis_nice,
+        first.pinning
     );
     let _ = writeln!(
         md,

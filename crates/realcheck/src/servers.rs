@@ -492,6 +492,45 @@ pub fn renice(pid: i32, nice: i32) -> i32 {
     unsafe { libc::getpriority(libc::PRIO_PROCESS, pid as u32) }
 }
 
+/// Pins every thread of process `pid` to `cpus` (threads it starts later
+/// inherit it); false if the kernel refused or the process is gone.
+pub fn pin(pid: i32, cpus: &[usize]) -> bool {
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    for &c in cpus {
+        unsafe { libc::CPU_SET(c, &mut set) };
+    }
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    let mut ok = true;
+    for t in tasks.flatten() {
+        if let Some(tid) = t.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) {
+            let size = std::mem::size_of::<libc::cpu_set_t>();
+            ok &= unsafe { libc::sched_setaffinity(tid, size, &set) } == 0;
+        }
+    }
+    ok
+}
+
+/// The processes whose parent is `pid` (PostgreSQL's backends).
+pub fn children_of(pid: i32) -> Vec<i32> {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    procs
+        .flatten()
+        .filter_map(|p| p.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&p| {
+            // /proc/P/stat: "P (comm) S PPID ..."; comm may hold spaces
+            std::fs::read_to_string(format!("/proc/{p}/stat"))
+                .ok()
+                .and_then(|s| s.rsplit_once(')').map(|(_, r)| r.to_string()))
+                .and_then(|r| r.split_whitespace().nth(1)?.parse::<i32>().ok())
+                == Some(pid)
+        })
+        .collect()
+}
+
 /// Seconds the process' main thread has spent runnable but waiting for a
 /// CPU (the second field of /proc/PID/schedstat, nanoseconds): how much the
 /// other work on the machine delayed it.
@@ -529,4 +568,26 @@ pub fn self_cpu() -> f64 {
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
     let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     tv(u.ru_utime) + tv(u.ru_stime)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_a_child_and_pins_it() {
+        let mut child = Command::new("sleep").arg("5").spawn().expect("sleep");
+        let pid = child.id() as i32;
+        assert!(children_of(std::process::id() as i32).contains(&pid));
+        assert!(pin(pid, &[0]));
+        let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+        let size = std::mem::size_of::<libc::cpu_set_t>();
+        assert_eq!(unsafe { libc::sched_getaffinity(pid, size, &mut set) }, 0);
+        assert_eq!(unsafe { libc::CPU_COUNT(&set) }, 1);
+        assert!(unsafe { libc::CPU_ISSET(0, &set) });
+        child.kill().ok();
+        child.wait().ok();
+        assert!(!children_of(std::process::id() as i32).contains(&pid));
+        assert!(!pin(pid, &[0]), "a process that is gone cannot be pinned");
+    }
 }
