@@ -82,7 +82,7 @@ pub struct Step {
     pub outcome: Outcome,
     /// redis-server's nice during the step
     pub redis_nice: i32,
-    /// Which CPUs Redis and the rest ran on (see [`pin_redis`])
+    /// Which CPUs Redis and the rest ran on (see `pin_redis`)
     pub pinning: String,
     /// Redis' own time per EVALSHA during the step (commandstats
     /// usec_per_call: wall clock inside the command), us, and the calls
