@@ -9,6 +9,7 @@
 pub mod chart;
 pub mod load;
 pub mod measure;
+pub mod pinned_curve;
 pub mod queueing;
 pub mod redis_shape;
 pub mod report;

@@ -28,7 +28,9 @@ fn main() {
                 i += 1;
             }
             "-h" | "--help" => usage(0),
-            "all" | "smoke" | "redis-saturation" if cmd.is_none() => cmd = Some(args[i].clone()),
+            "all" | "smoke" | "redis-saturation" | "pg-curve-pinned" if cmd.is_none() => {
+                cmd = Some(args[i].clone())
+            }
             _ => usage(2),
         }
         i += 1;
@@ -37,6 +39,7 @@ fn main() {
         Some("all") => cachesim_realcheck::run::all(&out, scale, repeat),
         Some("smoke") => cachesim_realcheck::run::smoke(),
         Some("redis-saturation") => cachesim_realcheck::run::redis_saturation(&out, scale, repeat),
+        Some("pg-curve-pinned") => cachesim_realcheck::run::pg_curve_pinned(&out, repeat),
         _ => usage(2),
     };
     cachesim_realcheck::servers::cleanup_all();
@@ -48,7 +51,7 @@ fn main() {
 
 fn usage(code: i32) -> ! {
     eprintln!(
-        "usage: realcheck all [--out DIR] [--scale X] [--repeat N]   every scenario (N runs each, mean and min-max): charts, CSV and results.md in DIR (default docs/calibration)\n       realcheck redis-saturation [--out DIR] [--scale X] [--repeat N]   the shaped Redis at 0.5-1.2 of its thread: redis-saturation.md, .png and .csv in DIR\n       realcheck smoke                         one short scenario against both servers"
+        "usage: realcheck all [--out DIR] [--scale X] [--repeat N]   every scenario (N runs each, mean and min-max): charts, CSV and results.md in DIR (default docs/calibration)\n       realcheck redis-saturation [--out DIR] [--scale X] [--repeat N]   the shaped Redis at 0.5-1.2 of its thread: redis-saturation.md, .png and .csv in DIR\n       realcheck pg-curve-pinned [--out DIR] [--repeat N]   PostgreSQL's PK-lookup curve with the server on a CPU of its own: pg-curve-pinned.md in DIR\n       realcheck smoke                         one short scenario against both servers"
     );
     std::process::exit(code)
 }

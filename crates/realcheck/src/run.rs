@@ -156,6 +156,54 @@ fn curve_base(sys: &System, cal: &Calibration, shape: DbShape) -> cachesim_core:
     s
 }
 
+/// The model's DB for the real (PK lookup) connection curve.
+pub fn curve_model_base(sys: &System, cal: &Calibration) -> cachesim_core::Scenario {
+    curve_base(sys, cal, DbShape::Real)
+}
+
+/// The real PK-lookup curve with PostgreSQL on a core of its own, `repeat`
+/// runs, each with the model's CPU part and contention fitted to it on one
+/// core; writes `out/pg-curve-pinned.md`.
+pub fn pg_curve_pinned(out: &Path, repeat: u32) -> Result<()> {
+    let sys = System::default();
+    let (servers, keys) = start(&sys, CURVE_MAX_CONNECTIONS, sys.rps)?;
+    let base_cal = calibrate(&servers, &sys, 3.0, keys)?;
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let pinning = crate::pinned_curve::pin_pg(&servers, sys.nproc as usize)
+        .context("could not pin PostgreSQL to a CPU of its own (needs 2 or more CPUs)")?;
+    println!(
+        "{pinning}
+PostgreSQL throughput against active connections (closed loop, 2 s per point):"
+    );
+    let mut runs = Vec::new();
+    for rep in 0..repeat.max(1) {
+        println!("  curve, run {}", rep + 1);
+        let pts = curve(&servers, keys, DbShape::Real, 2.0, CURVE_POINTS)?;
+        let mut cal = Calibration {
+            cores: 1,
+            ..base_cal.clone()
+        };
+        set_cpu(&mut cal, &pts);
+        let cmp = crate::pinned_curve::compare(&sys, &cal, &pts);
+        for &(n, real, model) in &cmp {
+            println!(
+                "  {n:>4} connections: real {real:>8.0} q/s, model {model:>8.0} q/s ({:+.1}%)",
+                100.0 * (model - real) / real
+            );
+        }
+        runs.push(crate::pinned_curve::Run {
+            points: pts,
+            cal,
+            compared: cmp,
+        });
+    }
+    servers.lock().unwrap().stop();
+    let md = crate::pinned_curve::markdown(&pinning, load.trim(), &runs);
+    crate::pinned_curve::write(out, &md)?;
+    println!("wrote {}", out.join("pg-curve-pinned.md").display());
+    Ok(())
+}
+
 fn sim_curve(base: &cachesim_core::Scenario, label: String) -> CurveModel {
     let mut m = CurveModel::formula(label, 1, 1.0, 0.0, 0.0, 0);
     m.sim = CURVE_POINTS

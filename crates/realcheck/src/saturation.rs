@@ -222,11 +222,9 @@ fn pin_redis(servers: &Arc<Mutex<Servers>>, nproc: usize) -> String {
         return "not pinned: a server is not running".into();
     };
     let rest: Vec<usize> = (0..nproc - 1).collect();
-    let mut ok = crate::servers::pin(redis, &[nproc - 1]);
-    ok &= crate::servers::pin(std::process::id() as i32, &rest);
-    for p in std::iter::once(pg).chain(crate::servers::children_of(pg)) {
-        ok &= crate::servers::pin(p, &rest);
-    }
+    let ok = crate::servers::pin(redis, &[nproc - 1])
+        & crate::servers::pin(std::process::id() as i32, &rest)
+        & crate::servers::pin_tree(pg, &rest);
     if ok {
         format!(
             "redis-server pinned to CPU {}; the load generator and PostgreSQL to CPU {}",
@@ -247,9 +245,7 @@ fn unpin(servers: &Arc<Mutex<Servers>>, nproc: usize) {
     let all: Vec<usize> = (0..nproc).collect();
     crate::servers::pin(std::process::id() as i32, &all);
     if let Some(pg) = servers.lock().unwrap().pg_pid() {
-        for p in std::iter::once(pg).chain(crate::servers::children_of(pg)) {
-            crate::servers::pin(p, &all);
-        }
+        crate::servers::pin_tree(pg, &all);
     }
 }
 

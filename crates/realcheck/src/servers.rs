@@ -512,6 +512,16 @@ pub fn pin(pid: i32, cpus: &[usize]) -> bool {
     ok
 }
 
+/// Pins process `pid` and its children (a postmaster and its backends;
+/// later backends inherit the postmaster's CPUs).
+pub fn pin_tree(pid: i32, cpus: &[usize]) -> bool {
+    let mut ok = pin(pid, cpus);
+    for c in children_of(pid) {
+        ok &= pin(c, cpus);
+    }
+    ok
+}
+
 /// The processes whose parent is `pid` (PostgreSQL's backends).
 pub fn children_of(pid: i32) -> Vec<i32> {
     let Ok(procs) = std::fs::read_dir("/proc") else {
