@@ -34,10 +34,7 @@ pub fn pin_pg(servers: &Arc<Mutex<Servers>>, nproc: usize) -> Option<String> {
         return None;
     }
     let pg = servers.lock().unwrap().pg_pid()?;
-    let rest: Vec<usize> = (0..nproc - 1).collect();
-    let ok = crate::servers::pin_tree(pg, &[nproc - 1])
-        && crate::servers::pin(std::process::id() as i32, &rest);
-    ok.then(|| {
+    crate::servers::own_core(pg, &[], nproc).then(|| {
         format!(
             "PostgreSQL pinned to CPU {}, the load generator to the other CPUs",
             nproc - 1

@@ -404,16 +404,18 @@ impl Spread {
     }
 }
 
+/// A printed row's first column: the metric and its scenario, cut to 58 characters.
+fn label(metric: &str, scenario: &str) -> String {
+    format!("{metric} [{scenario}]").chars().take(58).collect()
+}
+
 pub fn print_spread(spread: &[Spread]) {
     for s in spread {
         let (rm, ra, rb) = mean_min_max(&s.real);
         let (mm, ma, mb) = mean_min_max(&s.model);
         println!(
             "{:<58} {:>9} [{:>9} - {:>9}] {:>9} [{:>9} - {:>9}] {:>8}",
-            format!("{} [{}]", s.metric, s.scenario)
-                .chars()
-                .take(58)
-                .collect::<String>(),
+            label(&s.metric, &s.scenario),
             fmt_v(rm),
             fmt_v(ra),
             fmt_v(rb),
@@ -433,10 +435,7 @@ pub fn print_rows(rows: &[Row]) {
     for r in rows {
         println!(
             "{:<58} {:>10} {:>10} {:>10}{}",
-            format!("{} [{}]", r.metric, r.scenario)
-                .chars()
-                .take(58)
-                .collect::<String>(),
+            label(&r.metric, &r.scenario),
             fmt_v(r.real),
             fmt_v(r.model),
             fmt_err(r),

@@ -221,15 +221,11 @@ fn pin_redis(servers: &Arc<Mutex<Servers>>, nproc: usize) -> String {
     let (Some(redis), Some(pg)) = (s.redis_pid(), s.pg_pid()) else {
         return "not pinned: a server is not running".into();
     };
-    let rest: Vec<usize> = (0..nproc - 1).collect();
-    let ok = crate::servers::pin(redis, &[nproc - 1])
-        & crate::servers::pin(std::process::id() as i32, &rest)
-        & crate::servers::pin_tree(pg, &rest);
-    if ok {
+    if crate::servers::own_core(redis, &[pg], nproc) {
         format!(
             "redis-server pinned to CPU {}; the load generator and PostgreSQL to CPU {}",
             nproc - 1,
-            if rest.len() == 1 {
+            if nproc == 2 {
                 "0".to_string()
             } else {
                 format!("0-{}", nproc - 2)

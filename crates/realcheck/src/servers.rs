@@ -522,6 +522,18 @@ pub fn pin_tree(pid: i32, cpus: &[usize]) -> bool {
     ok
 }
 
+/// A server on a core of its own: `alone` (and its children) on the last
+/// of `nproc` CPUs; this process and the `others` (and their children) on
+/// the rest. False if a pin failed.
+pub fn own_core(alone: i32, others: &[i32], nproc: usize) -> bool {
+    let rest: Vec<usize> = (0..nproc - 1).collect();
+    let mut ok = pin_tree(alone, &[nproc - 1]) & pin(std::process::id() as i32, &rest);
+    for &p in others {
+        ok &= pin_tree(p, &rest);
+    }
+    ok
+}
+
 /// The processes whose parent is `pid` (PostgreSQL's backends).
 pub fn children_of(pid: i32) -> Vec<i32> {
     let Ok(procs) = std::fs::read_dir("/proc") else {
