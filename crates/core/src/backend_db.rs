@@ -88,6 +88,8 @@ pub struct BackendDb {
     pub busy_ns: u64,
     workers: u32,
     contention: f64,
+    crowding: f64,
+    crowding_connections: f64,
     connection_cpu: Nanos,
     /// When each query at the DB (waiting for a worker or executing) is
     /// done: how many backends are active when the next one arrives.
@@ -128,6 +130,8 @@ impl BackendDb {
             busy_ns: 0,
             workers: cfg.workers,
             contention: cfg.contention,
+            crowding: cfg.crowding,
+            crowding_connections: cfg.crowding_connections.max(0.01),
             connection_cpu: from_ms(cfg.connection_cpu_ms),
             in_db: BinaryHeap::new(),
             replies: BinaryHeap::new(),
@@ -225,8 +229,7 @@ impl BackendDb {
         // its server connections run queries
         let active = (self.in_db.len() as u32).min(self.max_connections);
         let active = self.pooler.map_or(active, |pool| active.min(pool));
-        let beyond = active.saturating_sub(self.cores) as f64;
-        let cpu = (work.cpu as f64 * (1.0 + self.contention * beyond)) as Nanos;
+        let cpu = (work.cpu as f64 * self.slowdown_at(active)) as Nanos;
         let Reverse(free) = self.worker_free.pop().expect("at least one worker");
         let start = free.max(arrive);
         let end = if cpu > 0 {
@@ -238,12 +241,23 @@ impl BackendDb {
         } else {
             start + work.wait
         };
-        if self.contention > 0.0 {
+        if self.contention > 0.0 || self.crowding > 0.0 {
             self.in_db.push(Reverse(end));
         }
         self.worker_free.push(Reverse(end));
         self.busy_ns += end - start;
         (start, end)
+    }
+
+    /// How many times longer a query's CPU part runs with `active` backends
+    /// at the DB: contention and crowding past the cores (`DbConfig`).
+    fn slowdown_at(&self, active: u32) -> f64 {
+        let beyond = active.saturating_sub(self.cores) as f64;
+        let mut f = 1.0 + self.contention * beyond;
+        if self.crowding > 0.0 {
+            f += self.crowding * (1.0 - libm::exp(-beyond / self.crowding_connections));
+        }
+        f
     }
 
     /// Percentiles (p50, p99, ms) of the time at the DB, arrival to reply,

@@ -456,6 +456,20 @@ pub struct DbConfig {
     /// 0.0032 would have made the sleeping curve 39% slower at 200). The
     /// default is that measured 0.0032.
     pub contention: f64,
+    /// Crowding of the DB cores' caches: with `n` queries at the DB beyond
+    /// `cores`, each query's CPU part is also slowed by
+    /// `crowding (1 - exp(-(n - cores) / crowding_connections))`. Every
+    /// backend that runs on a core evicts some of the others' working sets
+    /// from its caches, so a switch between backends costs more the more of
+    /// them take turns, until the caches hold none of them and the cost
+    /// stops growing. PostgreSQL on one core of the calibration machine
+    /// (`docs/calibration/pg-curve-pinned.md`) fell from 44K lookups/s at 4
+    /// connections to 25K at 32, then only to 20K at 100: steeper than
+    /// `contention` alone early, flatter later. 0 (the default) turns it off.
+    pub crowding: f64,
+    /// The number of active backends beyond `cores` over which `crowding`
+    /// builds up (its e-folding count).
+    pub crowding_connections: f64,
     /// DB CPU a new connection costs (PostgreSQL forks a backend and
     /// authenticates it), and a refused one too (the fork happens before
     /// the refusal), occupying a worker (not a core: see `backend_db`).
@@ -580,6 +594,8 @@ impl Default for DbConfig {
             service: ServiceDist::LogNormal { cv: 0.15 },
             max_connections: 200,
             contention: 0.0032,
+            crowding: 0.0,
+            crowding_connections: 32.0,
             connection_cpu_ms: 1.0,
             cores: 4,
             read_cpu_ms: 0.5,
@@ -861,6 +877,8 @@ impl Scenario {
         }
         check_int("db.max_connections", d.max_connections as u64, 1, 1_000_000)?;
         check_range("db.contention", d.contention, 0.0, 1.0)?;
+        check_range("db.crowding", d.crowding, 0.0, 100.0)?;
+        check_range("db.crowding_connections", d.crowding_connections, 0.01, 1e6)?;
         check_range("db.connection_cpu_ms", d.connection_cpu_ms, 0.0, 60_000.0)?;
         check_int("db.cores", d.cores as u64, 1, 10_000)?;
         for (field, cpu, service, service_field) in [

@@ -7,6 +7,8 @@
 //! relative errors. See `docs/calibration.md`.
 
 pub mod chart;
+pub mod contention_fit;
+pub mod hop;
 pub mod load;
 pub mod measure;
 pub mod pinned_curve;
@@ -79,6 +81,29 @@ mod tests {
         assert!((report::model_curve(100, 2, 1.0, 1.0) - 2000.0).abs() < 1e-9);
         // Little's law past saturation: 100 connections / 2000 q/s = 50 ms
         assert!((report::model_curve_latency(100, 2, 1.0, 1.0) - 50.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn model_round_trips_come_from_the_paced_hops() {
+        let mut c = measure::Costs {
+            redis_rtt_ms: 0.01,
+            redis_cpu_us_per_cmd: 7.0,
+            pg_select1_ms: 0.02,
+            ..Default::default()
+        };
+        // no paced probe: the tight loop's round trips
+        assert_eq!((c.cache_rtt_ms(), c.db_rtt_ms()), (0.01, 0.02));
+        c.redis_hop = hop::Hop {
+            p50_ms: 0.08,
+            p99_ms: 0.4,
+        };
+        c.pg_hop = hop::Hop {
+            p50_ms: 0.09,
+            p99_ms: 0.5,
+        };
+        // the paced GET less Redis' own 7 us, the paced SELECT 1 as it is
+        assert!((c.cache_rtt_ms() - 0.073).abs() < 1e-12);
+        assert_eq!(c.db_rtt_ms(), 0.09);
     }
 
     #[test]

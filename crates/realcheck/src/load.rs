@@ -300,6 +300,13 @@ impl Pod {
     }
 }
 
+/// A multiplexed Redis connection as the load's pods open it.
+pub async fn redis_connection(url: &str) -> Result<redis::aio::MultiplexedConnection> {
+    Ok(redis::Client::open(url)?
+        .get_multiplexed_async_connection_with_config(&RedisHandle::config())
+        .await?)
+}
+
 /// A pooled PostgreSQL connection with its prepared statements.
 pub struct PgConn {
     pub client: tokio_postgres::Client,

@@ -11,8 +11,12 @@ use std::time::{Duration, Instant};
 
 #[derive(Clone, Debug, Default)]
 pub struct Costs {
-    /// PING round trip, mean ms
+    /// PING round trip in a tight loop (blocking client, threads hot), mean ms
     pub redis_rtt_ms: f64,
+    /// a paced GET through the load's async client ([`crate::hop`])
+    pub redis_hop: crate::hop::Hop,
+    /// a paced SELECT 1 through one of the load's connections ([`crate::hop`])
+    pub pg_hop: crate::hop::Hop,
     /// Redis CPU (user+sys) per command, us, under a concurrent GET/SET load
     pub redis_cpu_us_per_cmd: f64,
     /// commands/s that load reached (8 concurrent clients, one connection each)
@@ -24,6 +28,25 @@ pub struct Costs {
     pub pg_update_ms: f64,
     pub pg_shaped_ms: f64,
     pub pg_shaped_cv: f64,
+}
+
+impl Costs {
+    /// The model's `app.cache_rtt_ms`: the paced GET's median less the
+    /// command's CPU (the model's Redis adds it), never below the tight
+    /// loop's round trip; that round trip when no paced probe was taken.
+    pub fn cache_rtt_ms(&self) -> f64 {
+        if self.redis_hop.p50_ms > 0.0 {
+            (self.redis_hop.p50_ms - self.redis_cpu_us_per_cmd / 1000.0).max(self.redis_rtt_ms)
+        } else {
+            self.redis_rtt_ms
+        }
+    }
+
+    /// The model's `app.db_rtt_ms`: the paced SELECT 1's median, never below
+    /// the tight loop's; the tight loop's when no paced probe was taken.
+    pub fn db_rtt_ms(&self) -> f64 {
+        self.pg_hop.p50_ms.max(self.pg_select1_ms)
+    }
 }
 
 /// One point of the connection curve.

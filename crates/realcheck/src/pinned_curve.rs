@@ -58,6 +58,24 @@ pub fn compare(sys: &System, cal: &Calibration, real: &[CurvePoint]) -> Vec<(u32
         .collect()
 }
 
+/// One run's rows for the results table.
+pub fn rows(r: &Run) -> Vec<report::Row> {
+    r.compared
+        .iter()
+        .map(|&(n, real, model)| report::Row {
+            scenario: "pg-curve-pinned (real PK lookup, PostgreSQL on a core of its own)".into(),
+            metric: format!(
+                "throughput at {n} active connections, cachesim: 1 core x {:.4} ms CPU, {} (fitted to run 1)",
+                r.cal.pk_cpu_ms(),
+                r.cal.contention.describe()
+            ),
+            real,
+            model,
+            unit: "q/s",
+        })
+        .collect()
+}
+
 /// The Markdown of the runs: every point, the fitted parameters, the errors.
 pub fn markdown(pinning: &str, load: &str, runs: &[Run]) -> String {
     let mut md = String::new();
@@ -74,11 +92,11 @@ pub fn markdown(pinning: &str, load: &str, runs: &[Run]) -> String {
     {
         let _ = writeln!(
             md,
-            "Run {}: peak {:.0} q/s; model: 1 core x {:.4} ms CPU per query, contention {:.4} (fitted to this run's points past 1 connection).\n",
+            "Run {}: peak {:.0} q/s; model: 1 core x {:.4} ms CPU per query, {} (fitted to run 1's points from its peak up).\n",
             i + 1,
-            cal.pk_saturation_qps,
+            pts.iter().map(|p| p.qps).fold(0.0, f64::max),
             cal.pk_cpu_ms(),
-            cal.contention
+            cal.contention.describe()
         );
         let _ = writeln!(
             md,

@@ -701,34 +701,6 @@ pub fn model_curve_contended(
     open.min(cap / (1.0 + alpha * extra))
 }
 
-/// Least-squares `alpha` (through the origin) and the knee (the peak) of a measured curve.
-pub fn fit_contention(pts: &[CurvePoint]) -> (f64, u32, f64) {
-    let Some(peak) = pts.iter().max_by(|a, b| a.qps.total_cmp(&b.qps)) else {
-        return (0.0, 1, 0.0);
-    };
-    (
-        fit_alpha(pts, peak.connections, peak.qps),
-        peak.connections,
-        peak.qps,
-    )
-}
-
-/// Least-squares `alpha` of X(n) = peak / (1 + alpha (n - knee)) over the
-/// points past `knee` (the core's form, with the knee at the DB's cores).
-pub fn fit_alpha(pts: &[CurvePoint], knee: u32, peak: f64) -> f64 {
-    let (mut num, mut den) = (0.0, 0.0);
-    for p in pts.iter().filter(|p| p.connections > knee && p.qps > 0.0) {
-        let d = (p.connections - knee) as f64;
-        num += (peak / p.qps - 1.0) * d;
-        den += d * d;
-    }
-    if den > 0.0 {
-        (num / den).max(0.0)
-    } else {
-        0.0
-    }
-}
-
 /// The simulator held at `n` busy connections (one pod, pool = workers =
 /// max_connections = n, far more direct queries offered than it serves), as
 /// `base` sets the DB: queries/s served and the query latency p50 (round

@@ -59,6 +59,13 @@ fn calibrate(
     let mut costs = rt
         .block_on(measure::pg_costs(&pg, keys, sys.shaped_ms))
         .context("measure postgres")?;
+    let hops = rt.block_on(async {
+        Ok::<_, anyhow::Error>((
+            crate::hop::redis(&url, 2_000).await?,
+            crate::hop::postgres(&pg, 2_000).await?,
+        ))
+    });
+    (costs.redis_hop, costs.pg_hop) = hops.context("measure the generator's time per hop")?;
     costs.redis_rtt_ms = rtt;
     costs.redis_cpu_us_per_cmd = cpu_us;
     costs.redis_load_ops = ops;
@@ -68,7 +75,7 @@ fn calibrate(
         redis_base_bytes: base,
         pk_saturation_qps: 0.0,
         cores: sys.nproc,
-        contention: 0.0,
+        contention: Default::default(),
     })
 }
 
@@ -134,7 +141,10 @@ fn start(sys: &System, max_conn: u32, max_rps: f64) -> Result<(Arc<Mutex<Servers
 /// curve: cores / peak throughput, and alpha fitted past the cores.
 fn set_cpu(cal: &mut Calibration, real_curve: &[CurvePoint]) {
     cal.pk_saturation_qps = real_curve.iter().map(|p| p.qps).fold(0.0, f64::max);
-    cal.contention = report::fit_alpha(real_curve, cal.cores, cal.pk_saturation_qps).min(1.0);
+    let mut c = crate::contention_fit::fit(real_curve, cal.cores, cal.pk_saturation_qps, true);
+    c.alpha = c.alpha.min(1.0);
+    c.crowding = c.crowding.min(100.0);
+    cal.contention = c;
 }
 
 /// The model's DB for the connection curve of `shape`: the scenarios' DB
@@ -162,29 +172,54 @@ pub fn curve_model_base(sys: &System, cal: &Calibration) -> cachesim_core::Scena
 }
 
 /// The real PK-lookup curve with PostgreSQL on a core of its own, `repeat`
-/// runs, each with the model's CPU part and contention fitted to it on one
-/// core; writes `out/pg-curve-pinned.md`.
+/// runs, the model's CPU part and slowdown fitted to run 1 on one core;
+/// writes `out/pg-curve-pinned.md`.
 pub fn pg_curve_pinned(out: &Path, repeat: u32) -> Result<()> {
     let sys = System::default();
     let (servers, keys) = start(&sys, CURVE_MAX_CONNECTIONS, sys.rps)?;
     let base_cal = calibrate(&servers, &sys, 3.0, keys)?;
+    let (pinning, load, runs) = pinned_runs(&servers, &sys, &base_cal, keys, repeat)?;
+    servers.lock().unwrap().stop();
+    let md = crate::pinned_curve::markdown(&pinning, &load, &runs);
+    crate::pinned_curve::write(out, &md)?;
+    println!("wrote {}", out.join("pg-curve-pinned.md").display());
+    Ok(())
+}
+
+/// PostgreSQL pinned to a core of its own, then `repeat` runs of its
+/// PK-lookup curve, the model fitted to run 1 on one core and compared with
+/// every run: (the pinning, the load average before, the runs).
+fn pinned_runs(
+    servers: &Arc<Mutex<Servers>>,
+    sys: &System,
+    base_cal: &Calibration,
+    keys: u64,
+    repeat: u32,
+) -> Result<(String, String, Vec<crate::pinned_curve::Run>)> {
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let pinning = crate::pinned_curve::pin_pg(&servers, sys.nproc as usize)
+    let pinning = crate::pinned_curve::pin_pg(servers, sys.nproc as usize)
         .context("could not pin PostgreSQL to a CPU of its own (needs 2 or more CPUs)")?;
     println!(
         "{pinning}
 PostgreSQL throughput against active connections (closed loop, 2 s per point):"
     );
-    let mut runs = Vec::new();
+    let mut runs: Vec<crate::pinned_curve::Run> = Vec::new();
     for rep in 0..repeat.max(1) {
         println!("  curve, run {}", rep + 1);
-        let pts = curve(&servers, keys, DbShape::Real, 2.0, CURVE_POINTS)?;
-        let mut cal = Calibration {
-            cores: 1,
-            ..base_cal.clone()
+        let pts = curve(servers, keys, DbShape::Real, 2.0, CURVE_POINTS)?;
+        // the model's CPU part and slowdown come from run 1; later runs check them
+        let cal = match runs.first() {
+            Some(first) => first.cal.clone(),
+            None => {
+                let mut cal = Calibration {
+                    cores: 1,
+                    ..base_cal.clone()
+                };
+                set_cpu(&mut cal, &pts);
+                cal
+            }
         };
-        set_cpu(&mut cal, &pts);
-        let cmp = crate::pinned_curve::compare(&sys, &cal, &pts);
+        let cmp = crate::pinned_curve::compare(sys, &cal, &pts);
         for &(n, real, model) in &cmp {
             println!(
                 "  {n:>4} connections: real {real:>8.0} q/s, model {model:>8.0} q/s ({:+.1}%)",
@@ -197,11 +232,7 @@ PostgreSQL throughput against active connections (closed loop, 2 s per point):"
             compared: cmp,
         });
     }
-    servers.lock().unwrap().stop();
-    let md = crate::pinned_curve::markdown(&pinning, load.trim(), &runs);
-    crate::pinned_curve::write(out, &md)?;
-    println!("wrote {}", out.join("pg-curve-pinned.md").display());
-    Ok(())
+    Ok((pinning, load.trim().to_string(), runs))
 }
 
 fn sim_curve(base: &cachesim_core::Scenario, label: String) -> CurveModel {
@@ -221,7 +252,8 @@ fn print_cal(sys: &System, cal: &Calibration) {
     println!("system: {sys:?}");
     println!(
         "measured: redis PING rtt {:.3} ms, {:.2} us CPU/command ({:.0} ops/s reached by 8 clients), {:.0} bytes/entry; \
-         postgres connect {:.2} ms, SELECT 1 {:.3} ms, PK SELECT {:.3} ms (cv {:.2}), UPDATE {:.3} ms, shaped SELECT {:.2} ms (cv {:.2})",
+         postgres connect {:.2} ms, SELECT 1 {:.3} ms, PK SELECT {:.3} ms (cv {:.2}), UPDATE {:.3} ms, shaped SELECT {:.2} ms (cv {:.2}); \
+         paced hops (p50/p99): redis GET {:.3}/{:.3} ms, SELECT 1 {:.3}/{:.3} ms",
         c.redis_rtt_ms,
         c.redis_cpu_us_per_cmd,
         c.redis_load_ops,
@@ -232,14 +264,18 @@ fn print_cal(sys: &System, cal: &Calibration) {
         c.pg_pk_cv,
         c.pg_update_ms,
         c.pg_shaped_ms,
-        c.pg_shaped_cv
+        c.pg_shaped_cv,
+        c.redis_hop.p50_ms,
+        c.redis_hop.p99_ms,
+        c.pg_hop.p50_ms,
+        c.pg_hop.p99_ms
     );
     println!(
-        "DB CPU split: PK lookup peak {:.0} q/s on {} cores -> {:.4} ms of CPU per lookup (db.*_cpu_ms), db.contention {:.4} (fitted past the cores)",
+        "DB CPU split: PK lookup peak {:.0} q/s on {} cores -> {:.4} ms of CPU per lookup (db.*_cpu_ms), {} (fitted past the cores)",
         cal.pk_saturation_qps,
         cal.cores,
         cal.pk_cpu_ms(),
-        cal.contention
+        cal.contention.describe()
     );
 }
 
@@ -491,10 +527,10 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
     let core_real = sim_curve(
         &curve_base(&sys, &cal, DbShape::Real),
         format!(
-            "cachesim: {} cores x {:.4} ms CPU, workers = connections, contention {:.4}",
+            "cachesim: {} cores x {:.4} ms CPU, workers = connections, {}",
             cal.cores,
             cal.pk_cpu_ms(),
-            cal.contention
+            cal.contention.describe()
         ),
     );
     let core_shaped = sim_curve(
@@ -690,6 +726,18 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
     for (rep, r) in sat.into_iter().enumerate() {
         rep_rows[rep].extend(r);
     }
+    // and PostgreSQL's curve with the server on a core of its own (its
+    // postmaster restarted unpinned first: the saturation steps pinned the
+    // old one's backends)
+    servers.lock().unwrap().restart_pg(CURVE_MAX_CONNECTIONS)?;
+    let (pinning, load, pinned) = pinned_runs(&servers, &sys, &cal, keys, repeat)?;
+    crate::pinned_curve::write(
+        out,
+        &crate::pinned_curve::markdown(&pinning, &load, &pinned),
+    )?;
+    for (rep, r) in pinned.iter().enumerate() {
+        rep_rows[rep].extend(crate::pinned_curve::rows(r));
+    }
     let versions = {
         let s = servers.lock().unwrap();
         (s.redis_version.clone(), s.pg_version.clone())
@@ -756,7 +804,28 @@ fn write_results(
     let _ = writeln!(md, "## Measured costs\n");
     let _ = writeln!(md, "| quantity | value |\n|---|---|");
     for (k, v) in [
-        ("Redis PING round trip", format!("{:.3} ms", c.redis_rtt_ms)),
+        (
+            "Redis PING round trip (tight loop, blocking client)",
+            format!("{:.3} ms", c.redis_rtt_ms),
+        ),
+        (
+            "Redis GET round trip, paced, async client: p50 / p99",
+            format!(
+                "{:.3} / {:.3} ms -> app.cache_rtt_ms {:.3} (p50 less the command's CPU)",
+                c.redis_hop.p50_ms,
+                c.redis_hop.p99_ms,
+                c.cache_rtt_ms()
+            ),
+        ),
+        (
+            "PostgreSQL SELECT 1 round trip, paced: p50 / p99",
+            format!(
+                "{:.3} / {:.3} ms -> app.db_rtt_ms {:.3}",
+                c.pg_hop.p50_ms,
+                c.pg_hop.p99_ms,
+                c.db_rtt_ms()
+            ),
+        ),
         (
             "Redis CPU per command (GET/SET, 8 clients)",
             format!(
@@ -778,8 +847,8 @@ fn write_results(
             format!("{:.2} ms -> app.connect_ms", c.pg_connect_ms),
         ),
         (
-            "SELECT 1 at one connection",
-            format!("{:.3} ms -> app.db_rtt_ms", c.pg_select1_ms),
+            "SELECT 1 at one connection (tight loop)",
+            format!("{:.3} ms", c.pg_select1_ms),
         ),
         (
             "PK SELECT at one connection",

@@ -58,8 +58,9 @@ pub struct Calibration {
     pub pk_saturation_qps: f64,
     /// The host's cores (nproc), shared by PostgreSQL and the load generator
     pub cores: u32,
-    /// `db.contention` fitted to the real connection curve past `cores` (0 if not measured)
-    pub contention: f64,
+    /// `db.contention` and `db.crowding*` fitted to the real connection curve
+    /// past `cores` (0 if not measured)
+    pub contention: crate::contention_fit::Contention,
 }
 
 impl Calibration {
@@ -133,7 +134,7 @@ pub fn sim_scenario(sys: &System, cal: &Calibration, spec: &Spec, seconds: f64) 
     // calibration results were taken without it
     s.app.cpu_per_request_ms = 0.0;
     s.app.cpu_per_db_reply_ms = 0.0;
-    s.app.cache_rtt_ms = c.redis_rtt_ms;
+    s.app.cache_rtt_ms = c.cache_rtt_ms();
     s.app.connect_ms = c.pg_connect_ms;
     match &spec.redis {
         None => {
@@ -153,8 +154,9 @@ pub fn sim_scenario(sys: &System, cal: &Calibration, spec: &Spec, seconds: f64) 
     s.cache.ttl_s = sys.ttl_s as f64;
     s.cache.entry_bytes = cal.entry_bytes.round().max(16.0) as u32;
     s.db.max_connections = spec.max_connections;
-    // a query's latency at one connection = round trip (SELECT 1) + service
-    s.app.db_rtt_ms = c.pg_select1_ms;
+    // a query's latency at one connection = round trip (a paced SELECT 1) +
+    // service (the tight loop's time less its SELECT 1)
+    s.app.db_rtt_ms = c.db_rtt_ms();
     // Two limits, as PostgreSQL has them: every connection is a backend
     // that runs its query's waiting part (round trips inside the server,
     // the commit's WAL flush, pg_sleep) at once (workers = max_connections),
@@ -168,7 +170,9 @@ pub fn sim_scenario(sys: &System, cal: &Calibration, spec: &Spec, seconds: f64) 
     let svc = |ms: f64| (ms - c.pg_select1_ms).max(cpu).max(0.001);
     s.db.workers = spec.max_connections;
     s.db.cores = cal.cores.max(1);
-    s.db.contention = cal.contention;
+    s.db.contention = cal.contention.alpha;
+    s.db.crowding = cal.contention.crowding;
+    s.db.crowding_connections = cal.contention.connections.max(0.01);
     s.db.write_service_ms = svc(c.pg_update_ms);
     s.db.direct_service_ms = svc(c.pg_pk_ms);
     s.db.read_service_ms = match spec.shape {

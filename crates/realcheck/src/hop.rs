@@ -1,0 +1,115 @@
+//! The load generator's own time per hop, measured apart from the load.
+//!
+//! A hit's latency in the real run is one Redis round trip through the
+//! generator's async client (the redis crate's multiplexed connection: a
+//! channel to its driver task, the socket, a channel back), seen from a task
+//! of a two-worker tokio runtime that was idle a moment before. A tight loop
+//! of commands (the PING round trip of [`crate::measure::redis_costs`]) keeps
+//! every thread hot and measures none of the waking; the load at 2000 RPS
+//! leaves the runtime idle between most requests (a request every 0.5 ms on
+//! average, a hit done in well under 0.1 ms), so each hop pays it.
+//!
+//! The probe here sends one command at a time, each from a freshly spawned
+//! task after an exponential pause (mean [`PAUSE_MS`]), through the same
+//! client stack as the load, and keeps the round trip's percentiles. The
+//! model's `app.cache_rtt_ms` and `app.db_rtt_ms` are its medians (the
+//! Redis one less the command's own CPU time, which the model's Redis adds);
+//! the p99 is printed beside the load's, as the machine's scheduling noise.
+
+use crate::load::{self, DbShape};
+use anyhow::Result;
+use cachesim_core::rng::Stream;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Mean pause between two probes, ms (the load's mean gap is 0.5 ms at 2000 RPS).
+pub const PAUSE_MS: f64 = 1.0;
+
+/// The round trip of one hop, ms.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Hop {
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+
+impl Hop {
+    fn of(mut xs: Vec<f64>) -> Hop {
+        if xs.is_empty() {
+            return Hop::default();
+        }
+        xs.sort_by(|a, b| a.total_cmp(b));
+        let at = |q: f64| xs[((xs.len() - 1) as f64 * q).round() as usize];
+        Hop {
+            p50_ms: at(0.50),
+            p99_ms: at(0.99),
+        }
+    }
+}
+
+async fn pause(rng: &mut Stream) {
+    let ms = rng.exponential(PAUSE_MS);
+    tokio::time::sleep(Duration::from_secs_f64(ms / 1000.0)).await;
+}
+
+/// `n` paced GETs of a cached 900-byte value through a multiplexed connection.
+pub async fn redis(url: &str, n: usize) -> Result<Hop> {
+    let mut c = load::redis_connection(url).await?;
+    let _: () = redis::cmd("SET")
+        .arg("hop-probe")
+        .arg("v".repeat(900))
+        .query_async(&mut c)
+        .await?;
+    let mut rng = Stream::new(5, 500);
+    let mut xs = Vec::with_capacity(n);
+    for _ in 0..n {
+        pause(&mut rng).await;
+        let mut c = c.clone();
+        let ms = tokio::spawn(async move {
+            let t0 = Instant::now();
+            let r: redis::RedisResult<Option<String>> =
+                redis::cmd("GET").arg("hop-probe").query_async(&mut c).await;
+            r.map(|_| t0.elapsed().as_secs_f64() * 1000.0)
+        })
+        .await??;
+        xs.push(ms);
+    }
+    let _: () = redis::cmd("DEL")
+        .arg("hop-probe")
+        .query_async(&mut c)
+        .await?;
+    Ok(Hop::of(xs))
+}
+
+/// `n` paced `SELECT 1`s through one of the load's PostgreSQL connections.
+pub async fn postgres(cfg: &tokio_postgres::Config, n: usize) -> Result<Hop> {
+    let conn = Arc::new(load::pg_connect(cfg, DbShape::Real).await?);
+    let s1 = conn.client.prepare("SELECT 1").await?;
+    let mut rng = Stream::new(5, 501);
+    let mut xs = Vec::with_capacity(n);
+    for _ in 0..n {
+        pause(&mut rng).await;
+        let (conn, s1) = (conn.clone(), s1.clone());
+        let ms = tokio::spawn(async move {
+            let t0 = Instant::now();
+            let r = conn.client.query_one(&s1, &[]).await;
+            r.map(|_| t0.elapsed().as_secs_f64() * 1000.0)
+        })
+        .await??;
+        xs.push(ms);
+    }
+    Ok(Hop::of(xs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_of_the_sorted_samples() {
+        let h = Hop::of((1..=100).rev().map(f64::from).collect());
+        assert_eq!(h.p50_ms, 51.0);
+        assert_eq!(h.p99_ms, 99.0);
+        assert_eq!(Hop::of(vec![]), Hop::default());
+    }
+}
