@@ -10,11 +10,15 @@
 //! average, a hit done in well under 0.1 ms), so each hop pays it.
 //!
 //! The probe here sends one command at a time, each from a freshly spawned
-//! task after an exponential pause (mean [`PAUSE_MS`]), through the same
-//! client stack as the load, and keeps the round trip's percentiles. The
-//! model's `app.cache_rtt_ms` and `app.db_rtt_ms` are its medians (the
-//! Redis one less the command's own CPU time, which the model's Redis adds);
-//! the p99 is printed beside the load's, as the machine's scheduling noise.
+//! task after an exponential pause, through the same client stack as the
+//! load, and keeps the round trip's percentiles: once at calibration
+//! ([`redis`], [`postgres`]: mean pause [`PAUSE_MS`]), and during each
+//! scenario's load beside it ([`during`]: a `PING` and a `SELECT 1` on
+//! connections of their own). The model's `app.cache_rtt_ms` and
+//! `app.db_rtt_ms` are the medians of the probes during that scenario's
+//! load (the Redis one less a command's own CPU time, which the model's
+//! Redis adds), the calibration's when there were none; the p99 is printed
+//! beside the load's, as the machine's scheduling noise.
 
 use crate::load::{self, DbShape};
 use anyhow::Result;
@@ -99,6 +103,70 @@ pub async fn postgres(cfg: &tokio_postgres::Config, n: usize) -> Result<Hop> {
         xs.push(ms);
     }
     Ok(Hop::of(xs))
+}
+
+/// Mean pause between two probes taken during a load, ms: ~50 a second,
+/// a few percent of the load's commands.
+pub const DURING_PAUSE_MS: f64 = 20.0;
+
+/// Paced probes for `seconds` while a load runs beside them in the same
+/// runtime: a `PING` through a multiplexed connection of its own (opened
+/// again after Redis is killed) and a `SELECT 1` through a PostgreSQL
+/// connection of its own (the server is given one connection more than
+/// the pools' limit for it). Failed probes (Redis down) are left out.
+/// Without `redis` (the shaped Redis, whose queue a `PING` would wait in
+/// and measure) only PostgreSQL is probed.
+/// The round trips of the machine's state during the load, which a probe
+/// taken a minute before may not share (this machine's one-at-a-time
+/// `SELECT 1` took 0.10 ms in one calibration and 0.17 ms in the next).
+pub async fn during(
+    url: String,
+    pg: tokio_postgres::Config,
+    seconds: f64,
+    redis: bool,
+) -> Result<(Hop, Hop)> {
+    let end = Instant::now() + Duration::from_secs_f64(seconds);
+    let conn = Arc::new(load::pg_connect(&pg, DbShape::Real).await?);
+    let s1 = conn.client.prepare("SELECT 1").await?;
+    let mut redis_conn = if redis {
+        load::redis_connection(&url).await.ok()
+    } else {
+        None
+    };
+    let mut rng = Stream::new(5, 502);
+    let (mut r, mut d) = (Vec::new(), Vec::new());
+    while Instant::now() < end {
+        let ms = rng.exponential(DURING_PAUSE_MS);
+        tokio::time::sleep(Duration::from_secs_f64(ms / 1000.0)).await;
+        match redis_conn.clone() {
+            Some(mut c) => {
+                let got = tokio::spawn(async move {
+                    let t0 = Instant::now();
+                    let r: redis::RedisResult<String> =
+                        redis::cmd("PING").query_async(&mut c).await;
+                    r.map(|_| t0.elapsed().as_secs_f64() * 1000.0)
+                })
+                .await?;
+                match got {
+                    Ok(ms) => r.push(ms),
+                    Err(_) => redis_conn = None,
+                }
+            }
+            None if redis => redis_conn = load::redis_connection(&url).await.ok(),
+            None => {}
+        }
+        let (conn, s1) = (conn.clone(), s1.clone());
+        let got = tokio::spawn(async move {
+            let t0 = Instant::now();
+            let r = conn.client.query_one(&s1, &[]).await;
+            r.map(|_| t0.elapsed().as_secs_f64() * 1000.0)
+        })
+        .await?;
+        if let Ok(ms) = got {
+            d.push(ms);
+        }
+    }
+    Ok((Hop::of(r), Hop::of(d)))
 }
 
 #[cfg(test)]

@@ -136,6 +136,25 @@ pub fn compare(o: &Outcome) -> Vec<Row> {
         0.0,
         "ms",
     );
+    let (ping, select1) = o.hops;
+    row(
+        "(real only) Redis PING round trip, paced probe during the load, p50 (-> app.cache_rtt_ms)",
+        ping.p50_ms,
+        o.scenario.app.cache_rtt_ms,
+        "ms",
+    );
+    row(
+        "(real only) Redis PING round trip, paced probe during the load, p99",
+        ping.p99_ms,
+        0.0,
+        "ms",
+    );
+    row(
+        "(real only) SELECT 1 round trip, paced probe during the load, p50 (-> app.db_rtt_ms)",
+        select1.p50_ms,
+        o.scenario.app.db_rtt_ms,
+        "ms",
+    );
     row(
         "DB queries/s served (steady)",
         mean(rw, |s| s.db_queries as f64),

@@ -30,7 +30,7 @@ pub fn machine() -> String {
     };
     format!(
         "nproc {}; CPU: {}; memory: {}; kernel {}; load average when the results were written: {}",
-        sh("nproc"),
+        sh("nproc --all"),
         sh("lscpu | sed -n 's/^Model name: *//p'"),
         sh("free -h | awk '/^Mem:/ {print $2}'"),
         sh("uname -r"),
@@ -720,15 +720,10 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
             }
         }
     }
-    // last: the overload step leaves Redis a backlog of seconds
-    let seconds = (saturation::STEP_SECONDS * seconds_scale).round().max(5.0);
-    let sat = saturation_runs(&servers, &sys, &cal, keys, out, seconds, repeat)?;
-    for (rep, r) in sat.into_iter().enumerate() {
-        rep_rows[rep].extend(r);
-    }
-    // and PostgreSQL's curve with the server on a core of its own (its
-    // postmaster restarted unpinned first: the saturation steps pinned the
-    // old one's backends)
+    // PostgreSQL's curve with the server on a core of its own, before the
+    // saturation steps (whose overload leaves the shaped Redis, on that
+    // same core, a backlog of seconds); the next scenario restarts
+    // PostgreSQL unpinned with its own max_connections
     servers.lock().unwrap().restart_pg(CURVE_MAX_CONNECTIONS)?;
     let (pinning, load, pinned) = pinned_runs(&servers, &sys, &cal, keys, repeat)?;
     crate::pinned_curve::write(
@@ -737,6 +732,12 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
     )?;
     for (rep, r) in pinned.iter().enumerate() {
         rep_rows[rep].extend(crate::pinned_curve::rows(r));
+    }
+    // last: the overload step leaves Redis a backlog of seconds
+    let seconds = (saturation::STEP_SECONDS * seconds_scale).round().max(5.0);
+    let sat = saturation_runs(&servers, &sys, &cal, keys, out, seconds, repeat)?;
+    for (rep, r) in sat.into_iter().enumerate() {
+        rep_rows[rep].extend(r);
     }
     let versions = {
         let s = servers.lock().unwrap();

@@ -104,6 +104,8 @@ pub struct Outcome {
     pub cpu: (f64, f64, f64),
     /// Redis' main thread runnable but waiting for a CPU, fraction of the load's wall time (NaN if unknown)
     pub redis_run_queue_wait: f64,
+    /// the paced probes during the load: (Redis PING, PostgreSQL SELECT 1)
+    pub hops: (crate::hop::Hop, crate::hop::Hop),
 }
 
 fn command(json: &str) -> Command {
@@ -327,8 +329,9 @@ pub fn run(
     let ks = sim0.keyspace();
     {
         let mut s = servers.lock().unwrap();
-        if s.pg_max_connections != spec.max_connections {
-            s.restart_pg(spec.max_connections)
+        // one connection more for the probe of the round trip (`hop::during`)
+        if s.pg_max_connections != spec.max_connections + 1 {
+            s.restart_pg(spec.max_connections + 1)
                 .context("restart postgres")?;
         }
     }
@@ -432,7 +435,18 @@ pub fn run(
     );
     let wait0 = redis_pid.and_then(crate::servers::run_queue_wait);
     let t0 = std::time::Instant::now();
-    let real = rt.block_on(load::run(&params, &url, &pg, actions))?;
+    let (real, hops) = rt.block_on(async {
+        let probe = tokio::spawn(crate::hop::during(
+            url.clone(),
+            pg.clone(),
+            spec.seconds,
+            spec.redis.is_none(),
+        ));
+        let real = load::run(&params, &url, &pg, actions).await;
+        (real, probe.await)
+    });
+    let real = real?;
+    let hops = hops?.context("the round-trip probes during the load")?;
     let el = t0.elapsed().as_secs_f64();
     let same_redis = servers.lock().unwrap().redis_pid() == redis_pid;
     let cpu = (
@@ -460,6 +474,13 @@ pub fn run(
         _ => f64::NAN,
     };
     drop(rt);
+    // the round trips as they were during this load
+    if hops.0.p50_ms > 0.0 {
+        scn.app.cache_rtt_ms = hops.0.p50_ms.max(cal.costs.redis_rtt_ms);
+    }
+    if hops.1.p50_ms > 0.0 {
+        scn.app.db_rtt_ms = hops.1.p50_ms.max(cal.costs.pg_select1_ms);
+    }
     // the simulator, same parameters and faults
     let mut sim =
         Simulation::new(scn.clone()).map_err(|e| anyhow::anyhow!("model scenario: {e}"))?;
@@ -477,6 +498,7 @@ pub fn run(
         maxmemory_bytes: maxmemory,
         cpu,
         redis_run_queue_wait,
+        hops,
     })
 }
 
