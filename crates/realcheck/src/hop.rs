@@ -12,7 +12,7 @@
 //! The probe here sends one command at a time, each from a freshly spawned
 //! task after an exponential pause, through the same client stack as the
 //! load, and keeps the round trip's percentiles: once at calibration
-//! ([`redis`], [`postgres`]: mean pause [`PAUSE_MS`]), and during each
+//! ([`redis()`], [`postgres()`]: mean pause [`PAUSE_MS`]), and during each
 //! scenario's load beside it ([`during`]: a `PING` and a `SELECT 1` on
 //! connections of their own). The model's `app.cache_rtt_ms` and
 //! `app.db_rtt_ms` are the medians of the probes during that scenario's
