@@ -463,9 +463,10 @@ pub struct DbConfig {
     /// from its caches, so a switch between backends costs more the more of
     /// them take turns, until the caches hold none of them and the cost
     /// stops growing. PostgreSQL on one core of the calibration machine
-    /// (`docs/calibration/pg-curve-pinned.md`) fell from 44K lookups/s at 4
-    /// connections to 25K at 32, then only to 20K at 100: steeper than
-    /// `contention` alone early, flatter later. 0 (the default) turns it off.
+    /// (`realcheck pg-curve-pinned`, 2026-12-01) fell from 43K lookups/s at
+    /// 4 connections to 24K at 32, then only to 20K at 100: steeper than
+    /// `contention` alone early, flatter later (`tests/db_contention.rs`).
+    /// 0 (the default) turns it off.
     pub crowding: f64,
     /// The number of active backends beyond `cores` over which `crowding`
     /// builds up (its e-folding count).

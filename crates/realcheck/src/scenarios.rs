@@ -131,9 +131,9 @@ pub fn sim_scenario(sys: &System, cal: &Calibration, spec: &Spec, seconds: f64) 
     s.app.pods = sys.pods;
     s.app.pool_size = sys.pool_size;
     s.app.processing_ms = 0.0;
-    // nor the pods' CPU per request: the generator's own time per hop is not
-    // measured apart yet (docs/calibration.md, "What is missing"), and the
-    // calibration results were taken without it
+    // nor the pods' CPU per request: the generator's own time per hop is in
+    // the round trips, probed beside each load (`hop::during`, which `run`
+    // puts into the model's cache_rtt_ms and db_rtt_ms)
     s.app.cpu_per_request_ms = 0.0;
     s.app.cpu_per_db_reply_ms = 0.0;
     s.app.cache_rtt_ms = c.cache_rtt_ms();
