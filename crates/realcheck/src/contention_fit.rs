@@ -65,7 +65,9 @@ fn golden(mut lo: f64, mut hi: f64, f: impl Fn(f64) -> f64) -> f64 {
 }
 
 /// The parameters of `peak / slowdown(n - knee)` closest to the points in
-/// log terms; with `crowded` false, `alpha` alone (crowding 0).
+/// log terms; with `crowded` false, `alpha` alone (crowding 0). Searched
+/// within alpha in [0, 1], crowding in [0, 20] and its scale in [1, 316]
+/// connections, inside the core's bounds for the three fields.
 pub fn fit(pts: &[CurvePoint], knee: u32, peak: f64, crowded: bool) -> Contention {
     let from = pts
         .iter()

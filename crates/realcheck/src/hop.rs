@@ -20,9 +20,10 @@
 //! Redis adds), the calibration's when there were none; the p99 is printed
 //! beside the load's, as the machine's scheduling noise.
 
-use crate::load::{self, DbShape};
+use crate::load::{self, DbShape, PgConn};
 use anyhow::Result;
 use cachesim_core::rng::Stream;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -43,17 +44,41 @@ impl Hop {
             return Hop::default();
         }
         xs.sort_by(|a, b| a.total_cmp(b));
-        let at = |q: f64| xs[((xs.len() - 1) as f64 * q).round() as usize];
         Hop {
-            p50_ms: at(0.50),
-            p99_ms: at(0.99),
+            p50_ms: crate::measure::quantile_sorted(&xs, 0.50),
+            p99_ms: crate::measure::quantile_sorted(&xs, 0.99),
         }
     }
 }
 
-async fn pause(rng: &mut Stream) {
-    let ms = rng.exponential(PAUSE_MS);
+/// An exponential pause of mean `mean_ms`.
+async fn pause(rng: &mut Stream, mean_ms: f64) {
+    let ms = rng.exponential(mean_ms);
     tokio::time::sleep(Duration::from_secs_f64(ms / 1000.0)).await;
+}
+
+/// One round trip, ms, timed inside a freshly spawned task (as the load
+/// times its requests); the request's own error when it failed.
+async fn timed<T, E, F>(request: F) -> Result<Result<f64, E>>
+where
+    T: Send + 'static,
+    E: Send + 'static,
+    F: Future<Output = Result<T, E>> + Send + 'static,
+{
+    Ok(tokio::spawn(async move {
+        let t0 = Instant::now();
+        request.await.map(|_| t0.elapsed().as_secs_f64() * 1000.0)
+    })
+    .await?)
+}
+
+/// One timed `SELECT 1` on `conn`.
+async fn select1(
+    conn: &Arc<PgConn>,
+    s1: &tokio_postgres::Statement,
+) -> Result<Result<f64, tokio_postgres::Error>> {
+    let (conn, s1) = (conn.clone(), s1.clone());
+    timed(async move { conn.client.query_one(&s1, &[]).await }).await
 }
 
 /// `n` paced GETs of a cached 900-byte value through a multiplexed connection.
@@ -67,16 +92,17 @@ pub async fn redis(url: &str, n: usize) -> Result<Hop> {
     let mut rng = Stream::new(5, 500);
     let mut xs = Vec::with_capacity(n);
     for _ in 0..n {
-        pause(&mut rng).await;
+        pause(&mut rng, PAUSE_MS).await;
         let mut c = c.clone();
-        let ms = tokio::spawn(async move {
-            let t0 = Instant::now();
-            let r: redis::RedisResult<Option<String>> =
-                redis::cmd("GET").arg("hop-probe").query_async(&mut c).await;
-            r.map(|_| t0.elapsed().as_secs_f64() * 1000.0)
-        })
-        .await??;
-        xs.push(ms);
+        xs.push(
+            timed(async move {
+                redis::cmd("GET")
+                    .arg("hop-probe")
+                    .query_async::<Option<String>>(&mut c)
+                    .await
+            })
+            .await??,
+        );
     }
     let _: () = redis::cmd("DEL")
         .arg("hop-probe")
@@ -92,15 +118,8 @@ pub async fn postgres(cfg: &tokio_postgres::Config, n: usize) -> Result<Hop> {
     let mut rng = Stream::new(5, 501);
     let mut xs = Vec::with_capacity(n);
     for _ in 0..n {
-        pause(&mut rng).await;
-        let (conn, s1) = (conn.clone(), s1.clone());
-        let ms = tokio::spawn(async move {
-            let t0 = Instant::now();
-            let r = conn.client.query_one(&s1, &[]).await;
-            r.map(|_| t0.elapsed().as_secs_f64() * 1000.0)
-        })
-        .await??;
-        xs.push(ms);
+        pause(&mut rng, PAUSE_MS).await;
+        xs.push(select1(&conn, &s1).await??);
     }
     Ok(Hop::of(xs))
 }
@@ -136,18 +155,12 @@ pub async fn during(
     let mut rng = Stream::new(5, 502);
     let (mut r, mut d) = (Vec::new(), Vec::new());
     while Instant::now() < end {
-        let ms = rng.exponential(DURING_PAUSE_MS);
-        tokio::time::sleep(Duration::from_secs_f64(ms / 1000.0)).await;
+        pause(&mut rng, DURING_PAUSE_MS).await;
         match redis_conn.clone() {
             Some(mut c) => {
-                let got = tokio::spawn(async move {
-                    let t0 = Instant::now();
-                    let r: redis::RedisResult<String> =
-                        redis::cmd("PING").query_async(&mut c).await;
-                    r.map(|_| t0.elapsed().as_secs_f64() * 1000.0)
-                })
-                .await?;
-                match got {
+                match timed(async move { redis::cmd("PING").query_async::<String>(&mut c).await })
+                    .await?
+                {
                     Ok(ms) => r.push(ms),
                     Err(_) => redis_conn = None,
                 }
@@ -155,14 +168,7 @@ pub async fn during(
             None if redis => redis_conn = load::redis_connection(&url).await.ok(),
             None => {}
         }
-        let (conn, s1) = (conn.clone(), s1.clone());
-        let got = tokio::spawn(async move {
-            let t0 = Instant::now();
-            let r = conn.client.query_one(&s1, &[]).await;
-            r.map(|_| t0.elapsed().as_secs_f64() * 1000.0)
-        })
-        .await?;
-        if let Ok(ms) = got {
+        if let Ok(ms) = select1(&conn, &s1).await? {
             d.push(ms);
         }
     }

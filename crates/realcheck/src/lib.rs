@@ -84,6 +84,16 @@ mod tests {
     }
 
     #[test]
+    fn the_median_is_the_middle_sample_for_odd_and_even_counts() {
+        for n in 1..=10 {
+            let v: Vec<f64> = (0..n).map(f64::from).collect();
+            assert_eq!(measure::quantile_sorted(&v, 0.5), v[v.len() / 2], "{n}");
+            assert_eq!(measure::quantile_sorted(&v, 0.0), 0.0);
+            assert_eq!(measure::quantile_sorted(&v, 1.0), f64::from(n - 1));
+        }
+    }
+
+    #[test]
     fn model_round_trips_come_from_the_paced_hops() {
         let mut c = measure::Costs {
             redis_rtt_ms: 0.01,

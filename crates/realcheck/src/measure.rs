@@ -118,6 +118,13 @@ pub fn redis_costs(url: &str, keys: u64, seconds: f64) -> Result<(f64, f64, f64)
     Ok((rtt_ms, cpu * 1e6 / cmds.max(1.0), cmds / el))
 }
 
+/// The `q` quantile of samples sorted in ascending order (not empty): the
+/// sample nearest rank `(n - 1) q`; at `q` = 0.5 the middle one (the upper
+/// of the two middle ones for even n).
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
 /// The median, and the coefficient of variation of the fastest 98% of the
 /// samples: the machine is shared, and the slowest 2% are mostly other
 /// processes taking the CPU, not the query.
@@ -127,7 +134,7 @@ pub fn median_cv(xs: &[f64]) -> (f64, f64) {
     }
     let mut v = xs.to_vec();
     v.sort_by(|a, b| a.total_cmp(b));
-    let med = v[v.len() / 2];
+    let med = quantile_sorted(&v, 0.5);
     let keep = &v[..((v.len() as f64 * 0.98).ceil() as usize).clamp(1, v.len())];
     (med, mean_cv(keep).1)
 }

@@ -197,7 +197,7 @@ pub fn probe(
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
+    crate::measure::quantile_sorted(&v, 0.5)
 }
 
 /// Loads the script, finds the iterations for `target_us` of CPU per GET,

@@ -141,10 +141,9 @@ fn start(sys: &System, max_conn: u32, max_rps: f64) -> Result<(Arc<Mutex<Servers
 /// curve: cores / peak throughput, and alpha fitted past the cores.
 fn set_cpu(cal: &mut Calibration, real_curve: &[CurvePoint]) {
     cal.pk_saturation_qps = real_curve.iter().map(|p| p.qps).fold(0.0, f64::max);
-    let mut c = crate::contention_fit::fit(real_curve, cal.cores, cal.pk_saturation_qps, true);
-    c.alpha = c.alpha.min(1.0);
-    c.crowding = c.crowding.min(100.0);
-    cal.contention = c;
+    // within the core's bounds (db.contention <= 1, db.crowding <= 100):
+    // the fit searches alpha in [0, 1] and crowding in [0, 20]
+    cal.contention = crate::contention_fit::fit(real_curve, cal.cores, cal.pk_saturation_qps, true);
 }
 
 /// The model's DB for the connection curve of `shape`: the scenarios' DB
@@ -812,7 +811,7 @@ fn write_results(
         (
             "Redis GET round trip, paced, async client: p50 / p99",
             format!(
-                "{:.3} / {:.3} ms -> app.cache_rtt_ms {:.3} (p50 less the command's CPU)",
+                "{:.3} / {:.3} ms -> app.cache_rtt_ms {:.3} (p50 less the command's CPU) where no probe ran beside the load (the shaped Redis)",
                 c.redis_hop.p50_ms,
                 c.redis_hop.p99_ms,
                 c.cache_rtt_ms()
@@ -821,7 +820,7 @@ fn write_results(
         (
             "PostgreSQL SELECT 1 round trip, paced: p50 / p99",
             format!(
-                "{:.3} / {:.3} ms -> app.db_rtt_ms {:.3}",
+                "{:.3} / {:.3} ms -> app.db_rtt_ms {:.3} where no probe ran beside the load",
                 c.pg_hop.p50_ms,
                 c.pg_hop.p99_ms,
                 c.db_rtt_ms()

@@ -174,6 +174,7 @@ pub fn sim_scenario(sys: &System, cal: &Calibration, spec: &Spec, seconds: f64) 
     s.db.cores = cal.cores.max(1);
     s.db.contention = cal.contention.alpha;
     s.db.crowding = cal.contention.crowding;
+    // no fit (a default Contention) leaves the scale 0, which the core refuses
     s.db.crowding_connections = cal.contention.connections.max(0.01);
     s.db.write_service_ms = svc(c.pg_update_ms);
     s.db.direct_service_ms = svc(c.pg_pk_ms);
