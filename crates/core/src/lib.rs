@@ -67,6 +67,7 @@ pub mod invalidation_stream;
 pub mod l1_cache;
 pub mod metrics;
 pub mod mitigations;
+pub mod network_hop;
 pub mod pod_cpu;
 pub mod presets;
 pub mod request;

@@ -34,6 +34,8 @@ pub mod streams {
     pub const STREAM: u64 = 10;
     /// Which node of a shard (primary or replica) serves a GET.
     pub const REPLICA_READS: u64 = 11;
+    /// The spread of the round trips' reply halves.
+    pub const HOPS: u64 = 12;
 }
 
 impl Stream {

@@ -29,6 +29,7 @@ use crate::frame::{node, Frame, FrameBuffer, HopKind, NodeKind, NodeView, Topolo
 use crate::invalidation_stream::InvalidationStream;
 use crate::l1_cache::L1Cache;
 use crate::metrics::{self, History, Latency, LatencyClass, SecondStats, ShardSecond, Totals};
+use crate::network_hop::NetworkHop;
 use crate::request::{Flight, Op, Phase, ReqId, Request, Requests};
 use crate::rng::{streams, Stream};
 use crate::router::Router;
@@ -256,6 +257,7 @@ pub struct Simulation {
     rng_retry: Stream,
     rng_stream: Stream,
     rng_replica: Stream,
+    rng_hops: Stream,
     /// The clients' retry policy, and the budget's tokens.
     retry: crate::scenario::RetryConfig,
     retry_tokens: f64,
@@ -285,8 +287,9 @@ pub struct Simulation {
     hot_key: u32,
     attack_next: u32,
     // durations
-    half_cache_rtt: Nanos,
-    half_db_rtt: Nanos,
+    /// Pod <-> Redis and pod <-> PostgreSQL round trips.
+    cache_hop: NetworkHop,
+    db_hop: NetworkHop,
     processing: Nanos,
     /// CPU a request costs its pod on arrival, and a DB reply.
     cpu_request: Nanos,
@@ -440,6 +443,7 @@ impl Simulation {
             rng_retry: Stream::new(seed, streams::RETRY),
             rng_stream: Stream::new(seed, streams::STREAM),
             rng_replica: Stream::new(seed, streams::REPLICA_READS),
+            rng_hops: Stream::new(seed, streams::HOPS),
             retry: s.client.retry.clone(),
             retry_tokens: 0.0,
             rates: [s.client.rps, 0.0, 0.0],
@@ -461,8 +465,8 @@ impl Simulation {
             hot_extra: 0,
             hot_key: 0,
             attack_next: ATTACK_BASE,
-            half_cache_rtt: from_ms(s.app.cache_rtt_ms) / 2,
-            half_db_rtt: from_ms(s.app.db_rtt_ms) / 2,
+            cache_hop: NetworkHop::new(s.app.cache_rtt_ms, s.app.cache_rtt_p99_ms),
+            db_hop: NetworkHop::new(s.app.db_rtt_ms, s.app.db_rtt_p99_ms),
             processing: from_ms(s.app.processing_ms),
             cpu_request: from_ms(s.app.cpu_per_request_ms),
             cpu_db: from_ms(s.app.cpu_per_db_reply_ms),

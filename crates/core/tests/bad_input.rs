@@ -32,6 +32,16 @@ fn malformed_scenarios_name_the_field() {
             "cache.eviction",
         ),
         ("zero pods", r#"{"app": {"pods": 0}}"#, "app.pods"),
+        (
+            "round trip p99 below its median",
+            r#"{"app": {"cache_rtt_ms": 0.2, "cache_rtt_p99_ms": 0.1}}"#,
+            "app.cache_rtt_p99_ms",
+        ),
+        (
+            "negative round trip p99",
+            r#"{"app": {"db_rtt_p99_ms": -1}}"#,
+            "app.db_rtt_p99_ms",
+        ),
         ("negative pods", r#"{"app": {"pods": -1}}"#, "app.pods"),
         (
             "single-flight not a boolean",

@@ -88,7 +88,7 @@ impl Simulation {
             return;
         }
         let c = &mut self.caches[shard];
-        c.enqueue(self.now + self.half_cache_rtt, Verb::Del, 0);
+        c.enqueue(self.now + self.cache_hop.half, Verb::Del, 0);
         c.del(key);
         count!(self, cache_ops);
         self.totals.invalidations_repaired += 1;

@@ -261,10 +261,11 @@ impl Simulation {
         self.router.route(key)
     }
 
-    /// Time from a shard back to the pod: the network, and the proxy's hop.
+    /// Time from a shard back to the pod: the network's reply half (see
+    /// [`NetworkHop`]), and the proxy's hop.
     #[inline]
-    pub(super) fn reply_delay(&self) -> Nanos {
-        self.half_cache_rtt + self.proxy.as_ref().map_or(0, |p| p.half_latency)
+    pub(super) fn reply_delay(&mut self) -> Nanos {
+        self.cache_hop.reply(&mut self.rng_hops) + self.proxy.as_ref().map_or(0, |p| p.half_latency)
     }
 
     pub(super) fn send_cache(&mut self, id: ReqId, cmd: CacheCmd) {
@@ -295,7 +296,7 @@ impl Simulation {
         };
         r.shard = shard as u8;
         // through the proxy, if there is one: it may refuse a command past its queue
-        let mut arrive = now + self.half_cache_rtt;
+        let mut arrive = now + self.cache_hop.half;
         let mut at_proxy = None;
         if let Some(p) = &mut self.proxy {
             match p.forward(arrive) {
@@ -305,7 +306,7 @@ impl Simulation {
                 }
                 None => {
                     self.queue
-                        .push(now + 2 * self.half_cache_rtt, Ev::CacheFailed(id, cmd));
+                        .push(now + 2 * self.cache_hop.half, Ev::CacheFailed(id, cmd));
                     return;
                 }
             }
@@ -576,7 +577,7 @@ impl Simulation {
         if pod.idle_since.pop_back().is_some() {
             self.send_query(id);
         } else if pod.pool_open < pool_size {
-            if self.db.connect(self.now + self.half_db_rtt) {
+            if self.db.connect(self.now + self.db_hop.half) {
                 pod.pool_open += 1;
                 self.requests.get_mut(id).phase = Phase::Connecting;
                 self.queue.push(self.now + self.connect, Ev::Connected(id));
@@ -603,12 +604,12 @@ impl Simulation {
             Op::Write | Op::Delete => QueryKind::Write,
         };
         let (traced, pod) = (r.traced, r.pod);
-        let arrive = now + self.half_db_rtt;
+        let arrive = now + self.db_hop.half;
         let service = self.db.sample_service(kind, &mut self.rng_db);
         let (start, end) = self.db.execute(arrive, service);
         self.totals.db_sojourn_ns += end - arrive;
         self.totals.db_wait_ns += start - arrive;
-        let back = end + self.half_db_rtt;
+        let back = end + self.db_hop.reply(&mut self.rng_hops);
         self.querying += 1;
         if let Some(c) = self.frame.pod_db.get_mut(pod as usize) {
             *c += 1;
@@ -692,7 +693,7 @@ impl Simulation {
                         count!(self, invalidation_failures);
                         self.schedule_invalidation_retry(key, 1);
                     }
-                    self.respond_at(id, now + 2 * self.half_cache_rtt);
+                    self.respond_at(id, now + 2 * self.cache_hop.half);
                 } else {
                     self.send_cache(id, cmd);
                 }

@@ -65,7 +65,7 @@ impl Simulation {
         }
         if applied {
             let c = &mut self.caches[shard];
-            c.enqueue(now + self.half_cache_rtt, Verb::Del, 0);
+            c.enqueue(now + self.cache_hop.half, Verb::Del, 0);
             if c.del_if_older(head.key, head.version) {
                 self.replicate(shard, true, head.key, 0, false);
             }

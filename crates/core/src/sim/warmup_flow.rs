@@ -106,7 +106,7 @@ impl Simulation {
 
     fn issue_warm_query(&mut self, slot: usize, key: u32) {
         count!(self, db_offered);
-        let arrive = self.now + self.half_db_rtt;
+        let arrive = self.now + self.db_hop.half;
         let service = self
             .db
             .sample_service(QueryKind::Select, &mut self.rng_warmup);
@@ -122,7 +122,7 @@ impl Simulation {
         job.issued += 1;
         self.warmup_in_flight += 1;
         self.queue
-            .push(end + self.half_db_rtt, Ev::WarmupLoaded(slot as u8, key));
+            .push(end + self.db_hop.half, Ev::WarmupLoaded(slot as u8, key));
     }
 
     pub(super) fn warmup_loaded(&mut self, slot: usize, key: u32) {
@@ -141,7 +141,7 @@ impl Simulation {
         let version = self.db.version(key);
         let cache = &mut self.caches[slot];
         if cache.ready(self.now) {
-            cache.enqueue(self.now + self.half_cache_rtt, Verb::Set, 0);
+            cache.enqueue(self.now + self.cache_hop.half, Verb::Set, 0);
             count!(self, cache_ops);
             cache.set(key, version, Some(self.ttl), self.now, &mut self.rng_evict);
             self.frame.warmup_shard[slot] += 1;

@@ -1,0 +1,73 @@
+//! The round trips' spread (`app.cache_rtt_p99_ms`, `app.db_rtt_p99_ms`):
+//! at a load where nothing queues, a hit's and a DB query's latency
+//! quantiles are the constant parts plus the log-normal reply half, whose
+//! quantiles are evaluated here from its definition (median rtt/2, the
+//! round trip's p99 as given).
+
+mod common;
+use cachesim_core::scenario::ServiceDist;
+use cachesim_core::Scenario;
+use common::*;
+
+/// Standard normal quantiles at 0.5, 0.95, 0.99.
+const Z: [(f64, f64); 3] = [(0.5, 0.0), (0.95, 1.644_853_6), (0.99, 2.326_347_9)];
+
+/// The round trip's `q` quantile when its reply half is log-normal with
+/// median `rtt / 2` and the whole trip's p99 is `p99`.
+fn round_trip_quantile(rtt: f64, p99: f64, z: f64) -> f64 {
+    let sigma = ((2.0 * p99 - rtt) / rtt).ln() / Z[2].1;
+    rtt / 2.0 + rtt / 2.0 * (sigma * z).exp()
+}
+
+#[test]
+fn a_hit_spreads_as_its_round_trip() {
+    let mut s = Scenario::default();
+    reads_only(&mut s);
+    without_pod_cpu(&mut s);
+    s.client.keys = Some(1_000);
+    s.client.rps = 500.0;
+    s.app.cache_rtt_ms = 0.15;
+    s.app.cache_rtt_p99_ms = 0.6;
+    let command_ms = 1e3 / s.cache.ops_per_sec;
+    let sim = run(s, 120.0);
+    let h = summary(&sim).latency_ms.hit;
+    for ((q, z), got) in Z.into_iter().zip([h.p50, h.p95, h.p99]) {
+        let want = command_ms + round_trip_quantile(0.15, 0.6, z);
+        eprintln!("hit p{}: {got:.4} ms, formula {want:.4} ms", q * 100.0);
+        assert!((got / want - 1.0).abs() < 0.04, "p{q}: {got} vs {want}");
+    }
+}
+
+#[test]
+fn a_db_query_spreads_as_its_round_trip() {
+    let mut s = db_stage(50.0, 50);
+    s.app.db_rtt_ms = 1.0;
+    s.app.db_rtt_p99_ms = 3.0;
+    s.db.direct_service_ms = 2.0;
+    s.db.direct_cpu_ms = 1.0;
+    s.db.service = ServiceDist::Deterministic;
+    let sim = run(s, 300.0);
+    let l = summary(&sim).latency_ms;
+    for ((q, z), got) in Z.into_iter().zip([l.p50, l.p95, l.p99]) {
+        let want = 2.0 + round_trip_quantile(1.0, 3.0, z);
+        eprintln!(
+            "direct query p{}: {got:.4} ms, formula {want:.4} ms",
+            q * 100.0
+        );
+        assert!((got / want - 1.0).abs() < 0.03, "p{q}: {got} vs {want}");
+    }
+}
+
+/// Without a p99 the round trip is constant: every hit takes the same time
+/// when nothing queues.
+#[test]
+fn without_a_p99_hits_take_one_time() {
+    let mut s = Scenario::default();
+    reads_only(&mut s);
+    without_pod_cpu(&mut s);
+    s.client.keys = Some(1_000);
+    s.client.rps = 50.0;
+    let sim = run(s, 60.0);
+    let h = summary(&sim).latency_ms.hit;
+    assert!(h.p99 / h.p50 < 1.01, "{h:?}");
+}
