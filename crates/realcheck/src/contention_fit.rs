@@ -34,6 +34,14 @@ impl Contention {
         )
     }
 
+    /// The same, short enough for a chart's legend.
+    pub fn short(&self) -> String {
+        format!(
+            "contention {:.4}, crowding {:.2}/{:.0}",
+            self.alpha, self.crowding, self.connections
+        )
+    }
+
     /// How many times longer a query's CPU part runs `d` backends past the cores.
     pub fn slowdown(&self, d: f64) -> f64 {
         let crowd = if self.crowding > 0.0 {

@@ -101,8 +101,9 @@ mod tests {
             pg_select1_ms: 0.02,
             ..Default::default()
         };
-        // no paced probe: the tight loop's round trips
+        // no paced probe: the tight loop's round trips, constant
         assert_eq!((c.cache_rtt_ms(), c.db_rtt_ms()), (0.01, 0.02));
+        assert_eq!((c.cache_rtt_p99_ms(), c.db_rtt_p99_ms()), (0.0, 0.0));
         c.redis_hop = hop::Hop {
             p50_ms: 0.08,
             p99_ms: 0.4,
@@ -114,6 +115,11 @@ mod tests {
         // the paced GET less Redis' own 7 us, the paced SELECT 1 as it is
         assert!((c.cache_rtt_ms() - 0.073).abs() < 1e-12);
         assert_eq!(c.db_rtt_ms(), 0.09);
+        // and their p99s the same way, never below the medians
+        assert!((c.cache_rtt_p99_ms() - 0.393).abs() < 1e-12);
+        assert_eq!(c.db_rtt_p99_ms(), 0.5);
+        c.pg_hop.p99_ms = 0.05;
+        assert_eq!(c.db_rtt_p99_ms(), 0.09);
     }
 
     #[test]

@@ -47,6 +47,31 @@ impl Costs {
     pub fn db_rtt_ms(&self) -> f64 {
         self.pg_hop.p50_ms.max(self.pg_select1_ms)
     }
+
+    /// The model's `app.cache_rtt_p99_ms`: the paced GET's p99 (less the
+    /// command's CPU, as the median), never below the median; 0 (a constant
+    /// round trip) when no paced probe was taken.
+    pub fn cache_rtt_p99_ms(&self) -> f64 {
+        spread(
+            self.redis_hop.p99_ms - self.redis_cpu_us_per_cmd / 1000.0,
+            self.cache_rtt_ms(),
+        )
+    }
+
+    /// The model's `app.db_rtt_p99_ms`: the paced SELECT 1's p99, as above.
+    pub fn db_rtt_p99_ms(&self) -> f64 {
+        spread(self.pg_hop.p99_ms, self.db_rtt_ms())
+    }
+}
+
+/// A round trip's p99 for the model: `p99`, never below the `median` the
+/// model uses; 0 (constant) when no probe measured it.
+pub fn spread(p99: f64, median: f64) -> f64 {
+    if p99 > 0.0 {
+        p99.max(median)
+    } else {
+        0.0
+    }
 }
 
 /// One point of the connection curve.

@@ -144,15 +144,21 @@ pub fn compare(o: &Outcome) -> Vec<Row> {
         "ms",
     );
     row(
-        "(real only) Redis PING round trip, paced probe during the load, p99",
+        "(real only) Redis PING round trip, paced probe during the load, p99 (-> app.cache_rtt_p99_ms)",
         ping.p99_ms,
-        0.0,
+        o.scenario.app.cache_rtt_p99_ms,
         "ms",
     );
     row(
         "(real only) SELECT 1 round trip, paced probe during the load, p50 (-> app.db_rtt_ms)",
         select1.p50_ms,
         o.scenario.app.db_rtt_ms,
+        "ms",
+    );
+    row(
+        "(real only) SELECT 1 round trip, paced probe during the load, p99 (-> app.db_rtt_p99_ms)",
+        select1.p99_ms,
+        o.scenario.app.db_rtt_p99_ms,
         "ms",
     );
     row(

@@ -526,10 +526,10 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
     let core_real = sim_curve(
         &curve_base(&sys, &cal, DbShape::Real),
         format!(
-            "cachesim: {} cores x {:.4} ms CPU, workers = connections, {}",
+            "cachesim: {} cores x {:.4} ms CPU, {}",
             cal.cores,
             cal.pk_cpu_ms(),
-            cal.contention.describe()
+            cal.contention.short()
         ),
     );
     let core_shaped = sim_curve(
@@ -811,19 +811,21 @@ fn write_results(
         (
             "Redis GET round trip, paced, async client: p50 / p99",
             format!(
-                "{:.3} / {:.3} ms -> app.cache_rtt_ms {:.3} (p50 less the command's CPU) where no probe ran beside the load (the shaped Redis)",
+                "{:.3} / {:.3} ms -> app.cache_rtt_ms / cache_rtt_p99_ms {:.3} / {:.3} (less the command's CPU) where no probe ran beside the load (the shaped Redis)",
                 c.redis_hop.p50_ms,
                 c.redis_hop.p99_ms,
-                c.cache_rtt_ms()
+                c.cache_rtt_ms(),
+                c.cache_rtt_p99_ms()
             ),
         ),
         (
             "PostgreSQL SELECT 1 round trip, paced: p50 / p99",
             format!(
-                "{:.3} / {:.3} ms -> app.db_rtt_ms {:.3} where no probe ran beside the load",
+                "{:.3} / {:.3} ms -> app.db_rtt_ms / db_rtt_p99_ms {:.3} / {:.3} where no probe ran beside the load",
                 c.pg_hop.p50_ms,
                 c.pg_hop.p99_ms,
-                c.db_rtt_ms()
+                c.db_rtt_ms(),
+                c.db_rtt_p99_ms()
             ),
         ),
         (

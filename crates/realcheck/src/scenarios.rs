@@ -137,6 +137,7 @@ pub fn sim_scenario(sys: &System, cal: &Calibration, spec: &Spec, seconds: f64) 
     s.app.cpu_per_request_ms = 0.0;
     s.app.cpu_per_db_reply_ms = 0.0;
     s.app.cache_rtt_ms = c.cache_rtt_ms();
+    s.app.cache_rtt_p99_ms = c.cache_rtt_p99_ms();
     s.app.connect_ms = c.pg_connect_ms;
     match &spec.redis {
         None => {
@@ -159,6 +160,7 @@ pub fn sim_scenario(sys: &System, cal: &Calibration, spec: &Spec, seconds: f64) 
     // a query's latency at one connection = round trip (a paced SELECT 1) +
     // service (the tight loop's time less its SELECT 1)
     s.app.db_rtt_ms = c.db_rtt_ms();
+    s.app.db_rtt_p99_ms = c.db_rtt_p99_ms();
     // Two limits, as PostgreSQL has them: every connection is a backend
     // that runs its query's waiting part (round trips inside the server,
     // the commit's WAL flush, pg_sleep) at once (workers = max_connections),
@@ -475,12 +477,14 @@ pub fn run(
         _ => f64::NAN,
     };
     drop(rt);
-    // the round trips as they were during this load
+    // the round trips as they were during this load: median and spread
     if hops.0.p50_ms > 0.0 {
         scn.app.cache_rtt_ms = hops.0.p50_ms.max(cal.costs.redis_rtt_ms);
+        scn.app.cache_rtt_p99_ms = crate::measure::spread(hops.0.p99_ms, scn.app.cache_rtt_ms);
     }
     if hops.1.p50_ms > 0.0 {
         scn.app.db_rtt_ms = hops.1.p50_ms.max(cal.costs.pg_select1_ms);
+        scn.app.db_rtt_p99_ms = crate::measure::spread(hops.1.p99_ms, scn.app.db_rtt_ms);
     }
     // the simulator, same parameters and faults
     let mut sim =
