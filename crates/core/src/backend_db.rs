@@ -23,10 +23,10 @@
 //!   16 bits per key (a value read 65,536 writes ago would look fresh again:
 //!   far beyond any TTL here).
 
+use crate::reply_latency::ReplyLatency;
 use crate::rng::Stream;
 use crate::scenario::{DbConfig, ServiceDist};
 use crate::time::{from_ms, Nanos};
-use hdrhistogram::Histogram;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -94,11 +94,9 @@ pub struct BackendDb {
     /// When each query at the DB (waiting for a worker or executing) is
     /// done: how many backends are active when the next one arrives.
     in_db: BinaryHeap<Reverse<Nanos>>,
-    /// Queries not yet answered: (reply time, time at the DB); moved into
-    /// `latency` when their second ends.
-    replies: BinaryHeap<Reverse<(Nanos, Nanos)>>,
-    /// Time at the DB (arrival to reply, us) of the queries answered this second.
-    latency: Histogram<u64>,
+    /// Time at the DB (arrival to reply) of the queries, by the second
+    /// their reply leaves.
+    latency: ReplyLatency,
 }
 
 impl BackendDb {
@@ -134,8 +132,7 @@ impl BackendDb {
             crowding_connections: cfg.crowding_connections.max(0.01),
             connection_cpu: from_ms(cfg.connection_cpu_ms),
             in_db: BinaryHeap::new(),
-            replies: BinaryHeap::new(),
-            latency: Histogram::new_with_bounds(1, 3_600_000_000, 2).expect("valid bounds"),
+            latency: ReplyLatency::default(),
         }
     }
 
@@ -159,7 +156,7 @@ impl BackendDb {
         self.versions.capacity() * 2
             + self.changed_ms.capacity() * 4
             + self.in_db.capacity() * 8
-            + self.replies.capacity() * 16
+            + self.latency.heap_bytes()
     }
 
     #[inline]
@@ -216,7 +213,7 @@ impl BackendDb {
     /// distance away).
     pub fn execute(&mut self, arrive: Nanos, work: DbWork) -> (Nanos, Nanos) {
         let (start, end) = self.run(arrive, work);
-        self.replies.push(Reverse((end, end - arrive)));
+        self.latency.push(end, end - arrive);
         (start, end)
     }
 
@@ -263,21 +260,7 @@ impl BackendDb {
     /// Percentiles (p50, p99, ms) of the time at the DB, arrival to reply,
     /// of the queries whose reply left by `now`; resets for the next second.
     pub fn second_latency(&mut self, now: Nanos) -> (f64, f64) {
-        while let Some(&Reverse((end, ns))) = self.replies.peek() {
-            if end > now {
-                break;
-            }
-            self.replies.pop();
-            self.latency
-                .record((ns / 1_000).clamp(1, 3_600_000_000))
-                .ok();
-        }
-        let q = (
-            crate::metrics::percentile_ms(&self.latency, 0.50),
-            crate::metrics::percentile_ms(&self.latency, 0.99),
-        );
-        self.latency.reset();
-        q
+        self.latency.second(now)
     }
 
     /// Workers executing a query at `now` (queued queries are not counted).

@@ -23,6 +23,10 @@
 //!   `allkeys-lru`, crash loses everything.
 //! * **BackendDB** ([`backend_db`]): FCFS M/G/c with 24 workers at 12 ms (~2K
 //!   SELECTs/s), `max_connections` 200, a version per row to count stale reads.
+//! * **Round trips** ([`network_hop`]): pod <-> Redis 0.2 ms, pod <-> DB 5 ms,
+//!   constant by default; given a p99 (`app.cache_rtt_p99_ms`,
+//!   `app.db_rtt_p99_ms`), each reply's half is log-normal around the same
+//!   median, as a real client's wake-ups spread it.
 //!
 //! ## Determinism
 //! Time is integer nanoseconds ([`time`]); events are ordered by (time,
@@ -70,6 +74,7 @@ pub mod mitigations;
 pub mod network_hop;
 pub mod pod_cpu;
 pub mod presets;
+pub mod reply_latency;
 pub mod request;
 pub mod rng;
 pub mod router;

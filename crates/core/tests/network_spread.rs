@@ -56,6 +56,16 @@ fn a_db_query_spreads_as_its_round_trip() {
         );
         assert!((got / want - 1.0).abs() < 0.03, "p{q}: {got} vs {want}");
     }
+    // the pods' view of their queries, second by second, says the same (at
+    // 50 a second, the median of the seconds' medians)
+    let secs = seconds(&sim, 1, 300);
+    let mut p50s: Vec<f64> = secs.iter().map(|x| x.db_query_p50_ms).collect();
+    p50s.sort_by(f64::total_cmp);
+    let p50 = p50s[p50s.len() / 2];
+    assert!((p50 / 3.0 - 1.0).abs() < 0.03, "seconds' median p50 {p50}");
+    // while the time at the DB alone is the service time, without the trip
+    let at_db = mean(&secs, |x| x.db_p50_ms);
+    assert!((at_db / 2.0 - 1.0).abs() < 0.02, "at the DB {at_db}");
 }
 
 /// Without a p99 the round trip is constant: every hit takes the same time

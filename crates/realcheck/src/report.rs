@@ -198,20 +198,20 @@ pub fn compare(o: &Outcome) -> Vec<Row> {
         m99,
         "ms",
     );
-    // one DB query as the client sees it: the round trip (the model's
-    // app.db_rtt_ms) plus the time at the DB (the model's db_p50_ms/db_p99_ms)
-    let rtt = o.scenario.app.db_rtt_ms;
+    // one DB query as the client sees it: sent to reply back (the model's
+    // db_query_p50_ms/db_query_p99_ms: the round trip with its spread and
+    // the time at the DB)
     let db = merged(rw, |s| &s.lat_db);
     row(
         "DB query latency p50 (round trip + time at the DB)",
         q_ms(&db, 0.5),
-        rtt + mean(sw, |s| s.db_p50_ms),
+        mean(sw, |s| s.db_query_p50_ms),
         "ms",
     );
     row(
         "DB query latency p99 (round trip + time at the DB)",
         q_ms(&db, 0.99),
-        rtt + mean(sw, |s| s.db_p99_ms),
+        mean(sw, |s| s.db_query_p99_ms),
         "ms",
     );
     if let Some((crash, restart)) = o.spec.crash_at {
@@ -224,13 +224,13 @@ pub fn compare(o: &Outcome) -> Vec<Row> {
         row(
             "DB query latency p50 while Redis is down",
             q_ms(&db, 0.5),
-            rtt + mean(down.1, |s| s.db_p50_ms),
+            mean(down.1, |s| s.db_query_p50_ms),
             "ms",
         );
         row(
             "DB query latency p99 while Redis is down",
             q_ms(&db, 0.99),
-            rtt + mean(down.1, |s| s.db_p99_ms),
+            mean(down.1, |s| s.db_query_p99_ms),
             "ms",
         );
         row(
@@ -519,13 +519,13 @@ pub fn print_series(o: &Outcome) {
 pub fn write_csv(o: &Outcome, path: &Path) -> Result<()> {
     let mut out = String::from(
         "t_s,real_arrived,real_hit_rate,real_db_queries,real_db_offered,real_p50_ms,real_p99_ms,real_p99_all_incl_failures_ms,real_hit_p99_ms,real_miss_p50_ms,real_miss_p99_ms,real_db_query_p50_ms,real_db_query_p99_ms,real_failed,real_err_timeout,real_err_db_connections,real_err_pool_timeout,real_err_cache_oom,real_err_other,real_cache_errors,real_set_oom,real_evicted_total,real_used_memory,real_redis_keys,real_redis_up,\
-model_arrived,model_hit_rate,model_db_queries,model_db_offered,model_p50_ms,model_p99_ms,model_hit_p99_ms,model_miss_p50_ms,model_miss_p99_ms,model_failed,model_err_timeout,model_err_db_connections,model_err_pool_timeout,model_err_cache_oom,model_set_oom,model_evictions,model_cache_memory_bytes,model_cache_keys,model_db_p50_ms,model_db_p99_ms,model_db_cpu\n",
+model_arrived,model_hit_rate,model_db_queries,model_db_offered,model_p50_ms,model_p99_ms,model_hit_p99_ms,model_miss_p50_ms,model_miss_p99_ms,model_failed,model_err_timeout,model_err_db_connections,model_err_pool_timeout,model_err_cache_oom,model_set_oom,model_evictions,model_cache_memory_bytes,model_cache_keys,model_db_p50_ms,model_db_p99_ms,model_db_query_p50_ms,model_db_query_p99_ms,model_db_cpu\n",
     );
     for (i, r) in o.real.iter().enumerate() {
         let s = o.sim.get(i).cloned().unwrap_or_default();
         let _ = writeln!(
             out,
-            "{i},{},{:.4},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.4},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{:.4}",
+            "{i},{},{:.4},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.4},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{:.3},{:.3},{:.4}",
             r.arrived,
             r.hit_rate(),
             r.db_queries,
@@ -570,6 +570,8 @@ model_arrived,model_hit_rate,model_db_queries,model_db_offered,model_p50_ms,mode
             s.cache_keys,
             s.db_p50_ms,
             s.db_p99_ms,
+            s.db_query_p50_ms,
+            s.db_query_p99_ms,
             s.db_cpu
         );
     }
@@ -763,10 +765,7 @@ pub fn sim_held_at(base: &cachesim_core::Scenario, n: u32) -> (f64, f64) {
     let m = |f: &dyn Fn(&SecondStats) -> f64| {
         xs.iter().map(|x| f(x)).sum::<f64>() / xs.len().max(1) as f64
     };
-    (
-        m(&|x| x.db_queries as f64),
-        s.app.db_rtt_ms + m(&|x| x.db_p50_ms),
-    )
+    (m(&|x| x.db_queries as f64), m(&|x| x.db_query_p50_ms))
 }
 
 /// Model latency for `n` closed-loop connections: rtt + S while n <= workers,
