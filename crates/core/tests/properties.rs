@@ -137,8 +137,9 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         any::<bool>(),
         0.5..0.95f64,
         any::<u64>(),
+        prop::option::of(1.0..20.0f64),
     )
-        .prop_map(|(rps, shards, proxy, modn, warmup, hit, seed)| {
+        .prop_map(|(rps, shards, proxy, modn, warmup, hit, seed, spread)| {
             let mut s = Scenario {
                 seed,
                 ..Scenario::default()
@@ -156,6 +157,11 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                 ..TopologyConfig::default()
             };
             s.topology.warmup.enabled = warmup;
+            // round trips with a spread: p99 at 1-20x the median
+            if let Some(x) = spread {
+                s.app.cache_rtt_p99_ms = s.app.cache_rtt_ms * x;
+                s.app.db_rtt_p99_ms = s.app.db_rtt_ms * x;
+            }
             s
         })
 }
@@ -219,6 +225,10 @@ fn check_metrics(sim: &Simulation) -> Result<(), TestCaseError> {
         }
         prop_assert!(
             s.p50_ms <= s.p95_ms && s.p95_ms <= s.p99_ms && s.p99_ms <= s.max_ms,
+            "{s:?}"
+        );
+        prop_assert!(
+            s.db_p50_ms <= s.db_p99_ms && s.db_query_p50_ms <= s.db_query_p99_ms,
             "{s:?}"
         );
         prop_assert!(s.hit_rate <= 1.0 && s.cache_cpu <= 1.0 && s.db_utilization <= 1.0);
