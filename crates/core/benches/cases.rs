@@ -58,6 +58,20 @@ pub const CASES: &[Case] = &[
         seconds: 30.0,
         scale: 10.0,
     },
+    // V2: replicas, the pods' L1 and the invalidation stream
+    Case {
+        name: "v2-steady",
+        rps: 10_000.0,
+        seconds: 120.0,
+        scale: 1.0,
+    },
+    // V2 sized for 500K RPS by its preset (its own capacities, not scaled)
+    Case {
+        name: "v2-500k",
+        rps: 500_000.0,
+        seconds: 6.0,
+        scale: 1.0,
+    },
 ];
 
 impl Case {

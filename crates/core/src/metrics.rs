@@ -140,7 +140,7 @@ second_stats! {
     /// a core, CPU, waiting), milliseconds.
     db_p50_ms: f64,
     db_p99_ms: f64,
-    /// A DB query as its pod sees it, of the replies back this second: from
+    /// A DB query as its pod sees it, of the queries sent this second: from
     /// sending it to its reply's arrival (both halves of the round trip,
     /// with the reply's spread, and the time at the DB), milliseconds.
     db_query_p50_ms: f64,

@@ -81,7 +81,7 @@ fn same_fingerprint_natively_and_in_wasm() {
 }
 
 /// Computed natively on x86_64; wasm32 must agree bit for bit.
-const GOLDEN: u64 = 0xf7eb2184e16479ee;
+const GOLDEN: u64 = 0x8f1579a705a6bf44;
 
 /// V1 with everything that differs from V0: the proxy and its single-flight,
 /// the ring, a shard crash and a cold restart with the warm-up worker, a
@@ -143,7 +143,7 @@ fn same_v1_fingerprint_natively_and_in_wasm() {
 }
 
 /// Computed natively on x86_64; wasm32 must agree bit for bit.
-const GOLDEN_V1: u64 = 0xa679f56e82f51798;
+const GOLDEN_V1: u64 = 0x15ea082328e5f46;
 
 /// Every preset, shortened (its faults moved into the first 20 s) and at
 /// 2K RPS: native and wasm32 give the same summary, bit for bit.
@@ -176,33 +176,33 @@ fn every_preset_gives_the_same_summary_natively_and_in_wasm() {
 
 /// Computed natively on x86_64; wasm32 must agree bit for bit.
 const PRESET_DIGESTS: &[(&str, u64)] = &[
-    ("steady", 0x639c791d0a2817de),
-    ("cache-crash", 0xe6e102a3e3b2bce2),
-    ("hot-key", 0x6a2597bdb49626c8),
-    ("memory-full-noeviction", 0x79fecc90fe199e83),
-    ("memory-full-lru", 0xcec6323cb12d1305),
-    ("stale-invalidation", 0xa36faff693539292),
-    ("key-busting", 0x2c2ef6eb6da4e848),
-    ("db-slowdown", 0x6a90733650b71597),
-    ("cache-crash-retries", 0x83602f6b5d896b23),
-    ("cache-crash-breaker", 0x408e8874800b8452),
-    ("cache-crash-rdb", 0xd826eb991781b88a),
-    ("cache-crash-8-pods", 0x7bde0cd82496b43a),
-    ("cache-crash-pgbouncer", 0x42bf3a3e687891f3),
-    ("stale-invalidation-retry", 0x975120fad3f8c078),
-    ("hot-key-local-cache", 0x6f92940ed4f77d78),
-    ("key-busting-rate-limit", 0xa0bdd6382a674d6a),
-    ("traffic-spike", 0x45536e2cfb61f366),
-    ("pod-loss", 0x7ed63fb4fe81a94b),
-    ("pod-loss-4-pods", 0xa65740697c2bcf90),
-    ("pod-loss-autoscale", 0xbd79baab4f838c6d),
-    ("v1-steady", 0xb1224f215e3c30b3),
-    ("v1-shard-crash", 0xa5fbb92fa28c1fa5),
-    ("v1-hot-key-coalesced", 0x23e19a2aff6e7843),
-    ("v1-resize", 0xdd1793c02a08ec71),
-    ("v2-steady", 0x6638d44d5e9086a1),
-    ("v2-primary-crash", 0xae19d4d40e3b0537),
-    ("v2-lost-invalidation", 0x37c06f52bd76eb62),
-    ("v2-500k", 0x80c3b3d1b2d975),
-    ("compare-crash", 0x7fdd65989de8094d),
+    ("steady", 0xb3f997a501990df3),
+    ("cache-crash", 0xdd3df7e95320fa05),
+    ("hot-key", 0x683418931ca26f),
+    ("memory-full-noeviction", 0xb32a64ddeea2af34),
+    ("memory-full-lru", 0x82a6847894fdd07f),
+    ("stale-invalidation", 0xade6b469fa894ca),
+    ("key-busting", 0xbcc4c6d6a792cfe0),
+    ("db-slowdown", 0x8d9f19ab9d818164),
+    ("cache-crash-retries", 0xb8bcda21ed1b2dc4),
+    ("cache-crash-breaker", 0x912c5c5535b6bd2e),
+    ("cache-crash-rdb", 0x432e8721340331e2),
+    ("cache-crash-8-pods", 0x90bdfa62202e65cf),
+    ("cache-crash-pgbouncer", 0xa9dccc846cc04006),
+    ("stale-invalidation-retry", 0xa6b1e0d53d1142fe),
+    ("hot-key-local-cache", 0x14e15eca242f1394),
+    ("key-busting-rate-limit", 0x7c54478013111010),
+    ("traffic-spike", 0xdfbd14a49d5c96d3),
+    ("pod-loss", 0xfb705baf051380b1),
+    ("pod-loss-4-pods", 0xba145e5a76345724),
+    ("pod-loss-autoscale", 0x38dfdeb0b411a597),
+    ("v1-steady", 0xcd46f816c588c034),
+    ("v1-shard-crash", 0xd025e8157360762e),
+    ("v1-hot-key-coalesced", 0xc8991a1794738c13),
+    ("v1-resize", 0x6da7fff36f2809f6),
+    ("v2-steady", 0xc3ef97eb2422c012),
+    ("v2-primary-crash", 0xac4fc175978895bd),
+    ("v2-lost-invalidation", 0x2bf9a74aa7f68e9d),
+    ("v2-500k", 0x1b986522cfa6c39c),
+    ("compare-crash", 0x440190d22d7a4faa),
 ];
