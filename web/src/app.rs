@@ -9,6 +9,7 @@
 
 mod compare_view;
 mod controls;
+mod dom;
 mod embed;
 mod export;
 mod render;
