@@ -5,8 +5,11 @@
 #   wasm    the same cases in wasm32 in headless Chromium, and the page's
 #           fast-forward (60 s of steady at 10K RPS)
 #   ratio   wasm / native per case, from this run
-#   page    frame interval and main-thread busy time per frame (median, p95)
-#           over 600 frames at 10K RPS and at the page's maximum, at 1x;
+#   page    frame interval (the frames' own timestamps; the share of missed
+#           frames; the callback-start interval apart) and main-thread busy
+#           time per frame, in the callback and with the frame's rendering
+#           (median, p95), over 600 frames at 10K RPS and at the page's
+#           maximum, at 1x, after an empty page's (the browser's floor);
 #           the wasm bundle's size, raw and gzipped (-9)
 #   simpy   the same V0 system written in SimPy (bench/simpy_v0.py), and
 #           cachesim / SimPy

@@ -9,6 +9,7 @@
 
 mod compare_view;
 mod controls;
+mod dom;
 mod embed;
 mod export;
 mod render;
@@ -390,8 +391,13 @@ pub fn mount(root: &Element, query: &str) -> Result<AppHandle, JsValue> {
 
 fn elements(root: &Element) -> Result<Els, JsValue> {
     let arch: HtmlCanvasElement = find(root, "arch-canvas")?;
+    // opaque: the diagram paints every pixel (draw::draw starts with white),
+    // so the compositor neither blends it over the page nor draws what is
+    // under it, every frame (issue 12: ~0.8 ms a frame in headless Chromium)
+    let opaque = js_sys::Object::new();
+    js_sys::Reflect::set(&opaque, &"alpha".into(), &false.into())?;
     let ctx = arch
-        .get_context("2d")?
+        .get_context_with_context_options("2d", &opaque)?
         .ok_or("no 2d context")?
         .dyn_into::<CanvasRenderingContext2d>()?;
     let mut toggles = Vec::new();

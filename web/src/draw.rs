@@ -414,7 +414,9 @@ impl Pen<'_> {
 /// Draws the whole diagram. `w` and `h` are CSS pixels (the context is scaled).
 pub fn draw(ctx: &Ctx, w: f64, h: f64, layout: &Layout, driver: &Driver, scene: &Scene) {
     ctx.set_fill_style_str("#ffffff");
-    ctx.fill_rect(0.0, 0.0, w, h);
+    // one CSS pixel more: the backing store is w x dpr rounded, and the
+    // opaque canvas (app.rs) would show black in a column left uncovered
+    ctx.fill_rect(0.0, 0.0, w + 1.0, h + 1.0);
     let small = layout.w < 640.0;
     let pen = Pen {
         ctx,

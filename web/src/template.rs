@@ -230,7 +230,7 @@ pub fn markup() -> String {
   </aside>
   <section class="cs-charts" aria-label="Charts over the last 120 simulated seconds">{charts}</section>
 </div>
-<pre id="state-json" class="cs-sr-only" aria-hidden="true"></pre>
+<pre id="state-json" hidden aria-hidden="true"></pre>
 </div>"##,
         load_tip = crate::dbfig::LOAD_TOOLTIP
     )

@@ -2,6 +2,7 @@
 //! component details, clock), the canvas and the charts, and the per-frame
 //! loop that advances the simulation.
 
+use super::dom;
 use super::*;
 use crate::driver::EdgeRates;
 use cachesim_core::metrics::TierSecond;
@@ -40,11 +41,9 @@ impl App {
         };
         let e = &self.els;
         if !focused(e.rps.unchecked_ref()) && self.pending.rps.is_none() {
-            e.rps
-                .set_value(&format::slider_from_rps(st.rps).to_string());
+            dom::set_input(&e.rps, &format::slider_from_rps(st.rps).to_string());
         }
-        e.rps_value
-            .set_text_content(Some(&format!("{} RPS", compact(st.rps))));
+        dom::set_text(&e.rps_value, &format!("{} RPS", compact(st.rps)));
         e.rps
             .set_attribute(
                 "aria-valuetext",
@@ -53,16 +52,18 @@ impl App {
             .ok();
         let hit = self.driver.target_hit_rate();
         if !focused(e.hit_rate.unchecked_ref()) && self.pending.hit_rate.is_none() {
-            e.hit_rate
-                .set_value(&format!("{:.0}", (hit * 100.0).clamp(50.0, 99.0)));
+            dom::set_input(
+                &e.hit_rate,
+                &format!("{:.0}", (hit * 100.0).clamp(50.0, 99.0)),
+            );
         }
         if self.pending.hit_rate.is_none() {
-            e.hit_rate_value.set_text_content(Some(&pct(hit)));
+            dom::set_text(&e.hit_rate_value, &pct(hit));
             let mut note = hit_rate_note(hit, st.predicted_hit_rate);
             if let Some(why) = &self.hit_rate_limited {
                 note = format!("{why}; {note}");
             }
-            e.hit_rate_note.set_text_content(Some(&note));
+            dom::set_text(&e.hit_rate_note, &note);
         }
         e.hit_rate.set_title("The keyspace is derived so that the steady-state hit rate is this target, as near as the workload allows (the note below says what the model predicts)");
         let gb = shard_max_bytes(&st) as f64 / (1024.0 * 1024.0 * 1024.0);
@@ -70,15 +71,14 @@ impl App {
         if !focused(e.memory.unchecked_ref()) && e.memory.value() != gb_text {
             e.memory.set_value(&gb_text);
         }
-        e.memory_value
-            .set_text_content(Some(&format!("{gb_text} GB")));
+        dom::set_text(&e.memory_value, &format!("{gb_text} GB"));
         let ttl_text = format!("{}", st.ttl_s);
         if !focused(e.ttl.unchecked_ref()) && e.ttl.value() != ttl_text {
             e.ttl.set_value(&ttl_text);
         }
-        e.ttl_value.set_text_content(Some(&format::secs(st.ttl_s)));
+        dom::set_text(&e.ttl_value, &format::secs(st.ttl_s));
         if !focused(e.eviction.unchecked_ref()) {
-            e.eviction.set_value(st.eviction);
+            dom::set_select(&e.eviction, st.eviction);
         }
         // a checkbox shows the model's state even while focused
         e.single_flight.set_checked(st.single_flight);
@@ -88,9 +88,9 @@ impl App {
         }
         let pods = st.pods.iter().filter(|p| p.active).count();
         if !focused(e.pods.unchecked_ref()) && self.pending.pods.is_none() {
-            e.pods.set_value(&pods.to_string());
+            dom::set_input(&e.pods, &pods.to_string());
         }
-        e.pods_value.set_text_content(Some(&pods.to_string()));
+        dom::set_text(&e.pods_value, &pods.to_string());
         let seed = self.driver.base.seed.to_string();
         if !focused(e.seed.unchecked_ref()) && e.seed.value() != seed {
             e.seed.set_value(&seed);
@@ -100,7 +100,7 @@ impl App {
             .preset
             .clone()
             .unwrap_or_else(|| "custom".into());
-        e.preset.set_value(&preset);
+        dom::set_select(&e.preset, &preset);
         let desc = if preset == "custom" {
             let d = &self.driver.base.description;
             if d.is_empty() {
@@ -111,10 +111,12 @@ impl App {
         } else {
             preset_description(&preset).to_string()
         };
-        e.preset_description.set_text_content(Some(&desc));
-        e.speed.set_value(&self.driver.speed.to_string());
-        e.play_pause
-            .set_text_content(Some(if self.driver.paused { "Play" } else { "Pause" }));
+        dom::set_text(&e.preset_description, &desc);
+        dom::set_select(&e.speed, &self.driver.speed.to_string());
+        dom::set_text(
+            &e.play_pause,
+            if self.driver.paused { "Play" } else { "Pause" },
+        );
         e.play_pause
             .set_attribute(
                 "aria-pressed",
@@ -142,10 +144,9 @@ impl App {
     /// The Architecture controls and the per-shard buttons show the running topology.
     fn sync_architecture(&mut self, st: &Status) {
         let e = &self.els;
-        e.architecture.set_value(architecture::design_value(st));
+        dom::set_select(&e.architecture, architecture::design_value(st));
         let (_, described) = cachesim_core::summary::describe(st);
-        e.architecture_description
-            .set_text_content(Some(&described));
+        dom::set_text(&e.architecture_description, &described);
         if st.shards.len() > 1 || st.proxy.is_some() {
             let label = format!(
                 "Architecture: Client to AppLB to the AppService pods, then {described}, and BackendDB (PostgreSQL), with requests flowing as dots. Click a shard to crash it or restart it (or use the shard buttons below). The list below gives the same live state as text."
@@ -157,11 +158,14 @@ impl App {
                 .ok();
         }
         let n = st.shards.len();
-        e.shards_value.set_text_content(Some(&if n == 1 {
-            "1 shard".to_string()
-        } else {
-            format!("{n} shards")
-        }));
+        dom::set_text(
+            &e.shards_value,
+            &if n == 1 {
+                "1 shard".to_string()
+            } else {
+                format!("{n} shards")
+            },
+        );
         e.add_shard
             .set_disabled(n >= cachesim_core::scenario::limits::SHARDS.1 as usize);
         e.remove_shard.set_disabled(n <= 1);
@@ -169,7 +173,7 @@ impl App {
         e.proxy_single_flight
             .set_checked(st.proxy.as_ref().is_some_and(|p| p.single_flight));
         e.proxy_single_flight.set_disabled(st.proxy.is_none());
-        e.router.set_value(st.router);
+        dom::set_select(&e.router, st.router);
         e.warmup.set_checked(st.warmup);
         // the memory control sets every shard's maxmemory
         if let Ok(Some(label)) = self.root.query_selector("label[for=memory-gb]") {
@@ -178,9 +182,7 @@ impl App {
             } else {
                 "Cache memory (GB)"
             };
-            if label.text_content().as_deref() != Some(text) {
-                label.set_text_content(Some(text));
-            }
+            dom::set_text(&label, text);
         }
         // V2's switches: shown only where there is something to switch
         let replicated = st.shards.first().is_some_and(|s| !s.replicas.is_empty());
@@ -198,8 +200,7 @@ impl App {
                 e.stop_stream.set_attribute("aria-pressed", "false").ok();
             }
         }
-        e.bill
-            .set_text_content(Some(&crate::seed_table::bill_text(st)));
+        dom::set_text(&e.bill, &crate::seed_table::bill_text(st));
         let buttons: Vec<ShardButtons> = (0..st.shards.len())
             .map(|i| ShardButtons {
                 up: st.shards[i].up,
@@ -285,10 +286,10 @@ impl App {
         self.shown = last.clone();
         let ex = self.driver.explanation();
         let e = &self.els;
-        e.explain.set_text_content(Some(&ex.text));
+        dom::set_text(&e.explain, &ex.text);
         e.explain
             .set_class_name(&format!("cs-explain cs-{}", ex.level.as_str()));
-        e.clock.set_text_content(Some(&format::clock(st.now_s)));
+        dom::set_text(&e.clock, &format::clock(st.now_s));
         let note = if self.driver.paused {
             "paused".to_string()
         } else if self.driver.slower_than_asked() {
@@ -300,12 +301,12 @@ impl App {
         } else {
             format!("{}x", self.driver.speed)
         };
-        e.speed_note.set_text_content(Some(&note));
+        dom::set_text(&e.speed_note, &note);
         let next = match self.driver.next_event() {
             Some((dt, what)) => format!("· next: {what} in {}", format::clock(dt.ceil())),
             None => String::new(),
         };
-        e.next_event.set_text_content(Some(&next));
+        dom::set_text(&e.next_event, &next);
         e.speed_note
             .set_class_name(if self.driver.slower_than_asked() {
                 "cs-speed-note cs-slow"
@@ -319,7 +320,7 @@ impl App {
         } else {
             String::new()
         };
-        e.dot_scale.set_text_content(Some(&scale));
+        dom::set_text(&e.dot_scale, &scale);
         e.dot_scale.set_title(&format!(
             "exactly 1 traced request in {} is drawn",
             self.driver.trace_every
@@ -356,7 +357,7 @@ impl App {
             ),
             None => "Collecting the first simulated second…".into(),
         };
-        e.readouts.set_text_content(Some(&readouts));
+        dom::set_text(&e.readouts, &readouts);
         // a phone's sticky strip: the same figures, shortest words
         let strip = match &last {
             Some(l) => format!(
@@ -380,11 +381,11 @@ impl App {
             ),
             None => format!("{} · starting", format::clock(st.now_s)),
         };
-        e.live_strip.set_text_content(Some(&strip));
+        dom::set_text(&e.live_strip, &strip);
         e.live_strip
             .set_class_name(&format!("cs-strip cs-{}", ex.level.as_str()));
         for (key, li) in &e.components {
-            li.set_text_content(Some(&component_text(key, &scene, &self.driver)));
+            dom::set_text(li, &component_text(key, &scene, &self.driver));
         }
         if self.embed {
             e.open_full.set_href(&self.full_url());
