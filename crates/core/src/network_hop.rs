@@ -25,6 +25,10 @@ use crate::time::{from_ms, Nanos};
 /// The standard normal's 99th percentile.
 const Z99: f64 = 2.326_347_874_040_841;
 
+/// The longest a reply's half may take, ns (a minute: beyond every timeout;
+/// a wide spread's far tail would otherwise overflow the clock).
+const MAX_REPLY: f64 = 60e9;
+
 /// A pod <-> server round trip: `rtt / 2` out, `rtt / 2` (or a log-normal
 /// around it) back.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -59,7 +63,7 @@ impl NetworkHop {
         if self.sigma == 0.0 {
             return self.half;
         }
-        (self.half as f64 * libm::exp(self.sigma * rng.normal())) as Nanos
+        (self.half as f64 * libm::exp(self.sigma * rng.normal())).min(MAX_REPLY) as Nanos
     }
 }
 
@@ -95,5 +99,21 @@ mod tests {
             assert_eq!(hop.half, from_ms(0.144) / 2);
         }
         assert!(!NetworkHop::new(0.0, 5.0).varies());
+    }
+
+    /// The widest spread the scenario allows (1 us median, 10 s p99) stays
+    /// on the clock: its far tail is cut at a minute.
+    #[test]
+    fn the_widest_spread_stays_bounded() {
+        let hop = NetworkHop::new(0.001, 10_000.0);
+        let mut rng = Stream::new(3, 1);
+        let longest = (0..1_000_000).map(|_| hop.reply(&mut rng)).max().unwrap();
+        assert!(longest <= 60_000_000_000, "{longest}");
+        // and the draw that reaches the cap is the cap, not a wrapped value
+        let far = NetworkHop {
+            half: 500,
+            sigma: 50.0,
+        };
+        assert!((0..1000).all(|_| far.reply(&mut rng) <= 60_000_000_000));
     }
 }
