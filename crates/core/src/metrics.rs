@@ -199,8 +199,22 @@ pub struct Latency {
 /// Largest latency recorded (us): one hour.
 const MAX_US: u64 = 3_600_000_000;
 
-fn hist() -> Histogram<u64> {
+/// A latency histogram: microseconds, 1 us to an hour, 2 significant digits.
+pub(crate) fn hist() -> Histogram<u64> {
     Histogram::new_with_bounds(1, MAX_US, 2).expect("valid bounds")
+}
+
+/// Records `ns` in a [`hist`] (as us, clamped to its bounds).
+#[inline]
+pub(crate) fn record_ns(h: &mut Histogram<u64>, ns: u64) {
+    h.record((ns / 1_000).clamp(1, MAX_US)).ok();
+}
+
+/// p50 and p99 (ms) of `h`, which then starts empty (a second's latencies).
+pub(crate) fn take_p50_p99(h: &mut Histogram<u64>) -> (f64, f64) {
+    let q = (percentile_ms(h, 0.50), percentile_ms(h, 0.99));
+    h.reset();
+    q
 }
 
 impl Default for Latency {
@@ -227,19 +241,17 @@ impl Latency {
     /// `at_pod_ns` of which from its arrival at its pod (hits and misses are
     /// classed by the latter, as the seed's SLIs measure them).
     pub fn record(&mut self, class: LatencyClass, ns: u64, at_pod_ns: u64) {
-        let us = (ns / 1_000).clamp(1, MAX_US);
-        let pod_us = (at_pod_ns / 1_000).clamp(1, MAX_US);
-        self.all.record(us).ok();
+        record_ns(&mut self.all, ns);
         match class {
-            LatencyClass::Hit => self.hit.record(pod_us).ok(),
-            LatencyClass::Miss => self.miss.record(pod_us).ok(),
-            LatencyClass::Other => None,
-        };
+            LatencyClass::Hit => record_ns(&mut self.hit, at_pod_ns),
+            LatencyClass::Miss => record_ns(&mut self.miss, at_pod_ns),
+            LatencyClass::Other => {}
+        }
     }
 
     /// A failed request, `ns` after it arrived.
     pub fn record_failure(&mut self, ns: u64) {
-        self.failed.record((ns / 1_000).clamp(1, MAX_US)).ok();
+        record_ns(&mut self.failed, ns);
     }
 
     /// Every request that ended, failures included: successes and failures

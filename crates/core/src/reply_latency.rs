@@ -23,7 +23,7 @@ impl Default for ReplyLatency {
     fn default() -> Self {
         ReplyLatency {
             pending: BinaryHeap::new(),
-            second: Histogram::new_with_bounds(1, 3_600_000_000, 2).expect("valid bounds"),
+            second: crate::metrics::hist(),
         }
     }
 }
@@ -43,16 +43,9 @@ impl ReplyLatency {
                 break;
             }
             self.pending.pop();
-            self.second
-                .record((ns / 1_000).clamp(1, 3_600_000_000))
-                .ok();
+            crate::metrics::record_ns(&mut self.second, ns);
         }
-        let q = (
-            crate::metrics::percentile_ms(&self.second, 0.50),
-            crate::metrics::percentile_ms(&self.second, 0.99),
-        );
-        self.second.reset();
-        q
+        crate::metrics::take_p50_p99(&mut self.second)
     }
 
     pub fn heap_bytes(&self) -> usize {

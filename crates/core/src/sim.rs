@@ -487,8 +487,7 @@ impl Simulation {
             history: History::new(3_600),
             client_in_flight: 0,
             querying: 0,
-            query_latency: hdrhistogram::Histogram::new_with_bounds(1, 3_600_000_000, 2)
-                .expect("valid bounds"),
+            query_latency: metrics::hist(),
             peak_db_offered: 0,
             frame: FrameBuffer::new(s.app.pods as usize, 5_000),
             frame_start: 0,

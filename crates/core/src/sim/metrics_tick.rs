@@ -53,9 +53,7 @@ impl Simulation {
         self.totals.expirations += s.expirations;
         s.db_connections = self.db.open_connections;
         (s.db_p50_ms, s.db_p99_ms) = self.db.second_latency(now);
-        s.db_query_p50_ms = metrics::percentile_ms(&self.query_latency, 0.50);
-        s.db_query_p99_ms = metrics::percentile_ms(&self.query_latency, 0.99);
-        self.query_latency.reset();
+        (s.db_query_p50_ms, s.db_query_p99_ms) = metrics::take_p50_p99(&mut self.query_latency);
         let db_cpu = self.db.cpu_busy_ns - self.acc.db_cpu_mark;
         self.acc.db_cpu_mark = self.db.cpu_busy_ns;
         s.db_cpu = (db_cpu as f64 / (self.db.cores() as f64 * NANOS_PER_SEC as f64)).min(1.0);

@@ -610,9 +610,7 @@ impl Simulation {
         self.totals.db_sojourn_ns += end - arrive;
         self.totals.db_wait_ns += start - arrive;
         let back = end + self.db_hop.reply(&mut self.rng_hops);
-        self.query_latency
-            .record(((back - now) / 1_000).clamp(1, 3_600_000_000))
-            .ok();
+        metrics::record_ns(&mut self.query_latency, back - now);
         self.querying += 1;
         if let Some(c) = self.frame.pod_db.get_mut(pod as usize) {
             *c += 1;
