@@ -128,9 +128,7 @@ mod tests {
         CurvePoint {
             connections,
             qps,
-            p50_ms: 0.0,
-            p99_ms: 0.0,
-            errors: 0,
+            ..Default::default()
         }
     }
 

@@ -11,6 +11,8 @@ pub mod contention_fit;
 pub mod hop;
 pub mod load;
 pub mod measure;
+pub mod pg_curves;
+pub mod pgbench;
 pub mod pinned_curve;
 pub mod queueing;
 pub mod redis_shape;
@@ -19,6 +21,7 @@ pub mod run;
 pub mod saturation;
 pub mod scenarios;
 pub mod servers;
+pub mod wakeups;
 
 /// A numeric field of Redis `INFO` (0 when absent).
 pub fn info_field(info: &str, name: &str) -> f64 {

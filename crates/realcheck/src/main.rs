@@ -2,6 +2,7 @@
 //!
 //!     realcheck all [--out DIR] [--scale X] [--repeat N]   every scenario, charts and results (minutes; N runs each)
 //!     realcheck redis-saturation [--out DIR] [--scale X] [--repeat N]   the shaped Redis stepped to saturation (minutes)
+//!     realcheck pg-curves [--out DIR] [--repeat N]   both query shapes' connection curves with their CPU, pgbench and the model
 //!     realcheck smoke                         two short scenarios; fail if a server or the client fails
 
 use std::path::PathBuf;
@@ -28,7 +29,9 @@ fn main() {
                 i += 1;
             }
             "-h" | "--help" => usage(0),
-            "all" | "smoke" | "redis-saturation" | "pg-curve-pinned" if cmd.is_none() => {
+            "all" | "smoke" | "redis-saturation" | "pg-curve-pinned" | "pg-curves"
+                if cmd.is_none() =>
+            {
                 cmd = Some(args[i].clone())
             }
             _ => usage(2),
@@ -40,6 +43,7 @@ fn main() {
         Some("smoke") => cachesim_realcheck::run::smoke(),
         Some("redis-saturation") => cachesim_realcheck::run::redis_saturation(&out, scale, repeat),
         Some("pg-curve-pinned") => cachesim_realcheck::run::pg_curve_pinned(&out, repeat),
+        Some("pg-curves") => cachesim_realcheck::run::pg_curves(&out, repeat),
         _ => usage(2),
     };
     cachesim_realcheck::servers::cleanup_all();
@@ -51,7 +55,7 @@ fn main() {
 
 fn usage(code: i32) -> ! {
     eprintln!(
-        "usage: realcheck all [--out DIR] [--scale X] [--repeat N]   every scenario (N runs each, mean and min-max): charts, CSV and results.md in DIR (default docs/calibration)\n       realcheck redis-saturation [--out DIR] [--scale X] [--repeat N]   the shaped Redis at 0.5-1.2 of its thread: redis-saturation.md, .png and .csv in DIR\n       realcheck pg-curve-pinned [--out DIR] [--repeat N]   PostgreSQL's PK-lookup curve with the server on a CPU of its own: pg-curve-pinned.md in DIR\n       realcheck smoke                         one short scenario against both servers"
+        "usage: realcheck all [--out DIR] [--scale X] [--repeat N]   every scenario (N runs each, mean and min-max): charts, CSV and results.md in DIR (default docs/calibration)\n       realcheck redis-saturation [--out DIR] [--scale X] [--repeat N]   the shaped Redis at 0.5-1.2 of its thread: redis-saturation.md, .png and .csv in DIR\n       realcheck pg-curve-pinned [--out DIR] [--repeat N]   PostgreSQL's PK-lookup curve with the server on a CPU of its own: pg-curve-pinned.md in DIR\n       realcheck pg-curves [--out DIR] [--repeat N]   both query shapes' connection curves with their CPU, pgbench and the model: pg-curves.md in DIR\n       realcheck smoke                         one short scenario against both servers"
     );
     std::process::exit(code)
 }

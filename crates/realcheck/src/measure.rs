@@ -75,13 +75,33 @@ pub fn spread(p99: f64, median: f64) -> f64 {
 }
 
 /// One point of the connection curve.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct CurvePoint {
     pub connections: u32,
     pub qps: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub errors: u64,
+    /// cores busy in the measured window (after the warm-up): this process
+    /// (the load generator), and PostgreSQL when its postmaster was given
+    pub gen_cores: f64,
+    pub pg_cores: f64,
+    /// cores' worth of time runnable but waiting for a CPU, in the same window
+    pub gen_waiting: f64,
+    pub pg_waiting: f64,
+}
+
+impl CurvePoint {
+    /// CPU time per query, generator and PostgreSQL together, ms.
+    pub fn cpu_ms_per_query(&self) -> f64 {
+        (self.gen_cores + self.pg_cores) * 1000.0 / self.qps.max(1e-9)
+    }
+
+    /// Time a query spent waiting for a CPU, generator and PostgreSQL
+    /// together, ms.
+    pub fn cpu_wait_ms_per_query(&self) -> f64 {
+        (self.gen_waiting + self.pg_waiting) * 1000.0 / self.qps.max(1e-9)
+    }
 }
 
 fn info(c: &mut redis::Connection) -> Result<String> {
@@ -225,9 +245,53 @@ pub async fn pg_costs(cfg: &tokio_postgres::Config, keys: u64, shaped_ms: f64) -
     Ok(c)
 }
 
-/// Closed loop: `n` connections each running the read query back to back for `secs`.
+/// What the scheduler saw of the generator and PostgreSQL at one moment.
+struct CpuSample {
+    at: tokio::time::Instant,
+    /// this process: CPU seconds (rusage) and seconds waiting for a CPU
+    gen: (f64, f64),
+    pg: std::collections::HashMap<i32, (f64, f64)>,
+}
+
+impl CpuSample {
+    fn now(postmaster: Option<i32>) -> CpuSample {
+        let me = crate::servers::sched_times(std::process::id() as i32).unwrap_or_default();
+        CpuSample {
+            at: tokio::time::Instant::now(),
+            gen: (crate::servers::self_cpu(), me.1),
+            pg: postmaster
+                .map(crate::servers::pg_processes)
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Cores busy and cores' worth of waiting for a CPU since `before`:
+    /// (generator busy, PostgreSQL busy, generator waiting, PostgreSQL
+    /// waiting), PostgreSQL's over the processes alive at both moments.
+    fn since(&self, before: &CpuSample) -> (f64, f64, f64, f64) {
+        let wall = (self.at - before.at).as_secs_f64().max(1e-9);
+        let (mut run, mut wait) = (0.0, 0.0);
+        for (pid, b) in &self.pg {
+            if let Some(a) = before.pg.get(pid) {
+                run += b.0 - a.0;
+                wait += b.1 - a.1;
+            }
+        }
+        (
+            (self.gen.0 - before.gen.0) / wall,
+            run / wall,
+            (self.gen.1 - before.gen.1) / wall,
+            wait / wall,
+        )
+    }
+}
+
+/// Closed loop: `n` connections each running the read query back to back
+/// for `secs`, with the cores the generator and PostgreSQL (`postmaster`)
+/// kept busy meanwhile.
 pub async fn curve_point(
     cfg: &tokio_postgres::Config,
+    postmaster: Option<i32>,
     keys: u64,
     shape: DbShape,
     n: u32,
@@ -247,6 +311,14 @@ pub async fn curve_point(
     let warm = Duration::from_millis(300);
     let start = tokio::time::Instant::now();
     let end = start + warm + Duration::from_secs_f64(secs);
+    let cpu = tokio::spawn(async move {
+        tokio::time::sleep_until(start + warm).await;
+        let a = CpuSample::now(postmaster);
+        // before the end: the connections close then, and a backend that
+        // has exited by the second sample would be left out
+        tokio::time::sleep_until(end - Duration::from_millis(100)).await;
+        CpuSample::now(postmaster).since(&a)
+    });
     let mut set = tokio::task::JoinSet::new();
     for (i, conn) in conns.into_iter().enumerate() {
         let (h, done, sql) = (h.clone(), done.clone(), sql.clone());
@@ -274,8 +346,13 @@ pub async fn curve_point(
         });
     }
     while set.join_next().await.is_some() {}
+    let (gen_cores, pg_cores, gen_waiting, pg_waiting) = cpu.await.unwrap_or_default();
     let h = h.lock().unwrap();
     Ok(CurvePoint {
+        gen_cores,
+        pg_cores,
+        gen_waiting,
+        pg_waiting,
         connections: n,
         qps: done.load(Ordering::Relaxed) as f64 / secs,
         p50_ms: q_ms(&h, 0.5),

@@ -170,6 +170,87 @@ pub fn curve_model_base(sys: &System, cal: &Calibration) -> cachesim_core::Scena
     curve_base(sys, cal, DbShape::Real)
 }
 
+/// Both shapes' connection curves, `repeat` runs, with each point's CPU,
+/// pgbench at the compared counts and the model (its CPU part and slowdown
+/// fitted to run 1's real curve, as `all` does); writes `out/pg-curves.md`.
+pub fn pg_curves(out: &Path, repeat: u32) -> Result<()> {
+    let sys = System::default();
+    let (servers, keys) = start(&sys, CURVE_MAX_CONNECTIONS, sys.rps)?;
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let mut cal = calibrate(&servers, &sys, 3.0, keys)?;
+    let (bindir, port) = (
+        crate::servers::pg_bindir()?,
+        servers.lock().unwrap().pg_port,
+    );
+    let mut runs: Vec<crate::pg_curves::Run> = Vec::new();
+    for rep in 0..repeat.max(1) {
+        println!("curves, run {}", rep + 1);
+        for shape in [DbShape::Real, DbShape::Sleep(sys.shaped_ms)] {
+            let points = curve(&servers, keys, shape, 2.0, CURVE_POINTS)?;
+            if rep == 0 && shape == DbShape::Real {
+                set_cpu(&mut cal, &points);
+            }
+            let mut bench = Vec::new();
+            let mut model = Vec::new();
+            let base = curve_base(&sys, &cal, shape);
+            for n in crate::pg_curves::COMPARED {
+                let b = crate::pgbench::run(&bindir, port, shape, keys, n, 3)?;
+                let (x, _) = report::sim_held_at(&base, n);
+                println!(
+                    "  pgbench {n:>4} connections: {:>8.0} q/s, mean {:.3} ms; model {x:.0} q/s",
+                    b.tps, b.latency_ms
+                );
+                bench.push((n, b));
+                model.push((n, x));
+            }
+            runs.push(crate::pg_curves::Run {
+                shape,
+                points,
+                bench,
+                model,
+            });
+        }
+    }
+    servers.lock().unwrap().stop();
+    let wakeups = wakeup_runs(&sys, &runs)?;
+    let model = format!(
+        "{} cores x {:.4} ms CPU per query (the real curve's peak), {}; the shaped query adds its measured wait ({:.2} ms at one connection less SELECT 1), workers = connections",
+        cal.cores,
+        cal.pk_cpu_ms(),
+        cal.contention.describe(),
+        (cal.costs.pg_shaped_ms - cal.costs.pg_select1_ms - cal.pk_cpu_ms()).max(0.0)
+    );
+    let md = crate::pg_curves::markdown(load.trim(), &model, &runs, &wakeups);
+    crate::pg_curves::write(out, &md)?;
+    println!("wrote {}", out.join("pg-curves.md").display());
+    Ok(())
+}
+
+/// The shaped loop without PostgreSQL at the compared counts: with the CPU
+/// PostgreSQL took per shaped query at 50 connections (run 1), and without.
+fn wakeup_runs(
+    sys: &System,
+    runs: &[crate::pg_curves::Run],
+) -> Result<Vec<crate::wakeups::Wakeups>> {
+    let at50 = runs
+        .iter()
+        .find(|r| r.shape != DbShape::Real)
+        .and_then(|r| r.points.iter().find(|p| p.connections == 50));
+    let cpu_ms = at50.map_or(0.05, |p| p.pg_cores * 1e3 / p.qps.max(1.0));
+    let mut out = Vec::new();
+    for spin in [cpu_ms, 0.0] {
+        for n in crate::pg_curves::COMPARED {
+            let w = crate::wakeups::run(n, sys.shaped_ms, spin, 2.0)?;
+            println!(
+                "  without PostgreSQL, {n:>4} threads, sleep {} ms + spin {spin:.3} ms: {:.0} q/s (ideal {:.0})",
+                sys.shaped_ms, w.qps, w.ideal_qps
+            );
+            out.push(w);
+        }
+    }
+    Ok(out)
+}
+
 /// The real PK-lookup curve with PostgreSQL on a core of its own, `repeat`
 /// runs, the model's CPU part and slowdown fitted to run 1 on one core;
 /// writes `out/pg-curve-pinned.md`.
@@ -460,21 +541,28 @@ fn curve(
     secs: f64,
     points: &[u32],
 ) -> Result<Vec<CurvePoint>> {
-    let pg = servers.lock().unwrap().pg_config();
+    let (pg, pid) = {
+        let s = servers.lock().unwrap();
+        (s.pg_config(), s.pg_pid())
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     let mut pts = Vec::new();
     for &n in points {
-        let p = rt.block_on(measure::curve_point(&pg, keys, shape, n, secs))?;
+        let p = rt.block_on(measure::curve_point(&pg, pid, keys, shape, n, secs))?;
         println!(
-            "  {:<40} {:>4} connections: {:>8.0} q/s, p50 {:>7.3} ms, p99 {:>7.3} ms{}",
+            "  {:<40} {:>4} connections: {:>8.0} q/s, p50 {:>7.3} ms, p99 {:>7.3} ms, cores {:.2} + {:.2} ({:.4} ms CPU/query, {:.3} ms waiting for a CPU){}",
             shape.label(),
             n,
             p.qps,
             p.p50_ms,
             p.p99_ms,
+            p.gen_cores,
+            p.pg_cores,
+            p.cpu_ms_per_query(),
+            p.cpu_wait_ms_per_query(),
             if p.errors > 0 {
                 format!(", {} connections refused", p.errors)
             } else {
