@@ -26,7 +26,9 @@
 //! * **Round trips** ([`network_hop`]): pod <-> Redis 0.2 ms, pod <-> DB 5 ms,
 //!   constant by default; given a p99 (`app.cache_rtt_p99_ms`,
 //!   `app.db_rtt_p99_ms`), each reply's half is log-normal around the same
-//!   median, as a real client's wake-ups spread it.
+//!   median, as a real client's wake-ups spread it; the SET / DEL sent straight
+//!   after a DB reply may take a round trip of its own
+//!   (`app.cache_rtt_after_db_ms`: the client's thread is still awake).
 //!
 //! ## Determinism
 //! Time is integer nanoseconds ([`time`]); events are ordered by (time,

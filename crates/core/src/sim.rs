@@ -289,6 +289,8 @@ pub struct Simulation {
     // durations
     /// Pod <-> Redis and pod <-> PostgreSQL round trips.
     cache_hop: NetworkHop,
+    /// the SET / DEL sent straight after a DB reply (`app.cache_rtt_after_db_ms`)
+    cache_hop_after_db: NetworkHop,
     db_hop: NetworkHop,
     processing: Nanos,
     /// CPU a request costs its pod on arrival, and a DB reply.
@@ -470,6 +472,11 @@ impl Simulation {
             hot_key: 0,
             attack_next: ATTACK_BASE,
             cache_hop: NetworkHop::new(s.app.cache_rtt_ms, s.app.cache_rtt_p99_ms),
+            cache_hop_after_db: if s.app.cache_rtt_after_db_ms > 0.0 {
+                NetworkHop::new(s.app.cache_rtt_after_db_ms, 0.0)
+            } else {
+                NetworkHop::new(s.app.cache_rtt_ms, s.app.cache_rtt_p99_ms)
+            },
             db_hop: NetworkHop::new(s.app.db_rtt_ms, s.app.db_rtt_p99_ms),
             processing: from_ms(s.app.processing_ms),
             cpu_request: from_ms(s.app.cpu_per_request_ms),

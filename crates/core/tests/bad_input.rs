@@ -42,6 +42,11 @@ fn malformed_scenarios_name_the_field() {
             r#"{"app": {"db_rtt_p99_ms": -1}}"#,
             "app.db_rtt_p99_ms",
         ),
+        (
+            "negative round trip after the DB",
+            r#"{"app": {"cache_rtt_after_db_ms": -0.1}}"#,
+            "app.cache_rtt_after_db_ms",
+        ),
         ("negative pods", r#"{"app": {"pods": -1}}"#, "app.pods"),
         (
             "single-flight not a boolean",

@@ -161,6 +161,8 @@ fn scenario() -> impl Strategy<Value = Scenario> {
             if let Some(x) = spread {
                 s.app.cache_rtt_p99_ms = s.app.cache_rtt_ms * x;
                 s.app.db_rtt_p99_ms = s.app.db_rtt_ms * x;
+                // and the SET / DEL after a DB reply at a tenth of a hop
+                s.app.cache_rtt_after_db_ms = s.app.cache_rtt_ms / 10.0;
             }
             s
         })

@@ -13,12 +13,12 @@
 //! task after an exponential pause, through the same client stack as the
 //! load, and keeps the round trip's percentiles: once at calibration
 //! ([`redis()`], [`postgres()`]: mean pause [`PAUSE_MS`]), and during each
-//! scenario's load beside it ([`during`]: a `PING` and a `SELECT 1` on
-//! connections of their own). The model's `app.cache_rtt_ms` and
-//! `app.db_rtt_ms` are the medians of the probes during that scenario's
-//! load (the Redis one less a command's own CPU time, which the model's
-//! Redis adds), the calibration's when there were none; the p99 is printed
-//! beside the load's, as the machine's scheduling noise.
+//! scenario's load beside it ([`during`]: a `PING`, and a `SELECT 1`
+//! followed the moment it answers by a `PING`, on connections of their
+//! own). The model's `app.cache_rtt_ms`,
+//! `app.db_rtt_ms` and `app.cache_rtt_after_db_ms` are the medians of the
+//! probes during that scenario's load, the calibration's when there were
+//! none; the p99s set the first two's spread.
 
 use crate::load::{self, DbShape, PgConn};
 use anyhow::Result;
@@ -124,15 +124,70 @@ pub async fn postgres(cfg: &tokio_postgres::Config, n: usize) -> Result<Hop> {
     Ok(Hop::of(xs))
 }
 
-/// Mean pause between two probes taken during a load, ms: ~50 a second,
-/// a few percent of the load's commands.
+/// Mean pause between two probes of a kind taken during a load, ms: ~50 a
+/// second, a few percent of the load's commands.
 pub const DURING_PAUSE_MS: f64 = 20.0;
 
-/// Paced probes for `seconds` while a load runs beside them in the same
-/// runtime: a `PING` through a multiplexed connection of its own (opened
-/// again after Redis is killed) and a `SELECT 1` through a PostgreSQL
-/// connection of its own (the server is given one connection more than
-/// the pools' limit for it). Failed probes (Redis down) are left out.
+/// Paced `PING`s through a multiplexed connection of its own, one every
+/// `pause_ms` on average (opened again after Redis is killed), until `end`.
+/// Failed probes (Redis down) are left out.
+async fn redis_probes(url: String, end: Instant, pause_ms: f64) -> Vec<f64> {
+    let mut rng = Stream::new(5, 503);
+    let mut conn = load::redis_connection(&url).await.ok();
+    let mut xs = Vec::new();
+    while Instant::now() < end {
+        pause(&mut rng, pause_ms).await;
+        match conn.clone() {
+            Some(mut c) => {
+                match timed(async move { redis::cmd("PING").query_async::<String>(&mut c).await })
+                    .await
+                {
+                    Ok(Ok(ms)) => xs.push(ms),
+                    _ => conn = None,
+                }
+            }
+            None => conn = load::redis_connection(&url).await.ok(),
+        }
+    }
+    xs
+}
+
+/// One timed `SELECT 1`, then from the same task the moment it answered a
+/// timed `PING` on `redis` (a miss's SET after its DB reply).
+async fn select1_then_ping(
+    conn: &Arc<PgConn>,
+    s1: &tokio_postgres::Statement,
+    redis: Option<redis::aio::MultiplexedConnection>,
+) -> Result<(Option<f64>, Option<f64>)> {
+    let (conn, s1) = (conn.clone(), s1.clone());
+    Ok(tokio::spawn(async move {
+        let since = |t: Instant| t.elapsed().as_secs_f64() * 1000.0;
+        let t0 = Instant::now();
+        let db_ms = conn
+            .client
+            .query_one(&s1, &[])
+            .await
+            .ok()
+            .map(|_| since(t0));
+        let ping_ms = match (db_ms, redis) {
+            (Some(_), Some(mut c)) => {
+                let t1 = Instant::now();
+                let ping = redis::cmd("PING").query_async::<String>(&mut c).await;
+                ping.ok().map(|_| since(t1))
+            }
+            _ => None,
+        };
+        (db_ms, ping_ms)
+    })
+    .await?)
+}
+
+/// Probes for `seconds` while a load runs beside them in the same runtime,
+/// each paced every [`DURING_PAUSE_MS`] on average: `PING`s on a Redis
+/// connection of their own, and a `SELECT 1` through a PostgreSQL
+/// connection of its own (the server is given one connection more than the
+/// pools' limit for it) followed at once by a `PING` on another Redis
+/// connection.
 /// Without `redis` (the shaped Redis, whose queue a `PING` would wait in
 /// and measure) only PostgreSQL is probed.
 /// The round trips of the machine's state during the load, which a probe
@@ -143,36 +198,49 @@ pub async fn during(
     pg: tokio_postgres::Config,
     seconds: f64,
     redis: bool,
-) -> Result<(Hop, Hop)> {
+) -> Result<During> {
     let end = Instant::now() + Duration::from_secs_f64(seconds);
+    let pings = redis.then(|| tokio::spawn(redis_probes(url.clone(), end, DURING_PAUSE_MS)));
     let conn = Arc::new(load::pg_connect(&pg, DbShape::Real).await?);
     let s1 = conn.client.prepare("SELECT 1").await?;
-    let mut redis_conn = if redis {
-        load::redis_connection(&url).await.ok()
-    } else {
-        None
-    };
+    let mut after_conn = None;
     let mut rng = Stream::new(5, 502);
-    let (mut r, mut d) = (Vec::new(), Vec::new());
+    let (mut d, mut after) = (Vec::new(), Vec::new());
     while Instant::now() < end {
         pause(&mut rng, DURING_PAUSE_MS).await;
-        match redis_conn.clone() {
-            Some(mut c) => {
-                match timed(async move { redis::cmd("PING").query_async::<String>(&mut c).await })
-                    .await?
-                {
-                    Ok(ms) => r.push(ms),
-                    Err(_) => redis_conn = None,
-                }
-            }
-            None if redis => redis_conn = load::redis_connection(&url).await.ok(),
-            None => {}
+        if redis && after_conn.is_none() {
+            after_conn = load::redis_connection(&url).await.ok();
         }
-        if let Ok(ms) = select1(&conn, &s1).await? {
-            d.push(ms);
+        let (db_ms, ping_ms) = select1_then_ping(&conn, &s1, after_conn.clone()).await?;
+        d.extend(db_ms);
+        match (db_ms, ping_ms) {
+            (_, Some(ms)) => after.push(ms),
+            (Some(_), None) => after_conn = None,
+            _ => {}
         }
     }
-    Ok((Hop::of(r), Hop::of(d)))
+    let r = match pings {
+        Some(h) => h.await?,
+        None => Vec::new(),
+    };
+    Ok(During {
+        redis: Hop::of(r),
+        pg: Hop::of(d),
+        after_db: Hop::of(after),
+    })
+}
+
+/// The probes of [`during`].
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct During {
+    /// a paced `PING` (the first hop of a request)
+    pub redis: Hop,
+    /// a paced `SELECT 1`
+    pub pg: Hop,
+    /// a `PING` sent from the same task the moment the `SELECT 1` answered
+    /// (a miss's SET after its DB reply, `app.cache_rtt_after_db_ms`);
+    /// empty without Redis
+    pub after_db: Hop,
 }
 
 #[cfg(test)]

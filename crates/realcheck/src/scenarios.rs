@@ -104,8 +104,8 @@ pub struct Outcome {
     pub cpu: (f64, f64, f64),
     /// Redis' main thread runnable but waiting for a CPU, fraction of the load's wall time (NaN if unknown)
     pub redis_run_queue_wait: f64,
-    /// the paced probes during the load: (Redis PING, PostgreSQL SELECT 1)
-    pub hops: (crate::hop::Hop, crate::hop::Hop),
+    /// the paced probes during the load
+    pub hops: crate::hop::During,
 }
 
 fn command(json: &str) -> Command {
@@ -478,13 +478,18 @@ pub fn run(
     };
     drop(rt);
     // the round trips as they were during this load: median and spread
-    if hops.0.p50_ms > 0.0 {
-        scn.app.cache_rtt_ms = hops.0.p50_ms.max(cal.costs.redis_rtt_ms);
-        scn.app.cache_rtt_p99_ms = crate::measure::spread(hops.0.p99_ms, scn.app.cache_rtt_ms);
+    if hops.redis.p50_ms > 0.0 {
+        scn.app.cache_rtt_ms = hops.redis.p50_ms.max(cal.costs.redis_rtt_ms);
+        scn.app.cache_rtt_p99_ms = crate::measure::spread(hops.redis.p99_ms, scn.app.cache_rtt_ms);
     }
-    if hops.1.p50_ms > 0.0 {
-        scn.app.db_rtt_ms = hops.1.p50_ms.max(cal.costs.pg_select1_ms);
-        scn.app.db_rtt_p99_ms = crate::measure::spread(hops.1.p99_ms, scn.app.db_rtt_ms);
+    if hops.pg.p50_ms > 0.0 {
+        scn.app.db_rtt_ms = hops.pg.p50_ms.max(cal.costs.pg_select1_ms);
+        scn.app.db_rtt_p99_ms = crate::measure::spread(hops.pg.p99_ms, scn.app.db_rtt_ms);
+    }
+    // the SET / DEL after a DB reply: the PING sent the moment the probe's
+    // SELECT 1 answered (a constant at its median)
+    if hops.after_db.p50_ms > 0.0 {
+        scn.app.cache_rtt_after_db_ms = hops.after_db.p50_ms.max(cal.costs.redis_rtt_ms);
     }
     // the simulator, same parameters and faults
     let mut sim =

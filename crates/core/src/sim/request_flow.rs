@@ -261,11 +261,24 @@ impl Simulation {
         self.router.route(key)
     }
 
+    /// The pod <-> Redis round trip of `cmd`: a GET starts a request (or
+    /// follows the pod's own processing); a SET or DEL follows a DB reply
+    /// at once (`app.cache_rtt_after_db_ms`).
+    #[inline]
+    fn cache_hop_of(&self, cmd: CacheCmd) -> NetworkHop {
+        if cmd == CacheCmd::Get {
+            self.cache_hop
+        } else {
+            self.cache_hop_after_db
+        }
+    }
+
     /// Time from a shard back to the pod: the network's reply half (see
     /// [`NetworkHop`]), and the proxy's hop.
     #[inline]
-    pub(super) fn reply_delay(&mut self) -> Nanos {
-        self.cache_hop.reply(&mut self.rng_hops) + self.proxy.as_ref().map_or(0, |p| p.half_latency)
+    pub(super) fn reply_delay(&mut self, cmd: CacheCmd) -> Nanos {
+        self.cache_hop_of(cmd).reply(&mut self.rng_hops)
+            + self.proxy.as_ref().map_or(0, |p| p.half_latency)
     }
 
     pub(super) fn send_cache(&mut self, id: ReqId, cmd: CacheCmd) {
@@ -296,7 +309,8 @@ impl Simulation {
         };
         r.shard = shard as u8;
         // through the proxy, if there is one: it may refuse a command past its queue
-        let mut arrive = now + self.cache_hop.half;
+        let half = self.cache_hop_of(cmd).half;
+        let mut arrive = now + half;
         let mut at_proxy = None;
         if let Some(p) = &mut self.proxy {
             match p.forward(arrive) {
@@ -305,8 +319,7 @@ impl Simulation {
                     arrive = leaves + p.half_latency;
                 }
                 None => {
-                    self.queue
-                        .push(now + 2 * self.cache_hop.half, Ev::CacheFailed(id, cmd));
+                    self.queue.push(now + 2 * half, Ev::CacheFailed(id, cmd));
                     return;
                 }
             }
@@ -423,7 +436,7 @@ impl Simulation {
         };
         self.breaker_record(pod as usize, true);
         let now = self.now;
-        let back = now + self.reply_delay();
+        let back = now + self.reply_delay(cmd);
         let hop = |s: &mut Self, kind| {
             if traced {
                 s.reply_hop(shard, pod, kind, back);
@@ -694,7 +707,7 @@ impl Simulation {
                         count!(self, invalidation_failures);
                         self.schedule_invalidation_retry(key, 1);
                     }
-                    self.respond_at(id, now + 2 * self.cache_hop.half);
+                    self.respond_at(id, now + 2 * self.cache_hop_after_db.half);
                 } else {
                     self.send_cache(id, cmd);
                 }
