@@ -13,9 +13,9 @@
 //! task after an exponential pause, through the same client stack as the
 //! load, and keeps the round trip's percentiles: once at calibration
 //! ([`redis()`], [`postgres()`]: mean pause [`PAUSE_MS`]), and during each
-//! scenario's load beside it ([`during`]: a `PING`, and a `SELECT 1`
-//! followed the moment it answers by a `PING`, on connections of their
-//! own). The model's `app.cache_rtt_ms`,
+//! scenario's load beside it ([`during`]: a miss's three hops, a `PING`,
+//! a `SELECT 1` and a `PING`, each sent the moment the one before
+//! answered, on connections of their own). The model's `app.cache_rtt_ms`,
 //! `app.db_rtt_ms` and `app.cache_rtt_after_db_ms` are the medians of the
 //! probes during that scenario's load, the calibration's when there were
 //! none; the p99s set the first two's spread.
@@ -128,68 +128,49 @@ pub async fn postgres(cfg: &tokio_postgres::Config, n: usize) -> Result<Hop> {
 /// second, a few percent of the load's commands.
 pub const DURING_PAUSE_MS: f64 = 20.0;
 
-/// Paced `PING`s through a multiplexed connection of its own, one every
-/// `pause_ms` on average (opened again after Redis is killed), until `end`.
-/// Failed probes (Redis down) are left out.
-async fn redis_probes(url: String, end: Instant, pause_ms: f64) -> Vec<f64> {
-    let mut rng = Stream::new(5, 503);
-    let mut conn = load::redis_connection(&url).await.ok();
-    let mut xs = Vec::new();
-    while Instant::now() < end {
-        pause(&mut rng, pause_ms).await;
-        match conn.clone() {
-            Some(mut c) => {
-                match timed(async move { redis::cmd("PING").query_async::<String>(&mut c).await })
-                    .await
-                {
-                    Ok(Ok(ms)) => xs.push(ms),
-                    _ => conn = None,
-                }
-            }
-            None => conn = load::redis_connection(&url).await.ok(),
-        }
-    }
-    xs
-}
-
-/// One timed `SELECT 1`, then from the same task the moment it answered a
-/// timed `PING` on `redis` (a miss's SET after its DB reply).
-async fn select1_then_ping(
+/// A miss's three hops, each timed, from one freshly spawned task: a
+/// `PING` (the GET), the moment it answers a `SELECT 1` (the query), the
+/// moment that answers another `PING` (the SET). Without `redis` only the
+/// `SELECT 1`. A failed hop ends the sequence.
+async fn miss_hops(
     conn: &Arc<PgConn>,
     s1: &tokio_postgres::Statement,
     redis: Option<redis::aio::MultiplexedConnection>,
-) -> Result<(Option<f64>, Option<f64>)> {
+) -> Result<[Option<f64>; 3]> {
     let (conn, s1) = (conn.clone(), s1.clone());
     Ok(tokio::spawn(async move {
         let since = |t: Instant| t.elapsed().as_secs_f64() * 1000.0;
-        let t0 = Instant::now();
-        let db_ms = conn
-            .client
-            .query_one(&s1, &[])
-            .await
-            .ok()
-            .map(|_| since(t0));
-        let ping_ms = match (db_ms, redis) {
-            (Some(_), Some(mut c)) => {
-                let t1 = Instant::now();
-                let ping = redis::cmd("PING").query_async::<String>(&mut c).await;
-                ping.ok().map(|_| since(t1))
-            }
+        let ping = |mut c: redis::aio::MultiplexedConnection| async move {
+            let t = Instant::now();
+            let r = redis::cmd("PING").query_async::<String>(&mut c).await;
+            r.ok().map(|_| since(t))
+        };
+        let first = match &redis {
+            Some(c) => match ping(c.clone()).await {
+                Some(ms) => Some(ms),
+                None => return [None, None, None],
+            },
+            None => None,
+        };
+        let t = Instant::now();
+        let db = conn.client.query_one(&s1, &[]).await.ok().map(|_| since(t));
+        let after = match (db, redis) {
+            (Some(_), Some(c)) => ping(c).await,
             _ => None,
         };
-        (db_ms, ping_ms)
+        [first, db, after]
     })
     .await?)
 }
 
 /// Probes for `seconds` while a load runs beside them in the same runtime,
-/// each paced every [`DURING_PAUSE_MS`] on average: `PING`s on a Redis
-/// connection of their own, and a `SELECT 1` through a PostgreSQL
-/// connection of its own (the server is given one connection more than the
-/// pools' limit for it) followed at once by a `PING` on another Redis
-/// connection.
+/// one sequence every [`DURING_PAUSE_MS`] on average: a miss's hops
+/// ([`miss_hops`]) on connections of their own (PostgreSQL is given one
+/// connection more than the pools' limit for it). As in the load, the
+/// first hop finds the client idle and the two after it find it awake.
 /// Without `redis` (the shaped Redis, whose queue a `PING` would wait in
-/// and measure) only PostgreSQL is probed.
+/// and measure), and while Redis is down (killed; its connection is tried
+/// again each time), only PostgreSQL is probed.
 /// The round trips of the machine's state during the load, which a probe
 /// taken a minute before may not share (this machine's one-at-a-time
 /// `SELECT 1` took 0.10 ms in one calibration and 0.17 ms in the next).
@@ -200,29 +181,25 @@ pub async fn during(
     redis: bool,
 ) -> Result<During> {
     let end = Instant::now() + Duration::from_secs_f64(seconds);
-    let pings = redis.then(|| tokio::spawn(redis_probes(url.clone(), end, DURING_PAUSE_MS)));
     let conn = Arc::new(load::pg_connect(&pg, DbShape::Real).await?);
     let s1 = conn.client.prepare("SELECT 1").await?;
-    let mut after_conn = None;
+    let mut redis_conn = None;
     let mut rng = Stream::new(5, 502);
-    let (mut d, mut after) = (Vec::new(), Vec::new());
+    let mut xs: [Vec<f64>; 3] = Default::default();
     while Instant::now() < end {
         pause(&mut rng, DURING_PAUSE_MS).await;
-        if redis && after_conn.is_none() {
-            after_conn = load::redis_connection(&url).await.ok();
+        if redis && redis_conn.is_none() {
+            redis_conn = load::redis_connection(&url).await.ok();
         }
-        let (db_ms, ping_ms) = select1_then_ping(&conn, &s1, after_conn.clone()).await?;
-        d.extend(db_ms);
-        match (db_ms, ping_ms) {
-            (_, Some(ms)) => after.push(ms),
-            (Some(_), None) => after_conn = None,
-            _ => {}
+        let hops = miss_hops(&conn, &s1, redis_conn.clone()).await?;
+        if redis_conn.is_some() && hops[0].is_none() {
+            redis_conn = None;
+        }
+        for (x, h) in xs.iter_mut().zip(hops) {
+            x.extend(h);
         }
     }
-    let r = match pings {
-        Some(h) => h.await?,
-        None => Vec::new(),
-    };
+    let [r, d, after] = xs;
     Ok(During {
         redis: Hop::of(r),
         pg: Hop::of(d),
@@ -233,13 +210,12 @@ pub async fn during(
 /// The probes of [`during`].
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct During {
-    /// a paced `PING` (the first hop of a request)
+    /// the paced `PING` (a request's first hop)
     pub redis: Hop,
-    /// a paced `SELECT 1`
+    /// the `SELECT 1` (after the `PING`, when there is Redis)
     pub pg: Hop,
-    /// a `PING` sent from the same task the moment the `SELECT 1` answered
-    /// (a miss's SET after its DB reply, `app.cache_rtt_after_db_ms`);
-    /// empty without Redis
+    /// the `PING` after the `SELECT 1` (a miss's SET after its DB reply,
+    /// `app.cache_rtt_after_db_ms`); empty without Redis
     pub after_db: Hop,
 }
 

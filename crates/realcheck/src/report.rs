@@ -138,31 +138,31 @@ pub fn compare(o: &Outcome) -> Vec<Row> {
     );
     let (ping, select1, after_db) = (o.hops.redis, o.hops.pg, o.hops.after_db);
     row(
-        "(real only) Redis PING round trip, paced probe during the load, p50 (-> app.cache_rtt_ms)",
+        "(real only) Redis PING round trip, paced probe during the load (a miss's GET), p50 (-> app.cache_rtt_ms)",
         ping.p50_ms,
         o.scenario.app.cache_rtt_ms,
         "ms",
     );
     row(
-        "(real only) Redis PING round trip, paced probe during the load, p99 (-> app.cache_rtt_p99_ms)",
+        "(real only) Redis PING round trip, paced probe during the load (a miss's GET), p99 (-> app.cache_rtt_p99_ms)",
         ping.p99_ms,
         o.scenario.app.cache_rtt_p99_ms,
         "ms",
     );
     row(
-        "(real only) Redis PING sent straight after a SELECT 1's reply, during the load, p50 (-> app.cache_rtt_after_db_ms)",
+        "(real only) the probe's PING after its SELECT 1 (a miss's SET), p50 (-> app.cache_rtt_after_db_ms)",
         after_db.p50_ms,
         o.scenario.app.cache_rtt_after_db_ms,
         "ms",
     );
     row(
-        "(real only) SELECT 1 round trip, paced probe during the load, p50 (-> app.db_rtt_ms)",
+        "(real only) the probe's SELECT 1 after its PING (a miss's query), p50 (-> app.db_rtt_ms)",
         select1.p50_ms,
         o.scenario.app.db_rtt_ms,
         "ms",
     );
     row(
-        "(real only) SELECT 1 round trip, paced probe during the load, p99 (-> app.db_rtt_p99_ms)",
+        "(real only) the probe's SELECT 1 after its PING (a miss's query), p99 (-> app.db_rtt_p99_ms)",
         select1.p99_ms,
         o.scenario.app.db_rtt_p99_ms,
         "ms",
