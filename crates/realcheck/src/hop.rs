@@ -165,7 +165,7 @@ async fn miss_hops(
 
 /// Probes for `seconds` while a load runs beside them in the same runtime,
 /// one sequence every [`DURING_PAUSE_MS`] on average: a miss's hops
-/// ([`miss_hops`]) on connections of their own (PostgreSQL is given one
+/// (`miss_hops`) on connections of their own (PostgreSQL is given one
 /// connection more than the pools' limit for it). As in the load, the
 /// first hop finds the client idle and the two after it find it awake.
 /// Without `redis` (the shaped Redis, whose queue a `PING` would wait in

@@ -2,7 +2,7 @@
 //!
 //!     realcheck all [--out DIR] [--scale X] [--repeat N]   every scenario, charts and results (minutes; N runs each)
 //!     realcheck redis-saturation [--out DIR] [--scale X] [--repeat N]   the shaped Redis stepped to saturation (minutes)
-//!     realcheck pg-curves [--out DIR] [--repeat N]   both query shapes' connection curves with their CPU, pgbench and the model
+//!     realcheck pg-curves [--out DIR] [--repeat N]   the connection curves of both query shapes, their CPU, pgbench and the model
 //!     realcheck smoke                         two short scenarios; fail if a server or the client fails
 
 use std::path::PathBuf;
