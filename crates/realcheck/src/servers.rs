@@ -585,11 +585,6 @@ pub fn sched_times(pid: i32) -> Option<(f64, f64)> {
     Some((run / 1e9, wait / 1e9))
 }
 
-/// CPU seconds of the live threads of `pid` ([`sched_times`]).
-pub fn sched_cpu(pid: i32) -> Option<f64> {
-    sched_times(pid).map(|t| t.0)
-}
-
 /// The postmaster and its live children: pid -> [`sched_times`].
 pub fn pg_processes(postmaster: i32) -> std::collections::HashMap<i32, (f64, f64)> {
     let mut m = std::collections::HashMap::new();
@@ -602,25 +597,18 @@ pub fn pg_processes(postmaster: i32) -> std::collections::HashMap<i32, (f64, f64
 
 /// CPU seconds a process has used (it alone), by the scheduler's clock.
 pub fn cpu_of(pid: i32) -> Option<f64> {
-    sched_cpu(pid).or_else(|| proc_cpu(pid).map(|c| c.0))
+    sched_times(pid)
+        .map(|t| t.0)
+        .or_else(|| proc_cpu(pid).map(|c| c.0))
 }
 
 /// CPU seconds of a PostgreSQL cluster: the postmaster, the backends it has
 /// reaped (its children's time, as the kernel kept it) and the backends
-/// alive now (by the scheduler's clock, [`sched_cpu`]).
+/// alive now (by the scheduler's clock, [`cpu_of`]).
 pub fn pg_cpu(postmaster: i32) -> Option<f64> {
     let (_, reaped, _) = proc_cpu(postmaster)?;
     let own = cpu_of(postmaster)?;
-    let mut live = 0.0;
-    for e in std::fs::read_dir("/proc").ok()?.flatten() {
-        if let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) {
-            if let Some((_, _, ppid)) = proc_cpu(pid) {
-                if ppid == postmaster {
-                    live += cpu_of(pid).unwrap_or(0.0);
-                }
-            }
-        }
-    }
+    let live: f64 = children_of(postmaster).into_iter().filter_map(cpu_of).sum();
     Some(own + reaped + live)
 }
 
