@@ -10,7 +10,7 @@ use cachesim_core::request::Op;
 use cachesim_core::rng::Stream;
 use cachesim_core::zipf::Zipf;
 use hdrhistogram::Histogram;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -60,6 +60,9 @@ pub struct LoadParams {
     pub pods: u32,
     pub pool_size: u32,
     pub pool_timeout_ms: f64,
+    /// A pooled connection idle this long is closed (the model's
+    /// `app.pool_idle_timeout_s`; 0 keeps every connection)
+    pub pool_idle_timeout_s: f64,
     pub cache_timeout_ms: f64,
     pub client_timeout_ms: f64,
     pub value_bytes: usize,
@@ -110,6 +113,8 @@ pub struct Sec {
     pub lat_db: Histogram<u64>,
     /// how late the generator sent requests after their scheduled time
     pub gen_lag: Histogram<u64>,
+    /// the most DB connections the pods held open at once in this second
+    pub db_connections_peak: u32,
     /// sampled from Redis INFO at the end of the second
     pub evicted_total: u64,
     pub used_memory: u64,
@@ -147,6 +152,7 @@ impl Default for Sec {
             lat_miss: hist(),
             lat_db: hist(),
             gen_lag: hist(),
+            db_connections_peak: 0,
             evicted_total: 0,
             used_memory: 0,
             redis_keys: 0,
@@ -176,6 +182,8 @@ pub fn q_ms(h: &Histogram<u64>, q: f64) -> f64 {
 pub struct Stats {
     start: Instant,
     secs: Mutex<Vec<Sec>>,
+    /// DB connections open now, all pods together
+    open: AtomicU32,
 }
 
 impl Stats {
@@ -183,7 +191,16 @@ impl Stats {
         Stats {
             start,
             secs: Mutex::new(vec![Sec::default(); n + 30]),
+            open: AtomicU32::new(0),
         }
+    }
+    /// A connection opened: the second's peak follows the count.
+    fn opened(&self) {
+        let n = self.open.fetch_add(1, Ordering::Relaxed) + 1;
+        self.now(|s| s.db_connections_peak = s.db_connections_peak.max(n));
+    }
+    fn closed(&self, n: usize) {
+        self.open.fetch_sub(n as u32, Ordering::Relaxed);
     }
     fn with<F: FnOnce(&mut Sec)>(&self, at: Instant, f: F) {
         let i = at.saturating_duration_since(self.start).as_secs() as usize;
@@ -340,15 +357,35 @@ enum DbErr {
     Other,
 }
 
-/// A bounded pool: `pool_size` permits; a permit takes an idle connection or
-/// opens one (PostgreSQL may refuse it past `max_connections`); waiting for
-/// a permit times out after `pool_timeout`. Same rules as the model's pool.
+/// A bounded pool: `pool_size` permits; a permit takes the most recently
+/// released idle connection or opens one (PostgreSQL may refuse it past
+/// `max_connections`); waiting for a permit times out after `pool_timeout`;
+/// a connection idle for `idle_timeout` is closed. Same rules as the model's pool.
 struct Pool {
     sem: Semaphore,
-    idle: Mutex<Vec<PgConn>>,
+    /// idle connections with the time each was released, oldest first
+    idle: Mutex<Vec<(PgConn, Instant)>>,
     cfg: tokio_postgres::Config,
     shape: DbShape,
     timeout: Duration,
+    /// `None`: connections are never closed for being idle
+    idle_timeout: Option<Duration>,
+}
+
+impl Pool {
+    /// The newest idle connection, after closing those idle too long.
+    fn take_idle(&self, stats: &Stats) -> Option<PgConn> {
+        let mut idle = self.idle.lock().unwrap();
+        if let Some(limit) = self.idle_timeout {
+            let now = Instant::now();
+            let stale = idle.iter().take_while(|(_, t)| now - *t > limit).count();
+            if stale > 0 {
+                idle.drain(..stale);
+                stats.closed(stale);
+            }
+        }
+        idle.pop().map(|(c, _)| c)
+    }
 }
 
 struct Pod {
@@ -378,11 +415,13 @@ impl Pod {
             Ok(Ok(p)) => p,
             _ => return Err(DbErr::PoolTimeout),
         };
-        let idle = self.pool.idle.lock().unwrap().pop();
-        let conn = match idle {
+        let conn = match self.pool.take_idle(stats) {
             Some(c) => c,
             None => match pg_connect(&self.pool.cfg, self.pool.shape).await {
-                Ok(c) => c,
+                Ok(c) => {
+                    stats.opened();
+                    c
+                }
                 Err(e) => {
                     drop(permit);
                     let too_many = e.code()
@@ -417,9 +456,13 @@ impl Pod {
         let t1 = Instant::now();
         match r {
             Ok(v) => {
-                self.pool.idle.lock().unwrap().push(conn);
+                self.pool.idle.lock().unwrap().push((conn, t1));
                 drop(permit);
+                let open = stats.open.load(Ordering::Relaxed);
                 stats.with(t1, |s| {
+                    // the count is also read here, so that a second
+                    // without a new connection still shows what is open
+                    s.db_connections_peak = s.db_connections_peak.max(open);
                     s.db_queries += 1;
                     if matches!(q, Query::Miss) {
                         s.db_miss += 1;
@@ -428,7 +471,11 @@ impl Pod {
                 });
                 Ok(v)
             }
-            Err(_) => Err(DbErr::Other), // the connection is dropped, not returned
+            Err(_) => {
+                // the connection is dropped, not returned
+                stats.closed(1);
+                Err(DbErr::Other)
+            }
         }
     }
 }
@@ -543,6 +590,8 @@ pub async fn run(
                 cfg: pg.clone(),
                 shape: p.shape,
                 timeout: Duration::from_secs_f64(p.pool_timeout_ms / 1000.0),
+                idle_timeout: (p.pool_idle_timeout_s > 0.0)
+                    .then(|| Duration::from_secs_f64(p.pool_idle_timeout_s)),
             },
             cache_timeout: Duration::from_secs_f64(p.cache_timeout_ms / 1000.0),
         }));

@@ -220,6 +220,31 @@ pub fn compare(o: &Outcome) -> Vec<Row> {
         mean(sw, |s| s.db_query_p99_ms),
         "ms",
     );
+    row(
+        "(real only) DB query latency p99.9 (steady)",
+        q_ms(&db, 0.999),
+        0.0,
+        "ms",
+    );
+    row(
+        "(real only) DB query latency, longest (steady)",
+        q_ms(&db, 1.0),
+        0.0,
+        "ms",
+    );
+    // the model's count is taken at each second's end, just after its pools
+    // close the connections idle too long (they close none at other times):
+    // a connection opened in a second is still counted at its end
+    row(
+        "peak open DB connections, all pods",
+        o.real
+            .iter()
+            .map(|s| s.db_connections_peak)
+            .max()
+            .unwrap_or(0) as f64,
+        o.sim.iter().map(|s| s.db_connections).max().unwrap_or(0) as f64,
+        "",
+    );
     if let Some((crash, restart)) = o.spec.crash_at {
         let (ra, sa) = (window(&o.real, crash, end), window(&o.sim, crash, end));
         let down = (
@@ -525,13 +550,13 @@ pub fn print_series(o: &Outcome) {
 pub fn write_csv(o: &Outcome, path: &Path) -> Result<()> {
     let mut out = String::from(
         "t_s,real_arrived,real_hit_rate,real_db_queries,real_db_offered,real_p50_ms,real_p99_ms,real_p99_all_incl_failures_ms,real_hit_p99_ms,real_miss_p50_ms,real_miss_p99_ms,real_db_query_p50_ms,real_db_query_p99_ms,real_failed,real_err_timeout,real_err_db_connections,real_err_pool_timeout,real_err_cache_oom,real_err_other,real_cache_errors,real_set_oom,real_evicted_total,real_used_memory,real_redis_keys,real_redis_up,\
-model_arrived,model_hit_rate,model_db_queries,model_db_offered,model_p50_ms,model_p99_ms,model_hit_p99_ms,model_miss_p50_ms,model_miss_p99_ms,model_failed,model_err_timeout,model_err_db_connections,model_err_pool_timeout,model_err_cache_oom,model_set_oom,model_evictions,model_cache_memory_bytes,model_cache_keys,model_db_p50_ms,model_db_p99_ms,model_db_query_p50_ms,model_db_query_p99_ms,model_db_cpu\n",
+model_arrived,model_hit_rate,model_db_queries,model_db_offered,model_p50_ms,model_p99_ms,model_hit_p99_ms,model_miss_p50_ms,model_miss_p99_ms,model_failed,model_err_timeout,model_err_db_connections,model_err_pool_timeout,model_err_cache_oom,model_set_oom,model_evictions,model_cache_memory_bytes,model_cache_keys,model_db_p50_ms,model_db_p99_ms,model_db_query_p50_ms,model_db_query_p99_ms,model_db_cpu,real_db_connections_peak,model_db_connections\n",
     );
     for (i, r) in o.real.iter().enumerate() {
         let s = o.sim.get(i).cloned().unwrap_or_default();
         let _ = writeln!(
             out,
-            "{i},{},{:.4},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.4},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{:.3},{:.3},{:.4}",
+            "{i},{},{:.4},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.4},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{:.3},{:.3},{:.4},{},{}",
             r.arrived,
             r.hit_rate(),
             r.db_queries,
@@ -578,7 +603,9 @@ model_arrived,model_hit_rate,model_db_queries,model_db_offered,model_p50_ms,mode
             s.db_p99_ms,
             s.db_query_p50_ms,
             s.db_query_p99_ms,
-            s.db_cpu
+            s.db_cpu,
+            r.db_connections_peak,
+            s.db_connections
         );
     }
     std::fs::write(path, out)?;

@@ -575,8 +575,17 @@ fn curve(
 }
 
 /// Every scenario; writes `out/*.png`, `out/*.csv` and `out/results.md`.
-pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
+/// Every scenario, or with `only` the named one (after the calibration and
+/// the connection curves it needs, without the pinned curve and the Redis
+/// saturation steps).
+pub fn all(out: &Path, seconds_scale: f64, repeat: u32, only: Option<&str>) -> Result<()> {
     let repeat = repeat.max(1);
+    if let Some(name) = only.filter(|n| !SCENARIOS.contains(n)) {
+        bail!(
+            "--only: no scenario {name:?}; the scenarios are {}",
+            SCENARIOS.join(", ")
+        );
+    }
     std::fs::create_dir_all(out)?;
     let sys = System::default();
     let (servers, keys) = start(&sys, CURVE_MAX_CONNECTIONS, SATURATION_MAX_RPS)?;
@@ -776,6 +785,7 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
             redis: None,
         },
     ];
+    let specs = select(specs, only)?;
     let mut outcomes = Vec::new();
     let mut rep_rows: Vec<Vec<Row>> = vec![Vec::new(); repeat as usize];
     let mut warnings: Vec<String> = Vec::new();
@@ -807,24 +817,26 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
             }
         }
     }
-    // PostgreSQL's curve with the server on a core of its own, before the
-    // saturation steps (whose overload leaves the shaped Redis, on that
-    // same core, a backlog of seconds); the next scenario restarts
-    // PostgreSQL unpinned with its own max_connections
-    servers.lock().unwrap().restart_pg(CURVE_MAX_CONNECTIONS)?;
-    let (pinning, load, pinned) = pinned_runs(&servers, &sys, &cal, keys, repeat)?;
-    crate::pinned_curve::write(
-        out,
-        &crate::pinned_curve::markdown(&pinning, &load, &pinned),
-    )?;
-    for (rep, r) in pinned.iter().enumerate() {
-        rep_rows[rep].extend(crate::pinned_curve::rows(r));
-    }
-    // last: the overload step leaves Redis a backlog of seconds
-    let seconds = (saturation::STEP_SECONDS * seconds_scale).round().max(5.0);
-    let sat = saturation_runs(&servers, &sys, &cal, keys, out, seconds, repeat)?;
-    for (rep, r) in sat.into_iter().enumerate() {
-        rep_rows[rep].extend(r);
+    if only.is_none() {
+        // PostgreSQL's curve with the server on a core of its own, before the
+        // saturation steps (whose overload leaves the shaped Redis, on that
+        // same core, a backlog of seconds); the next scenario restarts
+        // PostgreSQL unpinned with its own max_connections
+        servers.lock().unwrap().restart_pg(CURVE_MAX_CONNECTIONS)?;
+        let (pinning, load, pinned) = pinned_runs(&servers, &sys, &cal, keys, repeat)?;
+        crate::pinned_curve::write(
+            out,
+            &crate::pinned_curve::markdown(&pinning, &load, &pinned),
+        )?;
+        for (rep, r) in pinned.iter().enumerate() {
+            rep_rows[rep].extend(crate::pinned_curve::rows(r));
+        }
+        // last: the overload step leaves Redis a backlog of seconds
+        let seconds = (saturation::STEP_SECONDS * seconds_scale).round().max(5.0);
+        let sat = saturation_runs(&servers, &sys, &cal, keys, out, seconds, repeat)?;
+        for (rep, r) in sat.into_iter().enumerate() {
+            rep_rows[rep].extend(r);
+        }
     }
     let versions = {
         let s = servers.lock().unwrap();
@@ -857,6 +869,29 @@ pub fn all(out: &Path, seconds_scale: f64, repeat: u32) -> Result<()> {
     )?;
     println!("\nwrote {}", out.join("results.md").display());
     Ok(())
+}
+
+/// The names of the scenarios `all` runs, in order.
+const SCENARIOS: &[&str] = &[
+    "steady-real",
+    "steady-shaped",
+    "herd-shaped",
+    "herd-real",
+    "memory-lru",
+    "memory-noeviction",
+];
+
+/// The scenarios `all` runs: every one, or the one named `only`.
+fn select(specs: Vec<Spec>, only: Option<&str>) -> Result<Vec<Spec>> {
+    let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
+    anyhow::ensure!(
+        names == SCENARIOS,
+        "SCENARIOS lists {SCENARIOS:?}, all defines {names:?}"
+    );
+    Ok(specs
+        .into_iter()
+        .filter(|s| only.is_none_or(|n| s.name == n))
+        .collect())
 }
 
 #[allow(clippy::too_many_arguments)]

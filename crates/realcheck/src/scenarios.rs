@@ -354,6 +354,7 @@ pub fn run(
         pods: sys.pods,
         pool_size: sys.pool_size,
         pool_timeout_ms: scn.app.pool_timeout_ms,
+        pool_idle_timeout_s: scn.app.pool_idle_timeout_s,
         cache_timeout_ms: scn.app.cache_timeout_ms,
         client_timeout_ms: scn.client.timeout_ms,
         value_bytes: sys.value_bytes,
