@@ -136,6 +136,12 @@ pub fn compare(o: &Outcome) -> Vec<Row> {
         0.0,
         "ms",
     );
+    row(
+        "(real only) load generator: p99.9 lateness of a send after its scheduled time",
+        q_ms(&lag, 0.999),
+        0.0,
+        "ms",
+    );
     let (ping, select1, after_db) = (o.hops.redis, o.hops.pg, o.hops.after_db);
     row(
         "(real only) Redis PING round trip, paced probe during the load (a miss's GET), p50 (-> app.cache_rtt_ms)",
