@@ -360,7 +360,9 @@ enum DbErr {
 /// A bounded pool: `pool_size` permits; a permit takes the most recently
 /// released idle connection or opens one (PostgreSQL may refuse it past
 /// `max_connections`); waiting for a permit times out after `pool_timeout`;
-/// a connection idle for `idle_timeout` is closed. Same rules as the model's pool.
+/// a connection idle for `idle_timeout` is closed (when the pod next takes
+/// one, every few ms under the load; the model checks once a simulated
+/// second). Same rules as the model's pool.
 struct Pool {
     sem: Semaphore,
     /// idle connections with the time each was released, oldest first
