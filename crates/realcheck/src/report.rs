@@ -239,7 +239,7 @@ pub fn compare(o: &Outcome) -> Vec<Row> {
         "ms",
     );
     // the model's count is taken at each second's end, just after its pools
-    // close the connections idle too long (they close none at other times):
+    // close the connections idle too long (they close idle ones only then):
     // a connection opened in a second is still counted at its end
     row(
         "peak open DB connections, all pods",

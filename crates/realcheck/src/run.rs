@@ -574,18 +574,12 @@ fn curve(
     Ok(pts)
 }
 
-/// Every scenario; writes `out/*.png`, `out/*.csv` and `out/results.md`.
 /// Every scenario, or with `only` the named one (after the calibration and
 /// the connection curves it needs, without the pinned curve and the Redis
-/// saturation steps).
+/// saturation steps); writes `out/*.png`, `out/*.csv` and `out/results.md`.
 pub fn all(out: &Path, seconds_scale: f64, repeat: u32, only: Option<&str>) -> Result<()> {
     let repeat = repeat.max(1);
-    if let Some(name) = only.filter(|n| !SCENARIOS.contains(n)) {
-        bail!(
-            "--only: no scenario {name:?}; the scenarios are {}",
-            SCENARIOS.join(", ")
-        );
-    }
+    check_only(only)?;
     std::fs::create_dir_all(out)?;
     let sys = System::default();
     let (servers, keys) = start(&sys, CURVE_MAX_CONNECTIONS, SATURATION_MAX_RPS)?;
@@ -881,8 +875,20 @@ const SCENARIOS: &[&str] = &[
     "memory-noeviction",
 ];
 
+/// `--only`'s name is one of the scenarios (checked before any server starts).
+fn check_only(only: Option<&str>) -> Result<()> {
+    if let Some(name) = only.filter(|n| !SCENARIOS.contains(n)) {
+        bail!(
+            "--only: no scenario {name:?}; the scenarios are {}",
+            SCENARIOS.join(", ")
+        );
+    }
+    Ok(())
+}
+
 /// The scenarios `all` runs: every one, or the one named `only`.
 fn select(specs: Vec<Spec>, only: Option<&str>) -> Result<Vec<Spec>> {
+    check_only(only)?;
     let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
     anyhow::ensure!(
         names == SCENARIOS,
@@ -1097,4 +1103,45 @@ fn write_results(
     }
     std::fs::write(out.join("results.md"), md)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(name: &'static str) -> Spec {
+        Spec {
+            name,
+            title: "t",
+            seconds: 1.0,
+            shape: DbShape::Real,
+            crash_at: None,
+            memory: None,
+            max_connections: 16,
+            redis: None,
+        }
+    }
+
+    fn all_specs() -> Vec<Spec> {
+        SCENARIOS.iter().map(|n| spec(n)).collect()
+    }
+
+    #[test]
+    fn only_keeps_the_named_scenario_and_none_keeps_all() {
+        let one = select(all_specs(), Some("herd-real")).unwrap();
+        assert_eq!(
+            one.iter().map(|s| s.name).collect::<Vec<_>>(),
+            ["herd-real"]
+        );
+        assert_eq!(select(all_specs(), None).unwrap().len(), SCENARIOS.len());
+        let e = select(all_specs(), Some("herd")).unwrap_err().to_string();
+        assert!(e.contains("\"herd\"") && e.contains("herd-real"), "{e}");
+    }
+
+    #[test]
+    fn a_scenario_list_out_of_step_with_all_is_an_error() {
+        let mut specs = all_specs();
+        specs.pop();
+        assert!(select(specs, None).is_err());
+    }
 }
