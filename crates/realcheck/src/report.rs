@@ -130,18 +130,14 @@ pub fn compare(o: &Outcome) -> Vec<Row> {
     let steady_sim = sim_hit(sw);
     row("steady hit rate", steady_real, steady_sim, "");
     let lag = merged(&o.real, |s| &s.gen_lag);
-    row(
-        "(real only) load generator: p99 lateness of a send after its scheduled time",
-        q_ms(&lag, 0.99),
-        0.0,
-        "ms",
-    );
-    row(
-        "(real only) load generator: p99.9 lateness of a send after its scheduled time",
-        q_ms(&lag, 0.999),
-        0.0,
-        "ms",
-    );
+    for (q, p) in [(0.99, "p99"), (0.999, "p99.9")] {
+        row(
+            &format!("(real only) load generator: {p} lateness of a send after its scheduled time"),
+            q_ms(&lag, q),
+            0.0,
+            "ms",
+        );
+    }
     let (ping, select1, after_db) = (o.hops.redis, o.hops.pg, o.hops.after_db);
     row(
         "(real only) Redis PING round trip, paced probe during the load (a miss's GET), p50 (-> app.cache_rtt_ms)",
@@ -226,18 +222,14 @@ pub fn compare(o: &Outcome) -> Vec<Row> {
         mean(sw, |s| s.db_query_p99_ms),
         "ms",
     );
-    row(
-        "(real only) DB query latency p99.9 (steady)",
-        q_ms(&db, 0.999),
-        0.0,
-        "ms",
-    );
-    row(
-        "(real only) DB query latency, longest (steady)",
-        q_ms(&db, 1.0),
-        0.0,
-        "ms",
-    );
+    for (q, p) in [(0.999, " p99.9"), (1.0, ", longest")] {
+        row(
+            &format!("(real only) DB query latency{p} (steady)"),
+            q_ms(&db, q),
+            0.0,
+            "ms",
+        );
+    }
     // the model's count is taken at each second's end, just after its pools
     // close the connections idle too long (they close idle ones only then):
     // a connection opened in a second is still counted at its end
